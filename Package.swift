@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Strat",
+    products: [
+        .library(name: "StratKit", targets: ["StratKit"]),
+        .executable(name: "strat", targets: ["strat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The interpreter: no terminal, no libedit, no Foundation (start-up time matters).
+        .target(name: "StratKit"),
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        .executableTarget(
+            name: "strat",
+            dependencies: [
+                "StratKit", "CEditLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "StratKitTests", dependencies: ["StratKit"]),
+        .testTarget(name: "StratCLITests", dependencies: ["StratKit"]),
+    ]
+)

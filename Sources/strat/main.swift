@@ -1,0 +1,2 @@
+import StratKit
+print("strat \(StratKit.version)")
