@@ -1,2 +1,3 @@
 import StratKit
-print("strat \(StratKit.version)")
+
+Strat.main()

@@ -1,0 +1,522 @@
+/// One value that a what-if, a scenario or a redefinition changed.
+public struct Change: Sendable, Hashable, CustomStringConvertible {
+    /// The value's path, such as `MODERNIZE_PLATFORM.score` or `churn`.
+    public var path: String
+    /// The value before.
+    public var before: Value
+    /// The value after.
+    public var after: Value
+
+    /// Makes a change record.
+    public init(path: String, before: Value, after: Value) {
+        self.path = path
+        self.before = before
+        self.after = after
+    }
+
+    /// `path: before → after`.
+    public var description: String { "\(path): \(before) → \(after)" }
+}
+
+/// The result of one `assert`.
+public struct AssertionResult: Sendable, Hashable {
+    /// The assertion's source text.
+    public var expression: String
+    /// Its message, if any.
+    public var message: String?
+    /// Whether it held.
+    public var passed: Bool
+    /// Where it is.
+    public var path: String
+    /// 1-based line.
+    public var line: Int
+}
+
+/// The Strat interpreter: load a model, query it, explore what-ifs and scenarios.
+///
+/// An engine is used from one thread at a time; values it returns are `Sendable`.
+/// Several engines may run on several threads at once.
+public final class Engine: @unchecked Sendable {
+    /// Limits, importer and output.
+    public let configuration: Configuration
+    private var program: Program
+    private var model: Model
+    private var evaluator: Evaluator
+    private var hosts: [HostFunction] = []
+    private var loadedSources: [(path: String, bytes: [UInt8])] = []
+    /// Warnings and errors of the last load or operation.
+    public private(set) var diagnostics: [Diagnostic] = []
+    /// Output of the `print` statements of the last run.
+    public private(set) var printed: [String] = []
+    /// Results of the `assert` statements of the last run.
+    public private(set) var assertions: [AssertionResult] = []
+    /// Overrides committed with ``set(_:_:)`` or a scenario, in order.
+    private var committed: [(path: String, expr: String)] = []
+    /// The scenario currently applied (nil for baseline).
+    public private(set) var scenario: String?
+
+    /// An engine with the default configuration.
+    public convenience init() { self.init(configuration: Configuration()) }
+
+    /// An engine with limits, an importer and an output sink.
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        program = Program(limits: configuration.limits, importer: nil)
+        model = Model(program: program)
+        model.build(hostFunctions: [])
+        evaluator = Evaluator(model: model, limits: configuration.limits, hosts: [])
+    }
+
+    // MARK: Loading
+
+    /// Loads a model from source text, evaluates it and runs its `print` and `assert`
+    /// statements. Throws ``StratError`` when it has errors; with runtime errors only,
+    /// the model stays loaded and queryable.
+    public func load(source: String, path: String = "<input>", runStatements: Bool = true) throws {
+        loadedSources = [(path, Array(source.utf8))]
+        try rebuild(runStatements: runStatements)
+    }
+
+    /// Loads a model from a file through the host's file system.
+    public func load(file path: String, runStatements: Bool = true) throws {
+        guard let bytes = readFileBytes(path) else {
+            throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .io, message: "cannot read '\(path)'", path: path)])
+        }
+        loadedSources = [(path, bytes)]
+        try rebuild(runStatements: runStatements)
+    }
+
+    /// Registers a host function callable from Strat; its results join the dependency
+    /// graph like any formula. Register before loading. `arity` -1 accepts any count.
+    public func register(function name: String, arity: Int, _ body: @escaping ([Value]) throws -> Value) {
+        hosts.removeAll { $0.name == name }
+        hosts.append(HostFunction(name: name, arity: arity, body: body))
+    }
+
+    private func importer(for path: String) -> Importer? {
+        if let i = configuration.importer { return i }
+        guard configuration.useDefaultImporter else { return nil }
+        return FileImporter(root: directoryOf(path).isEmpty ? "." : directoryOf(path))
+    }
+
+    private func rebuild(runStatements: Bool) throws {
+        let main = loadedSources.first?.path ?? "<input>"
+        program = Program(limits: configuration.limits, importer: importer(for: main))
+        for (i, s) in loadedSources.enumerated() {
+            _ = program.load(path: s.path, bytes: s.bytes, key: i == 0 ? normalizePath(s.path) : nil)
+        }
+        model = Model(program: program)
+        model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
+        evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
+        scenario = nil
+        committed = []
+        printed = []
+        assertions = []
+        diagnostics = program.sink.items
+        if program.sink.errorCount > 0 { throw StratError(diagnostics: diagnostics) }
+        evaluator.evaluateAll()
+        if runStatements { runAllStatements() }
+        diagnostics.append(contentsOf: evaluator.diagnostics)
+        evaluator.diagnostics = []
+        try throwIfErrors()
+    }
+
+    private func throwIfErrors() throws {
+        if diagnostics.contains(where: { $0.severity == .error }) { throw StratError(diagnostics: diagnostics) }
+    }
+
+    /// Runs `print` and `assert` in source order against the current values.
+    private func runAllStatements() {
+        printed = []
+        assertions = []
+        for d in model.statements {
+            switch d.kind {
+            case .print:
+                evaluator.steps = 0
+                do {
+                    let v = try evaluator.eval(d.expr)
+                    printed.append(v.description)
+                    configuration.output?(v.description)
+                } catch {
+                    evaluator.report(error)
+                }
+            case .assert:
+                evaluator.steps = 0
+                let file = program.files[Int(d.span.file)]
+                let (line, _) = file.lineColumn(d.span.start)
+                let text = file.text(model.pool[d.expr].span.start, model.pool[d.expr].span.end)
+                var message: String?
+                if d.message >= 0, case .string(let s)? = try? evaluator.eval(d.message) { message = s }
+                do {
+                    let v = try evaluator.eval(d.expr)
+                    guard case .bool(let ok) = v else {
+                        evaluator.report(EvalError(message: "an assert needs a true/false condition, got \(v.kindName)", span: model.pool[d.expr].span))
+                        continue
+                    }
+                    assertions.append(AssertionResult(expression: text, message: message, passed: ok, path: file.path, line: line))
+                    if !ok {
+                        var diag = DiagnosticSink.make(.error, .assertion, "assertion failed: \(message ?? text)",
+                                                       at: model.pool[d.expr].span, hint: nil, files: program.files)
+                        diag.hint = message == nil ? nil : "condition: \(text)"
+                        evaluator.diagnostics.append(diag)
+                    }
+                } catch {
+                    evaluator.report(error)
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    // MARK: Queries
+
+    /// Evaluates an expression against the current model (and scenario).
+    public func evaluate(_ expression: String) throws -> Value {
+        let node = try compileExpression(expression, path: "<expr>", owner: -1)
+        evaluator.steps = 0
+        do {
+            return try evaluator.eval(node)
+        } catch {
+            if error.silent {
+                throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .runtime,
+                                                          message: "the expression depends on a value that failed to evaluate")])
+            }
+            evaluator.report(error)
+            let d = evaluator.diagnostics
+            evaluator.diagnostics = []
+            throw StratError(diagnostics: d)
+        }
+    }
+
+    /// Parses and resolves an expression in the scope of `owner` (-1: top level).
+    private func compileExpression(_ text: String, path: String, owner: Int32, projection: Int32 = -1) throws -> Int32 {
+        evaluator.releaseSnapshot()
+        defer { evaluator.refresh() }
+        let before = program.sink.items.count
+        let errorsBefore = program.sink.errorCount
+        let f = program.addFile(path: path, bytes: Array(text.utf8))
+        var parser = Parser(file: f, interner: program.interner, pool: program.pool, sink: program.sink,
+                            maxNesting: configuration.limits.maxNesting)
+        let node = parser.parseExpr()
+        parser.expectEnd()
+        program.sink = parser.sink
+        var deps = Set<Int32>()
+        if program.sink.errorCount == errorsBefore {
+            var ctx = Model.ResolveContext()
+            model.resolve(node, Scope(owner: owner, projection: projection), &ctx)
+            for fn in ctx.calls { ctx.deps.formUnion(model.functions[Int(fn)].deps) }
+            deps = ctx.deps
+            lastDeps = deps
+            lastVolatile = ctx.volatile
+        }
+        if program.sink.errorCount > errorsBefore {
+            let d = Array(program.sink.items[before...])
+            program.sink.items.removeSubrange(before...)
+            program.sink.errorCount = errorsBefore
+            throw StratError(diagnostics: d)
+        }
+        return node
+    }
+
+    private var lastDeps = Set<Int32>()
+    private var lastVolatile = false
+
+    // MARK: Paths
+
+    /// Finds the cell a path such as `churn` or `Engineering.weaknesses.TESTING.rating` names.
+    private func cell(at path: String) throws -> Int32 {
+        let parts = path.split(separator: ".").map(String.init)
+        func fail(_ msg: String, _ hint: String? = nil) -> StratError {
+            StratError(diagnostics: [Diagnostic(severity: .error, kind: .compile, message: msg, hint: hint)])
+        }
+        guard let first = parts.first, let fid = program.interner.lookup(first) else {
+            let hint = closest(path, among: model.globals.keys.map { program.interner[$0] }).map { "did you mean '\($0)'?" }
+            throw fail("unknown name '\(path)'", hint)
+        }
+        var current: Member
+        switch model.globals[fid] {
+        case .cell(let c)?: current = .cell(c)
+        case .object(let o)?: current = .object(o)
+        default:
+            if first == "plan" { current = .object(model.plan) } else {
+                let hint = closest(first, among: model.globals.keys.map { program.interner[$0] }).map { "did you mean '\($0)'?" }
+                throw fail("unknown name '\(first)'", hint)
+            }
+        }
+        for p in parts.dropFirst() {
+            let pid = program.interner.lookup(p) ?? -1
+            switch current {
+            case .cell:
+                throw fail("'\(p)' in '\(path)': a value has no members")
+            case .object(let o):
+                guard let m = model.objects[Int(o)].members[pid] else {
+                    let hint = closest(p, among: model.objects[Int(o)].order.map { program.interner[$0] }).map { "did you mean '\($0)'?" }
+                    throw fail("unknown member '\(p)' of '\(model.objects[Int(o)].path)'", hint)
+                }
+                current = m
+            case .objects(let list):
+                guard let o = list.first(where: { model.objects[Int($0)].name == pid }) else {
+                    let hint = closest(p, among: list.map { program.interner[model.objects[Int($0)].name] }).map { "did you mean '\($0)'?" }
+                    throw fail("no item '\(p)' in '\(path)'", hint)
+                }
+                current = .object(o)
+            }
+        }
+        guard case .cell(let c) = current else { throw fail("'\(path)' is not a value that can be overridden") }
+        return c
+    }
+
+    // MARK: What-if
+
+    private struct Saved {
+        var cells: [(Int32, Cell, [Int32])] = []
+        var values: [(Int32, Value, CellState)] = []
+        var series: [(Int, [Double], NumberUnit)] = []
+    }
+
+    /// Applies overrides and recomputes only their dependents; returns the changes and
+    /// what is needed to undo them.
+    private func apply(_ overrides: [(path: String, expr: String)]) throws -> ([Change], Saved) {
+        var saved = Saved()
+        var targets: [(Int32, Int32, Set<Int32>, Bool)] = []
+        for (path, expr) in overrides {
+            let c = try cell(at: path)
+            let cellInfo = model.cells[Int(c)]
+            let owner = cellInfo.owner == model.plan ? -1 : cellInfo.owner
+            let node = try compileExpression(expr, path: "<override \(path)>", owner: owner, projection: cellInfo.projection)
+            targets.append((c, node, lastDeps, lastVolatile))
+        }
+        var needsReorder = false
+        for (c, node, deps, vol) in targets {
+            saved.cells.append((c, model.cells[Int(c)], model.deps[Int(c)]))
+            model.cells[Int(c)].kind = .formula
+            model.cells[Int(c)].node = node
+            model.deps[Int(c)] = Array(deps)
+            if vol { model.volatile.insert(c) }
+            for d in deps {
+                if model.position[Int(d)] >= model.position[Int(c)] { needsReorder = true }
+                if !model.dependents[Int(d)].contains(c) { model.dependents[Int(d)].append(c) }
+            }
+        }
+        if needsReorder {
+            let errorsBefore = program.sink.errorCount, itemsBefore = program.sink.items.count
+            if !model.orderGraph() {
+                let d = Array(program.sink.items[itemsBefore...])
+                program.sink.items.removeSubrange(itemsBefore...)
+                program.sink.errorCount = errorsBefore
+                undo(saved)
+                _ = model.orderGraph()
+                throw StratError(diagnostics: d)
+            }
+        }
+        // Everything downstream of the overridden cells, in dependency order.
+        var mark = Set<Int32>()
+        var queue = targets.map(\.0)
+        for c in queue { mark.insert(c) }
+        for v in model.volatile where !mark.contains(v) { mark.insert(v); queue.append(v) }
+        var head = 0
+        while head < queue.count {
+            let c = queue[head]
+            head += 1
+            for d in model.dependents[Int(c)] where !mark.contains(d) {
+                mark.insert(d)
+                queue.append(d)
+            }
+        }
+        let affected = queue.sorted { model.position[Int($0)] < model.position[Int($1)] }
+        for c in affected {
+            saved.values.append((c, evaluator.values[Int(c)], evaluator.state[Int(c)]))
+            evaluator.state[Int(c)] = .pending
+            let cell = model.cells[Int(c)]
+            if cell.kind == .derived && cell.derived == .projectionGroup {
+                let p = Int(cell.projection)
+                saved.series.append((p, evaluator.projSeries[p], evaluator.projUnits[p]))
+            }
+        }
+        evaluator.steps = 0
+        for c in affected where evaluator.state[Int(c)] == .pending { evaluator.compute(c) }
+        var changes: [Change] = []
+        for (c, before, _) in saved.values {
+            let after = evaluator.values[Int(c)]
+            let cell = model.cells[Int(c)]
+            if cell.kind == .derived && cell.derived == .projectionGroup { continue }
+            if !Value.equal(before, after) || before.unit != after.unit {
+                changes.append(Change(path: model.cellPath(c), before: before, after: after))
+            }
+        }
+        return (changes, saved)
+    }
+
+    private func undo(_ saved: Saved) {
+        for (c, cell, deps) in saved.cells.reversed() {
+            model.cells[Int(c)] = cell
+            model.deps[Int(c)] = deps
+        }
+        for (c, v, s) in saved.values {
+            evaluator.values[Int(c)] = v
+            evaluator.state[Int(c)] = s
+        }
+        for (p, s, u) in saved.series {
+            evaluator.projSeries[p] = s
+            evaluator.projUnits[p] = u
+        }
+    }
+
+    private func collectRuntimeErrors() -> [Diagnostic] {
+        let d = evaluator.diagnostics
+        evaluator.diagnostics = []
+        return d
+    }
+
+    /// Evaluates overrides (path → expression) without changing the model and returns
+    /// every value that changed, in dependency order.
+    public func whatIf(_ overrides: [String: String]) throws -> [Change] {
+        try whatIf(overrides.sorted { $0.key < $1.key }.map { (path: $0.key, expr: $0.value) })
+    }
+
+    /// Like ``whatIf(_:)-(_:[String:String])`` with overrides applied in order.
+    public func whatIf(_ overrides: [(path: String, expr: String)]) throws -> [Change] {
+        let (changes, saved) = try apply(overrides)
+        let errors = collectRuntimeErrors()
+        undo(saved)
+        if errors.contains(where: { $0.severity == .error }) { throw StratError(diagnostics: errors) }
+        return changes
+    }
+
+    /// Commits an override (incrementally recomputing its dependents) and returns the changes.
+    @discardableResult
+    public func set(_ path: String, _ expression: String) throws -> [Change] {
+        let (changes, _) = try apply([(path, expression)])
+        committed.append((path, expression))
+        let errors = collectRuntimeErrors()
+        diagnostics.append(contentsOf: errors)
+        if errors.contains(where: { $0.severity == .error }) { throw StratError(diagnostics: errors) }
+        return changes
+    }
+
+    /// Number of cells computed so far (a probe for incremental recomputation).
+    public var cellsComputed: Int { evaluator.computed }
+
+    /// Number of cells in the model's dependency graph.
+    public var cellCount: Int { model.cells.count }
+
+    // MARK: Scenarios
+
+    /// Names of the declared scenarios, in order (without `baseline`).
+    public var scenarioNames: [String] { model.scenarios.map { program.interner[$0.name] } }
+
+    func scenarioOverrides(_ name: String) throws -> [(path: String, expr: String)] {
+        if name == "baseline" { return [] }
+        guard let id = program.interner.lookup(name), case .scenario(let s)? = model.globals[id] else {
+            let hint = closest(name, among: scenarioNames + ["baseline"]).map { "did you mean '\($0)'?" }
+            throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .compile, message: "unknown scenario '\(name)'", hint: hint)])
+        }
+        let sc = model.scenarios[Int(s)]
+        return sc.overrides.map { o in
+            let f = program.files[Int(o.span.file)]
+            let path = o.path.map { program.interner[$0.name] }.joined(separator: ".")
+            let e = model.pool[o.expr].span
+            return (path, f.text(e.start, e.end))
+        }
+    }
+
+    /// Runs `body` with a scenario and extra overrides applied (for queries such as
+    /// ``evaluate(_:)``), then restores the model.
+    public func withOverrides<T>(scenario name: String?, overrides: [(path: String, expr: String)],
+                                 _ body: () throws -> T) throws -> T {
+        try withScenario(name, overrides: overrides, body)
+    }
+
+    /// Applies a scenario and extra overrides, runs the statements, and calls `body`; then
+    /// restores the model.
+    func withScenario<T>(_ name: String?, overrides: [(path: String, expr: String)],
+                         _ body: () throws -> T) throws -> T {
+        var all = try scenarioOverrides(name ?? "baseline")
+        all.append(contentsOf: overrides)
+        let (_, saved) = try apply(all)
+        let savedScenario = scenario
+        scenario = name
+        defer {
+            undo(saved)
+            scenario = savedScenario
+        }
+        return try body()
+    }
+
+    /// The report of the model under a scenario (`nil` or "baseline" for none), with
+    /// extra overrides applied on top; the model itself is left unchanged.
+    public func report(scenario name: String? = nil, overrides: [(path: String, expr: String)] = []) throws -> Report {
+        try withScenario(name, overrides: overrides) {
+            let keptPrinted = printed, keptAssertions = assertions
+            runAllStatements()
+            let errs = collectRuntimeErrors()
+            let r = buildReport(scenario: name ?? "baseline", diagnostics: errs)
+            printed = keptPrinted
+            assertions = keptAssertions
+            return r
+        }
+    }
+
+    /// Compares key outputs across scenarios.
+    public func compare(scenarios names: [String]) throws -> [(scenario: String, report: Report)] {
+        try names.map { ($0, try report(scenario: $0)) }
+    }
+
+    // MARK: Introspection for tools (REPL completion, :ls)
+
+    /// Top-level names with their kinds (`let`, `fn`, `objective`, …), in declaration order.
+    public var declaredNames: [(name: String, kind: String)] {
+        var out: [(String, String, Int32, Int32)] = []
+        for (k, g) in model.globals {
+            let span = model.globalSpans[k] ?? .none
+            let kind: String
+            switch g {
+            case .cell: kind = "let"
+            case .function: kind = "fn"
+            case .scenario: kind = "scenario"
+            case .object(let o): kind = model.objects[Int(o)].kind.word
+            case .objects: kind = "list"
+            }
+            out.append((program.interner[k], kind, span.file, span.start))
+        }
+        out.sort { ($0.2, $0.3) < ($1.2, $1.3) }
+        return out.map { ($0.0, $0.1) }
+    }
+
+    /// Members of the object an expression path names (for completion after `.`).
+    public func members(of path: String) -> [String] {
+        guard let v = try? evaluate(path) else { return [] }
+        let ids: [Int32]
+        switch v {
+        case .ref(let r): ids = [r.id]
+        case .list(let l): ids = l.compactMap { if case .ref(let r) = $0 { return r.id } else { return nil } }
+        default: return []
+        }
+        guard let first = ids.first else { return [] }
+        var names = model.objects[Int(first)].order.map { program.interner[$0] }
+        if model.objects[Int(first)].kind == .projection { names.append(contentsOf: ["final", "series", "periods"]) }
+        if ids.count > 1 || names.isEmpty { names.append(contentsOf: []) }
+        var seen = Set<String>()
+        return (names + ["name", "path"]).filter { seen.insert($0).inserted }
+    }
+
+    /// Evaluation state for reports.
+    var state: (model: Model, evaluator: Evaluator) { (model, evaluator) }
+}
+
+extension Evaluator {
+    /// Drops views of the pool so that it can grow without copying.
+    mutating func releaseSnapshot() {
+        nodes = []
+        constants = []
+        extra = []
+    }
+}
+
+extension Parser {
+    /// Reports trailing tokens after a lone expression.
+    mutating func expectEnd() {
+        skipTrailing()
+    }
+}

@@ -1,0 +1,528 @@
+/// A value as reports carry it: numbers with their unit and display text.
+public struct ReportValue: Sendable, Encodable, Hashable {
+    /// The underlying value.
+    public var value: Value
+
+    /// Wraps a value.
+    public init(_ value: Value) { self.value = value }
+
+    public func encode(to encoder: Encoder) throws {
+        switch value {
+        case .number(let d, let u):
+            var c = encoder.container(keyedBy: NumberKeys.self)
+            try c.encode(d, forKey: .value)
+            try c.encode(u.symbol, forKey: .unit)
+            try c.encode(value.description, forKey: .display)
+        case .string(let s):
+            var c = encoder.singleValueContainer()
+            try c.encode(s)
+        case .bool(let b):
+            var c = encoder.singleValueContainer()
+            try c.encode(b)
+        case .none:
+            var c = encoder.singleValueContainer()
+            try c.encodeNil()
+        case .ref(let r):
+            var c = encoder.singleValueContainer()
+            try c.encode(r.path)
+        case .list(let l):
+            var c = encoder.unkeyedContainer()
+            for v in l { try c.encode(ReportValue(v)) }
+        }
+    }
+
+    enum NumberKeys: String, CodingKey { case value, unit, display }
+
+    func write(_ w: inout JSONWriter) {
+        switch value {
+        case .number(let d, let u):
+            w.beginObject()
+            w.key("value"); w.double(d)
+            w.key("unit"); w.string(u.symbol)
+            w.key("display"); w.string(value.description)
+            w.endObject()
+        case .string(let s): w.string(s)
+        case .bool(let b): w.bool(b)
+        case .none: w.null()
+        case .ref(let r): w.string(r.path)
+        case .list(let l):
+            w.beginArray()
+            for v in l { ReportValue(v).write(&w) }
+            w.endArray()
+        }
+    }
+}
+
+/// A named property of an item, KR or metric.
+public struct ReportProperty: Sendable, Hashable {
+    /// Property name.
+    public var name: String
+    /// Its value.
+    public var value: ReportValue
+}
+
+/// A key result or metric with its scores.
+public struct ScoredReport: Sendable, Encodable, Hashable {
+    /// Tag, such as `MICROSERVICES`.
+    public var name: String
+    /// Description text.
+    public var text: String?
+    /// Starting point, if given.
+    public var baseline: ReportValue
+    /// Target value.
+    public var target: ReportValue
+    /// `linear`, `>=` or `<=`.
+    public var targetForm: String
+    /// Latest measurement.
+    public var current: ReportValue
+    /// Weight in its objective's score.
+    public var weight: ReportValue
+    /// Unclamped progress, or nil when unscored.
+    public var progress: Double?
+    /// Score 0…1, or nil when unscored.
+    public var score: Double?
+    /// `red`, `yellow`, `green`, or nil.
+    public var status: String?
+    /// Whether the target is met.
+    public var met: Bool?
+    /// Other declared properties.
+    public var properties: [ReportProperty]
+
+    enum CodingKeys: String, CodingKey {
+        case name, text, baseline, target, targetForm = "target_form", current, weight, progress, score, status, met
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.encode(name, forKey: DynamicKey("name"))
+        try c.encode(text, forKey: DynamicKey("text"))
+        try c.encode(baseline, forKey: DynamicKey("baseline"))
+        try c.encode(target, forKey: DynamicKey("target"))
+        try c.encode(targetForm, forKey: DynamicKey("target_form"))
+        try c.encode(current, forKey: DynamicKey("current"))
+        try c.encode(weight, forKey: DynamicKey("weight"))
+        try c.encode(progress, forKey: DynamicKey("progress"))
+        try c.encode(score, forKey: DynamicKey("score"))
+        try c.encode(status, forKey: DynamicKey("status"))
+        try c.encode(met, forKey: DynamicKey("met"))
+        for p in properties { try c.encode(p.value, forKey: DynamicKey(p.name)) }
+    }
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject()
+        w.key("name"); w.string(name)
+        w.key("text"); if let t = text { w.string(t) } else { w.null() }
+        w.key("baseline"); baseline.write(&w)
+        w.key("target"); target.write(&w)
+        w.key("target_form"); w.string(targetForm)
+        w.key("current"); current.write(&w)
+        w.key("weight"); weight.write(&w)
+        w.key("progress"); if let p = progress { w.double(p) } else { w.null() }
+        w.key("score"); if let s = score { w.double(s) } else { w.null() }
+        w.key("status"); if let s = status { w.string(s) } else { w.null() }
+        w.key("met"); if let m = met { w.bool(m) } else { w.null() }
+        for p in properties { w.key(p.name); p.value.write(&w) }
+        w.endObject()
+    }
+}
+
+/// An objective with its key results.
+public struct ObjectiveReport: Sendable, Encodable, Hashable {
+    /// Tag, such as `MODERNIZE_PLATFORM`.
+    public var name: String
+    /// Description text.
+    public var text: String?
+    /// Weight in the plan score.
+    public var weight: ReportValue
+    /// Whether it is a committed OKR.
+    public var committed: Bool
+    /// Weighted mean of its KR scores, or nil.
+    public var score: Double?
+    /// `red`, `yellow`, `green`, or nil.
+    public var status: String?
+    /// Paths of the priorities it supports.
+    public var supports: [String]
+    /// Paths of the weaknesses and threats it addresses.
+    public var addresses: [String]
+    /// Its key results.
+    public var krs: [ScoredReport]
+
+    enum CodingKeys: String, CodingKey { case name, text, weight, committed, score, status, supports, addresses, krs }
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject()
+        w.key("name"); w.string(name)
+        w.key("text"); if let t = text { w.string(t) } else { w.null() }
+        w.key("weight"); weight.write(&w)
+        w.key("committed"); w.bool(committed)
+        w.key("score"); if let s = score { w.double(s) } else { w.null() }
+        w.key("status"); if let s = status { w.string(s) } else { w.null() }
+        w.key("supports"); w.beginArray(); for s in supports { w.string(s) }; w.endArray()
+        w.key("addresses"); w.beginArray(); for s in addresses { w.string(s) }; w.endArray()
+        w.key("krs"); w.beginArray(); for k in krs { k.write(&w) }; w.endArray()
+        w.endObject()
+    }
+}
+
+/// An item of a SWOT or retro.
+public struct ItemReport: Sendable, Encodable, Hashable {
+    /// `strength`, …, `priority`; `went_well`, `not_well`, `learning`, `action`.
+    public var category: String
+    /// Tag.
+    public var name: String
+    /// Description text.
+    public var text: String?
+    /// Its properties (weight, rating, exposure, owner, …).
+    public var properties: [ReportProperty]
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.encode(category, forKey: DynamicKey("category"))
+        try c.encode(name, forKey: DynamicKey("name"))
+        try c.encode(text, forKey: DynamicKey("text"))
+        for p in properties { try c.encode(p.value, forKey: DynamicKey(p.name)) }
+    }
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject()
+        w.key("category"); w.string(category)
+        w.key("name"); w.string(name)
+        w.key("text"); if let t = text { w.string(t) } else { w.null() }
+        for p in properties { w.key(p.name); p.value.write(&w) }
+        w.endObject()
+    }
+}
+
+/// A SWOT with its IFE/EFE matrices.
+public struct SwotReport: Sendable, Encodable, Hashable {
+    /// Tag.
+    public var name: String
+    /// Title.
+    public var text: String?
+    /// Items in declaration order by category.
+    public var items: [ItemReport]
+    /// Internal factor evaluation score, or nil.
+    public var ife: Double?
+    /// External factor evaluation score, or nil.
+    public var efe: Double?
+    /// Internal–External matrix cell `I`…`IX`, or nil.
+    public var ieCell: String?
+    /// Strategic posture, or nil.
+    public var posture: String?
+
+    enum CodingKeys: String, CodingKey { case name, text, items, ife, efe, ieCell = "ie_cell", posture }
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject()
+        w.key("name"); w.string(name)
+        w.key("text"); if let t = text { w.string(t) } else { w.null() }
+        w.key("items"); w.beginArray(); for i in items { i.write(&w) }; w.endArray()
+        w.key("ife"); if let x = ife { w.double(x) } else { w.null() }
+        w.key("efe"); if let x = efe { w.double(x) } else { w.null() }
+        w.key("ie_cell"); if let x = ieCell { w.string(x) } else { w.null() }
+        w.key("posture"); if let x = posture { w.string(x) } else { w.null() }
+        w.endObject()
+    }
+}
+
+/// A retrospective.
+public struct RetroReport: Sendable, Encodable, Hashable {
+    /// Tag.
+    public var name: String
+    /// Title.
+    public var text: String?
+    /// Items by category.
+    public var items: [ItemReport]
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject()
+        w.key("name"); w.string(name)
+        w.key("text"); if let t = text { w.string(t) } else { w.null() }
+        w.key("items"); w.beginArray(); for i in items { i.write(&w) }; w.endArray()
+        w.endObject()
+    }
+}
+
+/// A projection's series.
+public struct ProjectionReport: Sendable, Encodable, Hashable {
+    /// Name.
+    public var name: String
+    /// Number of periods N (the series has N + 1 values).
+    public var periods: Int
+    /// Period unit: `days`, `weeks`, `months`, `quarters` or `years`.
+    public var period: String
+    /// Unit symbol of the values.
+    public var unit: String
+    /// Values in base units, t = 0…N.
+    public var series: [Double]
+    /// The last value.
+    public var final: ReportValue
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject()
+        w.key("name"); w.string(name)
+        w.key("periods"); w.int(periods)
+        w.key("period"); w.string(period)
+        w.key("unit"); w.string(unit)
+        w.key("series"); w.beginArray(); for d in series { w.double(d) }; w.endArray()
+        w.key("final"); final.write(&w)
+        w.endObject()
+    }
+}
+
+/// The plan's roll-up.
+public struct PlanReport: Sendable, Encodable, Hashable {
+    /// Weighted mean of the objectives' scores, or nil.
+    public var score: Double?
+    /// `red`, `yellow`, `green`, or nil.
+    public var status: String?
+    /// Priorities no objective or KR supports.
+    public var unsupportedPriorities: [String]
+    /// Weaknesses and threats nothing addresses.
+    public var unaddressed: [String]
+
+    enum CodingKeys: String, CodingKey { case score, status, unsupportedPriorities = "unsupported_priorities", unaddressed }
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject()
+        w.key("score"); if let s = score { w.double(s) } else { w.null() }
+        w.key("status"); if let s = status { w.string(s) } else { w.null() }
+        w.key("unsupported_priorities"); w.beginArray(); for s in unsupportedPriorities { w.string(s) }; w.endArray()
+        w.key("unaddressed"); w.beginArray(); for s in unaddressed { w.string(s) }; w.endArray()
+        w.endObject()
+    }
+}
+
+/// One assertion's outcome.
+public struct AssertionReport: Sendable, Encodable, Hashable {
+    /// Source text of the condition.
+    public var expression: String
+    /// Message, if given.
+    public var message: String?
+    /// Whether it held.
+    public var passed: Bool
+    /// 1-based line.
+    public var line: Int
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject()
+        w.key("expression"); w.string(expression)
+        w.key("message"); if let m = message { w.string(m) } else { w.null() }
+        w.key("passed"); w.bool(passed)
+        w.key("line"); w.int(line)
+        w.endObject()
+    }
+}
+
+/// Everything `strat run` shows, as data: the same shape as `run --format json`.
+public struct Report: Sendable, Encodable {
+    /// Scenario name (`baseline` when none).
+    public var scenario: String
+    /// `org`, if declared.
+    public var org: String?
+    /// `mission`, if declared.
+    public var mission: String?
+    /// `vision`, if declared.
+    public var vision: String?
+    /// `values`.
+    public var values: [String]
+    /// Plan roll-up.
+    public var plan: PlanReport
+    /// Top-level lets in declaration order.
+    public var variables: [ReportProperty]
+    /// Objectives.
+    public var objectives: [ObjectiveReport]
+    /// Metrics.
+    public var metrics: [ScoredReport]
+    /// SWOTs.
+    public var swots: [SwotReport]
+    /// Projections.
+    public var projections: [ProjectionReport]
+    /// Retrospectives.
+    public var retros: [RetroReport]
+    /// Output of `print`.
+    public var prints: [String]
+    /// Outcomes of `assert`.
+    public var assertions: [AssertionReport]
+    /// Runtime errors and warnings found while producing the report.
+    public var diagnostics: [Diagnostic]
+
+    enum CodingKeys: String, CodingKey {
+        case scenario, org, mission, vision, values, plan, variables, objectives, metrics, swots, projections, retros, prints, assertions
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(scenario, forKey: .scenario)
+        try c.encode(org, forKey: .org)
+        try c.encode(mission, forKey: .mission)
+        try c.encode(vision, forKey: .vision)
+        try c.encode(values, forKey: .values)
+        try c.encode(plan, forKey: .plan)
+        var v = c.nestedContainer(keyedBy: DynamicKey.self, forKey: .variables)
+        for p in variables { try v.encode(p.value, forKey: DynamicKey(p.name)) }
+        try c.encode(objectives, forKey: .objectives)
+        try c.encode(metrics, forKey: .metrics)
+        try c.encode(swots, forKey: .swots)
+        try c.encode(projections, forKey: .projections)
+        try c.encode(retros, forKey: .retros)
+        try c.encode(prints, forKey: .prints)
+        try c.encode(assertions, forKey: .assertions)
+    }
+
+    /// The report as JSON (the `run --format json` output), keys in a stable order.
+    public func json(pretty: Bool = true) -> String {
+        var w = JSONWriter()
+        w.pretty = pretty
+        w.beginObject()
+        w.key("scenario"); w.string(scenario)
+        w.key("org"); if let s = org { w.string(s) } else { w.null() }
+        w.key("mission"); if let s = mission { w.string(s) } else { w.null() }
+        w.key("vision"); if let s = vision { w.string(s) } else { w.null() }
+        w.key("values"); w.beginArray(); for s in values { w.string(s) }; w.endArray()
+        w.key("plan"); plan.write(&w)
+        w.key("variables"); w.beginObject(); for p in variables { w.key(p.name); p.value.write(&w) }; w.endObject()
+        w.key("objectives"); w.beginArray(); for o in objectives { o.write(&w) }; w.endArray()
+        w.key("metrics"); w.beginArray(); for m in metrics { m.write(&w) }; w.endArray()
+        w.key("swots"); w.beginArray(); for s in swots { s.write(&w) }; w.endArray()
+        w.key("projections"); w.beginArray(); for p in projections { p.write(&w) }; w.endArray()
+        w.key("retros"); w.beginArray(); for r in retros { r.write(&w) }; w.endArray()
+        w.key("prints"); w.beginArray(); for p in prints { w.string(p) }; w.endArray()
+        w.key("assertions"); w.beginArray(); for a in assertions { a.write(&w) }; w.endArray()
+        w.endObject()
+        return w.output
+    }
+}
+
+struct DynamicKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension Diagnostic: Encodable {
+    enum CodingKeys: String, CodingKey { case severity, message, file, line, column, hint }
+
+    /// Encodes the JSON-lines shape of SPEC §9.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(severity.rawValue, forKey: .severity)
+        try c.encode(message, forKey: .message)
+        try c.encode(path, forKey: .file)
+        try c.encode(line, forKey: .line)
+        try c.encode(column, forKey: .column)
+        try c.encode(hint, forKey: .hint)
+    }
+}
+
+// MARK: - Building
+
+extension Engine {
+    func buildReport(scenario: String, diagnostics: [Diagnostic]) -> Report {
+        let (model, ev) = state
+        let interner = model.interner
+        func value(_ c: Int32?) -> Value {
+            guard let c else { return .none }
+            return ev.state[Int(c)] == .ok ? ev.values[Int(c)] : .none
+        }
+        func member(_ o: Int32, _ n: String) -> Value { value(model.member(o, n)) }
+        func double(_ v: Value) -> Double? { v.doubleValue }
+        func string(_ v: Value) -> String? { v.stringValue }
+        func paths(_ v: Value) -> [String] {
+            switch v {
+            case .ref(let r): return [r.path]
+            case .list(let l): return l.flatMap { paths($0) }
+            default: return []
+            }
+        }
+        func objectList(_ o: Int32, _ n: String) -> [Int32] {
+            if case .objects(let l)? = model.objects[Int(o)].members[model.id(n)] { return l }
+            return []
+        }
+        let fixed: Set<String> = ["baseline", "target", "current", "weight", "score", "progress", "status", "met", "text", "title",
+                                  "supports", "addresses"]
+        func extras(_ o: Int32, skip: Set<String>) -> [ReportProperty] {
+            model.objects[Int(o)].order.compactMap { id in
+                let n = interner[id]
+                if skip.contains(n) { return nil }
+                guard case .cell(let c)? = model.objects[Int(o)].members[id] else { return nil }
+                let v = value(c)
+                if case .none = v, !model.objects[Int(o)].declared.contains(id) { return nil }
+                return ReportProperty(name: n, value: ReportValue(v))
+            }
+        }
+        func scored(_ o: Int32) -> ScoredReport {
+            let obj = model.objects[Int(o)]
+            let form: String
+            switch obj.targetForm {
+            case .linear: form = "linear"
+            case .atLeast: form = ">="
+            case .atMost: form = "<="
+            }
+            return ScoredReport(name: interner[obj.name], text: obj.title, baseline: ReportValue(member(o, "baseline")),
+                                target: ReportValue(member(o, "target")), targetForm: form,
+                                current: ReportValue(member(o, "current")), weight: ReportValue(member(o, "weight")),
+                                progress: double(member(o, "progress")), score: double(member(o, "score")),
+                                status: string(member(o, "status")), met: member(o, "met").boolValue,
+                                properties: extras(o, skip: fixed))
+        }
+        func items(_ o: Int32, _ cats: [ItemCategory]) -> [ItemReport] {
+            cats.flatMap { cat in
+                objectList(o, cat.listName).map { i in
+                    let obj = model.objects[Int(i)]
+                    return ItemReport(category: cat.keyword, name: interner[obj.name], text: obj.title,
+                                      properties: extras(i, skip: ["text", "title"]))
+                }
+            }
+        }
+        let lists = model.builtinLists
+        let objectives = (lists["objectives"] ?? []).map { o -> ObjectiveReport in
+            let obj = model.objects[Int(o)]
+            return ObjectiveReport(name: interner[obj.name], text: obj.title, weight: ReportValue(member(o, "weight")),
+                                   committed: member(o, "committed").boolValue ?? false,
+                                   score: double(member(o, "score")), status: string(member(o, "status")),
+                                   supports: paths(member(o, "supports")), addresses: paths(member(o, "addresses")),
+                                   krs: objectList(o, "krs").map(scored))
+        }
+        let swots = (lists["swots"] ?? []).map { s -> SwotReport in
+            let obj = model.objects[Int(s)]
+            return SwotReport(name: interner[obj.name], text: obj.title,
+                              items: items(s, [.strength, .weakness, .opportunity, .threat, .priority]),
+                              ife: double(member(s, "ife")), efe: double(member(s, "efe")),
+                              ieCell: string(member(s, "ie_cell")), posture: string(member(s, "posture")))
+        }
+        let retros = (lists["retros"] ?? []).map { r -> RetroReport in
+            let obj = model.objects[Int(r)]
+            return RetroReport(name: interner[obj.name], text: obj.title, items: items(r, [.wentWell, .notWell, .learning, .action]))
+        }
+        let projections = model.projections.indices.map { p -> ProjectionReport in
+            let pr = model.projections[p]
+            let series = ev.projSeries[p]
+            let u = ev.projUnits[p]
+            return ProjectionReport(name: interner[model.objects[Int(pr.object)].name], periods: max(0, series.count - 1),
+                                    period: pr.period.rawValue, unit: u.symbol, series: series,
+                                    final: ReportValue(series.last.map { .number($0, u) } ?? .none))
+        }
+        let variables = model.lets.filter { model.program.files[Int(model.cells[Int($0)].span.file)].path.hasPrefix("<stdlib>") == false }
+            .map { ReportProperty(name: interner[model.cells[Int($0)].name], value: ReportValue(value($0))) }
+        let info = model.info
+        var valuesList: [String] = []
+        if info.values >= 0, case .list(let l) = value(info.values) { valuesList = l.map { $0.stringValue ?? $0.description } }
+        let planScore = member(model.plan, "score")
+        return Report(scenario: scenario,
+                      org: info.org >= 0 ? string(value(info.org)) : nil,
+                      mission: info.mission >= 0 ? string(value(info.mission)) : nil,
+                      vision: info.vision >= 0 ? string(value(info.vision)) : nil,
+                      values: valuesList,
+                      plan: PlanReport(score: double(planScore), status: string(member(model.plan, "status")),
+                                       unsupportedPriorities: paths(member(model.plan, "unsupported_priorities")),
+                                       unaddressed: paths(member(model.plan, "unaddressed"))),
+                      variables: variables, objectives: objectives,
+                      metrics: (lists["metrics"] ?? []).map(scored), swots: swots, projections: projections,
+                      retros: retros, prints: printed,
+                      assertions: assertions.map { AssertionReport(expression: $0.expression, message: $0.message, passed: $0.passed, line: $0.line) },
+                      diagnostics: diagnostics)
+    }
+}

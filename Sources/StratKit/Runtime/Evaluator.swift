@@ -1,0 +1,625 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failure while evaluating: reported once where it happened; values that depend on a
+/// failed value fail silently.
+struct EvalError: Error {
+    var message: String
+    var span: Span
+    var hint: String? = nil
+    var silent = false
+    static let dependency = EvalError(message: "", span: .none, silent: true)
+}
+
+/// A host function registered through ``Engine/register(function:arity:_:)``.
+struct HostFunction {
+    var name: String
+    var arity: Int
+    var body: ([Value]) throws -> Value
+}
+
+enum CellState: UInt8 { case pending = 0, ok, failed, running }
+
+/// Evaluates cells and expressions. A struct so that its arrays are accessed without
+/// dynamic exclusivity checks in the hot loop.
+struct Evaluator {
+    let model: Model
+    var nodes: [Node] = []
+    var constants: [Value] = []
+    var extra: [Int32] = []
+    var values: [Value]
+    var state: [CellState]
+    var limits: Limits
+    var steps = 0
+    var depth = 0
+    var callDepth = 0
+    var stack: [Value] = []
+    var frameBase = 0
+    var fnBodies: [Int32] = []
+    var fnArity: [Int] = []
+    var hosts: [HostFunction]
+    // Projection context while stepping a `next:` formula.
+    var projValue = 0.0
+    var projUnit = NumberUnit.plain
+    var projT = 0
+    var projSeries: [[Double]] = []
+    var projUnits: [NumberUnit] = []
+    /// Runtime diagnostics, in the order found.
+    var diagnostics: [Diagnostic] = []
+    var warningKeys: Set<String> = []
+    /// Number of cells computed since the counter was last reset (observes incrementality).
+    var computed = 0
+
+    init(model: Model, limits: Limits, hosts: [HostFunction]) {
+        self.model = model
+        self.limits = limits
+        self.hosts = hosts
+        values = [Value](repeating: .none, count: model.cells.count)
+        state = [CellState](repeating: .pending, count: model.cells.count)
+        projSeries = [[Double]](repeating: [], count: model.projections.count)
+        projUnits = [NumberUnit](repeating: .plain, count: model.projections.count)
+        refresh()
+    }
+
+    /// Takes fresh views of the model's arrays (after overrides added nodes or cells).
+    mutating func refresh() {
+        nodes = model.pool.nodes
+        constants = model.pool.constants
+        extra = model.pool.extra
+        fnBodies = model.functions.map(\.body)
+        fnArity = model.functions.map(\.params.count)
+        if values.count < model.cells.count {
+            values.append(contentsOf: [Value](repeating: .none, count: model.cells.count - values.count))
+            state.append(contentsOf: [CellState](repeating: .pending, count: model.cells.count - state.count))
+        }
+    }
+
+    // MARK: Diagnostics
+
+    mutating func report(_ e: EvalError) {
+        if e.silent { return }
+        diagnostics.append(DiagnosticSink.make(.error, .runtime, e.message, at: e.span, hint: e.hint, files: model.program.files))
+    }
+
+    mutating func warn(_ message: String, at span: Span, hint: String? = nil) {
+        let key = "\(span.file):\(span.start):\(message)"
+        if !warningKeys.insert(key).inserted { return }
+        diagnostics.append(DiagnosticSink.make(.warning, .compile, message, at: span, hint: hint, files: model.program.files))
+    }
+
+    // MARK: Cells
+
+    /// Evaluates every cell in dependency order.
+    mutating func evaluateAll() {
+        steps = 0
+        for c in model.order where state[Int(c)] == .pending { compute(c) }
+    }
+
+    mutating func compute(_ c: Int32) {
+        let i = Int(c)
+        state[i] = .running
+        computed += 1
+        do {
+            let v = try computeValue(c)
+            values[i] = v
+            state[i] = .ok
+        } catch {
+            values[i] = .none
+            state[i] = .failed
+            report(error)
+        }
+    }
+
+    private mutating func computeValue(_ c: Int32) throws(EvalError) -> Value {
+        let cell = model.cells[Int(c)]
+        switch cell.kind {
+        case .formula, .constant:
+            let v = try eval(cell.node)
+            if case .ref(let r) = v, cell.owner < 0 || model.objects[Int(cell.owner)].kind != .plan, r.id < 0 {
+                return .none
+            }
+            return v
+        case .derived:
+            return try computeDerived(c, cell)
+        }
+    }
+
+    /// The value of a cell, computing it first when needed (dynamic member access).
+    @inline(__always)
+    mutating func read(_ c: Int32, _ span: Span) throws(EvalError) -> Value {
+        switch state[Int(c)] {
+        case .ok: return values[Int(c)]
+        case .failed: throw EvalError.dependency
+        case .running:
+            throw EvalError(message: "reference cycle through '\(model.cellPath(c))'", span: span)
+        case .pending:
+            if depth > limits.maxNesting * 4 {
+                throw EvalError(message: "nesting deeper than \(limits.maxNesting * 4) while computing values on demand", span: span)
+            }
+            depth += 1
+            compute(c)
+            depth -= 1
+            if state[Int(c)] == .failed { throw EvalError.dependency }
+            return values[Int(c)]
+        }
+    }
+
+    // MARK: Expressions
+
+    mutating func eval(_ i: Int32) throws(EvalError) -> Value {
+        steps &+= 1
+        if steps > limits.maxSteps {
+            throw EvalError(message: "more than \(formatCount(limits.maxSteps)) evaluation steps", span: nodes[Int(i)].span,
+                            hint: "the step limit can be raised by the embedder")
+        }
+        let n = nodes[Int(i)]
+        switch n.kind {
+        case .number, .string, .constant:
+            return constants[Int(n.a)]
+        case .bool:
+            return .bool(n.a != 0)
+        case .none:
+            return .none
+        case .cell:
+            return try read(n.a, n.span)
+        case .local:
+            return stack[frameBase + Int(n.a)]
+        case .projValue:
+            return .number(projValue, projUnit)
+        case .projT:
+            return .number(Double(projT))
+        case .projPrev:
+            let s = projSeries[Int(n.a)]
+            let k = projT - 1
+            guard k >= 0, k < s.count else {
+                throw EvalError(message: "projection '\(model.interner[model.objects[Int(model.projections[Int(n.a)].object)].name])' has no value at period \(k)", span: n.span)
+            }
+            return .number(s[k], projUnits[Int(n.a)])
+        case .object:
+            return .ref(ObjectRef(id: n.a, path: model.objects[Int(n.a)].path))
+        case .neg:
+            depth += 1
+            defer { depth -= 1 }
+            let v = try eval(n.a)
+            guard case .number(let d, let u) = v else { throw typeError("negate", v, n.a, n.span) }
+            return .number(-d, u)
+        case .not:
+            depth += 1
+            defer { depth -= 1 }
+            let v = try eval(n.a)
+            guard case .bool(let b) = v else { throw typeError("apply 'not' to", v, n.a, n.span) }
+            return .bool(!b)
+        case .binary:
+            depth += 1
+            defer { depth -= 1 }
+            if depth > limits.maxNesting * 4 { throw nestingError(n.span) }
+            let op = BinaryOp(rawValue: n.op)!
+            if op == .and || op == .or {
+                let l = try eval(n.a)
+                guard case .bool(let lb) = l else { throw typeError("use '\(op.symbol)' with", l, n.a, n.span) }
+                if op == .and && !lb { return .bool(false) }
+                if op == .or && lb { return .bool(true) }
+                let r = try eval(n.b)
+                guard case .bool(let rb) = r else { throw typeError("use '\(op.symbol)' with", r, n.b, n.span) }
+                return .bool(rb)
+            }
+            let l = try eval(n.a)
+            let r = try eval(n.b)
+            if case .number(let x, let ux) = l, case .number(let y, let uy) = r {
+                return try arithmetic(op, x, ux, y, uy, n)
+            }
+            return try binaryOther(op, l, r, n)
+        case .cond:
+            depth += 1
+            defer { depth -= 1 }
+            let c = try eval(n.a)
+            guard case .bool(let b) = c else { throw typeError("use as a condition", c, n.a, n.span) }
+            return try eval(b ? n.b : n.c)
+        case .list:
+            depth += 1
+            defer { depth -= 1 }
+            var out: [Value] = []
+            out.reserveCapacity(Int(n.c))
+            for k in Int(n.b)..<Int(n.b + n.c) { out.append(try eval(extra[k])) }
+            return .list(out)
+        case .interp:
+            depth += 1
+            defer { depth -= 1 }
+            var s = ""
+            for k in Int(n.b)..<Int(n.b + n.c) {
+                s += try eval(extra[k]).description
+                if s.utf8.count > limits.maxStringLength { throw stringLimit(n.span) }
+            }
+            return .string(s)
+        case .index:
+            depth += 1
+            defer { depth -= 1 }
+            let base = try eval(n.a)
+            let iv = try eval(n.b)
+            return try index(base, iv, n)
+        case .builtin:
+            depth += 1
+            defer { depth -= 1 }
+            return try callBuiltin(Builtin(rawValue: n.a)!, n)
+        case .userCall:
+            depth += 1
+            defer { depth -= 1 }
+            return try callUser(n)
+        case .hostCall:
+            depth += 1
+            defer { depth -= 1 }
+            return try callHost(n)
+        case .dynMember:
+            depth += 1
+            defer { depth -= 1 }
+            let base = try eval(n.a)
+            return try dynamicMember(base, n.b, n.span)
+        case .projSeries:
+            let s = projSeries[Int(n.a)], u = projUnits[Int(n.a)]
+            return .list(s.map { .number($0, u) })
+        case .range:
+            throw EvalError(message: "distributions ('a to b') are not supported yet", span: n.span,
+                            hint: "use a single value for now; 'to' is reserved for uncertain inputs")
+        case .threshold:
+            throw EvalError(message: "a threshold ('>= x' or '<= x') is only allowed as a 'target:'", span: n.span)
+        case .name, .member, .call, .error:
+            throw EvalError(message: "internal: unresolved expression", span: n.span)
+        }
+    }
+
+    private func nestingError(_ span: Span) -> EvalError {
+        EvalError(message: "nesting deeper than \(limits.maxNesting * 4) while evaluating", span: span)
+    }
+
+    private func stringLimit(_ span: Span) -> EvalError {
+        EvalError(message: "string longer than \(formatCount(limits.maxStringLength)) bytes", span: span)
+    }
+
+    /// Describes a value for messages, naming a missing property when the value is none.
+    func describeOperand(_ v: Value, _ node: Int32) -> String {
+        if case .none = v {
+            let n = nodes[Int(node)]
+            if n.kind == .cell { return "'\(model.cellPath(n.a))', which is none" }
+            return "none"
+        }
+        if case .number(_, let u) = v { return "a number (\(u.nameForMessages))" }
+        return "a \(v.kindName)"
+    }
+
+    func typeError(_ verb: String, _ v: Value, _ node: Int32, _ span: Span) -> EvalError {
+        if case .none = v, nodes[Int(node)].kind == .cell {
+            let path = model.cellPath(nodes[Int(node)].a)
+            return EvalError(message: "'\(path)' is none, so it cannot be used here", span: nodes[Int(node)].span,
+                             hint: "give '\(path)' a value, or check it with 'if \(path) == none then … else …'")
+        }
+        return EvalError(message: "cannot \(verb) \(describeOperand(v, node))", span: span)
+    }
+
+    @inline(__always)
+    func arithmetic(_ op: BinaryOp, _ x: Double, _ ux: NumberUnit, _ y: Double, _ uy: NumberUnit, _ n: Node) throws(EvalError) -> Value {
+        let r: Double
+        var u = ux
+        switch op {
+        case .add, .sub:
+            guard ux.time == uy.time && ux.money == uy.money else { throw mismatch(op, ux, uy, n.span) }
+            r = op == .add ? x + y : x - y
+        case .mul:
+            r = x * y
+            if !(ux.display == .plain && uy.display == .plain && ux.isDimensionless && uy.isDimensionless) {
+                u = NumberUnit.product(ux, uy)
+            }
+        case .div:
+            if y == 0 { throw EvalError(message: "division by zero", span: n.span) }
+            r = x / y
+            if !(ux.display == .plain && uy.display == .plain && ux.isDimensionless && uy.isDimensionless) {
+                u = NumberUnit.quotient(ux, uy)
+            }
+        case .pow:
+            guard uy.isDimensionless else {
+                throw EvalError(message: "unit mismatch: an exponent must be a plain number, not \(uy.nameForMessages)", span: n.span)
+            }
+            if !ux.isDimensionless {
+                guard y == y.rounded(), abs(y) <= 16 else {
+                    throw EvalError(message: "unit mismatch: \(ux.nameForMessages) can only be raised to a whole power", span: n.span)
+                }
+                u = NumberUnit(time: Int8(clamping: Int(ux.time) * Int(y)), money: Int8(clamping: Int(ux.money) * Int(y)),
+                               display: y == 1 ? ux.display : .plain)
+            } else if ux.display == .percent {
+                u = .plain
+            }
+            r = pow(x, y)
+        case .eq, .ne, .lt, .le, .gt, .ge:
+            guard ux.time == uy.time && ux.money == uy.money else { throw mismatch(op, ux, uy, n.span) }
+            switch op {
+            case .eq: return .bool(Value.numbersEqual(x, y))
+            case .ne: return .bool(!Value.numbersEqual(x, y))
+            case .lt: return .bool(x < y)
+            case .le: return .bool(x <= y || Value.numbersEqual(x, y))
+            case .gt: return .bool(x > y)
+            default: return .bool(x >= y || Value.numbersEqual(x, y))
+            }
+        case .and, .or:
+            throw EvalError(message: "'\(op.symbol)' needs booleans", span: n.span)
+        }
+        guard r.isFinite else {
+            throw EvalError(message: "\(x) \(op.symbol) \(y) is not a finite number", span: n.span,
+                            hint: "the result overflowed or is undefined")
+        }
+        return .number(r, u)
+    }
+
+    func mismatch(_ op: BinaryOp, _ a: NumberUnit, _ b: NumberUnit, _ span: Span) -> EvalError {
+        let verb: String
+        switch op {
+        case .add: verb = "add"
+        case .sub: verb = "subtract"
+        default: verb = "compare"
+        }
+        return EvalError(message: "unit mismatch: cannot \(verb) \(a.nameForMessages) and \(b.nameForMessages)", span: span,
+                         hint: "both sides of '\(op.symbol)' need the same dimension (time, money or none)")
+    }
+
+    private func binaryOther(_ op: BinaryOp, _ l: Value, _ r: Value, _ n: Node) throws(EvalError) -> Value {
+        switch op {
+        case .eq: return .bool(Value.equal(l, r))
+        case .ne: return .bool(!Value.equal(l, r))
+        default: break
+        }
+        if case .string(let a) = l, case .string(let b) = r {
+            switch op {
+            case .add:
+                if a.utf8.count + b.utf8.count > limits.maxStringLength { throw stringLimit(n.span) }
+                return .string(a + b)
+            case .lt: return .bool(a < b)
+            case .le: return .bool(a <= b)
+            case .gt: return .bool(a > b)
+            case .ge: return .bool(a >= b)
+            default: break
+            }
+        }
+        if case .list(let a) = l, case .list(let b) = r, op == .add {
+            if a.count + b.count > limits.maxListLength {
+                throw EvalError(message: "list longer than \(formatCount(limits.maxListLength)) elements", span: n.span)
+            }
+            return .list(a + b)
+        }
+        let verb: String
+        switch op {
+        case .add: verb = "add"
+        case .sub: verb = "subtract"
+        case .mul: verb = "multiply"
+        case .div: verb = "divide"
+        case .pow: verb = "raise"
+        default: verb = "compare"
+        }
+        if case .none = l { throw typeError(verb, l, n.a, n.span) }
+        if case .none = r { throw typeError(verb, r, n.b, n.span) }
+        return try { () throws(EvalError) -> Value in
+            throw EvalError(message: "cannot \(verb) \(describeOperand(l, n.a)) and \(describeOperand(r, n.b))", span: n.span)
+        }()
+    }
+
+    private mutating func index(_ base: Value, _ iv: Value, _ n: Node) throws(EvalError) -> Value {
+        guard case .number(let d, let u) = iv, u.isDimensionless else {
+            throw EvalError(message: "an index must be a plain number, not \(describeOperand(iv, n.b))", span: nodes[Int(n.b)].span)
+        }
+        guard d == d.rounded() else {
+            throw EvalError(message: "index \(NumberFormat.significant(d)) must be a whole number", span: nodes[Int(n.b)].span)
+        }
+        switch base {
+        case .list(let items):
+            guard d >= 0, d < Double(items.count) else {
+                throw EvalError(message: "index \(NumberFormat.significant(d)) out of range (the list has \(items.count) element\(items.count == 1 ? "" : "s"))",
+                                span: nodes[Int(n.b)].span, hint: items.isEmpty ? nil : "indexes start at 0 and end at \(items.count - 1)")
+            }
+            return items[Int(d)]
+        case .ref(let r) where model.objects[Int(r.id)].kind == .projection:
+            let p = Int(model.objects[Int(r.id)].projection)
+            let s = projSeries[p]
+            guard d >= 0, d < Double(s.count) else {
+                throw EvalError(message: "period \(NumberFormat.significant(d)) out of range (projection '\(r.path)' has periods 0…\(max(0, s.count - 1)))",
+                                span: nodes[Int(n.b)].span)
+            }
+            return .number(s[Int(d)], projUnits[p])
+        default:
+            throw EvalError(message: "cannot index \(describeOperand(base, n.a))", span: n.span)
+        }
+    }
+
+    mutating func dynamicMember(_ base: Value, _ name: Int32, _ span: Span) throws(EvalError) -> Value {
+        switch base {
+        case .list(let items):
+            for v in items {
+                if case .ref(let r) = v, model.objects[Int(r.id)].name == name { return v }
+            }
+            var out: [Value] = []
+            out.reserveCapacity(items.count)
+            for v in items { out.append(try dynamicMember(v, name, span)) }
+            return .list(out)
+        case .ref(let r):
+            let o = model.objects[Int(r.id)]
+            if o.kind == .projection && model.interner[name] == "series" {
+                let p = Int(o.projection)
+                _ = try read(model.projections[p].group, span)
+                return .list(projSeries[p].map { .number($0, projUnits[p]) })
+            }
+            switch o.members[name] {
+            case .cell(let c)?: return try read(c, span)
+            case .object(let x)?: return .ref(ObjectRef(id: x, path: model.objects[Int(x)].path))
+            case .objects(let l)?: return .list(l.map { .ref(ObjectRef(id: $0, path: model.objects[Int($0)].path)) })
+            case nil:
+                if let v = model.genericMember(r.id, model.interner[name]) { return v }
+                let hint = closest(model.interner[name], among: o.order.map { model.interner[$0] }).map { "did you mean '\($0)'?" }
+                throw EvalError(message: "unknown member '\(model.interner[name])' of \(o.kind.word) '\(o.path)'", span: span, hint: hint)
+            }
+        default:
+            throw EvalError(message: "cannot take member '\(model.interner[name])' of a \(base.kindName)", span: span)
+        }
+    }
+
+    // MARK: Calls
+
+    private mutating func callUser(_ n: Node) throws(EvalError) -> Value {
+        if callDepth >= limits.maxCallDepth {
+            throw EvalError(message: "call depth deeper than \(limits.maxCallDepth)", span: n.span,
+                            hint: "is the recursion missing a base case? The limit can be raised by the embedder")
+        }
+        let argc = Int(n.c)
+        guard argc == fnArity[Int(n.a)] else {
+            throw EvalError(message: "function takes \(fnArity[Int(n.a)]) arguments, got \(argc)", span: n.span)
+        }
+        let base = stack.count
+        for k in Int(n.b)..<Int(n.b + n.c) {
+            let v = try eval(extra[k])
+            stack.append(v)
+        }
+        let saved = frameBase
+        frameBase = base
+        callDepth += 1
+        defer {
+            callDepth -= 1
+            frameBase = saved
+            stack.removeSubrange(base...)
+        }
+        return try eval(fnBodies[Int(n.a)])
+    }
+
+    private mutating func callHost(_ n: Node) throws(EvalError) -> Value {
+        var args: [Value] = []
+        for k in Int(n.b)..<Int(n.b + n.c) { args.append(try eval(extra[k])) }
+        let h = hosts[Int(n.a)]
+        do {
+            let v = try h.body(args)
+            if case .number(let d, _) = v, !d.isFinite {
+                throw EvalError(message: "function '\(h.name)' returned a number that is not finite", span: n.span)
+            }
+            return v
+        } catch let e as EvalError {
+            throw e
+        } catch {
+            throw EvalError(message: "function '\(h.name)' failed: \(error)", span: n.span)
+        }
+    }
+
+    /// Numbers of a call's arguments: one list argument, or the arguments themselves.
+    private mutating func numberArgs(_ n: Node, _ name: String, flatten: Bool) throws(EvalError) -> [(Double, NumberUnit)] {
+        var vals: [Value] = []
+        for k in Int(n.b)..<Int(n.b + n.c) { vals.append(try eval(extra[k])) }
+        if flatten, vals.count == 1, case .list(let l) = vals[0] { vals = l }
+        var out: [(Double, NumberUnit)] = []
+        out.reserveCapacity(vals.count)
+        for v in vals {
+            switch v {
+            case .number(let d, let u):
+                if let f = out.first, !f.1.sameDimension(u) {
+                    throw EvalError(message: "unit mismatch in \(name)(): \(f.1.nameForMessages) and \(u.nameForMessages)", span: n.span)
+                }
+                out.append((d, u))
+            case .none: continue
+            default:
+                throw EvalError(message: "\(name)() needs numbers, got a \(v.kindName)", span: n.span)
+            }
+        }
+        return out
+    }
+
+    private mutating func oneNumber(_ n: Node, _ k: Int, _ name: String) throws(EvalError) -> (Double, NumberUnit) {
+        let node = extra[Int(n.b) + k]
+        let v = try eval(node)
+        guard case .number(let d, let u) = v else {
+            if case .none = v { throw typeError("call \(name)() with", v, node, n.span) }
+            throw EvalError(message: "\(name)() needs a number, got \(describeOperand(v, node))", span: n.span)
+        }
+        return (d, u)
+    }
+
+    private func finite(_ d: Double, _ u: NumberUnit, _ name: String, _ span: Span) throws(EvalError) -> Value {
+        guard d.isFinite else { throw EvalError(message: "\(name)() result is not a finite number", span: span) }
+        return .number(d, u)
+    }
+
+    private mutating func callBuiltin(_ b: Builtin, _ n: Node) throws(EvalError) -> Value {
+        switch b {
+        case .min, .max:
+            let xs = try numberArgs(n, b.name, flatten: true)
+            guard var best = xs.first else { throw EvalError(message: "\(b.name)() of an empty list", span: n.span) }
+            for x in xs.dropFirst() where b == .min ? x.0 < best.0 : x.0 > best.0 { best = x }
+            return .number(best.0, best.1)
+        case .sum, .avg:
+            let v = try eval(extra[Int(n.b)])
+            guard case .list = v else { throw EvalError(message: "\(b.name)() needs a list, got \(describeOperand(v, extra[Int(n.b)]))", span: n.span) }
+            let xs = try numberArgs(n, b.name, flatten: true)
+            if xs.isEmpty {
+                if b == .sum { return .number(0) }
+                throw EvalError(message: "avg() of an empty list", span: n.span)
+            }
+            var s = 0.0
+            for x in xs { s += x.0 }
+            return try finite(b == .sum ? s : s / Double(xs.count), xs[0].1, b.name, n.span)
+        case .count:
+            let v = try eval(extra[Int(n.b)])
+            switch v {
+            case .list(let l): return .number(Double(l.count))
+            case .string(let s): return .number(Double(s.count))
+            default: throw EvalError(message: "count() needs a list, got \(describeOperand(v, extra[Int(n.b)]))", span: n.span)
+            }
+        case .abs:
+            let (d, u) = try oneNumber(n, 0, "abs")
+            return .number(Swift.abs(d), u)
+        case .round, .floor, .ceil:
+            let (d, u) = try oneNumber(n, 0, b.name)
+            var digits = 0.0
+            if n.c == 2 {
+                let (g, gu) = try oneNumber(n, 1, b.name)
+                guard gu.isDimensionless, g == g.rounded(), g >= -15, g <= 15 else {
+                    throw EvalError(message: "round() digits must be a whole number from -15 to 15", span: n.span)
+                }
+                digits = g
+            }
+            let scale = pow(10.0, digits)
+            let shown = NumberFormat.toDisplayScale(d, u) * scale
+            let r: Double
+            switch b {
+            case .floor: r = shown.rounded(.down)
+            case .ceil: r = shown.rounded(.up)
+            default: r = shown.rounded(.toNearestOrAwayFromZero)
+            }
+            return try finite(NumberFormat.fromDisplayScale(r / scale, u), u, b.name, n.span)
+        case .sqrt:
+            let (d, u) = try oneNumber(n, 0, "sqrt")
+            guard d >= 0 else { throw EvalError(message: "sqrt of a negative number", span: n.span) }
+            guard u.time % 2 == 0, u.money % 2 == 0 else {
+                throw EvalError(message: "unit mismatch: sqrt of \(u.nameForMessages) has no unit", span: n.span)
+            }
+            let nu = u.isDimensionless ? NumberUnit(display: u.display == .percent ? .plain : u.display)
+                : NumberUnit(time: u.time / 2, money: u.money / 2, display: .plain)
+            return .number(Foundationless.sqrt(d), nu)
+        case .exp, .ln, .log10:
+            let (d, u) = try oneNumber(n, 0, b.name)
+            guard u.isDimensionless else {
+                throw EvalError(message: "unit mismatch: \(b.name)() needs a plain number, not \(u.nameForMessages)", span: n.span)
+            }
+            if b != .exp && d <= 0 {
+                throw EvalError(message: "\(b.name) of a non-positive number", span: n.span)
+            }
+            let r = b == .exp ? exp(d) : b == .ln ? log(d) : log10(d)
+            return try finite(r, .plain, b.name, n.span)
+        case .clamp:
+            let (x, ux) = try oneNumber(n, 0, "clamp")
+            let (lo, ul) = try oneNumber(n, 1, "clamp")
+            let (hi, uh) = try oneNumber(n, 2, "clamp")
+            guard ux.sameDimension(ul), ux.sameDimension(uh) else {
+                throw EvalError(message: "unit mismatch in clamp(): \(ux.nameForMessages), \(ul.nameForMessages) and \(uh.nameForMessages)", span: n.span)
+            }
+            guard lo <= hi else { throw EvalError(message: "clamp() needs lo <= hi", span: n.span) }
+            return .number(Swift.min(Swift.max(x, lo), hi), ux)
+        }
+    }
+}
+
+enum Foundationless {
+    @inline(__always) static func sqrt(_ d: Double) -> Double { d.squareRoot() }
+}

@@ -1,0 +1,432 @@
+/// What kind of declared object an ``Object`` is.
+enum ObjectKind: UInt8 {
+    case swot, item, objective, kr, metric, projection, retro, plan
+
+    var word: String {
+        switch self {
+        case .swot: return "swot"
+        case .item: return "item"
+        case .objective: return "objective"
+        case .kr: return "kr"
+        case .metric: return "metric"
+        case .projection: return "projection"
+        case .retro: return "retro"
+        case .plan: return "plan"
+        }
+    }
+}
+
+/// A member of an object: a value cell, a child object, or a list of child objects.
+enum Member {
+    case cell(Int32)
+    case object(Int32)
+    case objects([Int32])
+}
+
+/// How a key result or metric's target is read.
+enum TargetForm: UInt8 { case linear, atLeast, atMost }
+
+/// A declared object: its members are cells or other objects.
+struct Object {
+    var kind: ObjectKind
+    var name: Int32
+    var path: String
+    var parent: Int32 = -1
+    var category: ItemCategory? = nil
+    var title: String? = nil
+    var span: Span
+    var members: [Int32: Member] = [:]
+    /// Member names in declaration order (for reports and completion).
+    var order: [Int32] = []
+    var targetForm: TargetForm = .linear
+    /// Projection: its index in `Model.projections`.
+    var projection: Int32 = -1
+    /// User-declared property names (for reports).
+    var declared: [Int32] = []
+
+    mutating func add(_ name: Int32, _ m: Member) {
+        if members[name] == nil { order.append(name) }
+        members[name] = m
+    }
+}
+
+/// Native computations behind derived cells.
+enum Derived: UInt8 {
+    case progress, score, status, met
+    case objectiveScore, objectiveStatus
+    case planScore, planStatus, unsupported, unaddressed
+    case ife, efe, ieCell, posture, exposure
+    case projectionGroup, projectionFinal, projectionPeriods
+}
+
+/// One value in the dependency graph.
+struct Cell {
+    enum Kind: UInt8 { case formula, derived, constant }
+    var kind: Kind
+    var node: Int32 = -1
+    var derived: Derived = .progress
+    /// The object the cell belongs to (-1 for top-level lets).
+    var owner: Int32
+    /// Property or let name.
+    var name: Int32
+    /// Resolution scope: siblings are the owner's members.
+    var projection: Int32 = -1
+    var span: Span
+}
+
+/// A projection: its object, its property cells and its coupled group.
+struct Projection {
+    var object: Int32
+    var count: Int32 = -1      // cell of N
+    var start: Int32 = -1
+    var next: Int32 = -1       // formula node for next (resolved in projection scope)
+    var growth: Int32 = -1
+    var min: Int32 = -1
+    var max: Int32 = -1
+    var group: Int32 = -1      // group cell
+    var period: PeriodUnit
+    var series: [Double] = []
+    var unit: NumberUnit = .plain
+}
+
+/// A user function.
+struct Function {
+    var name: Int32
+    var params: [Int32]
+    var body: Int32
+    var span: Span
+    /// Cells the body reads (directly or through other functions).
+    var deps: [Int32] = []
+    var calls: [Int32] = []
+}
+
+/// A top-level name.
+enum Global {
+    case cell(Int32)
+    case object(Int32)
+    case function(Int32)
+    case scenario(Int32)
+    case objects([Int32])
+}
+
+/// A scenario: overrides by path.
+struct Scenario {
+    var name: Int32
+    var title: String?
+    var overrides: [Override]
+    var span: Span
+}
+
+/// The semantic model: objects, cells with their formulas, and the dependency graph.
+final class Model {
+    let program: Program
+    var pool: ExprPool { program.pool }
+    var interner: Interner { program.interner }
+    var objects: [Object] = []
+    var cells: [Cell] = []
+    var functions: [Function] = []
+    var projections: [Projection] = []
+    var scenarios: [Scenario] = []
+    var globals: [Int32: Global] = [:]
+    var globalSpans: [Int32: Span] = [:]
+    /// Forward edges: cells each cell reads.
+    var deps: [[Int32]] = []
+    /// Cells whose value depends on run-time member lookups; recomputed on every what-if.
+    var volatile: Set<Int32> = []
+    var order: [Int32] = []
+    var position: [Int32] = []
+    /// Reverse edges: cells that read each cell.
+    var dependents: [[Int32]] = []
+    /// For each projection, the projection whose group cell computes it.
+    var projectionRoots: [Int32] = []
+    var plan: Int32 = -1
+    var lets: [Int32] = []
+    var statements: [Decl] = []
+    var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
+    var hostFunctions: [Int32: (index: Int32, arity: Int)] = [:]
+    var builtinLists: [String: [Int32]] = [:]
+
+    init(program: Program) { self.program = program }
+
+    var sink: DiagnosticSink {
+        get { program.sink }
+        set { program.sink = newValue }
+    }
+
+    func name(_ id: Int32) -> String { interner[id] }
+
+    func cellPath(_ c: Int32) -> String {
+        let cell = cells[Int(c)]
+        if cell.owner < 0 { return interner[cell.name] }
+        return objects[Int(cell.owner)].path + "." + interner[cell.name]
+    }
+
+    // MARK: Building
+
+    func addCell(_ c: Cell) -> Int32 {
+        cells.append(c)
+        deps.append([])
+        return Int32(cells.count - 1)
+    }
+
+    func addObject(_ o: Object) -> Int32 {
+        objects.append(o)
+        return Int32(objects.count - 1)
+    }
+
+    func constantCell(_ v: Value, owner: Int32, name: Int32, span: Span) -> Int32 {
+        let k = pool.constant(v)
+        let n = pool.add(Node(kind: .constant, a: k, span: span))
+        return addCell(Cell(kind: .constant, node: n, owner: owner, name: name, span: span))
+    }
+
+    func id(_ s: String) -> Int32 { interner.intern(s) }
+
+    private func declareGlobal(_ name: Int32, _ g: Global, span: Span) {
+        if let prev = globalSpans[name] {
+            sink.error("duplicate declaration of '\(interner[name])'", at: span)
+            sink.add(.note, .compile, "'\(interner[name])' first declared here", at: prev)
+            return
+        }
+        globals[name] = g
+        globalSpans[name] = span
+    }
+
+    private func stringOf(_ node: Int32) -> String? {
+        guard node >= 0 else { return nil }
+        let n = pool[node]
+        if n.kind == .string, case .string(let s) = pool.constants[Int(n.a)] { return s }
+        return nil
+    }
+
+    /// Builds objects and cells from the declarations; then resolves names and orders the graph.
+    func build(hostFunctions hosts: [(name: String, arity: Int)]) {
+        for (i, h) in hosts.enumerated() { hostFunctions[id(h.name)] = (Int32(i), h.arity) }
+        let planName = id("plan")
+        plan = addObject(Object(kind: .plan, name: planName, path: "plan", span: .none))
+        var objectiveIds: [Int32] = [], metricIds: [Int32] = [], swotIds: [Int32] = []
+        var projectionIds: [Int32] = [], retroIds: [Int32] = []
+        for d in program.decls {
+            switch d.kind {
+            case .let_:
+                let c = addCell(Cell(kind: .formula, node: d.expr, owner: -1, name: d.name, span: d.nameSpan))
+                lets.append(c)
+                declareGlobal(d.name, .cell(c), span: d.nameSpan)
+            case .fn:
+                functions.append(Function(name: d.name, params: d.params, body: d.expr, span: d.nameSpan))
+                declareGlobal(d.name, .function(Int32(functions.count - 1)), span: d.nameSpan)
+                var seen = Set<Int32>()
+                for p in d.params where !seen.insert(p).inserted {
+                    sink.error("duplicate parameter '\(interner[p])'", at: d.nameSpan)
+                }
+            case .org, .mission, .vision, .values:
+                let c = addCell(Cell(kind: .formula, node: d.expr, owner: plan, name: d.name, span: d.nameSpan))
+                let slot: Int32
+                switch d.kind {
+                case .org: slot = info.org; info.org = c
+                case .mission: slot = info.mission; info.mission = c
+                case .vision: slot = info.vision; info.vision = c
+                default: slot = info.values; info.values = c
+                }
+                if slot >= 0 {
+                    sink.error("duplicate declaration of '\(interner[d.name])'", at: d.nameSpan)
+                    sink.add(.note, .compile, "'\(interner[d.name])' first declared here", at: cells[Int(slot)].span)
+                }
+                objects[Int(plan)].add(d.name, .cell(c))
+            case .swot: swotIds.append(buildContainer(d, kind: .swot))
+            case .objective: objectiveIds.append(buildContainer(d, kind: .objective))
+            case .retro: retroIds.append(buildContainer(d, kind: .retro))
+            case .metric:
+                let o = addObject(Object(kind: .metric, name: d.name, path: interner[d.name],
+                                         title: stringOf(d.title), span: d.nameSpan))
+                buildScored(o, props: d.props, span: d.nameSpan)
+                metricIds.append(o)
+                declareGlobal(d.name, .object(o), span: d.nameSpan)
+            case .projection:
+                projectionIds.append(buildProjection(d))
+            case .scenario:
+                scenarios.append(Scenario(name: d.name, title: stringOf(d.title), overrides: d.overrides, span: d.nameSpan))
+                declareGlobal(d.name, .scenario(Int32(scenarios.count - 1)), span: d.nameSpan)
+            case .assert, .print, .expr:
+                statements.append(d)
+            case .use, .import_:
+                break
+            }
+        }
+        // Built-in lists and the plan.
+        builtinLists = ["objectives": objectiveIds, "metrics": metricIds, "swots": swotIds,
+                        "projections": projectionIds, "retros": retroIds]
+        var p = objects[Int(plan)]
+        p.add(id("objectives"), .objects(objectiveIds))
+        p.add(id("metrics"), .objects(metricIds))
+        p.add(id("swots"), .objects(swotIds))
+        objects[Int(plan)] = p
+        for (k, v) in [("score", Derived.planScore), ("status", .planStatus),
+                       ("unsupported_priorities", .unsupported), ("unaddressed", .unaddressed)] {
+            let c = addCell(Cell(kind: .derived, derived: v, owner: plan, name: id(k), span: .none))
+            objects[Int(plan)].add(id(k), .cell(c))
+        }
+        resolveAll()
+        if sink.errorCount == 0 { orderGraph() }
+    }
+
+    private func buildContainer(_ d: Decl, kind: ObjectKind) -> Int32 {
+        let o = addObject(Object(kind: kind, name: d.name, path: interner[d.name], title: stringOf(d.title), span: d.nameSpan))
+        declareGlobal(d.name, .object(o), span: d.nameSpan)
+        for p in d.props { addProp(o, p) }
+        if let t = objects[Int(o)].title { objects[Int(o)].add(id("title"), .cell(constantCell(.string(t), owner: o, name: id("title"), span: d.nameSpan))) }
+        var lists: [ItemCategory: [Int32]] = [:]
+        let cats: [ItemCategory]
+        switch kind {
+        case .swot: cats = [.strength, .weakness, .opportunity, .threat, .priority]
+        case .objective: cats = [.kr]
+        default: cats = [.wentWell, .notWell, .learning, .action]
+        }
+        for c in cats { lists[c] = [] }
+        var seen: [ItemCategory: [Int32: Span]] = [:]
+        for item in d.items {
+            if let prev = seen[item.category]?[item.name] {
+                sink.error("duplicate \(item.category.keyword) '\(interner[item.name])' in '\(interner[d.name])'", at: item.nameSpan)
+                sink.add(.note, .compile, "'\(interner[item.name])' first declared here", at: prev)
+                continue
+            }
+            seen[item.category, default: [:]][item.name] = item.nameSpan
+            let path = kind == .objective
+                ? interner[d.name] + "." + interner[item.name]
+                : interner[d.name] + "." + item.category.listName + "." + interner[item.name]
+            let io = addObject(Object(kind: kind == .objective ? .kr : .item, name: item.name, path: path, parent: o,
+                                      category: item.category, title: stringOf(item.title), span: item.nameSpan))
+            if let t = stringOf(item.title) {
+                objects[Int(io)].add(id("text"), .cell(constantCell(.string(t), owner: io, name: id("text"), span: item.nameSpan)))
+            }
+            if kind == .objective {
+                buildScored(io, props: item.props, span: item.nameSpan)
+                if objects[Int(o)].members[item.name] == nil { objects[Int(o)].add(item.name, .object(io)) }
+            } else {
+                for p in item.props { addProp(io, p) }
+                if kind == .swot {
+                    for k in ["weight", "rating", "probability", "impact"] where objects[Int(io)].members[id(k)] == nil {
+                        objects[Int(io)].add(id(k), .cell(constantCell(.none, owner: io, name: id(k), span: item.nameSpan)))
+                    }
+                    let c = addCell(Cell(kind: .derived, derived: .exposure, owner: io, name: id("exposure"), span: item.nameSpan))
+                    objects[Int(io)].add(id("exposure"), .cell(c))
+                }
+            }
+            lists[item.category]!.append(io)
+        }
+        for c in cats { objects[Int(o)].add(id(c.listName), .objects(lists[c]!)) }
+        if kind == .swot {
+            for (k, v) in [("ife", Derived.ife), ("efe", .efe), ("ie_cell", .ieCell), ("posture", .posture)] {
+                let c = addCell(Cell(kind: .derived, derived: v, owner: o, name: id(k), span: d.nameSpan))
+                objects[Int(o)].add(id(k), .cell(c))
+            }
+        } else if kind == .objective {
+            for k in ["weight", "committed", "supports", "addresses"] where objects[Int(o)].members[id(k)] == nil {
+                let v: Value = k == "weight" ? .number(1) : k == "committed" ? .bool(false) : .list([])
+                objects[Int(o)].add(id(k), .cell(constantCell(v, owner: o, name: id(k), span: d.nameSpan)))
+            }
+            if objects[Int(o)].members[id("score")] == nil {
+                let c = addCell(Cell(kind: .derived, derived: .objectiveScore, owner: o, name: id("score"), span: d.nameSpan))
+                objects[Int(o)].add(id("score"), .cell(c))
+            }
+            let c = addCell(Cell(kind: .derived, derived: .objectiveStatus, owner: o, name: id("status"), span: d.nameSpan))
+            objects[Int(o)].add(id("status"), .cell(c))
+        }
+        return o
+    }
+
+    private func addProp(_ o: Int32, _ p: PropDecl) {
+        if objects[Int(o)].members[p.name] != nil, objects[Int(o)].declared.contains(p.name) {
+            sink.error("duplicate property '\(interner[p.name])'", at: p.span)
+            return
+        }
+        let c = addCell(Cell(kind: .formula, node: p.expr, owner: o, name: p.name, span: p.span))
+        objects[Int(o)].add(p.name, .cell(c))
+        objects[Int(o)].declared.append(p.name)
+    }
+
+    /// Key results and metrics: baseline/target/current/weight cells and derived scores.
+    private func buildScored(_ o: Int32, props: [PropDecl], span: Span) {
+        for p in props {
+            var p = p
+            if interner[p.name] == "target", pool[p.expr].kind == .threshold {
+                let t = pool[p.expr]
+                objects[Int(o)].targetForm = t.op == BinaryOp.ge.rawValue ? .atLeast : .atMost
+                p.expr = t.a
+            }
+            addProp(o, p)
+        }
+        for k in ["baseline", "target", "current"] where objects[Int(o)].members[id(k)] == nil {
+            objects[Int(o)].add(id(k), .cell(constantCell(.none, owner: o, name: id(k), span: span)))
+        }
+        for k in ["weight"] where objects[Int(o)].members[id(k)] == nil {
+            objects[Int(o)].add(id(k), .cell(constantCell(.number(1), owner: o, name: id(k), span: span)))
+        }
+        if objects[Int(o)].kind == .kr {
+            for k in ["supports", "addresses"] where objects[Int(o)].members[id(k)] == nil {
+                objects[Int(o)].add(id(k), .cell(constantCell(.list([]), owner: o, name: id(k), span: span)))
+            }
+        }
+        var derived: [(String, Derived)] = [("progress", .progress), ("status", .status), ("met", .met)]
+        if objects[Int(o)].members[id("score")] == nil { derived.insert(("score", .score), at: 1) }
+        for (k, v) in derived {
+            if objects[Int(o)].members[id(k)] != nil {
+                sink.error("'\(k)' is computed and cannot be set", at: span)
+                continue
+            }
+            let c = addCell(Cell(kind: .derived, derived: v, owner: o, name: id(k), span: span))
+            objects[Int(o)].add(id(k), .cell(c))
+        }
+    }
+
+    private func buildProjection(_ d: Decl) -> Int32 {
+        let o = addObject(Object(kind: .projection, name: d.name, path: interner[d.name], title: stringOf(d.title), span: d.nameSpan))
+        declareGlobal(d.name, .object(o), span: d.nameSpan)
+        var pr = Projection(object: o, period: d.period)
+        let pi = Int32(projections.count)
+        objects[Int(o)].projection = pi
+        pr.count = addCell(Cell(kind: .formula, node: d.expr, owner: o, name: id("periods"), span: d.nameSpan))
+        for p in d.props {
+            switch interner[p.name] {
+            case "next": pr.next = p.expr; continue
+            default: break
+            }
+            let c = addCell(Cell(kind: .formula, node: p.expr, owner: o, name: p.name, span: p.span))
+            cells[Int(c)].projection = pi
+            if objects[Int(o)].members[p.name] != nil {
+                sink.error("duplicate property '\(interner[p.name])'", at: p.span)
+            }
+            objects[Int(o)].add(p.name, .cell(c))
+            objects[Int(o)].declared.append(p.name)
+            switch interner[p.name] {
+            case "start": pr.start = c
+            case "growth": pr.growth = c
+            case "min": pr.min = c
+            case "max": pr.max = c
+            case "final", "series", "periods":
+                sink.error("'\(interner[p.name])' is computed and cannot be set", at: p.span)
+            default: break
+            }
+        }
+        if pr.start < 0 {
+            sink.error("projection '\(interner[d.name])' needs a 'start:' value", at: d.nameSpan,
+                       hint: "e.g. start: 100, growth: 5%")
+        }
+        if pr.next >= 0 && pr.growth >= 0 {
+            sink.error("projection '\(interner[d.name])' has both 'next:' and 'growth:'", at: d.nameSpan,
+                       hint: "'growth: r' is shorthand for 'next: value * (1 + r)'")
+        }
+        if pr.next < 0 && pr.growth < 0 && pr.start >= 0 {
+            sink.error("projection '\(interner[d.name])' needs 'next:' or 'growth:'", at: d.nameSpan)
+        }
+        pr.group = addCell(Cell(kind: .derived, derived: .projectionGroup, owner: o, name: id("series"), span: d.nameSpan))
+        cells[Int(pr.group)].projection = pi
+        objects[Int(o)].add(id("series"), .cell(pr.group))
+        let f = addCell(Cell(kind: .derived, derived: .projectionFinal, owner: o, name: id("final"), span: d.nameSpan))
+        cells[Int(f)].projection = pi
+        objects[Int(o)].add(id("final"), .cell(f))
+        objects[Int(o)].add(id("periods"), .cell(pr.count))
+        projections.append(pr)
+        return o
+    }
+}

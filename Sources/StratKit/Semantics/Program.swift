@@ -1,0 +1,106 @@
+/// Parsed sources: every loaded file, the shared interner and expression pool, and the
+/// declarations in load order. `use` and `import` are followed through the importer.
+final class Program {
+    let interner = Interner()
+    let pool = ExprPool()
+    var files: [SourceFile] = []
+    var decls: [Decl] = []
+    var sink = DiagnosticSink()
+    let limits: Limits
+    let importer: Importer?
+    private var loaded: [String: Int32] = [:]
+    private var loading: [String] = []
+
+    init(limits: Limits, importer: Importer?) {
+        self.limits = limits
+        self.importer = importer
+    }
+
+    func addFile(path: String, bytes: [UInt8]) -> SourceFile {
+        let f = SourceFile(path: path, bytes: bytes, id: Int32(files.count))
+        files.append(f)
+        sink.files = files
+        return f
+    }
+
+    /// Parses one file's text and follows its `use`/`import` declarations.
+    func load(path: String, bytes: [UInt8], key: String? = nil, allowExpressions: Bool = false) -> [Decl] {
+        let f = addFile(path: path, bytes: bytes)
+        if let k = key { loaded[k] = f.id }
+        if bytes.count > limits.maxSourceBytes {
+            sink.error("source is larger than \(formatCount(limits.maxSourceBytes)) bytes",
+                       at: Span(file: f.id, start: 0, end: 0))
+            return []
+        }
+        Lexer.validateUTF8(f.bytes) { off in
+            sink.error("invalid UTF-8 byte", at: Span(file: f.id, start: Int32(off), end: Int32(off + 1)))
+        }
+        var parser = Parser(file: f, interner: interner, pool: pool, sink: sink, maxNesting: limits.maxNesting)
+        let ds = parser.parseProgram(allowExpressions: allowExpressions)
+        sink = parser.sink
+        if let k = key { loading.append(k) }
+        for d in ds {
+            switch d.kind {
+            case .use: loadLibrary(d, from: f)
+            case .import_: loadImport(d, from: f)
+            default: break
+            }
+        }
+        if key != nil { loading.removeLast() }
+        decls.append(contentsOf: ds)
+        return ds
+    }
+
+    private func loadLibrary(_ d: Decl, from f: SourceFile) {
+        let name = interner[d.name]
+        let key = "stdlib:" + name
+        if loaded[key] != nil { return }
+        guard let text = Stdlib.modules[name] else {
+            let hint = closest(name, among: Stdlib.modules.keys).map { "did you mean '\($0)'?" }
+                ?? "the standard library has \(Stdlib.modules.keys.sorted().joined(separator: ", "))"
+            sink.error("unknown library '\(name)'", at: d.nameSpan, hint: hint)
+            return
+        }
+        _ = load(path: "<stdlib>/\(name).strat", bytes: Array(text.utf8), key: key)
+    }
+
+    private func loadImport(_ d: Decl, from f: SourceFile) {
+        guard let importer else {
+            sink.error("imports are disabled in this engine", at: d.nameSpan)
+            return
+        }
+        let resolved: ImportedFile
+        do {
+            resolved = try importer.resolve(d.path, from: f.path)
+        } catch let e as ImportError {
+            sink.error(e.message, at: d.nameSpan, hint: e.hint)
+            return
+        } catch {
+            sink.error("cannot import '\(d.path)'", at: d.nameSpan)
+            return
+        }
+        if loading.contains(resolved.key) {
+            let chain = (loading.drop(while: { $0 != resolved.key }) + [resolved.key]).joined(separator: " -> ")
+            sink.error("import cycle: \(chain)", at: d.nameSpan)
+            return
+        }
+        if loaded[resolved.key] != nil { return }
+        if loading.count > limits.maxNesting {
+            sink.error("imports nested deeper than \(limits.maxNesting)", at: d.nameSpan)
+            return
+        }
+        _ = load(path: resolved.path, bytes: resolved.bytes, key: resolved.key)
+    }
+
+    func markLoaded(key: String, file: Int32) { loaded[key] = file }
+}
+
+func formatCount(_ n: Int) -> String {
+    let s = String(n)
+    var out = ""
+    for (i, ch) in s.reversed().enumerated() {
+        if i > 0 && i % 3 == 0 && ch != "-" { out.append(",") }
+        out.append(ch)
+    }
+    return String(out.reversed())
+}

@@ -1,0 +1,303 @@
+/// Built-in strategy semantics (SPEC §5, §6): key-result progress and scores, objective
+/// and plan roll-ups, SWOT matrices, alignment gaps and projections.
+extension Evaluator {
+    mutating func computeDerived(_ c: Int32, _ cell: Cell) throws(EvalError) -> Value {
+        let o = cell.owner
+        switch cell.derived {
+        case .progress: return try progress(o, cell.span)
+        case .score:
+            guard let p = try optionalNumber(o, "progress", cell.span) else { return .none }
+            return .number(Swift.min(Swift.max(p.0, 0), 1))
+        case .met:
+            guard let p = try optionalNumber(o, "progress", cell.span) else { return .none }
+            return .bool(p.0 >= 1 || Value.numbersEqual(p.0, 1))
+        case .status:
+            guard let s = try optionalNumber(o, "score", cell.span) else { return .none }
+            return .string(Self.status(s.0))
+        case .objectiveScore:
+            return try weightedMean(krs(o), cell.span)
+        case .objectiveStatus:
+            guard let s = try optionalNumber(o, "score", cell.span) else { return .none }
+            if case .bool(true)? = try memberValue(o, "committed", cell.span) {
+                return .string(s.0 >= 1 || Value.numbersEqual(s.0, 1) ? "green" : "red")
+            }
+            return .string(Self.status(s.0))
+        case .planScore:
+            return try weightedMean(model.builtinLists["objectives"] ?? [], cell.span)
+        case .planStatus:
+            guard let s = try optionalNumber(o, "score", cell.span) else { return .none }
+            return .string(Self.status(s.0))
+        case .unsupported, .unaddressed:
+            return try alignmentGaps(cell.derived == .unsupported, cell.span)
+        case .ife, .efe:
+            return try matrixScore(o, isInternal: cell.derived == .ife, cell.span)
+        case .ieCell, .posture:
+            guard let i = try optionalNumber(o, "ife", cell.span), let e = try optionalNumber(o, "efe", cell.span) else { return .none }
+            func band(_ x: Double) -> Int { x >= 3.0 ? 0 : x >= 2.0 ? 1 : 2 }
+            let n = band(e.0) * 3 + band(i.0) + 1
+            let roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"][n - 1]
+            if cell.derived == .ieCell { return .string(roman) }
+            switch n {
+            case 1, 2, 4: return .string("grow and build")
+            case 3, 5, 7: return .string("hold and maintain")
+            default: return .string("harvest or divest")
+            }
+        case .exposure:
+            guard let p = try optionalNumber(o, "probability", cell.span), let i = try optionalNumber(o, "impact", cell.span) else {
+                return .none
+            }
+            if p.0 < 0 || p.0 > 1 {
+                warn("probability of '\(model.objects[Int(o)].path)' is \(NumberFormat.display(p.0, p.1)), outside 0…1", at: cell.span)
+            }
+            return .number(p.0 * i.0, NumberUnit.product(p.1, i.1))
+        case .projectionGroup:
+            try computeProjectionGroup(cell.projection, cell.span)
+            return .none
+        case .projectionFinal:
+            let p = Int(cell.projection)
+            guard let last = projSeries[p].last else { return .none }
+            return .number(last, projUnits[p])
+        case .projectionPeriods:
+            return .number(Double(Swift.max(0, projSeries[Int(cell.projection)].count - 1)))
+        }
+    }
+
+    static func status(_ score: Double) -> String {
+        score < 0.4 ? "red" : score < 0.7 ? "yellow" : "green"
+    }
+
+    private func krs(_ o: Int32) -> [Int32] {
+        if case .objects(let l)? = model.objects[Int(o)].members[model.id("krs")] { return l }
+        return []
+    }
+
+    mutating func memberValue(_ o: Int32, _ name: String, _ span: Span) throws(EvalError) -> Value? {
+        guard let c = model.member(o, name) else { return nil }
+        return try read(c, span)
+    }
+
+    /// A member that must be a number or none.
+    mutating func optionalNumber(_ o: Int32, _ name: String, _ span: Span) throws(EvalError) -> (Double, NumberUnit)? {
+        guard let v = try memberValue(o, name, span) else { return nil }
+        switch v {
+        case .none: return nil
+        case .number(let d, let u): return (d, u)
+        default:
+            let c = model.member(o, name)!
+            throw EvalError(message: "'\(model.cellPath(c))' must be a number, not a \(v.kindName)", span: model.cells[Int(c)].span)
+        }
+    }
+
+    private mutating func progress(_ o: Int32, _ span: Span) throws(EvalError) -> Value {
+        guard let cur = try optionalNumber(o, "current", span), let tgt = try optionalNumber(o, "target", span) else { return .none }
+        let obj = model.objects[Int(o)]
+        guard cur.1.sameDimension(tgt.1) else {
+            throw EvalError(message: "unit mismatch in '\(obj.path)': current is \(cur.1.nameForMessages) but target is \(tgt.1.nameForMessages)",
+                            span: span)
+        }
+        switch obj.targetForm {
+        case .atLeast: return .number(cur.0 >= tgt.0 || Value.numbersEqual(cur.0, tgt.0) ? 1 : 0)
+        case .atMost: return .number(cur.0 <= tgt.0 || Value.numbersEqual(cur.0, tgt.0) ? 1 : 0)
+        case .linear: break
+        }
+        if let base = try optionalNumber(o, "baseline", span) {
+            guard base.1.sameDimension(tgt.1) else {
+                throw EvalError(message: "unit mismatch in '\(obj.path)': baseline is \(base.1.nameForMessages) but target is \(tgt.1.nameForMessages)",
+                                span: span)
+            }
+            if Value.numbersEqual(base.0, tgt.0) {
+                warn("'\(obj.path)' has a baseline equal to its target; progress is 1 only while current equals the target",
+                     at: span, hint: "use 'target: >= X' or 'target: <= X' to hold a level")
+                return .number(Value.numbersEqual(cur.0, tgt.0) ? 1 : 0)
+            }
+            return .number((cur.0 - base.0) / (tgt.0 - base.0))
+        }
+        if tgt.0 == 0 {
+            throw EvalError(message: "cannot compute the progress of '\(obj.path)': its target is 0 and it has no baseline",
+                            span: span, hint: "add a 'baseline:' to measure progress from")
+        }
+        return .number(cur.0 / tgt.0)
+    }
+
+    /// Weighted mean of the scores of objects (KRs or objectives), skipping unscored ones.
+    private mutating func weightedMean(_ items: [Int32], _ span: Span) throws(EvalError) -> Value {
+        var sw = 0.0, s = 0.0, n = 0
+        for k in items {
+            guard let sc = try optionalNumber(k, "score", span) else { continue }
+            let w = try optionalNumber(k, "weight", span) ?? (1, .plain)
+            if w.0 < 0 {
+                let c = model.member(k, "weight")!
+                throw EvalError(message: "weight of '\(model.objects[Int(k)].path)' is negative", span: model.cells[Int(c)].span)
+            }
+            sw += w.0
+            s += w.0 * sc.0
+            n += 1
+        }
+        if n == 0 || sw == 0 { return .none }
+        return .number(s / sw)
+    }
+
+    private mutating func refs(_ v: Value) -> [Int32] {
+        switch v {
+        case .ref(let r): return [r.id]
+        case .list(let l): return l.flatMap { refs($0) }
+        default: return []
+        }
+    }
+
+    private mutating func alignmentGaps(_ priorities: Bool, _ span: Span) throws(EvalError) -> Value {
+        var covered = Set<Int32>()
+        for o in model.alignedObjects {
+            if let v = try memberValue(o, priorities ? "supports" : "addresses", span) { covered.formUnion(refs(v)) }
+        }
+        var out: [Value] = []
+        for s in model.builtinLists["swots"] ?? [] {
+            let cats = priorities ? ["priorities"] : ["weaknesses", "threats"]
+            for cat in cats {
+                guard case .objects(let items)? = model.objects[Int(s)].members[model.id(cat)] else { continue }
+                for i in items where !covered.contains(i) {
+                    out.append(.ref(ObjectRef(id: i, path: model.objects[Int(i)].path)))
+                }
+            }
+        }
+        return .list(out)
+    }
+
+    private mutating func matrixScore(_ o: Int32, isInternal: Bool, _ span: Span) throws(EvalError) -> Value {
+        let swot = model.objects[Int(o)]
+        let cats: [(String, ClosedRange<Double>, String)] = isInternal
+            ? [("strengths", 3...4, "strengths are rated 3 (minor) to 4 (major)"),
+               ("weaknesses", 1...2, "weaknesses are rated 1 (major) to 2 (minor)")]
+            : [("opportunities", 1...4, "ratings run from 1 to 4"), ("threats", 1...4, "ratings run from 1 to 4")]
+        var pairs: [(Double, Double)] = []
+        for (cat, range, rule) in cats {
+            guard case .objects(let items)? = swot.members[model.id(cat)] else { continue }
+            for i in items {
+                let w = try optionalNumber(i, "weight", span)
+                let r = try optionalNumber(i, "rating", span)
+                let path = model.objects[Int(i)].path
+                let at = model.objects[Int(i)].span
+                guard let w, let r else {
+                    if w != nil || r != nil {
+                        warn("'\(path)' has a \(w != nil ? "weight but no rating" : "rating but no weight"); it is left out of the \(isInternal ? "IFE" : "EFE") score", at: at)
+                    }
+                    continue
+                }
+                if w.0 < 0 || w.0 > 1 { warn("weight of '\(path)' is \(NumberFormat.significant(w.0)), outside 0…1", at: at) }
+                if !range.contains(r.0) {
+                    warn("'\(path)' is rated \(NumberFormat.significant(r.0)); \(rule)", at: at)
+                }
+                pairs.append((w.0, r.0))
+            }
+        }
+        if pairs.isEmpty { return .none }
+        var total = 0.0
+        for p in pairs { total += p.0 }
+        if total <= 0 {
+            throw EvalError(message: "the \(isInternal ? "IFE" : "EFE") weights of '\(swot.path)' sum to 0", span: swot.span)
+        }
+        if abs(total - 1) > 0.01 + 1e-12 {
+            warn("the \(isInternal ? "internal (strength and weakness)" : "external (opportunity and threat)") weights of '\(swot.path)' sum to \(NumberFormat.significant(total)), not 1.0; they were normalized",
+                 at: swot.span)
+        }
+        var score = 0.0
+        for p in pairs { score += p.0 / total * p.1 }
+        return .number(score)
+    }
+
+    // MARK: Projections
+
+    private mutating func periodCount(_ p: Int, _ span: Span) throws(EvalError) -> Int {
+        let pr = model.projections[p]
+        let name = model.interner[model.objects[Int(pr.object)].name]
+        let v = try read(pr.count, span)
+        guard case .number(let d, let u) = v, u.isDimensionless else {
+            throw EvalError(message: "the period count of projection '\(name)' must be a plain number", span: model.cells[Int(pr.count)].span)
+        }
+        guard d == d.rounded(), d >= 0 else {
+            throw EvalError(message: "the period count of projection '\(name)' must be a whole number ≥ 0", span: model.cells[Int(pr.count)].span)
+        }
+        guard d <= Double(limits.maxPeriods) else {
+            throw EvalError(message: "projection '\(name)' has more than \(formatCount(limits.maxPeriods)) periods",
+                            span: model.cells[Int(pr.count)].span, hint: "the period limit can be raised by the embedder")
+        }
+        return Int(d)
+    }
+
+    private mutating func computeProjectionGroup(_ root: Int32, _ span: Span) throws(EvalError) {
+        if model.projectionRoots[Int(root)] != root { return }
+        let members = model.projections.indices.filter { model.projectionRoots[$0] == root }
+        struct Step { var p: Int; var growth: Double?; var lo: Double?; var hi: Double?; var unit: NumberUnit; var next: Int32 }
+        var steps: [Step] = []
+        var count = -1
+        for p in members {
+            let pr = model.projections[p]
+            let name = model.interner[model.objects[Int(pr.object)].name]
+            let n = try periodCount(p, span)
+            if count >= 0 && n != count {
+                throw EvalError(message: "coupled projections must have the same number of periods ('\(name)' has \(n), another has \(count))",
+                                span: model.objects[Int(pr.object)].span)
+            }
+            count = n
+            let sv = try read(pr.start, span)
+            guard case .number(let s, let u) = sv else {
+                throw EvalError(message: "the start of projection '\(name)' must be a number, not \(describeOperand(sv, model.cells[Int(pr.start)].node))",
+                                span: model.cells[Int(pr.start)].span)
+            }
+            var st = Step(p: p, unit: u, next: pr.next)
+            if pr.growth >= 0 {
+                let g = try read(pr.growth, span)
+                guard case .number(let gd, let gu) = g, gu.isDimensionless else {
+                    throw EvalError(message: "the growth of projection '\(name)' must be a plain number or percent", span: model.cells[Int(pr.growth)].span)
+                }
+                st.growth = gd
+            }
+            for (cellIndex, isMin) in [(pr.min, true), (pr.max, false)] where cellIndex >= 0 {
+                let v = try read(cellIndex, span)
+                guard case .number(let d, let bu) = v, bu.sameDimension(u) else {
+                    throw EvalError(message: "'\(isMin ? "min" : "max")' of projection '\(name)' must be a number in the unit of its start",
+                                    span: model.cells[Int(cellIndex)].span)
+                }
+                if isMin { st.lo = d } else { st.hi = d }
+            }
+            var series: [Double] = []
+            series.reserveCapacity(n + 1)
+            var first = s
+            if let lo = st.lo { first = Swift.max(first, lo) }
+            if let hi = st.hi { first = Swift.min(first, hi) }
+            series.append(first)
+            projSeries[p] = series
+            projUnits[p] = u
+            steps.append(st)
+        }
+        if count <= 0 { return }
+        for t in 1...count {
+            for st in steps {
+                let prev = projSeries[st.p][t - 1]
+                var v: Double
+                if let g = st.growth {
+                    v = prev * (1 + g)
+                } else {
+                    projValue = prev
+                    projUnit = st.unit
+                    projT = t
+                    let r = try eval(st.next)
+                    guard case .number(let d, let u) = r else {
+                        throw EvalError(message: "'next:' must give a number, got \(describeOperand(r, st.next))", span: nodes[Int(st.next)].span)
+                    }
+                    guard u.sameDimension(st.unit) else {
+                        throw EvalError(message: "unit mismatch: 'next:' gives \(u.nameForMessages) but the projection starts in \(st.unit.nameForMessages)",
+                                        span: nodes[Int(st.next)].span)
+                    }
+                    v = d
+                }
+                if let lo = st.lo, v < lo { v = lo }
+                if let hi = st.hi, v > hi { v = hi }
+                guard v.isFinite else {
+                    throw EvalError(message: "projection value at period \(t) is not a finite number", span: nodes[Int(st.next >= 0 ? st.next : 0)].span)
+                }
+                projSeries[st.p].append(v)
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+/// Expression node kinds. Parsed kinds come first; the resolver rewrites `name`,
+/// `member`, `call` and friends into the resolved kinds below them.
+enum NodeKind: UInt8 {
+    // Parsed
+    case number        // a: constant index
+    case string        // a: constant index
+    case interp        // b: extra start, c: count (parts are nodes)
+    case bool          // a: 0 or 1
+    case none
+    case name          // a: name id
+    case member        // a: object node, b: name id
+    case index         // a: list node, b: index node
+    case call          // a: callee name id, b: extra start, c: count
+    case list          // b: extra start, c: count
+    case neg, not      // a: operand
+    case binary        // op: BinaryOp, a, b
+    case cond          // a: condition, b: then, c: else
+    case range         // a, b: `a to b` (reserved)
+    case threshold     // op: BinaryOp.ge/.le, a: bound (only as a `target:` value)
+    case error         // a parse error already reported
+    // Resolved
+    case cell          // a: cell index
+    case local         // a: slot (function parameter)
+    case projValue     // `value` inside a projection's `next:`
+    case projT         // `t` inside a projection
+    case projPrev      // a: projection index: its value at t-1
+    case object        // a: object id (a static reference)
+    case constant      // a: constant index (folded lists of references and the like)
+    case builtin       // a: Builtin raw value, b: extra start, c: count
+    case userCall      // a: function index, b: extra start, c: count
+    case hostCall      // a: host function index, b: extra start, c: count
+    case dynMember     // a: object node, b: name id (looked up at run time)
+    case projSeries    // a: projection index: its whole series as a list
+}
+
+enum BinaryOp: UInt8 {
+    case add, sub, mul, div, pow, eq, ne, lt, le, gt, ge, and, or
+    var symbol: String {
+        switch self {
+        case .add: return "+"
+        case .sub: return "-"
+        case .mul: return "*"
+        case .div: return "/"
+        case .pow: return "^"
+        case .eq: return "=="
+        case .ne: return "!="
+        case .lt: return "<"
+        case .le: return "<="
+        case .gt: return ">"
+        case .ge: return ">="
+        case .and: return "and"
+        case .or: return "or"
+        }
+    }
+}
+
+struct Node {
+    var kind: NodeKind
+    var op: UInt8 = 0
+    var a: Int32 = 0
+    var b: Int32 = 0
+    var c: Int32 = 0
+    var span: Span
+}
+
+/// Every expression of a program, in flat arrays (no per-node allocation). A class so
+/// that the parser, its sub-parsers and the resolver share one pool without copies.
+final class ExprPool {
+    var nodes: [Node] = []
+    var extra: [Int32] = []
+    var constants: [Value] = []
+
+    func add(_ n: Node) -> Int32 {
+        nodes.append(n)
+        return Int32(nodes.count - 1)
+    }
+
+    func constant(_ v: Value) -> Int32 {
+        constants.append(v)
+        return Int32(constants.count - 1)
+    }
+
+    func addExtra(_ items: [Int32]) -> Int32 {
+        let s = Int32(extra.count)
+        extra.append(contentsOf: items)
+        return s
+    }
+
+    subscript(_ i: Int32) -> Node {
+        get { nodes[Int(i)] }
+        set { nodes[Int(i)] = newValue }
+    }
+
+    func children(_ n: Node) -> ArraySlice<Int32> { extra[Int(n.b)..<Int(n.b + n.c)] }
+}
+
+/// Categories of items inside SWOTs, objectives and retros.
+enum ItemCategory: UInt8, CaseIterable {
+    case strength, weakness, opportunity, threat, priority
+    case wentWell, notWell, learning, action
+    case kr
+
+    var keyword: String {
+        switch self {
+        case .strength: return "strength"
+        case .weakness: return "weakness"
+        case .opportunity: return "opportunity"
+        case .threat: return "threat"
+        case .priority: return "priority"
+        case .wentWell: return "went_well"
+        case .notWell: return "not_well"
+        case .learning: return "learning"
+        case .action: return "action"
+        case .kr: return "kr"
+        }
+    }
+
+    /// The name of the category's list: `strengths`, `went_well`, `krs`, …
+    var listName: String {
+        switch self {
+        case .strength: return "strengths"
+        case .weakness: return "weaknesses"
+        case .opportunity: return "opportunities"
+        case .threat: return "threats"
+        case .priority: return "priorities"
+        case .wentWell: return "went_well"
+        case .notWell: return "not_well"
+        case .learning: return "learnings"
+        case .action: return "actions"
+        case .kr: return "krs"
+        }
+    }
+
+    static func from(_ k: Keyword) -> ItemCategory? {
+        switch k {
+        case .strength: return .strength
+        case .weakness: return .weakness
+        case .opportunity: return .opportunity
+        case .threat: return .threat
+        case .priority: return .priority
+        case .went_well: return .wentWell
+        case .not_well: return .notWell
+        case .learning: return .learning
+        case .action: return .action
+        case .kr: return .kr
+        default: return nil
+        }
+    }
+}
+
+struct PropDecl {
+    var name: Int32
+    var span: Span
+    var expr: Int32
+}
+
+struct ItemDecl {
+    var category: ItemCategory
+    var name: Int32
+    var nameSpan: Span
+    var title: Int32 = -1
+    var props: [PropDecl] = []
+}
+
+struct Override {
+    var path: [(name: Int32, span: Span)]
+    var expr: Int32
+    var span: Span
+}
+
+enum DeclKind: UInt8 {
+    case let_, fn, org, mission, vision, values, swot, objective, metric, scenario
+    case projection, retro, use, import_, assert, print, expr
+}
+
+enum PeriodUnit: String, CaseIterable {
+    case days, weeks, months, quarters, years
+    var singular: String { String(rawValue.dropLast()) }
+}
+
+/// One top-level statement.
+struct Decl {
+    var kind: DeclKind
+    var name: Int32 = -1
+    var nameSpan: Span
+    var span: Span
+    var title: Int32 = -1
+    var expr: Int32 = -1
+    var message: Int32 = -1
+    var params: [Int32] = []
+    var props: [PropDecl] = []
+    var items: [ItemDecl] = []
+    var overrides: [Override] = []
+    var period: PeriodUnit = .days
+    var path: String = ""
+}

@@ -1,0 +1,164 @@
+/// A problem found in a model: data with a location, rendered only at the edge.
+public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
+    /// How serious a diagnostic is.
+    public enum Severity: String, Sendable, Hashable {
+        case error, warning, note
+    }
+
+    /// What stage found the problem; decides the CLI exit code.
+    public enum Kind: String, Sendable, Hashable {
+        /// Lexical, syntax, name, unit, cycle and other problems found before evaluation.
+        case compile
+        /// Division by zero, a limit hit, a host function error: found while evaluating.
+        case runtime
+        /// An `assert` that did not hold.
+        case assertion
+        /// A file that could not be read.
+        case io
+    }
+
+    /// Error, warning or note.
+    public var severity: Severity
+    /// Stage that found it.
+    public var kind: Kind
+    /// One-line message.
+    public var message: String
+    /// The file's path as it was loaded ("" when there is no file).
+    public var path: String
+    /// 1-based line (0 when unknown).
+    public var line: Int
+    /// 1-based column, counting characters (0 when unknown).
+    public var column: Int
+    /// How many characters the caret underline spans.
+    public var length: Int
+    /// A suggestion, such as `did you mean 'churn'?`.
+    public var hint: String?
+    /// The text of the source line, for rendering a snippet.
+    public var sourceLine: String?
+
+    /// Makes a diagnostic; most come from the engine rather than from hosts.
+    public init(severity: Severity, kind: Kind = .compile, message: String, path: String = "",
+                line: Int = 0, column: Int = 0, length: Int = 1, hint: String? = nil,
+                sourceLine: String? = nil) {
+        self.severity = severity
+        self.kind = kind
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        self.length = length
+        self.hint = hint
+        self.sourceLine = sourceLine
+    }
+
+    /// `path:line:col: severity: message`, the first line of the rendered form.
+    public var description: String {
+        var s = ""
+        if !path.isEmpty { s += path + ":" }
+        if line > 0 { s += "\(line):\(column):" }
+        if !s.isEmpty { s += " " }
+        return s + "\(severity.rawValue): \(message)"
+    }
+
+    /// The full text form: header, source snippet with carets, and the hint.
+    public func rendered(color: Bool = false) -> String {
+        let red = color ? "\u{1B}[1;31m" : "", yellow = color ? "\u{1B}[1;33m" : ""
+        let cyan = color ? "\u{1B}[1;36m" : "", bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
+        var loc = ""
+        if !path.isEmpty { loc += path + ":" }
+        if line > 0 { loc += "\(line):\(column):" }
+        if !loc.isEmpty { loc += " " }
+        let sev: String
+        switch severity {
+        case .error: sev = red + "error" + reset
+        case .warning: sev = yellow + "warning" + reset
+        case .note: sev = cyan + "note" + reset
+        }
+        var out = bold + loc + reset + sev + ": " + bold + message + reset
+        if let text = sourceLine, line > 0 {
+            let num = String(line)
+            let pad = String(repeating: " ", count: num.count)
+            let shown = text.replacingTabs()
+            out += "\n \(num) | \(shown)"
+            let prefix = text.unicodeScalars.prefix(max(0, column - 1))
+            let indent = String(prefix.map { $0 == "\t" ? "    " : " " }.joined())
+            let avail = max(1, text.unicodeScalars.count - (column - 1))
+            let n = max(1, min(length, avail))
+            out += "\n \(pad) | \(indent)\(red)^\(String(repeating: "~", count: n - 1))\(reset)"
+            if let h = hint { out += "\n \(pad) = help: \(h)" }
+        } else if let h = hint {
+            out += "\n   = help: \(h)"
+        }
+        return out
+    }
+
+    /// The JSON-lines form: `{"severity","message","file","line","column","hint"}`.
+    public var jsonLine: String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("severity"); w.string(severity.rawValue)
+        w.key("message"); w.string(message)
+        w.key("file"); w.string(path)
+        w.key("line"); w.int(line)
+        w.key("column"); w.int(column)
+        w.key("hint"); if let h = hint { w.string(h) } else { w.null() }
+        w.endObject()
+        return w.output
+    }
+}
+
+extension String {
+    fileprivate func replacingTabs() -> String {
+        var s = ""
+        for ch in unicodeScalars { if ch == "\t" { s += "    " } else { s.unicodeScalars.append(ch) } }
+        return s
+    }
+}
+
+/// Thrown by ``Engine`` when a model or expression has errors.
+public struct StratError: Error, Sendable, CustomStringConvertible {
+    /// Every diagnostic found, errors and warnings, in source order.
+    public var diagnostics: [Diagnostic]
+
+    /// Makes an error from diagnostics.
+    public init(diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+
+    /// The rendered diagnostics, one after another.
+    public var description: String { diagnostics.map { $0.rendered() }.joined(separator: "\n") }
+
+    /// The first error's kind, which decides the exit code.
+    public var kind: Diagnostic.Kind {
+        diagnostics.first(where: { $0.severity == .error })?.kind ?? .compile
+    }
+}
+
+/// Collects diagnostics while a stage runs, turning spans into locations.
+struct DiagnosticSink {
+    var items: [Diagnostic] = []
+    var errorCount = 0
+    /// Files by id, to compute line and column.
+    var files: [SourceFile] = []
+
+    mutating func add(_ severity: Diagnostic.Severity, _ kind: Diagnostic.Kind = .compile,
+                      _ message: String, at span: Span, hint: String? = nil) {
+        if severity == .error { errorCount += 1 }
+        items.append(Self.make(severity, kind, message, at: span, hint: hint, files: files))
+    }
+
+    mutating func error(_ message: String, at span: Span, hint: String? = nil) {
+        add(.error, .compile, message, at: span, hint: hint)
+    }
+
+    static func make(_ severity: Diagnostic.Severity, _ kind: Diagnostic.Kind, _ message: String,
+                     at span: Span, hint: String?, files: [SourceFile]) -> Diagnostic {
+        guard span.file >= 0, Int(span.file) < files.count else {
+            return Diagnostic(severity: severity, kind: kind, message: message, hint: hint)
+        }
+        let f = files[Int(span.file)]
+        let (line, col) = f.lineColumn(span.start)
+        let (eline, ecol) = f.lineColumn(max(span.start, span.end))
+        let len = eline == line ? max(1, ecol - col) : max(1, f.lineText(line).unicodeScalars.count - col + 1)
+        return Diagnostic(severity: severity, kind: kind, message: message, path: f.path, line: line,
+                          column: col, length: len, hint: hint, sourceLine: f.lineText(line))
+    }
+}

@@ -1,0 +1,382 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A lexed token with its number payload; the lexer is pulled one token at a time.
+struct LexToken {
+    var kind: TokenKind
+    var start: Int32
+    var end: Int32
+    var name: Int32 = -1
+    var number: Double = 0
+    var unit: NumberUnit = .plain
+}
+
+/// Turns UTF-8 bytes into tokens. Works on bytes; never traps on any input.
+struct Lexer {
+    let file: SourceFile
+    let p: UnsafeBufferPointer<UInt8>
+    var i: Int
+    let end: Int
+    let interner: Interner
+    private(set) var errors: [(String, Span, String?)] = []
+    /// Open brackets: `(` and `[` suppress newlines, `{` does not.
+    private var stack: [UInt8] = []
+    private var last: TokenKind = .newline
+
+    init(file: SourceFile, interner: Interner, start: Int = 0, end: Int? = nil) {
+        self.file = file
+        self.p = file.bytes
+        self.i = start
+        self.end = end ?? file.bytes.count
+        self.interner = interner
+    }
+
+    @inline(__always) private func at(_ k: Int) -> UInt8 { k < end ? p[k] : 0 }
+
+    private func span(_ s: Int, _ e: Int) -> Span { Span(file: file.id, start: Int32(s), end: Int32(e)) }
+
+    mutating func clearErrors() { errors.removeAll(keepingCapacity: true) }
+
+    mutating func error(_ msg: String, _ s: Int, _ e: Int, hint: String? = nil) {
+        if errors.count < 500 { errors.append((msg, span(s, e), hint)) }
+    }
+
+    /// Reports invalid UTF-8 sequences in the whole file (once per file).
+    static func validateUTF8(_ p: UnsafeBufferPointer<UInt8>, report: (Int) -> Void) {
+        var k = 0
+        let n = p.count
+        var reported = 0
+        while k < n {
+            let b = p[k]
+            if b < 0x80 { k += 1; continue }
+            var need = 0
+            var minCode: UInt32 = 0
+            var code: UInt32 = 0
+            if b & 0xE0 == 0xC0 { need = 1; code = UInt32(b & 0x1F); minCode = 0x80 }
+            else if b & 0xF0 == 0xE0 { need = 2; code = UInt32(b & 0x0F); minCode = 0x800 }
+            else if b & 0xF8 == 0xF0 { need = 3; code = UInt32(b & 0x07); minCode = 0x10000 }
+            else { report(k); reported += 1; k += 1; if reported > 20 { return }; continue }
+            var ok = k + need < n
+            var j = 1
+            while ok && j <= need {
+                let c = p[k + j]
+                if c & 0xC0 != 0x80 { ok = false; break }
+                code = (code << 6) | UInt32(c & 0x3F)
+                j += 1
+            }
+            if ok && (code < minCode || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) { ok = false }
+            if !ok { report(k); reported += 1; k += 1; if reported > 20 { return }; continue }
+            k += need + 1
+        }
+    }
+
+    mutating func next() -> LexToken {
+        while true {
+            let t = scan()
+            if t.kind == .newline {
+                if let top = stack.last, top != UInt8(ascii: "{") { continue }
+                if last.continuesLine || last == .newline || last == .semicolon || last == .lbrace { continue }
+            }
+            last = t.kind
+            switch t.kind {
+            case .lparen: stack.append(UInt8(ascii: "("))
+            case .lbracket: stack.append(UInt8(ascii: "["))
+            case .lbrace: stack.append(UInt8(ascii: "{"))
+            case .rparen, .rbracket, .rbrace: if !stack.isEmpty { stack.removeLast() }
+            default: break
+            }
+            return t
+        }
+    }
+
+    private mutating func scan() -> LexToken {
+        while true {
+            // Skip blanks and comments.
+            while i < end {
+                let c = p[i]
+                if c == 32 || c == 9 || c == 13 { i += 1; continue }
+                if c == UInt8(ascii: "/") && at(i + 1) == UInt8(ascii: "/") {
+                    while i < end && p[i] != 10 { i += 1 }
+                    continue
+                }
+                if c == UInt8(ascii: "/") && at(i + 1) == UInt8(ascii: "*") {
+                    skipBlockComment()
+                    continue
+                }
+                break
+            }
+            if i >= end { return LexToken(kind: .eof, start: Int32(end), end: Int32(end)) }
+            let s = i
+            let c = p[i]
+            func tok(_ k: TokenKind, _ n: Int) -> LexToken {
+                i += n
+                return LexToken(kind: k, start: Int32(s), end: Int32(s + n))
+            }
+            switch c {
+            case 10: return tok(.newline, 1)
+            case UInt8(ascii: ";"): return tok(.semicolon, 1)
+            case UInt8(ascii: "("): return tok(.lparen, 1)
+            case UInt8(ascii: ")"): return tok(.rparen, 1)
+            case UInt8(ascii: "["): return tok(.lbracket, 1)
+            case UInt8(ascii: "]"): return tok(.rbracket, 1)
+            case UInt8(ascii: "{"): return tok(.lbrace, 1)
+            case UInt8(ascii: "}"): return tok(.rbrace, 1)
+            case UInt8(ascii: ","): return tok(.comma, 1)
+            case UInt8(ascii: ":"): return tok(.colon, 1)
+            case UInt8(ascii: "."): return tok(.dot, 1)
+            case UInt8(ascii: "+"): return tok(.plus, 1)
+            case UInt8(ascii: "-"): return tok(.minus, 1)
+            case UInt8(ascii: "*"): return tok(.star, 1)
+            case UInt8(ascii: "/"): return tok(.slash, 1)
+            case UInt8(ascii: "^"): return tok(.caret, 1)
+            case UInt8(ascii: "="): return at(i + 1) == UInt8(ascii: "=") ? tok(.eq, 2) : tok(.assign, 1)
+            case UInt8(ascii: "!"):
+                if at(i + 1) == UInt8(ascii: "=") { return tok(.ne, 2) }
+                error("unexpected character '!'", s, s + 1, hint: "use 'not' for negation and '!=' for inequality")
+                i += 1
+                continue
+            case UInt8(ascii: "<"): return at(i + 1) == UInt8(ascii: "=") ? tok(.le, 2) : tok(.lt, 1)
+            case UInt8(ascii: ">"): return at(i + 1) == UInt8(ascii: "=") ? tok(.ge, 2) : tok(.gt, 1)
+            case UInt8(ascii: "\""): return scanString()
+            case UInt8(ascii: "$"):
+                if isDigit(at(i + 1)) { return scanNumber(money: true) }
+                error("expected a number after '$'", s, s + 1)
+                i += 1
+                continue
+            default:
+                if isDigit(c) { return scanNumber(money: false) }
+                if isIdentStart(c) {
+                    var k = i + 1
+                    while k < end && isIdentChar(p[k]) { k += 1 }
+                    let id = interner.intern(p, i, k)
+                    i = k
+                    let kind: TokenKind = id < Int32(Keyword.allCases.count) ? .keyword : .identifier
+                    return LexToken(kind: kind, start: Int32(s), end: Int32(k), name: id)
+                }
+                // Anything else: skip one scalar and report it.
+                var k = i + 1
+                while k < end && p[k] & 0xC0 == 0x80 { k += 1 }
+                if c == 0 {
+                    error("unexpected NUL byte", s, k)
+                } else if c >= 0x80 {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: p[s..<k]), as: UTF8.self)
+                    error("unexpected character '\(text)'", s, k)
+                } else {
+                    error("unexpected character '\(Character(Unicode.Scalar(c)))'", s, k)
+                }
+                i = k
+                continue
+            }
+        }
+    }
+
+    private mutating func skipBlockComment() {
+        let s = i
+        var depth = 0
+        while i < end {
+            if p[i] == UInt8(ascii: "/") && at(i + 1) == UInt8(ascii: "*") { depth += 1; i += 2; continue }
+            if p[i] == UInt8(ascii: "*") && at(i + 1) == UInt8(ascii: "/") {
+                depth -= 1; i += 2
+                if depth == 0 { return }
+                continue
+            }
+            i += 1
+        }
+        error("unterminated block comment", s, s + 2)
+    }
+
+    /// Scans a string literal from its opening quote, checking escapes and finding the
+    /// ends of interpolations; the parser decodes the contents later.
+    private mutating func scanString() -> LexToken {
+        let s = i
+        i += 1
+        if !skipStringBody(openAt: s, depth: 0) {
+            error("unterminated string", s, i)
+        }
+        return LexToken(kind: .string, start: Int32(s), end: Int32(i))
+    }
+
+    /// Advances past the closing quote; false when the line or input ended first.
+    private mutating func skipStringBody(openAt s: Int, depth: Int) -> Bool {
+        while i < end {
+            let c = p[i]
+            if c == UInt8(ascii: "\"") { i += 1; return true }
+            if c == 10 { return false }
+            if c == UInt8(ascii: "\\") {
+                let e = at(i + 1)
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "n"), UInt8(ascii: "t"):
+                    i += 2
+                case UInt8(ascii: "u"):
+                    let es = i
+                    i += 2
+                    if at(i) != UInt8(ascii: "{") { error("invalid escape: expected '{' after \\u", es, i); continue }
+                    i += 1
+                    var v: UInt32 = 0, n = 0
+                    while i < end, let h = hexValue(p[i]) { if n < 8 { v = v * 16 + h }; n += 1; i += 1 }
+                    if at(i) != UInt8(ascii: "}") || n == 0 || n > 6 || Unicode.Scalar(v) == nil {
+                        error("invalid escape: \\u{…} needs 1 to 6 hex digits naming a Unicode scalar", es, i)
+                        if at(i) == UInt8(ascii: "}") { i += 1 }
+                        continue
+                    }
+                    i += 1
+                case UInt8(ascii: "("):
+                    let is0 = i
+                    i += 2
+                    if depth > 64 {
+                        error("interpolation nested deeper than 64", is0, i)
+                        return false
+                    }
+                    if !skipInterpolation(depth: depth + 1) {
+                        error("unterminated interpolation", is0, is0 + 2)
+                        return false
+                    }
+                default:
+                    let k = min(end, i + 2)
+                    error("invalid escape '\\\(e < 0x80 && e >= 0x20 ? String(Character(Unicode.Scalar(e))) : "?")'", i, k,
+                          hint: "escapes are \\\" \\\\ \\n \\t \\u{…} and \\(expr)")
+                    i = k
+                }
+                continue
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// Skips an interpolation body up to its matching `)`.
+    private mutating func skipInterpolation(depth: Int) -> Bool {
+        var parens = 1
+        while i < end {
+            let c = p[i]
+            if c == 10 { return false }
+            if c == UInt8(ascii: "(") { parens += 1 }
+            else if c == UInt8(ascii: ")") {
+                parens -= 1
+                if parens == 0 { i += 1; return true }
+            } else if c == UInt8(ascii: "\"") {
+                let s = i
+                i += 1
+                if !skipStringBody(openAt: s, depth: depth) { return false }
+                continue
+            }
+            i += 1
+        }
+        return false
+    }
+
+    private mutating func scanNumber(money: Bool) -> LexToken {
+        let s = i
+        if money { i += 1 }
+        var digits: [CChar] = []
+        digits.reserveCapacity(24)
+        func take() { digits.append(CChar(bitPattern: p[i])); i += 1 }
+        while i < end && (isDigit(p[i]) || p[i] == UInt8(ascii: "_")) {
+            if p[i] == UInt8(ascii: "_") { i += 1 } else { take() }
+        }
+        if at(i) == UInt8(ascii: ".") && isDigit(at(i + 1)) {
+            take()
+            while i < end && (isDigit(p[i]) || p[i] == UInt8(ascii: "_")) {
+                if p[i] == UInt8(ascii: "_") { i += 1 } else { take() }
+            }
+        }
+        if at(i) == UInt8(ascii: "e") || at(i) == UInt8(ascii: "E") {
+            let n1 = at(i + 1)
+            if isDigit(n1) || ((n1 == UInt8(ascii: "+") || n1 == UInt8(ascii: "-")) && isDigit(at(i + 2))) {
+                take(); take()
+                while i < end && isDigit(p[i]) { take() }
+            }
+        }
+        digits.append(0)
+        var value = digits.withUnsafeBufferPointer { strtod($0.baseAddress!, nil) }
+        // Suffix: letters and % attached with no space.
+        let ss = i
+        while i < end && (isIdentChar(p[i]) || p[i] == UInt8(ascii: "%")) { i += 1 }
+        var unit: NumberUnit = money ? .dollars : .plain
+        if ss < i {
+            let suffix = String(decoding: UnsafeBufferPointer(rebasing: p[ss..<i]), as: UTF8.self)
+            var scale = 1.0
+            var ok = true
+            switch suffix {
+            case "K": scale = 1e3
+            case "M": scale = 1e6
+            case "B": scale = 1e9
+            case "T": scale = 1e12
+            case "%" where !money: scale = 0.01; unit = .percent
+            case "x" where !money: unit = .ratio
+            case "ms" where !money: scale = 0.001; unit = NumberUnit(time: 1, display: .ms)
+            case "s" where !money: unit = NumberUnit(time: 1, display: .s)
+            case "min" where !money: scale = 60; unit = NumberUnit(time: 1, display: .min)
+            case "h" where !money: scale = 3600; unit = NumberUnit(time: 1, display: .h)
+            case "d" where !money: scale = 86400; unit = NumberUnit(time: 1, display: .d)
+            case "wk" where !money: scale = 604800; unit = NumberUnit(time: 1, display: .wk)
+            default: ok = false
+            }
+            if ok && (suffix == "K" || suffix == "M" || suffix == "B" || suffix == "T") {
+                unit = money ? NumberUnit(money: 1, display: .moneyMagnitude) : .magnitude
+            }
+            if !ok {
+                let known = money ? ["K", "M", "B", "T"] : ["K", "M", "B", "T", "%", "x", "ms", "s", "min", "h", "d", "wk"]
+                let hint = closest(suffix, among: known).map { "did you mean '\($0)'?" }
+                    ?? "number suffixes are \(known.joined(separator: " "))"
+                error("unknown number suffix '\(suffix)'", ss, i, hint: hint)
+            }
+            value *= scale
+        }
+        if !value.isFinite {
+            error("number literal out of range", s, i)
+            value = 0
+        }
+        return LexToken(kind: .number, start: Int32(s), end: Int32(i), number: value, unit: unit)
+    }
+}
+
+@inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+@inline(__always) func isIdentStart(_ c: UInt8) -> Bool {
+    (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95
+}
+@inline(__always) func isIdentChar(_ c: UInt8) -> Bool { isIdentStart(c) || isDigit(c) }
+func hexValue(_ c: UInt8) -> UInt32? {
+    if isDigit(c) { return UInt32(c - 48) }
+    if c >= 97 && c <= 102 { return UInt32(c - 87) }
+    if c >= 65 && c <= 70 { return UInt32(c - 55) }
+    return nil
+}
+
+/// Edit distance for "did you mean" hints (bounded, on Unicode scalars).
+func editDistance(_ a: String, _ b: String, limit: Int = 3) -> Int {
+    let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+    if abs(x.count - y.count) > limit { return limit + 1 }
+    if x.isEmpty { return y.count }
+    if y.isEmpty { return x.count }
+    var prev = Array(0...y.count), cur = [Int](repeating: 0, count: y.count + 1)
+    for i in 1...x.count {
+        cur[0] = i
+        var best = cur[0]
+        for j in 1...y.count {
+            let cost = x[i - 1] == y[j - 1] ? 0 : 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            best = min(best, cur[j])
+        }
+        if best > limit { return limit + 1 }
+        swap(&prev, &cur)
+    }
+    return prev[y.count]
+}
+
+/// The closest candidate within a small edit distance, preferring case-insensitive matches.
+func closest<S: Sequence>(_ name: String, among candidates: S) -> String? where S.Element == String {
+    let limit = max(1, min(3, name.count / 3 + 1))
+    var best: String?
+    var bestD = limit + 1
+    let lower = name.lowercased()
+    for c in candidates where c != name {
+        if c.lowercased() == lower { return c }
+        let d = editDistance(name, c, limit: limit)
+        if d < bestD || (d == bestD && best.map { c < $0 } ?? true) { bestD = d; best = c }
+    }
+    return bestD <= limit ? best : nil
+}

@@ -1,0 +1,683 @@
+/// Recursive-descent parser with precedence climbing for expressions. It recovers after
+/// an error (skipping to the next statement or block entry) and reports every error it
+/// finds; nesting is limited so that no input can overflow the stack.
+struct Parser {
+    var lexer: Lexer
+    var pool: ExprPool
+    var sink: DiagnosticSink
+    let maxNesting: Int
+    private var tok: LexToken
+    private var ahead: LexToken?
+    private var depth = 0
+    private var panic = false
+    private var file: Int32 { lexer.file.id }
+
+    init(file: SourceFile, interner: Interner, pool: ExprPool, sink: DiagnosticSink,
+         maxNesting: Int, start: Int = 0, end: Int? = nil) {
+        lexer = Lexer(file: file, interner: interner, start: start, end: end)
+        self.pool = pool
+        self.sink = sink
+        self.maxNesting = maxNesting
+        tok = LexToken(kind: .eof, start: 0, end: 0)
+        advance()
+    }
+
+    // MARK: Tokens
+
+    private mutating func advance() {
+        if let a = ahead { tok = a; ahead = nil } else { tok = lexer.next() }
+        flushLexErrors()
+    }
+
+    private mutating func peek() -> LexToken {
+        if ahead == nil { ahead = lexer.next(); flushLexErrors() }
+        return ahead!
+    }
+
+    private mutating func flushLexErrors() {
+        if lexer.errors.isEmpty { return }
+        for (m, s, h) in lexer.errors { sink.error(m, at: s, hint: h) }
+        lexer.clearErrors()
+    }
+
+    private func span(_ t: LexToken) -> Span { Span(file: file, start: t.start, end: t.end) }
+    private func span(from s: Int32) -> Span { Span(file: file, start: s, end: max(s, lastEnd)) }
+    private var lastEnd: Int32 = 0
+
+    private func isKeyword(_ k: Keyword) -> Bool { tok.kind == .keyword && tok.name == k.rawValue }
+
+    private mutating func take() -> LexToken {
+        let t = tok
+        lastEnd = t.end
+        advance()
+        return t
+    }
+
+    private mutating func error(_ message: String, at s: Span, hint: String? = nil) {
+        if panic { return }
+        panic = true
+        sink.error(message, at: s, hint: hint)
+    }
+
+    private func describe(_ t: LexToken) -> String {
+        switch t.kind {
+        case .identifier: return "'\(lexer.interner[t.name])'"
+        case .keyword: return "keyword '\(lexer.interner[t.name])'"
+        case .number: return "a number"
+        default: return t.kind.describe
+        }
+    }
+
+    private mutating func expect(_ k: TokenKind, _ what: String? = nil) -> Bool {
+        if tok.kind == k { _ = take(); return true }
+        error("expected \(what ?? k.describe), found \(describe(tok))", at: span(tok))
+        return false
+    }
+
+    private mutating func expectName(_ what: String) -> (Int32, Span)? {
+        if tok.kind == .identifier { let t = take(); return (t.name, span(t)) }
+        if tok.kind == .keyword {
+            error("'\(lexer.interner[tok.name])' is a keyword and cannot be used as \(what)", at: span(tok),
+                  hint: "pick another name, e.g. '\(lexer.interner[tok.name])_'")
+        } else {
+            error("expected \(what), found \(describe(tok))", at: span(tok))
+        }
+        return nil
+    }
+
+    private mutating func skipNewlines() {
+        while tok.kind == .newline || tok.kind == .semicolon { _ = take() }
+    }
+
+    /// After a lone expression: only the end of input may follow.
+    mutating func skipTrailing() {
+        skipNewlines()
+        if tok.kind != .eof {
+            error("unexpected \(describe(tok)) after the expression", at: span(tok))
+        }
+    }
+
+    // MARK: Statements
+
+    /// Parses a whole file (or REPL input when `allowExpressions`).
+    mutating func parseProgram(allowExpressions: Bool = false) -> [Decl] {
+        var decls: [Decl] = []
+        skipNewlines()
+        while tok.kind != .eof {
+            panic = false
+            if let d = parseDecl(allowExpressions: allowExpressions) { decls.append(d) }
+            if tok.kind == .newline || tok.kind == .semicolon || tok.kind == .eof {
+                skipNewlines()
+            } else {
+                error("expected end of line after declaration, found \(describe(tok))", at: span(tok))
+                synchronize()
+            }
+        }
+        return decls
+    }
+
+    /// Skips to the start of the next top-level statement.
+    private mutating func synchronize() {
+        var braces = 0
+        while tok.kind != .eof {
+            switch tok.kind {
+            case .lbrace: braces += 1
+            case .rbrace: braces = max(0, braces - 1)
+            case .newline, .semicolon:
+                if braces == 0 { skipNewlines(); return }
+            default: break
+            }
+            _ = take()
+        }
+    }
+
+    private mutating func parseDecl(allowExpressions: Bool) -> Decl? {
+        let start = tok
+        let s = span(start)
+        guard tok.kind == .keyword, let kw = Keyword(rawValue: tok.name) else {
+            if allowExpressions { return exprDecl() }
+            if tok.kind == .identifier, peek().kind == .assign {
+                error("expected a declaration, found \(describe(tok))", at: s,
+                      hint: "declare a value with 'let \(lexer.interner[tok.name]) = …'")
+            } else {
+                error("expected a declaration, found \(describe(tok))", at: s)
+            }
+            synchronize()
+            return nil
+        }
+        func done(_ d: Decl) -> Decl {
+            var d = d
+            d.span = Span(file: file, start: start.start, end: max(start.start, lastEnd))
+            return d
+        }
+        switch kw {
+        case .let_:
+            _ = take()
+            guard let (name, ns) = expectName("a name") else { synchronize(); return nil }
+            guard expect(.assign, "'='") else { synchronize(); return nil }
+            let e = parseExpr()
+            return done(Decl(kind: .let_, name: name, nameSpan: ns, span: s, expr: e))
+        case .fn:
+            _ = take()
+            guard let (name, ns) = expectName("a function name") else { synchronize(); return nil }
+            var params: [Int32] = []
+            guard expect(.lparen) else { synchronize(); return nil }
+            while tok.kind != .rparen && tok.kind != .eof {
+                guard let (p, _) = expectName("a parameter name") else { synchronize(); return nil }
+                params.append(p)
+                if tok.kind == .comma { _ = take() } else { break }
+            }
+            guard expect(.rparen) else { synchronize(); return nil }
+            guard expect(.assign, "'='") else { synchronize(); return nil }
+            let e = parseExpr()
+            return done(Decl(kind: .fn, name: name, nameSpan: ns, span: s, expr: e, params: params))
+        case .org, .mission, .vision, .values:
+            _ = take()
+            let e = parseExpr()
+            let kind: DeclKind = kw == .org ? .org : kw == .mission ? .mission : kw == .vision ? .vision : .values
+            return done(Decl(kind: kind, name: start.name, nameSpan: s, span: s, expr: e))
+        case .swot, .objective, .retro:
+            _ = take()
+            guard let (name, ns) = expectName("a name") else { synchronize(); return nil }
+            var d = Decl(kind: kw == .swot ? .swot : kw == .objective ? .objective : .retro,
+                         name: name, nameSpan: ns, span: s)
+            d.title = optionalTitle()
+            let allowed: Set<ItemCategory>
+            switch kw {
+            case .swot: allowed = [.strength, .weakness, .opportunity, .threat, .priority]
+            case .objective: allowed = [.kr]
+            default: allowed = [.wentWell, .notWell, .learning, .action]
+            }
+            parseBlock(into: &d, items: allowed)
+            return done(d)
+        case .metric:
+            _ = take()
+            guard let (name, ns) = expectName("a name") else { synchronize(); return nil }
+            var d = Decl(kind: .metric, name: name, nameSpan: ns, span: s)
+            d.title = optionalTitle()
+            if tok.kind == .lbrace { parseBlock(into: &d, items: []) }
+            return done(d)
+        case .projection:
+            _ = take()
+            guard let (name, ns) = expectName("a name") else { synchronize(); return nil }
+            var d = Decl(kind: .projection, name: name, nameSpan: ns, span: s)
+            d.title = optionalTitle()
+            guard tok.kind == .keyword && tok.name == Keyword.over.rawValue else {
+                error("expected 'over N periods' after the projection's name", at: span(tok),
+                      hint: "e.g. projection \(lexer.interner[name]) over 8 quarters { start: …, growth: 5% }")
+                synchronize()
+                return nil
+            }
+            _ = take()
+            d.expr = parseExpr(minPrec: Prec.unary)
+            guard tok.kind == .identifier else {
+                error("expected a period unit (days, weeks, months, quarters, years), found \(describe(tok))",
+                      at: span(tok))
+                synchronize()
+                return nil
+            }
+            let word = lexer.interner[tok.name]
+            if let u = PeriodUnit.allCases.first(where: { $0.rawValue == word || $0.singular == word }) {
+                d.period = u
+            } else {
+                let hint = closest(word, among: PeriodUnit.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" }
+                error("unknown period unit '\(word)'", at: span(tok), hint: hint ?? "use days, weeks, months, quarters or years")
+            }
+            _ = take()
+            parseBlock(into: &d, items: [])
+            return done(d)
+        case .scenario:
+            _ = take()
+            guard let (name, ns) = expectName("a scenario name") else { synchronize(); return nil }
+            var d = Decl(kind: .scenario, name: name, nameSpan: ns, span: s)
+            d.title = optionalTitle()
+            parseOverrides(into: &d)
+            return done(d)
+        case .use:
+            _ = take()
+            guard let (name, ns) = expectName("a library name") else { synchronize(); return nil }
+            return done(Decl(kind: .use, name: name, nameSpan: ns, span: s))
+        case .import_:
+            _ = take()
+            guard tok.kind == .string else {
+                error("expected a file path in quotes after 'import'", at: span(tok))
+                synchronize()
+                return nil
+            }
+            let t = take()
+            let e = parseString(t)
+            var path = ""
+            if case .string(let str) = constantString(e) { path = str } else {
+                error("an import path cannot use interpolation", at: span(t))
+            }
+            return done(Decl(kind: .import_, nameSpan: span(t), span: s, path: path))
+        case .assert:
+            _ = take()
+            let e = parseExpr()
+            var d = Decl(kind: .assert, nameSpan: s, span: s, expr: e)
+            if tok.kind == .string { d.message = parseString(take()) }
+            else if tok.kind == .comma, peek().kind == .string { _ = take(); d.message = parseString(take()) }
+            return done(d)
+        case .print:
+            _ = take()
+            let e = parseExpr()
+            return done(Decl(kind: .print, nameSpan: s, span: s, expr: e))
+        default:
+            if allowExpressions { return exprDecl() }
+            error("expected a declaration, found \(describe(tok))", at: s)
+            synchronize()
+            return nil
+        }
+    }
+
+    private mutating func exprDecl() -> Decl {
+        let s = tok.start
+        let e = parseExpr()
+        return Decl(kind: .expr, nameSpan: span(from: s), span: span(from: s), expr: e)
+    }
+
+    private func constantString(_ node: Int32) -> Value? {
+        let n = pool[node]
+        return n.kind == .string ? pool.constants[Int(n.a)] : nil
+    }
+
+    private mutating func optionalTitle() -> Int32 {
+        if tok.kind == .string { return parseString(take()) }
+        return -1
+    }
+
+    /// `{ entries }` of a SWOT, objective, retro, metric or projection.
+    private mutating func parseBlock(into d: inout Decl, items allowed: Set<ItemCategory>) {
+        guard tok.kind == .lbrace else {
+            error("expected '{' to open the block of '\(lexer.interner[d.name])', found \(describe(tok))", at: span(tok))
+            synchronize()
+            return
+        }
+        _ = take()
+        while true {
+            while tok.kind == .newline || tok.kind == .semicolon || tok.kind == .comma { _ = take() }
+            if tok.kind == .rbrace { _ = take(); return }
+            if tok.kind == .eof {
+                error("unclosed '{': expected '}'", at: d.nameSpan)
+                return
+            }
+            panic = false
+            if tok.kind == .keyword, let kw = Keyword(rawValue: tok.name), let cat = ItemCategory.from(kw) {
+                if !allowed.contains(cat) {
+                    error("'\(cat.keyword)' is not allowed here", at: span(tok),
+                          hint: allowed.isEmpty ? nil : "this block takes \(allowed.map(\.keyword).sorted().joined(separator: ", "))")
+                    skipEntry()
+                    continue
+                }
+                _ = take()
+                guard let (name, ns) = expectName("an item name") else { skipEntry(); continue }
+                var item = ItemDecl(category: cat, name: name, nameSpan: ns)
+                item.title = optionalTitle()
+                if tok.kind == .lbrace {
+                    _ = take()
+                    item.props = parseProps()
+                }
+                d.items.append(item)
+            } else if let p = parseProp() {
+                d.props.append(p)
+            } else {
+                skipEntry()
+                continue
+            }
+            if tok.kind != .newline && tok.kind != .semicolon && tok.kind != .comma && tok.kind != .rbrace {
+                error("expected a new line or '}', found \(describe(tok))", at: span(tok))
+                skipEntry()
+            }
+        }
+    }
+
+    /// Properties up to and including the closing `}`.
+    private mutating func parseProps() -> [PropDecl] {
+        var props: [PropDecl] = []
+        while true {
+            while tok.kind == .newline || tok.kind == .semicolon || tok.kind == .comma { _ = take() }
+            if tok.kind == .rbrace { _ = take(); return props }
+            if tok.kind == .eof { error("unclosed '{': expected '}'", at: span(tok)); return props }
+            panic = false
+            if let p = parseProp() { props.append(p) } else { skipEntry(); continue }
+            if tok.kind != .newline && tok.kind != .semicolon && tok.kind != .comma && tok.kind != .rbrace {
+                error("expected ',' or '}' after a property, found \(describe(tok))", at: span(tok))
+                skipEntry()
+            }
+        }
+    }
+
+    private mutating func parseProp() -> PropDecl? {
+        guard tok.kind == .identifier || tok.kind == .keyword else {
+            error("expected a property 'name: value', found \(describe(tok))", at: span(tok))
+            return nil
+        }
+        let nt = take()
+        guard tok.kind == .colon else {
+            error("expected ':' after property name '\(lexer.interner[nt.name])', found \(describe(tok))", at: span(tok))
+            return nil
+        }
+        _ = take()
+        let e: Int32
+        if tok.kind == .ge || tok.kind == .le {
+            let op = take()
+            let bound = parseExpr(minPrec: Prec.compare + 1)
+            e = pool.add(Node(kind: .threshold, op: op.kind == .ge ? BinaryOp.ge.rawValue : BinaryOp.le.rawValue,
+                              a: bound, span: Span(file: file, start: op.start, end: lastEnd)))
+        } else {
+            e = parseExpr()
+        }
+        return PropDecl(name: nt.name, span: span(nt), expr: e)
+    }
+
+    /// Skips the rest of a block entry, stopping before a separator or the closing brace.
+    private mutating func skipEntry() {
+        var nest = 0
+        while tok.kind != .eof {
+            switch tok.kind {
+            case .lbrace: nest += 1
+            case .rbrace:
+                if nest == 0 { return }
+                nest -= 1
+            case .newline, .semicolon, .comma:
+                if nest == 0 { return }
+            default: break
+            }
+            _ = take()
+        }
+    }
+
+    private mutating func parseOverrides(into d: inout Decl) {
+        guard tok.kind == .lbrace else {
+            error("expected '{' with overrides such as 'churn = 3.2%'", at: span(tok))
+            synchronize()
+            return
+        }
+        _ = take()
+        while true {
+            while tok.kind == .newline || tok.kind == .semicolon || tok.kind == .comma { _ = take() }
+            if tok.kind == .rbrace { _ = take(); return }
+            if tok.kind == .eof { error("unclosed '{': expected '}'", at: d.nameSpan); return }
+            panic = false
+            let s = tok.start
+            var path: [(Int32, Span)] = []
+            guard tok.kind == .identifier else {
+                error("expected an override 'path = value', found \(describe(tok))", at: span(tok))
+                skipEntry()
+                continue
+            }
+            let first = take()
+            path.append((first.name, span(first)))
+            var bad = false
+            while tok.kind == .dot {
+                _ = take()
+                if tok.kind == .identifier || tok.kind == .keyword {
+                    let t = take()
+                    path.append((t.name, span(t)))
+                } else {
+                    error("expected a name after '.'", at: span(tok))
+                    bad = true
+                    break
+                }
+            }
+            if bad || !expect(.assign, "'='") { skipEntry(); continue }
+            let e = parseExpr()
+            d.overrides.append(Override(path: path.map { (name: $0.0, span: $0.1) }, expr: e, span: span(from: s)))
+            if tok.kind != .newline && tok.kind != .semicolon && tok.kind != .comma && tok.kind != .rbrace {
+                error("expected ';', a new line or '}', found \(describe(tok))", at: span(tok))
+                skipEntry()
+            }
+        }
+    }
+
+    // MARK: Expressions
+
+    enum Prec {
+        static let or = 1, and = 2, not = 3, compare = 4, range = 5, add = 6, mul = 7, unary = 8, pow = 9
+    }
+
+    private func infix(_ t: LexToken) -> (prec: Int, op: BinaryOp?)? {
+        switch t.kind {
+        case .plus: return (Prec.add, .add)
+        case .minus: return (Prec.add, .sub)
+        case .star: return (Prec.mul, .mul)
+        case .slash: return (Prec.mul, .div)
+        case .caret: return (Prec.pow, .pow)
+        case .eq: return (Prec.compare, .eq)
+        case .ne: return (Prec.compare, .ne)
+        case .lt: return (Prec.compare, .lt)
+        case .le: return (Prec.compare, .le)
+        case .gt: return (Prec.compare, .gt)
+        case .ge: return (Prec.compare, .ge)
+        case .keyword:
+            if t.name == Keyword.and.rawValue { return (Prec.and, .and) }
+            if t.name == Keyword.or.rawValue { return (Prec.or, .or) }
+            if t.name == Keyword.to.rawValue { return (Prec.range, nil) }
+            return nil
+        default: return nil
+        }
+    }
+
+    private mutating func errorNode(_ s: Span) -> Int32 { pool.add(Node(kind: .error, span: s)) }
+
+    mutating func parseExpr(minPrec: Int = 0) -> Int32 {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > maxNesting {
+            let s = span(tok)
+            if !panic { sink.error("nesting deeper than \(maxNesting)", at: s, hint: "the nesting limit can be raised by the embedder") }
+            panic = true
+            // Consume the rest of the statement so nothing else is parsed at this depth.
+            while tok.kind != .eof && tok.kind != .newline && tok.kind != .semicolon { _ = take() }
+            return errorNode(s)
+        }
+        let start = tok.start
+        var left: Int32
+        if isKeyword(.if_) {
+            _ = take()
+            let c = parseExpr()
+            if !isKeyword(.then) {
+                error("expected 'then' in 'if … then … else …', found \(describe(tok))", at: span(tok))
+                return errorNode(span(from: start))
+            }
+            _ = take()
+            let a = parseExpr()
+            if !isKeyword(.else_) {
+                error("expected 'else' in 'if … then … else …', found \(describe(tok))", at: span(tok),
+                      hint: "every 'if' needs an 'else' branch")
+                return errorNode(span(from: start))
+            }
+            _ = take()
+            let b = parseExpr()
+            return pool.add(Node(kind: .cond, a: c, b: a, c: b, span: span(from: start)))
+        } else if isKeyword(.not) {
+            _ = take()
+            let e = parseExpr(minPrec: Prec.not)
+            left = pool.add(Node(kind: .not, a: e, span: span(from: start)))
+        } else if tok.kind == .minus {
+            _ = take()
+            let e = parseExpr(minPrec: Prec.unary)
+            left = pool.add(Node(kind: .neg, a: e, span: span(from: start)))
+        } else {
+            left = parsePostfix()
+        }
+        while let (prec, op) = infix(tok), prec >= minPrec {
+            let opTok = take()
+            if prec == Prec.compare {
+                let right = parseExpr(minPrec: Prec.compare + 1)
+                left = pool.add(Node(kind: .binary, op: op!.rawValue, a: left, b: right, span: span(from: start)))
+                if let (p2, _) = infix(tok), p2 == Prec.compare {
+                    error("comparison operators cannot be chained", at: span(tok),
+                          hint: "combine comparisons with 'and': a < b and b < c")
+                    return errorNode(span(from: start))
+                }
+                continue
+            }
+            if prec == Prec.range {
+                let right = parseExpr(minPrec: Prec.range + 1)
+                left = pool.add(Node(kind: .range, a: left, b: right, span: span(from: start)))
+                _ = opTok
+                continue
+            }
+            // `^` is right-associative and its exponent may carry a unary minus.
+            let right = op == .pow ? parseExpr(minPrec: Prec.unary) : parseExpr(minPrec: prec + 1)
+            left = pool.add(Node(kind: .binary, op: op!.rawValue, a: left, b: right, span: span(from: start)))
+        }
+        return left
+    }
+
+    private mutating func parsePostfix() -> Int32 {
+        let start = tok.start
+        var e = parsePrimary()
+        while true {
+            if tok.kind == .lparen, pool[e].kind == .name {
+                _ = take()
+                var args: [Int32] = []
+                while tok.kind != .rparen && tok.kind != .eof {
+                    args.append(parseExpr())
+                    if tok.kind == .comma { _ = take() } else { break }
+                }
+                if !expect(.rparen, "')' to close the argument list") { return errorNode(span(from: start)) }
+                let name = pool[e].a
+                let ex = pool.addExtra(args)
+                e = pool.add(Node(kind: .call, a: name, b: ex, c: Int32(args.count), span: span(from: start)))
+            } else if tok.kind == .dot {
+                _ = take()
+                guard tok.kind == .identifier || tok.kind == .keyword else {
+                    error("expected a member name after '.', found \(describe(tok))", at: span(tok))
+                    return errorNode(span(from: start))
+                }
+                let m = take()
+                e = pool.add(Node(kind: .member, a: e, b: m.name, span: span(from: start)))
+            } else if tok.kind == .lbracket {
+                _ = take()
+                let i = parseExpr()
+                if !expect(.rbracket, "']'") { return errorNode(span(from: start)) }
+                e = pool.add(Node(kind: .index, a: e, b: i, span: span(from: start)))
+            } else {
+                return e
+            }
+        }
+    }
+
+    private mutating func parsePrimary() -> Int32 {
+        let t = tok
+        switch t.kind {
+        case .number:
+            _ = take()
+            let c = pool.constant(.number(t.number, t.unit))
+            return pool.add(Node(kind: .number, a: c, span: span(t)))
+        case .string:
+            _ = take()
+            return parseString(t)
+        case .identifier:
+            _ = take()
+            return pool.add(Node(kind: .name, a: t.name, span: span(t)))
+        case .lparen:
+            _ = take()
+            let e = parseExpr()
+            if !expect(.rparen, "')'") { return errorNode(span(t)) }
+            return e
+        case .lbracket:
+            _ = take()
+            var items: [Int32] = []
+            while tok.kind != .rbracket && tok.kind != .eof {
+                items.append(parseExpr())
+                if tok.kind == .comma { _ = take() } else { break }
+            }
+            if !expect(.rbracket, "']' to close the list") { return errorNode(span(from: t.start)) }
+            let ex = pool.addExtra(items)
+            return pool.add(Node(kind: .list, b: ex, c: Int32(items.count), span: span(from: t.start)))
+        case .keyword:
+            switch Keyword(rawValue: t.name) {
+            case .true_?: _ = take(); return pool.add(Node(kind: .bool, a: 1, span: span(t)))
+            case .false_?: _ = take(); return pool.add(Node(kind: .bool, a: 0, span: span(t)))
+            case .none?: _ = take(); return pool.add(Node(kind: .none, span: span(t)))
+            case .if_?, .not?: return parseExpr()
+            default:
+                // Keywords are valid names after '.', and `values` is also usable as a name
+                // in projections; elsewhere they cannot start an expression.
+                if t.name == Keyword.values.rawValue {
+                    _ = take()
+                    return pool.add(Node(kind: .name, a: t.name, span: span(t)))
+                }
+                error("expected an expression, found \(describe(t))", at: span(t))
+                return errorNode(span(t))
+            }
+        default:
+            error("expected expression, found \(describe(t))", at: span(t))
+            return errorNode(span(t))
+        }
+    }
+
+    /// Decodes a string token into a constant or an interpolation node.
+    mutating func parseString(_ t: LexToken) -> Int32 {
+        let p = lexer.file.bytes
+        var i = Int(t.start) + 1
+        let end = Int(t.end)
+        var parts: [Int32] = []
+        var buf: [UInt8] = []
+        func flush(_ pool: ExprPool, _ parts: inout [Int32], _ buf: inout [UInt8], _ s: Span) {
+            if buf.isEmpty { return }
+            let c = pool.constant(.string(String(decoding: buf, as: UTF8.self)))
+            parts.append(pool.add(Node(kind: .string, a: c, span: s)))
+            buf.removeAll()
+        }
+        while i < end {
+            let c = p[i]
+            if c == UInt8(ascii: "\"") && i == end - 1 { break }
+            if c == UInt8(ascii: "\\") && i + 1 < end {
+                let e = p[i + 1]
+                switch e {
+                case UInt8(ascii: "\""): buf.append(34); i += 2
+                case UInt8(ascii: "\\"): buf.append(92); i += 2
+                case UInt8(ascii: "n"): buf.append(10); i += 2
+                case UInt8(ascii: "t"): buf.append(9); i += 2
+                case UInt8(ascii: "u"):
+                    var k = i + 3
+                    var v: UInt32 = 0
+                    while k < end, let h = hexValue(p[k]) { v = v &* 16 &+ h; k += 1 }
+                    if k < end && p[k] == UInt8(ascii: "}") { k += 1 }
+                    if let sc = Unicode.Scalar(v) { buf.append(contentsOf: Array(String(sc).utf8)) }
+                    i = k
+                case UInt8(ascii: "("):
+                    flush(pool, &parts, &buf, span(t))
+                    // Find the matching ')' (the lexer already checked it exists).
+                    var k = i + 2, parens = 1
+                    var inStr = false
+                    while k < end {
+                        let ch = p[k]
+                        if inStr {
+                            if ch == UInt8(ascii: "\\") { k += 2; continue }
+                            if ch == UInt8(ascii: "\"") { inStr = false }
+                        } else if ch == UInt8(ascii: "\"") { inStr = true }
+                        else if ch == UInt8(ascii: "(") { parens += 1 }
+                        else if ch == UInt8(ascii: ")") { parens -= 1; if parens == 0 { break } }
+                        k += 1
+                    }
+                    var sub = Parser(file: lexer.file, interner: lexer.interner, pool: pool, sink: sink,
+                                     maxNesting: maxNesting - depth, start: i + 2, end: k)
+                    let e = sub.parseExpr()
+                    if sub.tok.kind != .eof && !sub.panic {
+                        sub.error("unexpected \(sub.describe(sub.tok)) in interpolation", at: sub.span(sub.tok))
+                    }
+                    sink = sub.sink
+                    parts.append(e)
+                    i = min(end, k + 1)
+                default:
+                    i += 2
+                }
+                continue
+            }
+            buf.append(c)
+            i += 1
+        }
+        if parts.isEmpty {
+            let c = pool.constant(.string(String(decoding: buf, as: UTF8.self)))
+            return pool.add(Node(kind: .string, a: c, span: span(t)))
+        }
+        flush(pool, &parts, &buf, span(t))
+        let ex = pool.addExtra(parts)
+        return pool.add(Node(kind: .interp, b: ex, c: Int32(parts.count), span: span(t)))
+    }
+}

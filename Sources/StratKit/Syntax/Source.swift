@@ -1,0 +1,71 @@
+/// One loaded source file: its path and UTF-8 bytes, with line starts computed on demand.
+final class SourceFile: @unchecked Sendable {
+    let path: String
+    /// The bytes, followed by one NUL sentinel that is not part of `bytes`.
+    let bytes: UnsafeBufferPointer<UInt8>
+    private let storage: UnsafeMutableBufferPointer<UInt8>
+    let id: Int32
+    private var lineStartsCache: [Int32]?
+
+    init<C: Collection>(path: String, bytes: C, id: Int32) where C.Element == UInt8 {
+        self.path = path
+        self.id = id
+        storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count + 1)
+        _ = storage.initialize(from: bytes)
+        storage[bytes.count] = 0
+        self.bytes = UnsafeBufferPointer(rebasing: storage[0..<bytes.count])
+    }
+
+    deinit { storage.deallocate() }
+
+    var lineStarts: [Int32] {
+        if let c = lineStartsCache { return c }
+        var starts: [Int32] = [0]
+        for i in 0..<bytes.count where bytes[i] == 10 { starts.append(Int32(i + 1)) }
+        lineStartsCache = starts
+        return starts
+    }
+
+    /// 1-based line and column (columns count Unicode scalars, not bytes).
+    func lineColumn(_ offset: Int32) -> (line: Int, column: Int) {
+        let starts = lineStarts
+        let off = max(0, min(Int(offset), bytes.count))
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if Int(starts[mid]) <= off { lo = mid } else { hi = mid - 1 }
+        }
+        var col = 1
+        var i = Int(starts[lo])
+        while i < off {
+            if bytes[i] & 0xC0 != 0x80 { col += 1 }
+            i += 1
+        }
+        // A column pointing into the middle of a scalar counts that scalar once.
+        return (lo + 1, col)
+    }
+
+    /// The text of the 1-based line, without its newline.
+    func lineText(_ line: Int) -> String {
+        let starts = lineStarts
+        guard line >= 1, line <= starts.count else { return "" }
+        let s = Int(starts[line - 1])
+        var e = line < starts.count ? Int(starts[line]) - 1 : bytes.count
+        if e > s, bytes[e - 1] == 13 { e -= 1 }
+        if e < s { e = s }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self)
+    }
+
+    func text(_ start: Int32, _ end: Int32) -> String {
+        let s = max(0, min(Int(start), bytes.count)), e = max(s, min(Int(end), bytes.count))
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self)
+    }
+}
+
+/// A byte range in one source file.
+struct Span: Hashable, Sendable {
+    var file: Int32
+    var start: Int32
+    var end: Int32
+    static let none = Span(file: -1, start: 0, end: 0)
+}

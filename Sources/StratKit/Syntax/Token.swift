@@ -1,0 +1,164 @@
+/// Token kinds. Keywords share `.keyword`; the token's `payload` is the name id.
+enum TokenKind: UInt8 {
+    case eof, newline, semicolon, identifier, keyword, number, string, error
+    case lparen, rparen, lbracket, rbracket, lbrace, rbrace
+    case comma, colon, dot, assign
+    case plus, minus, star, slash, caret
+    case eq, ne, lt, le, gt, ge
+
+    var describe: String {
+        switch self {
+        case .eof: return "end of file"
+        case .newline: return "end of line"
+        case .semicolon: return "';'"
+        case .identifier: return "a name"
+        case .keyword: return "a keyword"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .error: return "an invalid token"
+        case .lparen: return "'('"
+        case .rparen: return "')'"
+        case .lbracket: return "'['"
+        case .rbracket: return "']'"
+        case .lbrace: return "'{'"
+        case .rbrace: return "'}'"
+        case .comma: return "','"
+        case .colon: return "':'"
+        case .dot: return "'.'"
+        case .assign: return "'='"
+        case .plus: return "'+'"
+        case .minus: return "'-'"
+        case .star: return "'*'"
+        case .slash: return "'/'"
+        case .caret: return "'^'"
+        case .eq: return "'=='"
+        case .ne: return "'!='"
+        case .lt: return "'<'"
+        case .le: return "'<='"
+        case .gt: return "'>'"
+        case .ge: return "'>='"
+        }
+    }
+
+    /// After these a newline does not end the statement.
+    var continuesLine: Bool {
+        switch self {
+        case .plus, .minus, .star, .slash, .caret, .eq, .ne, .lt, .le, .gt, .ge, .comma, .assign:
+            return true
+        default: return false
+        }
+    }
+}
+
+struct Token {
+    var kind: TokenKind
+    var start: Int32
+    var end: Int32
+    /// Name id for identifiers and keywords; number index for numbers.
+    var payload: Int32
+}
+
+/// Reserved words, interned first so that their ids are these raw values.
+enum Keyword: Int32, CaseIterable {
+    case let_ = 0, fn, mission, vision, org, values, swot, strength, weakness, opportunity, threat
+    case priority, objective, kr, metric, scenario, projection, over, retro, went_well, not_well
+    case learning, action, use, import_, assert, print, if_, then, else_, and, or, not, true_
+    case false_, none, to
+
+    var text: String {
+        switch self {
+        case .let_: return "let"
+        case .import_: return "import"
+        case .if_: return "if"
+        case .else_: return "else"
+        case .true_: return "true"
+        case .false_: return "false"
+        default: return "\(self)"
+        }
+    }
+}
+
+/// Interns names: equal byte strings get equal small integer ids.
+final class Interner: @unchecked Sendable {
+    private(set) var names: [String] = []
+    private var table: [Int32]
+    private var hashes: [UInt32] = []
+    private var mask: Int
+
+    init() {
+        table = [Int32](repeating: -1, count: 1024)
+        mask = 1023
+        for k in Keyword.allCases {
+            let id = intern(k.text)
+            precondition(id == k.rawValue)
+        }
+    }
+
+    var count: Int { names.count }
+
+    static func hash(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> UInt32 {
+        var h: UInt32 = 2166136261
+        var i = s
+        while i < e { h = (h ^ UInt32(p[i])) &* 16777619; i += 1 }
+        return h
+    }
+
+    func intern(_ s: String) -> Int32 {
+        var s = s
+        return s.withUTF8 { intern($0, 0, $0.count) }
+    }
+
+    func lookup(_ s: String) -> Int32? {
+        var s = s
+        return s.withUTF8 { buf -> Int32? in
+            let h = Self.hash(buf, 0, buf.count)
+            var slot = Int(h) & mask
+            while true {
+                let id = table[slot]
+                if id < 0 { return nil }
+                if hashes[Int(id)] == h, equals(Int(id), buf, 0, buf.count) { return id }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    private func equals(_ id: Int, _ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        var name = names[id]
+        return name.withUTF8 { n in
+            if n.count != e - s { return false }
+            var i = 0
+            while i < n.count { if n[i] != p[s + i] { return false }; i += 1 }
+            return true
+        }
+    }
+
+    func intern(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int32 {
+        let h = Self.hash(p, s, e)
+        var slot = Int(h) & mask
+        while true {
+            let id = table[slot]
+            if id < 0 { break }
+            if hashes[Int(id)] == h, equals(Int(id), p, s, e) { return id }
+            slot = (slot + 1) & mask
+        }
+        let id = Int32(names.count)
+        names.append(String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self))
+        hashes.append(h)
+        table[slot] = id
+        if names.count * 2 > table.count { grow() }
+        return id
+    }
+
+    private func grow() {
+        let size = table.count * 2
+        table = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        for (i, h) in hashes.enumerated() {
+            var slot = Int(h) & mask
+            while table[slot] >= 0 { slot = (slot + 1) & mask }
+            table[slot] = Int32(i)
+        }
+    }
+
+    subscript(id: Int32) -> String { names[Int(id)] }
+}
