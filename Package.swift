@@ -12,7 +12,12 @@ let package = Package(
     ],
     targets: [
         // The interpreter: no terminal, no libedit, no Foundation (start-up time matters).
-        .target(name: "StratKit"),
+        .target(
+            name: "StratKit",
+            // The interpreter's hot loops touch class-held arrays; the code never
+            // overlaps accesses, so dynamic exclusivity checks are pure overhead.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+        ),
         .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",

@@ -78,10 +78,14 @@ func emit(_ diagnostics: [Diagnostic], json: Bool) {
 }
 
 /// Reads FILE (`-` is stdin) and loads it into a fresh engine.
+/// Engines live until the process exits: freeing a large model just before exit is wasted work.
+nonisolated(unsafe) var liveEngines: [Engine] = []
+
 func loadEngine(_ file: String, json: Bool, runStatements: Bool = false) -> (Engine, [Diagnostic])? {
     var config = Configuration()
     config.useDefaultImporter = true
     let engine = Engine(configuration: config)
+    liveEngines.append(engine)
     let text: [UInt8]?
     let path: String
     if file == "-" {
@@ -97,7 +101,7 @@ func loadEngine(_ file: String, json: Bool, runStatements: Bool = false) -> (Eng
         exit(Exit.noInput)
     }
     do {
-        try engine.load(source: String(decoding: bytes, as: UTF8.self), path: path, runStatements: runStatements)
+        try engine.load(bytes: bytes, path: path, runStatements: runStatements)
         return (engine, engine.diagnostics)
     } catch let e as StratError {
         if e.diagnostics.contains(where: { $0.severity == .error && $0.kind == .compile }) {

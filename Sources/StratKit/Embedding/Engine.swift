@@ -86,6 +86,12 @@ public final class Engine: @unchecked Sendable {
         try rebuild(runStatements: runStatements)
     }
 
+    /// Loads a model from UTF-8 bytes (invalid UTF-8 is a diagnostic).
+    public func load(bytes: [UInt8], path: String, runStatements: Bool = true) throws {
+        loadedSources = [(path, bytes)]
+        try rebuild(runStatements: runStatements)
+    }
+
     /// Registers a host function callable from Strat; its results join the dependency
     /// graph like any formula. Register before loading. `arity` -1 accepts any count.
     public func register(function name: String, arity: Int, _ body: @escaping ([Value]) throws -> Value) {
@@ -107,6 +113,7 @@ public final class Engine: @unchecked Sendable {
         }
         model = Model(program: program)
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
+        program.decls = []  // the model holds what it needs; free the syntax tree's shells
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
         scenario = nil
         committed = []
@@ -205,8 +212,8 @@ public final class Engine: @unchecked Sendable {
         if program.sink.errorCount == errorsBefore {
             var ctx = Model.ResolveContext()
             model.resolve(node, Scope(owner: owner, projection: projection), &ctx)
-            for fn in ctx.calls { ctx.deps.formUnion(model.functions[Int(fn)].deps) }
-            deps = ctx.deps
+            for fn in ctx.calls.items { ctx.deps.formUnion(model.functions[Int(fn)].deps) }
+            deps = Set(ctx.deps.items)
             lastDeps = deps
             lastVolatile = ctx.volatile
         }
@@ -279,6 +286,7 @@ public final class Engine: @unchecked Sendable {
     /// what is needed to undo them.
     private func apply(_ overrides: [(path: String, expr: String)]) throws -> ([Change], Saved) {
         var saved = Saved()
+        if overrides.isEmpty { return ([], saved) }
         var targets: [(Int32, Int32, Set<Int32>, Bool)] = []
         for (path, expr) in overrides {
             let c = try cell(at: path)
@@ -288,6 +296,7 @@ public final class Engine: @unchecked Sendable {
             targets.append((c, node, lastDeps, lastVolatile))
         }
         var needsReorder = false
+        model.ensureDependents()
         for (c, node, deps, vol) in targets {
             saved.cells.append((c, model.cells[Int(c)], model.deps[Int(c)]))
             model.cells[Int(c)].kind = .formula
@@ -301,7 +310,9 @@ public final class Engine: @unchecked Sendable {
         }
         if needsReorder {
             let errorsBefore = program.sink.errorCount, itemsBefore = program.sink.items.count
-            if !model.orderGraph() {
+            let ok = model.orderGraph()
+            model.ensureDependents()
+            if !ok {
                 let d = Array(program.sink.items[itemsBefore...])
                 program.sink.items.removeSubrange(itemsBefore...)
                 program.sink.errorCount = errorsBefore

@@ -3,8 +3,24 @@
 public struct ObjectRef: Hashable, Sendable {
     /// Index of the object in its model.
     let id: Int32
+    private let box: PathBox
+
+    init(id: Int32, path: String) {
+        self.id = id
+        box = PathBox(path)
+    }
+
     /// The object's path, such as `Engineering.priorities.MODERNIZE`.
-    public let path: String
+    public var path: String { box.path }
+
+    public static func == (a: ObjectRef, b: ObjectRef) -> Bool { a.id == b.id && a.path == b.path }
+    public func hash(into h: inout Hasher) { h.combine(id) }
+}
+
+/// Keeps `Value` small: a reference's path lives out of line.
+final class PathBox: Sendable {
+    let path: String
+    init(_ path: String) { self.path = path }
 }
 
 /// A Strat value.

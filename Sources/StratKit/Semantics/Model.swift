@@ -127,8 +127,8 @@ final class Model {
     var functions: [Function] = []
     var projections: [Projection] = []
     var scenarios: [Scenario] = []
-    var globals: [Int32: Global] = [:]
-    var globalSpans: [Int32: Span] = [:]
+    var globals = NameTable<Global>()
+    var globalSpans = NameTable<Span>()
     /// Forward edges: cells each cell reads.
     var deps: [[Int32]] = []
     /// Cells whose value depends on run-time member lookups; recomputed on every what-if.
@@ -143,10 +143,16 @@ final class Model {
     var lets: [Int32] = []
     var statements: [Decl] = []
     var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
-    var hostFunctions: [Int32: (index: Int32, arity: Int)] = [:]
+    var hostFunctions = NameTable<(index: Int32, arity: Int)>()
     var builtinLists: [String: [Int32]] = [:]
 
-    init(program: Program) { self.program = program }
+    /// Built-in functions by name id.
+    var builtinIds = NameTable<Builtin>()
+
+    init(program: Program) {
+        self.program = program
+        for b in Builtin.allCases { builtinIds[program.interner.intern(b.name)] = b }
+    }
 
     var sink: DiagnosticSink {
         get { program.sink }
@@ -428,5 +434,62 @@ final class Model {
         objects[Int(o)].add(id("periods"), .cell(pr.count))
         projections.append(pr)
         return o
+    }
+}
+
+/// A set of small integers kept as an array: formulas read few cells, so a linear
+/// membership test beats hashing.
+struct SmallSet {
+    private(set) var items: [Int32] = []
+    private var set: Set<Int32>?
+
+    mutating func insert(_ x: Int32) {
+        if var s = set {
+            set = nil
+            if s.insert(x).inserted { items.append(x) }
+            set = s
+            return
+        }
+        if items.contains(x) { return }
+        items.append(x)
+        if items.count > 16 { set = Set(items) }
+    }
+
+    mutating func formUnion<S: Sequence>(_ other: S) where S.Element == Int32 {
+        for x in other { insert(x) }
+    }
+
+    var isEmpty: Bool { items.isEmpty }
+}
+
+/// A map from interned name ids to values: an array indexed by id, which beats hashing
+/// for the dense ids the interner hands out.
+struct NameTable<T>: Sequence {
+    private var slots: [T?] = []
+    private(set) var keys: [Int32] = []
+
+    subscript(_ id: Int32) -> T? {
+        get { Int(id) < slots.count && id >= 0 ? slots[Int(id)] : nil }
+        set {
+            guard id >= 0 else { return }
+            if Int(id) >= slots.count {
+                slots.append(contentsOf: repeatElement(nil, count: Swift.max(Int(id) + 1 - slots.count, slots.count / 2)))
+            }
+            if slots[Int(id)] == nil, newValue != nil { keys.append(id) }
+            slots[Int(id)] = newValue
+        }
+    }
+
+    func makeIterator() -> AnyIterator<(key: Int32, value: T)> {
+        var i = 0
+        let keys = self.keys, slots = self.slots
+        return AnyIterator {
+            while i < keys.count {
+                let k = keys[i]
+                i += 1
+                if let v = slots[Int(k)] { return (k, v) }
+            }
+            return nil
+        }
     }
 }

@@ -2,7 +2,24 @@
 enum Builtin: Int32, CaseIterable {
     case min, max, sum, avg, count, abs, round, floor, ceil, sqrt, exp, ln, log10, clamp
 
-    var name: String { "\(self)" }
+    var name: String {
+        switch self {
+        case .min: return "min"
+        case .max: return "max"
+        case .sum: return "sum"
+        case .avg: return "avg"
+        case .count: return "count"
+        case .abs: return "abs"
+        case .round: return "round"
+        case .floor: return "floor"
+        case .ceil: return "ceil"
+        case .sqrt: return "sqrt"
+        case .exp: return "exp"
+        case .ln: return "ln"
+        case .log10: return "log10"
+        case .clamp: return "clamp"
+        }
+    }
 
     /// Allowed argument counts.
     var arity: ClosedRange<Int> {
@@ -37,15 +54,15 @@ enum Static {
 extension Model {
     /// Resolves every formula, computes function dependencies and derived-cell edges.
     func resolveAll() {
-        var depSets = [Set<Int32>](repeating: [], count: cells.count)
-        var callSets = [Set<Int32>](repeating: [], count: cells.count)
+        var depSets = [[Int32]](repeating: [], count: cells.count)
+        var callSets = [[Int32]](repeating: [], count: cells.count)
         // Functions first: their dependencies feed their callers'.
         for f in functions.indices {
             var ctx = ResolveContext()
             let scope = Scope(params: functions[f].params, function: Int32(f))
             _ = resolve(functions[f].body, scope, &ctx)
-            functions[f].deps = Array(ctx.deps)
-            functions[f].calls = Array(ctx.calls)
+            functions[f].deps = ctx.deps.items
+            functions[f].calls = ctx.calls.items
         }
         closeFunctionDeps()
         for c in cells.indices {
@@ -57,12 +74,14 @@ extension Model {
             if cell.owner == plan { scope.owner = -1 }
             if cell.owner >= 0, objects[Int(cell.owner)].kind == .projection, cell.name == id("periods") { scope.owner = -1 }
             _ = resolve(cell.node, scope, &ctx)
-            depSets[c] = ctx.deps
-            callSets[c] = ctx.calls
+            depSets[c] = ctx.deps.items
+            callSets[c] = ctx.calls.items
             if ctx.volatile { volatile.insert(Int32(c)) }
         }
         for c in cells.indices where !callSets[c].isEmpty {
-            for f in callSets[c] { depSets[c].formUnion(functions[Int(f)].deps) }
+            var set = Set(depSets[c])
+            for f in callSets[c] { set.formUnion(functions[Int(f)].deps) }
+            depSets[c] = Array(set)
         }
         // Projections: resolve `next` in projection scope; group coupled projections.
         var parent = Array(0..<Int32(projections.count))
@@ -80,9 +99,9 @@ extension Model {
                 var ctx = ResolveContext()
                 let scope = Scope(owner: pr.object, projection: Int32(p), inNext: true)
                 _ = resolve(pr.next, scope, &ctx)
-                own.formUnion(ctx.deps)
-                for f in ctx.calls { own.formUnion(functions[Int(f)].deps) }
-                for q in ctx.coupled {
+                own.formUnion(ctx.deps.items)
+                for f in ctx.calls.items { own.formUnion(functions[Int(f)].deps) }
+                for q in ctx.coupled.items {
                     let a = find(Int32(p)), b = find(q)
                     if a != b { parent[Int(max(a, b))] = min(a, b) }
                 }
@@ -96,7 +115,7 @@ extension Model {
                 var all: Set<Int32> = []
                 for q in projections.indices where find(Int32(q)) == Int32(p) { all.formUnion(nextDeps[q]) }
                 all.remove(projections[p].group)
-                depSets[Int(projections[p].group)] = all
+                depSets[Int(projections[p].group)] = Array(all)
             } else {
                 depSets[Int(projections[p].group)] = [projections[root].group]
             }
@@ -104,9 +123,9 @@ extension Model {
         }
         // Derived cells.
         for c in cells.indices where cells[c].kind == .derived {
-            depSets[c].formUnion(derivedDeps(Int32(c)))
+            depSets[c] = Array(Set(depSets[c]).union(derivedDeps(Int32(c))))
         }
-        for c in cells.indices { deps[c] = Array(depSets[c]) }
+        deps = depSets
         for d in statements {
             var ctx = ResolveContext()
             if d.expr >= 0 { resolve(d.expr, Scope(), &ctx) }
@@ -182,9 +201,9 @@ extension Model {
     // MARK: Expressions
 
     struct ResolveContext {
-        var deps: Set<Int32> = []
-        var calls: Set<Int32> = []
-        var coupled: Set<Int32> = []
+        var deps = SmallSet()
+        var calls = SmallSet()
+        var coupled = SmallSet()
         var volatile = false
     }
 
@@ -282,7 +301,7 @@ extension Model {
             let base = resolve(n.a, scope, &ctx)
             resolve(n.b, scope, &ctx)
             if case .objects(let list) = base, pool[n.b].kind == .number,
-               case .number(let d, _) = pool.constants[Int(pool[n.b].a)], d >= 0, d == d.rounded(), d < Double(list.count) {
+               case .number(let d, _) = pool[n.b].numberValue, d >= 0, d == d.rounded(), d < Double(list.count) {
                 return bindObject(node, list[Int(d)], &ctx)
             }
             return .dynamic
@@ -424,8 +443,18 @@ extension Model {
     }
 
     private func resolveCall(_ node: Int32, _ n: Node, _ scope: Scope, _ ctx: inout ResolveContext) -> Static {
+        for k in Int(n.b)..<Int(n.b + n.c) { resolve(pool.extra[k], scope, &ctx) }
+        let argCount = Int(n.c)
+        if case .function(let f)? = globals[n.a], functions[Int(f)].params.count == argCount {
+            pool[node] = Node(kind: .userCall, a: f, b: n.b, c: n.c, span: n.span)
+            ctx.calls.insert(f)
+            return .dynamic
+        }
+        if hostFunctions[n.a] == nil, globals[n.a] == nil, let b = builtinIds[n.a], b.arity.contains(argCount) {
+            pool[node] = Node(kind: .builtin, a: b.rawValue, b: n.b, c: n.c, span: n.span)
+            return .dynamic
+        }
         let args = Array(pool.children(n))
-        for a in args { resolve(a, scope, &ctx) }
         let name = interner[n.a]
         if case .function(let f)? = globals[n.a] {
             let fn = functions[Int(f)]
@@ -444,7 +473,7 @@ extension Model {
             pool[node] = Node(kind: .hostCall, a: h.index, b: n.b, c: n.c, span: n.span)
             return .dynamic
         }
-        if let b = Builtin.byName[name] {
+        if let b = builtinIds[n.a] {
             if !b.arity.contains(args.count) {
                 let want = b.arity.lowerBound == b.arity.upperBound ? "\(b.arity.lowerBound)"
                     : b.arity.upperBound == Int.max ? "at least \(b.arity.lowerBound)" : "\(b.arity.lowerBound) or \(b.arity.upperBound)"
@@ -467,64 +496,62 @@ extension Model {
 
     // MARK: Ordering
 
-    /// Topological order of all cells (Kahn's algorithm, no recursion); reports cycles.
+    /// Topological order of all cells by iterative depth-first search over dependencies
+    /// (no recursion, so chains of any length are safe); reports every cycle found.
     @discardableResult
     func orderGraph() -> Bool {
         let n = cells.count
-        var indegree = [Int32](repeating: 0, count: n)
-        var dependents = [[Int32]](repeating: [], count: n)
-        for c in 0..<n {
-            indegree[c] = Int32(deps[c].count)
-            for d in deps[c] { dependents[Int(d)].append(Int32(c)) }
-        }
-        var queue: [Int32] = []
-        queue.reserveCapacity(n)
-        for c in 0..<n where indegree[c] == 0 { queue.append(Int32(c)) }
-        var head = 0
-        while head < queue.count {
-            let c = queue[head]
-            head += 1
-            for d in dependents[Int(c)] {
-                indegree[Int(d)] -= 1
-                if indegree[Int(d)] == 0 { queue.append(d) }
+        var color = [UInt8](repeating: 0, count: n)  // 0 white, 1 on the stack, 2 done
+        var out: [Int32] = []
+        out.reserveCapacity(n)
+        var stack: [(Int32, Int32)] = []
+        var cycles = 0
+        for root in 0..<n where color[root] == 0 {
+            color[root] = 1
+            stack.append((Int32(root), 0))
+            while let (c, k) = stack.last {
+                let ds = deps[Int(c)]
+                if Int(k) < ds.count {
+                    stack[stack.count - 1].1 = k + 1
+                    let d = ds[Int(k)]
+                    switch color[Int(d)] {
+                    case 0:
+                        color[Int(d)] = 1
+                        stack.append((d, 0))
+                    case 1:
+                        if cycles < 10 {
+                            let from = stack.lastIndex(where: { $0.0 == d }) ?? 0
+                            reportCycle(stack[from...].map(\.0))
+                        }
+                        cycles += 1
+                    default: break
+                    }
+                } else {
+                    color[Int(c)] = 2
+                    out.append(c)
+                    stack.removeLast()
+                }
             }
         }
-        self.dependents = dependents
-        if queue.count == n {
-            order = queue
-            position = [Int32](repeating: 0, count: n)
-            for (i, c) in queue.enumerated() { position[Int(c)] = Int32(i) }
-            return true
-        }
-        reportCycles(indegree)
-        return false
+        dependents = []
+        if cycles > 0 { return false }
+        order = out
+        position = [Int32](repeating: 0, count: n)
+        for (i, c) in out.enumerated() { position[Int(c)] = Int32(i) }
+        return true
     }
 
-    private func reportCycles(_ indegree: [Int32]) {
-        var state = [UInt8](repeating: 0, count: cells.count)  // 0 unseen, 1 on path, 2 done
-        var reported = 0
-        for start in cells.indices where indegree[start] > 0 && state[start] == 0 && reported < 10 {
-            // Walk dependencies that are themselves stuck until a node repeats.
-            var path: [Int32] = []
-            var index: [Int32: Int] = [:]
-            var c = Int32(start)
-            while true {
-                if let i = index[c] {
-                    let cycle = Array(path[i...])
-                    let names = cycle.map { cellPath($0) } + [cellPath(cycle[0])]
-                    let at = cycle.min(by: { cells[Int($0)].span.start < cells[Int($1)].span.start }) ?? cycle[0]
-                    sink.error("reference cycle: \(names.joined(separator: " -> "))", at: cells[Int(at)].span)
-                    reported += 1
-                    break
-                }
-                if state[Int(c)] == 2 { break }
-                index[c] = path.count
-                path.append(c)
-                state[Int(c)] = 1
-                guard let next = deps[Int(c)].first(where: { indegree[Int($0)] > 0 }) else { break }
-                c = next
-            }
-            for p in path { state[Int(p)] = 2 }
-        }
+    /// Reverse edges, built on first use (only what-ifs need them).
+    func ensureDependents() {
+        if dependents.count == cells.count { return }
+        var rev = [[Int32]](repeating: [], count: cells.count)
+        for c in cells.indices { for d in deps[c] { rev[Int(d)].append(Int32(c)) } }
+        dependents = rev
+    }
+
+    private func reportCycle(_ cycle: [Int32]) {
+        let names = cycle.map { cellPath($0) } + [cellPath(cycle[0])]
+        let at = cycle.min(by: { cells[Int($0)].span.start < cells[Int($1)].span.start }) ?? cycle[0]
+        sink.error("reference cycle: \(names.joined(separator: " -> "))", at: cells[Int(at)].span)
     }
 }

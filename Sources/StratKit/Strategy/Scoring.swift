@@ -227,7 +227,7 @@ extension Evaluator {
     private mutating func computeProjectionGroup(_ root: Int32, _ span: Span) throws(EvalError) {
         if model.projectionRoots[Int(root)] != root { return }
         let members = model.projections.indices.filter { model.projectionRoots[$0] == root }
-        struct Step { var p: Int; var growth: Double?; var lo: Double?; var hi: Double?; var unit: NumberUnit; var next: Int32 }
+        typealias Step = (p: Int, growth: Double?, lo: Double?, hi: Double?, unit: NumberUnit, next: Int32)
         var steps: [Step] = []
         var count = -1
         for p in members {
@@ -244,7 +244,7 @@ extension Evaluator {
                 throw EvalError(message: "the start of projection '\(name)' must be a number, not \(describeOperand(sv, model.cells[Int(pr.start)].node))",
                                 span: model.cells[Int(pr.start)].span)
             }
-            var st = Step(p: p, unit: u, next: pr.next)
+            var st: Step = (p: p, growth: nil, lo: nil, hi: nil, unit: u, next: pr.next)
             if pr.growth >= 0 {
                 let g = try read(pr.growth, span)
                 guard case .number(let gd, let gu) = g, gu.isDimensionless else {
@@ -271,33 +271,167 @@ extension Evaluator {
             steps.append(st)
         }
         if count <= 0 { return }
+        if try stepCompiled(steps, count, span) { return }
         for t in 1...count {
             for st in steps {
                 let prev = projSeries[st.p][t - 1]
-                var v: Double
-                if let g = st.growth {
-                    v = prev * (1 + g)
-                } else {
-                    projValue = prev
-                    projUnit = st.unit
-                    projT = t
-                    let r = try eval(st.next)
-                    guard case .number(let d, let u) = r else {
-                        throw EvalError(message: "'next:' must give a number, got \(describeOperand(r, st.next))", span: nodes[Int(st.next)].span)
-                    }
-                    guard u.sameDimension(st.unit) else {
-                        throw EvalError(message: "unit mismatch: 'next:' gives \(u.nameForMessages) but the projection starts in \(st.unit.nameForMessages)",
-                                        span: nodes[Int(st.next)].span)
-                    }
-                    v = d
-                }
-                if let lo = st.lo, v < lo { v = lo }
-                if let hi = st.hi, v > hi { v = hi }
-                guard v.isFinite else {
-                    throw EvalError(message: "projection value at period \(t) is not a finite number", span: nodes[Int(st.next >= 0 ? st.next : 0)].span)
-                }
+                let v = try stepValue(st.p, prev, t, growth: st.growth, lo: st.lo, hi: st.hi, unit: st.unit, next: st.next)
                 projSeries[st.p].append(v)
             }
         }
+    }
+
+    /// One period of one projection through the general evaluator.
+    private mutating func stepValue(_ p: Int, _ prev: Double, _ t: Int, growth: Double?, lo: Double?, hi: Double?,
+                                    unit: NumberUnit, next: Int32) throws(EvalError) -> Double {
+        var v: Double
+        if let g = growth {
+            v = prev * (1 + g)
+        } else {
+            projValue = prev
+            projUnit = unit
+            projT = t
+            let r = try eval(next)
+            guard case .number(let d, let u) = r else {
+                throw EvalError(message: "'next:' must give a number, got \(describeOperand(r, next))", span: nodes[Int(next)].span)
+            }
+            guard u.sameDimension(unit) else {
+                throw EvalError(message: "unit mismatch: 'next:' gives \(u.nameForMessages) but the projection starts in \(unit.nameForMessages)",
+                                span: nodes[Int(next)].span)
+            }
+            v = d
+        }
+        if let lo, v < lo { v = lo }
+        if let hi, v > hi { v = hi }
+        guard v.isFinite else {
+            let at = next >= 0 ? nodes[Int(next)].span : model.cells[Int(model.projections[p].growth)].span
+            throw EvalError(message: "projection value at period \(t) is not a finite number", span: at)
+        }
+        return v
+    }
+
+    /// The common case, one uncoupled projection: the series is written in place.
+    private mutating func stepSingle(_ st: (p: Int, growth: Double?, lo: Double?, hi: Double?, unit: NumberUnit, next: Int32),
+                                     _ code: NumericCode, _ count: Int, _ depth: Int, _ span: Span) throws(EvalError) -> Bool {
+        let lo = st.lo ?? -Double.infinity, hi = st.hi ?? Double.infinity
+        let perStep = code.ops.count + 1
+        let budget = limits.maxSteps - self.steps
+        if budget < perStep * count {
+            throw EvalError(message: "more than \(formatCount(limits.maxSteps)) evaluation steps", span: span,
+                            hint: "the step limit can be raised by the embedder")
+        }
+        self.steps += perStep * count
+        let first = projSeries[st.p][0]
+        var failedAt = 0
+        let stack = UnsafeMutablePointer<Double>.allocate(capacity: depth + 1)
+        defer { stack.deallocate() }
+        let series = code.ops.withUnsafeBufferPointer { ops in
+            code.consts.withUnsafeBufferPointer { ks in
+                [Double](unsafeUninitializedCapacity: count + 1) { buf, n in
+                    buf[0] = first
+                    n = 1
+                    var own = buf.baseAddress!
+                    withUnsafePointer(to: &own) { series in
+                        for t in 1...count {
+                            guard var v = NumericCode.run(ops, ks.baseAddress ?? UnsafePointer(stack), value: buf[t - 1], t: t,
+                                                          series: series, stack: stack) else { failedAt = t; return }
+                            if v < lo { v = lo }
+                            if v > hi { v = hi }
+                            buf[t] = v
+                            n = t + 1
+                        }
+                    }
+                }
+            }
+        }
+        projSeries[st.p] = series
+        if failedAt > 0 {
+            _ = try stepValue(st.p, series[failedAt - 1], failedAt, growth: nil, lo: st.lo, hi: st.hi, unit: st.unit, next: st.next)
+            throw EvalError(message: "projection value at period \(failedAt) is not a finite number", span: nodes[Int(st.next)].span)
+        }
+        return true
+    }
+
+    /// Steps a whole group with compiled numeric code. Returns false (having done
+    /// nothing) when some member's formula cannot be compiled.
+    private mutating func stepCompiled(_ steps: [(p: Int, growth: Double?, lo: Double?, hi: Double?, unit: NumberUnit, next: Int32)],
+                                       _ count: Int, _ span: Span) throws(EvalError) -> Bool {
+        var codes: [NumericCode?] = []
+        var depth = 1
+        for st in steps {
+            if st.growth != nil { codes.append(nil); continue }
+            guard let c = NumericCode.compile(st.next, &self, valueUnit: st.unit), c.unit.sameDimension(st.unit) else { return false }
+            depth = Swift.max(depth, c.maxDepth)
+            codes.append(c)
+        }
+        if steps.count == 1, let code = codes[0] {
+            return try stepSingle(steps[0], code, count, depth, span)
+        }
+        let np = model.projections.count
+        let buffers = UnsafeMutablePointer<UnsafeMutablePointer<Double>>.allocate(capacity: np)
+        let dummy = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        for q in 0..<np { buffers[q] = dummy }
+        for st in steps {
+            buffers[st.p] = UnsafeMutablePointer<Double>.allocate(capacity: count + 1)
+            buffers[st.p][0] = projSeries[st.p][0]
+        }
+        let stack = UnsafeMutablePointer<Double>.allocate(capacity: depth + 1)
+        var filled = 0
+        defer {
+            for st in steps {
+                projSeries[st.p] = Array(UnsafeBufferPointer(start: buffers[st.p], count: filled + 1))
+                buffers[st.p].deallocate()
+            }
+            buffers.deallocate()
+            dummy.deallocate()
+            stack.deallocate()
+        }
+        let perStep = codes.reduce(1) { $0 + ($1?.ops.count ?? 1) }
+        // Raw views of each member's program, taken once for the whole loop.
+        let programs = UnsafeMutablePointer<(UnsafeMutablePointer<NumericCode.Op>, Int, UnsafeMutablePointer<Double>)>.allocate(capacity: steps.count)
+        for (k, c) in codes.enumerated() {
+            let ops = UnsafeMutablePointer<NumericCode.Op>.allocate(capacity: Swift.max(1, c?.ops.count ?? 0))
+            let ks = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, c?.consts.count ?? 0))
+            if let c {
+                ops.initialize(from: c.ops, count: c.ops.count)
+                ks.initialize(from: c.consts, count: c.consts.count)
+            }
+            programs[k] = (ops, c?.ops.count ?? 0, ks)
+        }
+        defer {
+            for k in 0..<steps.count { programs[k].0.deallocate(); programs[k].2.deallocate() }
+            programs.deallocate()
+        }
+        for t in 1...count {
+            self.steps &+= perStep
+            if self.steps > limits.maxSteps {
+                throw EvalError(message: "more than \(formatCount(limits.maxSteps)) evaluation steps", span: span,
+                                hint: "the step limit can be raised by the embedder")
+            }
+            for (k, st) in steps.enumerated() {
+                let prev = buffers[st.p][t - 1]
+                var v: Double
+                if let g = st.growth {
+                    v = prev * (1 + g)
+                } else if let r = NumericCode.run(UnsafeBufferPointer(start: programs[k].0, count: programs[k].1), programs[k].2,
+                                                  value: prev, t: t, series: buffers, stack: stack) {
+                    v = r
+                } else {
+                    // Let the general evaluator find and report the failing expression.
+                    filled = t - 1
+                    for s2 in steps { projSeries[s2.p] = Array(UnsafeBufferPointer(start: buffers[s2.p], count: t)) }
+                    v = try stepValue(st.p, prev, t, growth: nil, lo: st.lo, hi: st.hi, unit: st.unit, next: st.next)
+                }
+                if let lo = st.lo, v < lo { v = lo }
+                if let hi = st.hi, v > hi { v = hi }
+                if !v.isFinite {
+                    filled = t - 1
+                    _ = try stepValue(st.p, prev, t, growth: st.growth, lo: st.lo, hi: st.hi, unit: st.unit, next: st.next)
+                }
+                buffers[st.p][t] = v
+            }
+            filled = t
+        }
+        return true
     }
 }

@@ -2,7 +2,7 @@
 /// `member`, `call` and friends into the resolved kinds below them.
 enum NodeKind: UInt8 {
     // Parsed
-    case number        // a: constant index
+    case number        // a, b: the Double's bit pattern; c: the packed unit
     case string        // a: constant index
     case interp        // b: extra start, c: count (parts are nodes)
     case bool          // a: 0 or 1
@@ -84,6 +84,13 @@ final class ExprPool {
         let s = Int32(extra.count)
         extra.append(contentsOf: items)
         return s
+    }
+
+    /// A number literal node, stored inline (no constant-table entry per literal).
+    static func numberNode(_ d: Double, _ u: NumberUnit, span: Span) -> Node {
+        let bits = d.bitPattern
+        return Node(kind: .number, a: Int32(truncatingIfNeeded: bits >> 32), b: Int32(truncatingIfNeeded: bits),
+                    c: u.packed, span: span)
     }
 
     subscript(_ i: Int32) -> Node {
@@ -178,6 +185,17 @@ enum PeriodUnit: String, CaseIterable {
     var singular: String { String(rawValue.dropLast()) }
 }
 
+/// The parts of a declaration that most declarations (lets) do not have, kept out of
+/// line so that a 100,000-let model stays small.
+final class DeclBody {
+    var params: [Int32] = []
+    var props: [PropDecl] = []
+    var items: [ItemDecl] = []
+    var overrides: [Override] = []
+    var period: PeriodUnit = .days
+    var path: String = ""
+}
+
 /// One top-level statement.
 struct Decl {
     var kind: DeclKind
@@ -187,10 +205,68 @@ struct Decl {
     var title: Int32 = -1
     var expr: Int32 = -1
     var message: Int32 = -1
-    var params: [Int32] = []
-    var props: [PropDecl] = []
-    var items: [ItemDecl] = []
-    var overrides: [Override] = []
-    var period: PeriodUnit = .days
-    var path: String = ""
+    private var body: DeclBody?
+
+    init(kind: DeclKind, name: Int32 = -1, nameSpan: Span, span: Span, title: Int32 = -1, expr: Int32 = -1,
+         params: [Int32] = [], path: String = "") {
+        self.kind = kind
+        self.name = name
+        self.nameSpan = nameSpan
+        self.span = span
+        self.title = title
+        self.expr = expr
+        if !params.isEmpty { self.params = params }
+        if !path.isEmpty { self.path = path }
+    }
+
+    private mutating func ensureBody() -> DeclBody {
+        if let b = body { return b }
+        let b = DeclBody()
+        body = b
+        return b
+    }
+
+    var params: [Int32] {
+        get { body?.params ?? [] }
+        set { ensureBody().params = newValue }
+    }
+    var props: [PropDecl] {
+        get { body?.props ?? [] }
+        set { ensureBody().props = newValue }
+    }
+    var items: [ItemDecl] {
+        get { body?.items ?? [] }
+        set { ensureBody().items = newValue }
+    }
+    var overrides: [Override] {
+        get { body?.overrides ?? [] }
+        set { ensureBody().overrides = newValue }
+    }
+    var period: PeriodUnit {
+        get { body?.period ?? .days }
+        set { ensureBody().period = newValue }
+    }
+    var path: String {
+        get { body?.path ?? "" }
+        set { ensureBody().path = newValue }
+    }
+}
+
+extension Node {
+    /// The value of a `.number` node.
+    @inline(__always) var numberValue: Value {
+        let bits = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
+        return .number(Double(bitPattern: bits), NumberUnit(packed: c))
+    }
+}
+
+extension NumberUnit {
+    var packed: Int32 {
+        Int32(UInt8(bitPattern: time)) | Int32(UInt8(bitPattern: money)) << 8 | Int32(display.rawValue) << 16
+    }
+
+    init(packed: Int32) {
+        self.init(time: Int8(truncatingIfNeeded: packed), money: Int8(truncatingIfNeeded: packed >> 8),
+                  display: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 16)) ?? .plain)
+    }
 }

@@ -38,6 +38,12 @@ struct Lexer {
 
     private func span(_ s: Int, _ e: Int) -> Span { Span(file: file.id, start: Int32(s), end: Int32(e)) }
 
+    static let powersOf10: [Double] = (0...22).map { k in
+        var x = 1.0
+        for _ in 0..<k { x *= 10 }
+        return x
+    }
+
     mutating func clearErrors() { errors.removeAll(keepingCapacity: true) }
 
     mutating func error(_ msg: String, _ s: Int, _ e: Int, hint: String? = nil) {
@@ -271,27 +277,53 @@ struct Lexer {
     private mutating func scanNumber(money: Bool) -> LexToken {
         let s = i
         if money { i += 1 }
-        var digits: [CChar] = []
-        digits.reserveCapacity(24)
-        func take() { digits.append(CChar(bitPattern: p[i])); i += 1 }
+        // Mantissa digits (without '_' and '.') and the decimal exponent, for the exact
+        // fast path; strtod for everything else.
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var exact = true
+        let numStart = i
         while i < end && (isDigit(p[i]) || p[i] == UInt8(ascii: "_")) {
-            if p[i] == UInt8(ascii: "_") { i += 1 } else { take() }
+            if p[i] != UInt8(ascii: "_") {
+                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(p[i] - 48) } else { exact = false }
+                if mantissa != 0 || digits > 0 { digits += 1 }
+            }
+            i += 1
         }
         if at(i) == UInt8(ascii: ".") && isDigit(at(i + 1)) {
-            take()
+            i += 1
             while i < end && (isDigit(p[i]) || p[i] == UInt8(ascii: "_")) {
-                if p[i] == UInt8(ascii: "_") { i += 1 } else { take() }
+                if p[i] != UInt8(ascii: "_") {
+                    if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(p[i] - 48); scale -= 1 } else { exact = false }
+                    if mantissa != 0 || digits > 0 { digits += 1 }
+                }
+                i += 1
             }
         }
         if at(i) == UInt8(ascii: "e") || at(i) == UInt8(ascii: "E") {
             let n1 = at(i + 1)
             if isDigit(n1) || ((n1 == UInt8(ascii: "+") || n1 == UInt8(ascii: "-")) && isDigit(at(i + 2))) {
-                take(); take()
-                while i < end && isDigit(p[i]) { take() }
+                i += 2
+                while i < end && isDigit(p[i]) { i += 1 }
+                exact = false
             }
         }
-        digits.append(0)
-        var value = digits.withUnsafeBufferPointer { strtod($0.baseAddress!, nil) }
+        var value: Double
+        if exact && mantissa < (1 << 53) && scale >= -22 {
+            // Clinger's fast path: both operands are exact doubles, so one division rounds correctly.
+            value = scale == 0 ? Double(mantissa) : Double(mantissa) / Self.powersOf10[-scale]
+        } else {
+            value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: i - numStart + 1) { buf in
+                var k = 0
+                for j in numStart..<i where p[j] != UInt8(ascii: "_") {
+                    buf[k] = CChar(bitPattern: p[j])
+                    k += 1
+                }
+                buf[k] = 0
+                return strtod(buf.baseAddress!, nil)
+            }
+        }
         // Suffix: letters and % attached with no space.
         let ss = i
         while i < end && (isIdentChar(p[i]) || p[i] == UInt8(ascii: "%")) { i += 1 }

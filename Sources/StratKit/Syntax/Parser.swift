@@ -565,8 +565,7 @@ struct Parser {
         switch t.kind {
         case .number:
             _ = take()
-            let c = pool.constant(.number(t.number, t.unit))
-            return pool.add(Node(kind: .number, a: c, span: span(t)))
+            return pool.add(ExprPool.numberNode(t.number, t.unit, span: span(t)))
         case .string:
             _ = take()
             return parseString(t)

@@ -83,6 +83,9 @@ final class Interner: @unchecked Sendable {
     private(set) var names: [String] = []
     private var table: [Int32]
     private var hashes: [UInt32] = []
+    /// Name bytes, back to back; `offsets[id]..<offsets[id + 1]`.
+    private var arena: [UInt8] = []
+    private var offsets: [Int32] = [0]
     private var mask: Int
 
     init() {
@@ -122,12 +125,13 @@ final class Interner: @unchecked Sendable {
         }
     }
 
+    @inline(__always)
     private func equals(_ id: Int, _ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
-        var name = names[id]
-        return name.withUTF8 { n in
-            if n.count != e - s { return false }
+        let a = Int(offsets[id]), b = Int(offsets[id + 1])
+        if b - a != e - s { return false }
+        return arena.withUnsafeBufferPointer { n in
             var i = 0
-            while i < n.count { if n[i] != p[s + i] { return false }; i += 1 }
+            while i < b - a { if n[a + i] != p[s + i] { return false }; i += 1 }
             return true
         }
     }
@@ -143,6 +147,8 @@ final class Interner: @unchecked Sendable {
         }
         let id = Int32(names.count)
         names.append(String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self))
+        arena.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))
+        offsets.append(Int32(arena.count))
         hashes.append(h)
         table[slot] = id
         if names.count * 2 > table.count { grow() }

@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A projection's `next:` formula compiled to a flat program over unboxed doubles.
+///
+/// Units are checked once, symbolically, when compiling: the cells a formula reads do not
+/// change while a projection steps, so they are folded to constants. Anything the fast
+/// path cannot prove (a unit mismatch, a non-number, an unsupported construct) makes
+/// `compile` return nil and the projection uses the general evaluator. A step that divides
+/// by zero or produces a non-finite value is re-run through the general evaluator so the
+/// diagnostic points at the exact expression.
+struct NumericCode {
+    enum Code: UInt8 {
+        case const_, value, t, prev, neg, add, sub, mul, div, pow, min, max, abs, sqrt, exp, ln, log10
+        // With a constant right operand (`a` indexes `consts`).
+        case addK, subK, mulK, divK
+    }
+
+    struct Op {
+        var code: Code
+        var a: Int32
+    }
+
+    var ops: [Op] = []
+    var consts: [Double] = []
+    var maxDepth = 0
+    /// The unit of the result.
+    var unit = NumberUnit.plain
+
+    /// Compiles `node`, or returns nil when the general evaluator must be used.
+    static func compile(_ node: Int32, _ ev: inout Evaluator, valueUnit: NumberUnit) -> NumericCode? {
+        var code = NumericCode()
+        var depth = 0
+        guard let u = code.emit(node, &ev, valueUnit, &depth, nesting: 0) else { return nil }
+        code.unit = u
+        return code
+    }
+
+    private mutating func push(_ c: Code, _ a: Int32 = 0, _ depth: inout Int, _ delta: Int) {
+        ops.append(Op(code: c, a: a))
+        depth += delta
+        maxDepth = Swift.max(maxDepth, depth)
+    }
+
+    /// Emits a binary operation, folding two constants or fusing a constant right operand.
+    private mutating func fuse(_ c: Code, _ depth: inout Int) {
+        let k = ops.count
+        if k >= 2, ops[k - 1].code == .const_, ops[k - 2].code == .const_ {
+            let x = consts[Int(ops[k - 2].a)], y = consts[Int(ops[k - 1].a)]
+            let r: Double
+            switch c {
+            case .add: r = x + y
+            case .sub: r = x - y
+            case .mul: r = x * y
+            default: r = x / y
+            }
+            if r.isFinite {
+                ops.removeLast()
+                consts.append(r)
+                ops[k - 2] = Op(code: .const_, a: Int32(consts.count - 1))
+                depth -= 1
+                return
+            }
+        }
+        if k >= 1, ops[k - 1].code == .const_ {
+            let a = ops[k - 1].a
+            ops[k - 1] = Op(code: c == .add ? .addK : c == .sub ? .subK : c == .mul ? .mulK : .divK, a: a)
+            depth -= 1
+            return
+        }
+        push(c, 0, &depth, -1)
+    }
+
+    private mutating func emit(_ i: Int32, _ ev: inout Evaluator, _ vu: NumberUnit, _ depth: inout Int, nesting: Int) -> NumberUnit? {
+        if nesting > 64 { return nil }
+        let n = ev.nodes[Int(i)]
+        switch n.kind {
+        case .number:
+            guard case .number(let d, let u) = n.numberValue else { return nil }
+            consts.append(d)
+            push(.const_, Int32(consts.count - 1), &depth, 1)
+            return u
+        case .cell:
+            guard ev.state[Int(n.a)] == .ok, case .number(let d, let u) = ev.values[Int(n.a)] else { return nil }
+            consts.append(d)
+            push(.const_, Int32(consts.count - 1), &depth, 1)
+            return u
+        case .projValue:
+            push(.value, 0, &depth, 1)
+            return vu
+        case .projT:
+            push(.t, 0, &depth, 1)
+            return .plain
+        case .projPrev:
+            push(.prev, n.a, &depth, 1)
+            return ev.projUnits[Int(n.a)]
+        case .neg:
+            guard let u = emit(n.a, &ev, vu, &depth, nesting: nesting + 1) else { return nil }
+            push(.neg, 0, &depth, 0)
+            return u
+        case .binary:
+            guard let op = BinaryOp(rawValue: n.op) else { return nil }
+            guard let l = emit(n.a, &ev, vu, &depth, nesting: nesting + 1),
+                  let r = emit(n.b, &ev, vu, &depth, nesting: nesting + 1) else { return nil }
+            switch op {
+            case .add, .sub:
+                guard l.sameDimension(r) else { return nil }
+                fuse(op == .add ? .add : .sub, &depth)
+                return l
+            case .mul:
+                fuse(.mul, &depth)
+                return (l.display == .plain && r.display == .plain && l.isDimensionless && r.isDimensionless) ? l : NumberUnit.product(l, r)
+            case .div:
+                if let last = ops.last, last.code == .const_, consts[Int(last.a)] == 0 { return nil }
+                fuse(.div, &depth)
+                return (l.display == .plain && r.display == .plain && l.isDimensionless && r.isDimensionless) ? l : NumberUnit.quotient(l, r)
+            case .pow:
+                guard l.isDimensionless, r.isDimensionless else { return nil }
+                push(.pow, 0, &depth, -1)
+                return l.display == .percent ? .plain : l
+            default:
+                return nil
+            }
+        case .builtin:
+            guard let b = Builtin(rawValue: n.a) else { return nil }
+            switch b {
+            case .min, .max:
+                guard n.c == 2 else { return nil }
+                guard let l = emit(ev.extra[Int(n.b)], &ev, vu, &depth, nesting: nesting + 1),
+                      let r = emit(ev.extra[Int(n.b) + 1], &ev, vu, &depth, nesting: nesting + 1), l.sameDimension(r) else { return nil }
+                push(b == .min ? .min : .max, 0, &depth, -1)
+                return l
+            case .abs:
+                guard let u = emit(ev.extra[Int(n.b)], &ev, vu, &depth, nesting: nesting + 1) else { return nil }
+                push(.abs, 0, &depth, 0)
+                return u
+            case .sqrt, .exp, .ln, .log10:
+                guard let u = emit(ev.extra[Int(n.b)], &ev, vu, &depth, nesting: nesting + 1), u.isDimensionless else { return nil }
+                let c: Code = b == .sqrt ? .sqrt : b == .exp ? .exp : b == .ln ? .ln : .log10
+                push(c, 0, &depth, 0)
+                return b == .sqrt && u.display != .percent ? u : .plain
+            default:
+                return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Runs the program; nil when a step needs the general evaluator (division by zero,
+    /// a domain error) so that it can report the failing expression.
+    @inline(__always)
+    static func run(_ code: UnsafeBufferPointer<Op>, _ k: UnsafePointer<Double>, value: Double, t: Int,
+                    series: UnsafePointer<UnsafeMutablePointer<Double>>, stack: UnsafeMutablePointer<Double>) -> Double? {
+        var sp = 0
+        let td = Double(t)
+        for op in code {
+            switch op.code {
+            case .const_: stack[sp] = k[Int(op.a)]; sp += 1
+            case .value: stack[sp] = value; sp += 1
+            case .t: stack[sp] = td; sp += 1
+            case .prev: stack[sp] = series[Int(op.a)][t - 1]; sp += 1
+            case .neg: stack[sp - 1] = -stack[sp - 1]
+            case .add: sp -= 1; stack[sp - 1] += stack[sp]
+            case .sub: sp -= 1; stack[sp - 1] -= stack[sp]
+            case .mul: sp -= 1; stack[sp - 1] *= stack[sp]
+            case .div:
+                sp -= 1
+                if stack[sp] == 0 { return nil }
+                stack[sp - 1] /= stack[sp]
+            case .addK: stack[sp - 1] += k[Int(op.a)]
+            case .subK: stack[sp - 1] -= k[Int(op.a)]
+            case .mulK: stack[sp - 1] *= k[Int(op.a)]
+            case .divK: stack[sp - 1] /= k[Int(op.a)]
+            case .pow: sp -= 1; stack[sp - 1] = Glibc.pow(stack[sp - 1], stack[sp])
+            case .min: sp -= 1; if stack[sp] < stack[sp - 1] { stack[sp - 1] = stack[sp] }
+            case .max: sp -= 1; if stack[sp] > stack[sp - 1] { stack[sp - 1] = stack[sp] }
+            case .abs: stack[sp - 1] = Swift.abs(stack[sp - 1])
+            case .sqrt:
+                if stack[sp - 1] < 0 { return nil }
+                stack[sp - 1] = stack[sp - 1].squareRoot()
+            case .exp: stack[sp - 1] = Glibc.exp(stack[sp - 1])
+            case .ln:
+                if stack[sp - 1] <= 0 { return nil }
+                stack[sp - 1] = Glibc.log(stack[sp - 1])
+            case .log10:
+                if stack[sp - 1] <= 0 { return nil }
+                stack[sp - 1] = Glibc.log10(stack[sp - 1])
+            }
+        }
+        let r = stack[0]
+        return r.isFinite ? r : nil
+    }
+}
