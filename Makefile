@@ -4,7 +4,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: deps build release demo test check-scripts bench bench-smoke fuzz sanitize clean
+.PHONY: deps build release demo test stdlib example bench bench-smoke fuzz sanitize clean
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -23,8 +23,23 @@ demo: release
 	@$(BIN_RELEASE) run examples/netflix-engineering.strat
 
 test: deps
+	python3 scripts/gen_stdlib.py --check
 	$(SWIFT) build --build-tests
 	STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build
+	$(MAKE) example
+
+# Regenerate the bundled standard library after editing stdlib/*.strat.
+stdlib:
+	python3 scripts/gen_stdlib.py
+
+# The embedding example (docs/embedding.md): a separate package that depends on this one
+# by path, built in its own ignored folder, then run; it exits non-zero if a check fails.
+EXAMPLE_DIR = examples/embedding
+EXAMPLE_SCRATCH = $(EXAMPLE_DIR)/.build
+
+example: deps
+	$(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH)
+	"$$($(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH) --show-bin-path)/plan-tool"
 
 clean:
-	rm -rf .build
+	rm -rf .build $(EXAMPLE_SCRATCH)

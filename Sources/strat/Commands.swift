@@ -84,6 +84,8 @@ nonisolated(unsafe) var liveEngines: [Engine] = []
 func loadEngine(_ file: String, json: Bool, runStatements: Bool = false) -> (Engine, [Diagnostic])? {
     var config = Configuration()
     config.useDefaultImporter = true
+    // Standard input has no folder of its own: imports resolve under the working directory.
+    if file == "-" { config.importer = FileImporter(root: ".") }
     let engine = Engine(configuration: config)
     liveEngines.append(engine)
     let text: [UInt8]?

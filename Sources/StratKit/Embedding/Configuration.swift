@@ -90,11 +90,26 @@ public struct FileImporter: Importer {
             throw ImportError("import of '\(path)' refused: it leaves the model's folder",
                               hint: "imports must stay inside the folder of the loaded file")
         }
-        guard let bytes = readFileBytes(joined) else {
+        // Symbolic links could point anywhere: compare the real locations too.
+        guard let realRoot = realPath(root), let realFile = realPath(joined) else {
             throw ImportError("cannot read imported file '\(path)'")
         }
-        return ImportedFile(key: joined, path: joined, bytes: bytes)
+        if realFile != realRoot && !realFile.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") {
+            throw ImportError("import of '\(path)' refused: it leaves the model's folder",
+                              hint: "imports must stay inside the folder of the loaded file (symbolic links included)")
+        }
+        guard let bytes = readFileBytes(realFile) else {
+            throw ImportError("cannot read imported file '\(path)'")
+        }
+        return ImportedFile(key: realFile, path: joined, bytes: bytes)
     }
+}
+
+/// The canonical absolute path with symbolic links resolved, or nil when it does not exist.
+func realPath(_ path: String) -> String? {
+    guard let p = realpath(path, nil) else { return nil }
+    defer { free(p) }
+    return String(cString: p)
 }
 
 /// The folder part of a path ("" for a bare file name).

@@ -73,6 +73,8 @@ public final class Engine: @unchecked Sendable {
     /// statements. Throws ``StratError`` when it has errors; with runtime errors only,
     /// the model stays loaded and queryable.
     public func load(source: String, path: String = "<input>", runStatements: Bool = true) throws {
+        try enter()
+        defer { busy = false }
         loadedSources = [(path, Array(source.utf8))]
         try rebuild(runStatements: runStatements)
     }
@@ -82,12 +84,16 @@ public final class Engine: @unchecked Sendable {
         guard let bytes = readFileBytes(path) else {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .io, message: "cannot read '\(path)'", path: path)])
         }
+        try enter()
+        defer { busy = false }
         loadedSources = [(path, bytes)]
         try rebuild(runStatements: runStatements)
     }
 
     /// Loads a model from UTF-8 bytes (invalid UTF-8 is a diagnostic).
     public func load(bytes: [UInt8], path: String, runStatements: Bool = true) throws {
+        try enter()
+        defer { busy = false }
         loadedSources = [(path, bytes)]
         try rebuild(runStatements: runStatements)
     }
@@ -97,12 +103,30 @@ public final class Engine: @unchecked Sendable {
     public func register(function name: String, arity: Int, _ body: @escaping ([Value]) throws -> Value) {
         hosts.removeAll { $0.name == name }
         hosts.append(HostFunction(name: name, arity: arity, body: body))
+        // Names resolve at load time: re-resolve a loaded model so it can call the function.
+        if !loadedSources.isEmpty && !busy { try? rebuild(runStatements: false) }
     }
 
+    /// The configured importer, or files under the loaded file's folder. Source text
+    /// without a file location (a path like `<input>`) gets no default importer, so an
+    /// embedded model cannot reach the process's working directory.
     private func importer(for path: String) -> Importer? {
         if let i = configuration.importer { return i }
-        guard configuration.useDefaultImporter else { return nil }
+        guard configuration.useDefaultImporter, !path.hasPrefix("<") else { return nil }
         return FileImporter(root: directoryOf(path).isEmpty ? "." : directoryOf(path))
+    }
+
+    private var busy = false
+
+    /// Refuses re-entry: a host function that calls back into its own engine would
+    /// otherwise corrupt the evaluation under way.
+    private func enter() throws {
+        if busy {
+            throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .runtime,
+                                                      message: "a host function called back into its own engine",
+                                                      hint: "host functions must not use the engine that calls them; use a second engine")])
+        }
+        busy = true
     }
 
     private func rebuild(runStatements: Bool) throws {
@@ -133,7 +157,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Runs `print` and `assert` in source order against the current values.
-    private func runAllStatements() {
+    private func runAllStatements(emit: Bool = true) {
         printed = []
         assertions = []
         for d in model.statements {
@@ -143,7 +167,7 @@ public final class Engine: @unchecked Sendable {
                 do {
                     let v = try evaluator.eval(d.expr)
                     printed.append(v.description)
-                    configuration.output?(v.description)
+                    if emit { configuration.output?(v.description) }
                 } catch {
                     evaluator.report(error)
                 }
@@ -180,6 +204,8 @@ public final class Engine: @unchecked Sendable {
 
     /// Evaluates an expression against the current model (and scenario).
     public func evaluate(_ expression: String) throws -> Value {
+        try enter()
+        defer { busy = false }
         let node = try compileExpression(expression, path: "<expr>", owner: -1)
         evaluator.steps = 0
         do {
@@ -388,6 +414,8 @@ public final class Engine: @unchecked Sendable {
 
     /// Like ``whatIf(_:)-(_:[String:String])`` with overrides applied in order.
     public func whatIf(_ overrides: [(path: String, expr: String)]) throws -> [Change] {
+        try enter()
+        defer { busy = false }
         let (changes, saved) = try apply(overrides)
         let errors = collectRuntimeErrors()
         undo(saved)
@@ -398,11 +426,16 @@ public final class Engine: @unchecked Sendable {
     /// Commits an override (incrementally recomputing its dependents) and returns the changes.
     @discardableResult
     public func set(_ path: String, _ expression: String) throws -> [Change] {
-        let (changes, _) = try apply([(path, expression)])
-        committed.append((path, expression))
+        try enter()
+        defer { busy = false }
+        let (changes, saved) = try apply([(path, expression)])
         let errors = collectRuntimeErrors()
+        if errors.contains(where: { $0.severity == .error }) {
+            undo(saved)
+            throw StratError(diagnostics: errors)
+        }
+        committed.append((path, expression))
         diagnostics.append(contentsOf: errors)
-        if errors.contains(where: { $0.severity == .error }) { throw StratError(diagnostics: errors) }
         return changes
     }
 
@@ -436,7 +469,8 @@ public final class Engine: @unchecked Sendable {
     /// ``evaluate(_:)``), then restores the model.
     public func withOverrides<T>(scenario name: String?, overrides: [(path: String, expr: String)],
                                  _ body: () throws -> T) throws -> T {
-        try withScenario(name, overrides: overrides, body)
+        if busy { try enter() }
+        return try withScenario(name, overrides: overrides, body)
     }
 
     /// Applies a scenario and extra overrides, runs the statements, and calls `body`; then
@@ -458,9 +492,11 @@ public final class Engine: @unchecked Sendable {
     /// The report of the model under a scenario (`nil` or "baseline" for none), with
     /// extra overrides applied on top; the model itself is left unchanged.
     public func report(scenario name: String? = nil, overrides: [(path: String, expr: String)] = []) throws -> Report {
-        try withScenario(name, overrides: overrides) {
+        try enter()
+        defer { busy = false }
+        return try withScenario(name, overrides: overrides) {
             let keptPrinted = printed, keptAssertions = assertions
-            runAllStatements()
+            runAllStatements(emit: false)
             let errs = collectRuntimeErrors()
             let r = buildReport(scenario: name ?? "baseline", diagnostics: errs)
             printed = keptPrinted
