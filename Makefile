@@ -4,7 +4,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: deps build release demo test stdlib example bench bench-smoke fuzz sanitize clean
+.PHONY: deps build release demo test stdlib example bench bench-deps bench-smoke fuzz sanitize clean
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -27,6 +27,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build
 	$(MAKE) example
+	$(MAKE) bench-smoke
 
 # Regenerate the bundled standard library after editing stdlib/*.strat.
 stdlib:
@@ -40,6 +41,20 @@ EXAMPLE_SCRATCH = $(EXAMPLE_DIR)/.build
 example: deps
 	$(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH)
 	"$$($(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH) --show-bin-path)/plan-tool"
+
+# Benchmarks against Lua 5.4 (docs/performance.md); lua5.4 comes from Debian.
+bench-deps: deps
+	@command -v lua5.4 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4 >/dev/null; }
+
+bench: bench-deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product strat
+	$(SWIFT) build $(RELEASE_FLAGS) --product strat-bench-whatif
+	python3 Benchmarks/bench.py
+
+# Small sizes, one run, no timing claims: keeps the harness from rotting (part of make test).
+bench-smoke: bench-deps
+	$(SWIFT) build --product strat-bench-whatif
+	python3 Benchmarks/bench.py --smoke --strat $(BIN_DEBUG) --whatif .build/debug/strat-bench-whatif
 
 clean:
 	rm -rf .build $(EXAMPLE_SCRATCH)

@@ -30,6 +30,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Workload 4 of the benchmarks: what-if cost through the embedding API.
+        .executableTarget(name: "strat-bench-whatif", dependencies: ["StratKit"], path: "Benchmarks/WhatIf"),
         .testTarget(name: "StratKitTests", dependencies: ["StratKit"]),
         .testTarget(name: "StratCLITests", dependencies: ["StratKit"]),
     ]

@@ -1,3 +1,3 @@
 import StratKit
 
-Strat.main()
+runWithLargeStack { Strat.main() }

@@ -158,6 +158,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Runs `print` and `assert` in source order against the current values.
     private func runAllStatements(emit: Bool = true) {
+        evaluator.armStackGuard()
         printed = []
         assertions = []
         for d in model.statements {
@@ -208,6 +209,7 @@ public final class Engine: @unchecked Sendable {
         defer { busy = false }
         let node = try compileExpression(expression, path: "<expr>", owner: -1)
         evaluator.steps = 0
+        evaluator.armStackGuard()
         do {
             return try evaluator.eval(node)
         } catch {
@@ -253,6 +255,8 @@ public final class Engine: @unchecked Sendable {
     }
 
     private var lastDeps = Set<Int32>()
+    private var stamps: [UInt32] = []
+    private var stamp: UInt32 = 0
     private var lastVolatile = false
 
     // MARK: Paths
@@ -347,21 +351,32 @@ public final class Engine: @unchecked Sendable {
                 throw StratError(diagnostics: d)
             }
         }
-        // Everything downstream of the overridden cells, in dependency order.
-        var mark = Set<Int32>()
+        // Everything downstream of the overridden cells, in dependency order. A stamp per
+        // cell marks visits without hashing; large sets are ordered by one scan of the
+        // topological order instead of a sort.
+        if stamps.count < model.cells.count { stamps.append(contentsOf: repeatElement(0, count: model.cells.count - stamps.count)) }
+        stamp &+= 1
+        if stamp == 0 { for i in stamps.indices { stamps[i] = 0 }; stamp = 1 }
         var queue = targets.map(\.0)
-        for c in queue { mark.insert(c) }
-        for v in model.volatile where !mark.contains(v) { mark.insert(v); queue.append(v) }
+        for c in queue { stamps[Int(c)] = stamp }
+        for v in model.volatile where stamps[Int(v)] != stamp { stamps[Int(v)] = stamp; queue.append(v) }
         var head = 0
         while head < queue.count {
             let c = queue[head]
             head += 1
-            for d in model.dependents[Int(c)] where !mark.contains(d) {
-                mark.insert(d)
+            for d in model.dependents[Int(c)] where stamps[Int(d)] != stamp {
+                stamps[Int(d)] = stamp
                 queue.append(d)
             }
         }
-        let affected = queue.sorted { model.position[Int($0)] < model.position[Int($1)] }
+        let affected: [Int32]
+        if queue.count > model.cells.count / 8 {
+            affected = model.order.filter { stamps[Int($0)] == stamp }
+        } else {
+            var positions = queue.map { model.position[Int($0)] }
+            positions.sort()
+            affected = positions.map { model.order[Int($0)] }
+        }
         for c in affected {
             saved.values.append((c, evaluator.values[Int(c)], evaluator.state[Int(c)]))
             evaluator.state[Int(c)] = .pending
@@ -372,6 +387,7 @@ public final class Engine: @unchecked Sendable {
             }
         }
         evaluator.steps = 0
+        evaluator.armStackGuard()
         for c in affected where evaluator.state[Int(c)] == .pending { evaluator.compute(c) }
         var changes: [Change] = []
         for (c, before, _) in saved.values {
@@ -437,6 +453,14 @@ public final class Engine: @unchecked Sendable {
         committed.append((path, expression))
         diagnostics.append(contentsOf: errors)
         return changes
+    }
+
+    /// Recomputes every value from scratch (a full recalculation, as a spreadsheet's
+    /// Ctrl-Alt-F9); values are unchanged unless host functions are impure.
+    public func recalculate() {
+        for i in evaluator.state.indices { evaluator.state[i] = .pending }
+        evaluator.evaluateAll()
+        diagnostics.append(contentsOf: collectRuntimeErrors())
     }
 
     /// Number of cells computed so far (a probe for incremental recomputation).

@@ -52,6 +52,29 @@ struct Evaluator {
     var warningKeys: Set<String> = []
     /// Number of cells computed since the counter was last reset (observes incrementality).
     var computed = 0
+    /// Lowest safe stack address for this thread: deep recursion stops with a diagnostic
+    /// here instead of overflowing, whatever the build mode or the thread's stack size.
+    var stackLimit: UInt = 0
+
+    /// Measures the current thread's stack; call at each entry into evaluation.
+    mutating func armStackGuard() {
+        let me = pthread_self()
+        if stackLimit != 0 && pthread_equal(me, stackThread) != 0 { return }
+        stackThread = me
+        stackLimit = StackGuard.limit()
+    }
+
+    private var stackThread = pthread_self()
+
+    @inline(__always) func stackExhausted() -> Bool {
+        var marker: UInt8 = 0
+        return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) } < stackLimit
+    }
+
+    func stackError(_ span: Span) -> EvalError {
+        EvalError(message: "evaluation nested too deeply for the thread's stack", span: span,
+                  hint: "deep recursion or nesting; the limits can be lowered by the embedder, or run on a thread with a larger stack")
+    }
 
     init(model: Model, limits: Limits, hosts: [HostFunction]) {
         self.model = model
@@ -95,6 +118,7 @@ struct Evaluator {
     /// Evaluates every cell in dependency order.
     mutating func evaluateAll() {
         steps = 0
+        armStackGuard()
         for c in model.order where state[Int(c)] == .pending { compute(c) }
     }
 
@@ -139,6 +163,7 @@ struct Evaluator {
             if depth > limits.maxNesting * 4 {
                 throw EvalError(message: "nesting deeper than \(limits.maxNesting * 4) while computing values on demand", span: span)
             }
+            if stackExhausted() { throw stackError(span) }
             depth += 1
             compute(c)
             depth -= 1
@@ -198,6 +223,7 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             if depth > limits.maxNesting * 4 { throw nestingError(n.span) }
+            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let op = BinaryOp(rawValue: n.op)!
             if op == .and || op == .or {
                 let l = try eval(n.a)
@@ -465,6 +491,7 @@ struct Evaluator {
     // MARK: Calls
 
     private mutating func callUser(_ n: Node) throws(EvalError) -> Value {
+        if stackExhausted() { throw stackError(n.span) }
         if callDepth >= limits.maxCallDepth {
             throw EvalError(message: "call depth deeper than \(limits.maxCallDepth)", span: n.span,
                             hint: "is the recursion missing a base case? The limit can be raised by the embedder")
@@ -591,14 +618,15 @@ struct Evaluator {
                 digits = g
             }
             let scale = pow(10.0, digits)
-            let shown = NumberFormat.toDisplayScale(d, u) * scale
+            let unitScale = NumberFormat.displayScale(d, u)
+            let shown = d / unitScale * scale
             let r: Double
             switch b {
             case .floor: r = shown.rounded(.down)
             case .ceil: r = shown.rounded(.up)
             default: r = shown.rounded(.toNearestOrAwayFromZero)
             }
-            return try finite(NumberFormat.fromDisplayScale(r / scale, u), u, b.name, n.span)
+            return try finite(r / scale * unitScale, u, b.name, n.span)
         case .sqrt:
             let (d, u) = try oneNumber(n, 0, "sqrt")
             guard d >= 0 else { throw EvalError(message: "sqrt of a negative number", span: n.span) }
@@ -633,4 +661,24 @@ struct Evaluator {
 
 enum Foundationless {
     @inline(__always) static func sqrt(_ d: Double) -> Double { d.squareRoot() }
+}
+
+/// glibc's pthread_getattr_np (a GNU extension the Glibc module does not export).
+@_silgen_name("pthread_getattr_np")
+private func stratGetAttrNP(_ thread: pthread_t, _ attr: UnsafeMutablePointer<pthread_attr_t>) -> Int32
+
+enum StackGuard {
+    /// The lowest address the current thread may use, leaving a safety margin.
+    static func limit() -> UInt {
+        var attr = pthread_attr_t()
+        guard stratGetAttrNP(pthread_self(), &attr) == 0 else { return 0 }
+        defer { pthread_attr_destroy(&attr) }
+        var addr: UnsafeMutableRawPointer?
+        var size = 0
+        guard pthread_attr_getstack(&attr, &addr, &size) == 0, let base = addr else { return 0 }
+        let low = UInt(bitPattern: base)
+        // Keep a quarter of the stack (at most 1 MiB, at least 64 KiB) in reserve.
+        let margin = UInt(max(64 << 10, min(1 << 20, size / 4)))
+        return low + margin
+    }
 }

@@ -118,6 +118,9 @@ public struct NumberUnit: Hashable, Sendable {
         }
         let t = Int(l.time) + Int(r.time), m = Int(l.money) + Int(r.money)
         let time = Int8(clamping: t), money = Int8(clamping: m)
+        // `262M * $1.40` reads as money in millions.
+        if l.display == .magnitude && r.display == .money { return NumberUnit(time: time, money: money, display: .moneyMagnitude) }
+        if r.display == .magnitude && l.display == .money { return NumberUnit(time: time, money: money, display: .moneyMagnitude) }
         if r.isDimensionless { return NumberUnit(time: time, money: money, display: l.display) }
         if l.isDimensionless { return NumberUnit(time: time, money: money, display: r.display) }
         return NumberUnit(time: time, money: money, display: .plain)
@@ -208,22 +211,17 @@ enum NumberFormat {
         }
     }
 
-    /// The number as shown in its display unit (for `round` and friends), and back.
-    static func toDisplayScale(_ x: Double, _ u: NumberUnit) -> Double {
-        guard u.isSimple else { return x }
+    /// How many base units one displayed unit of `x` is (for `round` and friends): 0.01
+    /// for percents, 3600 for hours, 1e6 for a value shown as `2.5M`.
+    static func displayScale(_ x: Double, _ u: NumberUnit) -> Double {
+        guard u.isSimple else { return 1 }
         switch u.display {
-        case .percent: return x * 100
-        case .ms, .s, .min, .h, .d, .wk: return x / NumberUnit.timeScale(u.display)
-        default: return x
-        }
-    }
-
-    static func fromDisplayScale(_ x: Double, _ u: NumberUnit) -> Double {
-        guard u.isSimple else { return x }
-        switch u.display {
-        case .percent: return x / 100
-        case .ms, .s, .min, .h, .d, .wk: return x * NumberUnit.timeScale(u.display)
-        default: return x
+        case .percent: return 0.01
+        case .ms, .s, .min, .h, .d, .wk: return NumberUnit.timeScale(u.display)
+        case .magnitude, .moneyMagnitude:
+            let a = abs(x)
+            return a >= 1e12 ? 1e12 : a >= 1e9 ? 1e9 : a >= 1e6 ? 1e6 : a >= 1e3 ? 1e3 : 1
+        default: return 1
         }
     }
 }

@@ -62,8 +62,11 @@ extension Evaluator {
         }
     }
 
+    /// Google's grading bands; scores within 1e-9 of a band's edge count as reaching it
+    /// (0.39999999999999997 is 0.4 computed in binary).
     static func status(_ score: Double) -> String {
-        score < 0.4 ? "red" : score < 0.7 ? "yellow" : "green"
+        let s = score + 1e-9
+        return s < 0.4 ? "red" : s < 0.7 ? "yellow" : "green"
     }
 
     private func krs(_ o: Int32) -> [Int32] {

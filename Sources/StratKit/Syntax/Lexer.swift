@@ -25,6 +25,7 @@ struct Lexer {
     /// Open brackets: `(` and `[` suppress newlines, `{` does not.
     private var stack: [UInt8] = []
     private var last: TokenKind = .newline
+    private var lastName: Int32 = -1
 
     init(file: SourceFile, interner: Interner, start: Int = 0, end: Int? = nil) {
         self.file = file
@@ -85,8 +86,11 @@ struct Lexer {
             if t.kind == .newline {
                 if let top = stack.last, top != UInt8(ascii: "{") { continue }
                 if last.continuesLine || last == .newline || last == .semicolon || last == .lbrace { continue }
+                if last == .keyword && Self.continuesAfter(lastName) { continue }
+                if nextLineContinues() { continue }
             }
             last = t.kind
+            lastName = t.name
             switch t.kind {
             case .lparen: stack.append(UInt8(ascii: "("))
             case .lbracket: stack.append(UInt8(ascii: "["))
@@ -177,6 +181,33 @@ struct Lexer {
                 continue
             }
         }
+    }
+
+    /// Word operators and `if`/`then`/`else` at the end of a line keep the statement open.
+    static func continuesAfter(_ name: Int32) -> Bool {
+        switch Keyword(rawValue: name) {
+        case .and?, .or?, .not?, .to?, .if_?, .then?, .else_?: return true
+        default: return false
+        }
+    }
+
+    /// A line that starts with `then`, `else`, `and` or `or` continues the previous one.
+    private mutating func nextLineContinues() -> Bool {
+        var k = i
+        while k < end {
+            let c = p[k]
+            if c == 32 || c == 9 || c == 13 || c == 10 { k += 1; continue }
+            if c == UInt8(ascii: "/") && (at(k + 1) == UInt8(ascii: "/") || at(k + 1) == UInt8(ascii: "*")) { return false }
+            break
+        }
+        guard k < end, p[k] == UInt8(ascii: "t") || p[k] == UInt8(ascii: "e") || p[k] == UInt8(ascii: "a") || p[k] == UInt8(ascii: "o") else {
+            return false
+        }
+        var e = k
+        while e < end && isIdentChar(p[e]) { e += 1 }
+        let word = UnsafeBufferPointer(rebasing: p[k..<e])
+        return word.elementsEqual("then".utf8) || word.elementsEqual("else".utf8)
+            || word.elementsEqual("and".utf8) || word.elementsEqual("or".utf8)
     }
 
     private mutating func skipBlockComment() {

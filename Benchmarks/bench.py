@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmarks: Strat against Lua 5.4 (and Python for reference).
+
+    Benchmarks/bench.py [--smoke] [--runs N] [--strat PATH] [--whatif PATH]
+
+Generates the models with ../shared/bench/gen_model.py (the same model as Strat, Lua and
+Python), times whole processes alternating Strat and Lua, reports medians and the ratio
+Strat/Lua, and checks that every program printed the expected value. --smoke uses small
+sizes and one run: it checks that the harness works, not how fast anything is.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GEN = None
+for cand in (os.path.join(ROOT, "..", "shared", "bench", "gen_model.py"),
+             os.path.join(ROOT, "Benchmarks", "gen_model.py")):
+    if os.path.exists(cand):
+        GEN = cand
+        break
+
+SUFFIX = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+def parse_number(text):
+    """A number as Strat displays it (`333.0443677K`, `-0.9482960066`) or Lua prints it."""
+    t = text.strip().splitlines()[-1].strip().lstrip("$")
+    m = re.fullmatch(r"(-?[0-9.eE+-]+)([KMBT]?)", t)
+    if not m:
+        raise ValueError(f"not a number: {text!r}")
+    return float(m.group(1)) * SUFFIX.get(m.group(2), 1)
+
+
+def run_timed(cmd):
+    start = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()[:500]}")
+    return elapsed, p.stdout
+
+
+def peak_kb(cmd):
+    tbin = shutil.which("time") or "/usr/bin/time"
+    if not os.path.exists(tbin):
+        return None
+    p = subprocess.run([tbin, "-f", "%M"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        return int(p.stderr.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
+def check(name, output, expected, rel=1e-9):
+    got = parse_number(output)
+    if abs(got - expected) > rel * max(1.0, abs(expected)):
+        raise SystemExit(f"{name}: printed {got!r}, expected {expected!r}")
+
+
+def compare(label, strat_cmd, lua_cmd, py_cmd, expected, runs):
+    times = {"strat": [], "lua": [], "python": []}
+    for _ in range(runs):  # alternate so drift hits both alike
+        t, out = run_timed(strat_cmd)
+        if expected is not None:
+            check(f"{label} strat", out, expected)
+        times["strat"].append(t)
+        t, out = run_timed(lua_cmd)
+        if expected is not None:
+            check(f"{label} lua", out, expected)
+        times["lua"].append(t)
+    if py_cmd:
+        t, out = run_timed(py_cmd)
+        if expected is not None:
+            check(f"{label} python", out, expected)
+        times["python"].append(t)
+    med = {k: statistics.median(v) for k, v in times.items() if v}
+    return med
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--strat", default=os.path.join(ROOT, ".build", "release", "strat"))
+    ap.add_argument("--whatif", default=os.path.join(ROOT, ".build", "release", "strat-bench-whatif"))
+    ap.add_argument("--out", default=os.path.join(ROOT, ".bench"))
+    ap.add_argument("--json", help="also write the results to this file")
+    args = ap.parse_args()
+    if GEN is None:
+        sys.exit("gen_model.py not found (expected ../shared/bench/gen_model.py)")
+    lua = shutil.which("lua5.4")
+    if lua is None:
+        sys.exit("lua5.4 not found: make bench installs it (apt-get install lua5.4)")
+    runs = 1 if args.smoke else max(5, args.runs)
+    nf, np_ = (2000, 10000) if args.smoke else (100000, 1000000)
+    os.makedirs(args.out, exist_ok=True)
+    subprocess.run([sys.executable, GEN, "formulas", str(nf), args.out], check=True)
+    subprocess.run([sys.executable, GEN, "projection", str(np_), args.out], check=True)
+    results = {}
+    rows = []
+
+    def model(kind, n, ext):
+        return os.path.join(args.out, f"{kind}{n}.{ext}")
+
+    def expected(kind, n):
+        return float(open(model(kind, n, "expected")).read())
+
+    for kind, n in (("formulas", nf), ("projection", np_)):
+        med = compare(kind, [args.strat, "run", "--no-report", model(kind, n, "strat")],
+                      [lua, model(kind, n, "lua")], [sys.executable, model(kind, n, "py")],
+                      expected(kind, n), runs)
+        results[f"{kind}{n}"] = med
+        rows.append((f"{kind} {n}", med["strat"], med["lua"], med.get("python")))
+    med = compare("startup", [args.strat, "eval", "-e", "1+1"], [lua, "-e", "print(1+1)"],
+                  [sys.executable, "-c", "print(1+1)"], 2.0, runs * 3)
+    results["startup"] = med
+    rows.append(("start-up (1+1)", med["strat"], med["lua"], med.get("python")))
+
+    mem_s = peak_kb([args.strat, "run", "--no-report", model("formulas", nf, "strat")])
+    mem_l = peak_kb([lua, model("formulas", nf, "lua")])
+    results["peak_kb"] = {"strat": mem_s, "lua": mem_l}
+
+    print(f"\n{'workload':<22}{'strat':>11}{'lua 5.4':>11}{'ratio':>8}{'python':>11}")
+    for name, s, l, p in rows:
+        ps = f"{p * 1000:9.1f}ms" if p else ""
+        print(f"{name:<22}{s * 1000:9.1f}ms{l * 1000:9.1f}ms{s / l:8.2f}{ps:>11}")
+    if mem_s and mem_l:
+        print(f"{'peak memory (formulas)':<22}{mem_s / 1024:9.1f}MB{mem_l / 1024:9.1f}MB{mem_s / mem_l:8.2f}")
+
+    if os.path.exists(args.whatif):
+        p = subprocess.run([args.whatif, model("formulas", nf, "strat"), str(nf), str(1 if args.smoke else 5)],
+                           stdout=subprocess.PIPE, text=True, check=True)
+        w = json.loads(p.stdout)
+        results["whatif"] = w
+        print("\nwhat-if through the API (formulas model):")
+        print(f"  load (parse + evaluate)      {w['load_s'] * 1000:9.1f}ms")
+        print(f"  full recalculation           {w['full_s'] * 1000:9.1f}ms  ({w['full_cells']} cells)")
+        print(f"  1,000 what-ifs on last 1,000 {w['small_1000_s'] * 1000:9.1f}ms  ({w['small_cells']} cells recomputed)")
+        print(f"  1 what-if on x0              {w['root_s'] * 1000:9.1f}ms  ({w['root_cells']} cells recomputed)")
+        print(f"  ratios vs recalculation: small {w['small_over_full']:.2f}, x0 {w['root_over_full']:.2f}; "
+              f"vs load: small {w['small_1000_s'] / w['load_s']:.2f}, x0 {w['root_s'] / w['load_s']:.2f}")
+    else:
+        print(f"\n(what-if benchmark skipped: {args.whatif} not built)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    if args.smoke:
+        print("\nbench-smoke: every program printed the expected value")
+
+
+if __name__ == "__main__":
+    main()
