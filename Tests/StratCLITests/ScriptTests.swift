@@ -14,7 +14,7 @@ import Darwin
 // MARK: - Directives
 
 /// A diagnostic a script expects: `// error: [PATH:][L:[C:]] MESSAGE` (or `warning:`).
-struct ExpectedDiagnostic: Equatable {
+struct ExpectedDiagnostic {
     var severity: String
     /// Path suffix the diagnostic's file must end with; nil means the script itself
     /// (when a line is given) or any file (when not).
@@ -33,7 +33,7 @@ struct ExpectedDiagnostic: Equatable {
 }
 
 /// Everything a script's comments ask for.
-struct ScriptSpec: Equatable {
+struct ScriptSpec {
     var expectedStdout: [String] = []
     var diagnostics: [ExpectedDiagnostic] = []
     var stderrSubstrings: [String] = []
@@ -71,10 +71,10 @@ struct ScriptSpec: Equatable {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             guard trimmed.hasPrefix("//") else { continue }
             let body = trimmed.dropFirst(2).drop { $0 == " " }
-            let where_ = "line \(index + 1)"
+            let location = "line \(index + 1)"
             if let value = body.value(after: "expect-stderr:") {
                 let text = value.trimmed
-                if text.isEmpty { spec.problems.append("\(where_): empty expect-stderr") } else { spec.stderrSubstrings.append(text) }
+                if text.isEmpty { spec.problems.append("\(location): empty expect-stderr") } else { spec.stderrSubstrings.append(text) }
             } else if let value = body.value(after: "expect:") {
                 // Exactly one space after the colon is part of the syntax; the rest is verbatim.
                 spec.expectedStdout.append(String(value.hasPrefix(" ") ? value.dropFirst() : value))
@@ -85,16 +85,16 @@ struct ScriptSpec: Equatable {
             } else if let value = body.value(after: "exit:") {
                 let codes = value.trimmed.split(separator: "|").map { Int32($0.trimmed) }
                 if codes.isEmpty || codes.contains(nil) {
-                    spec.problems.append("\(where_): bad exit directive '\(body)'")
+                    spec.problems.append("\(location): bad exit directive '\(body)'")
                 } else {
                     spec.exitCodes = codes.compactMap { $0 }
                 }
             } else if let value = body.value(after: "set:") {
                 let text = value.trimmed
-                if !text.contains("=") { spec.problems.append("\(where_): set needs PATH=EXPR") } else { spec.sets.append(text) }
+                if !text.contains("=") { spec.problems.append("\(location): set needs PATH=EXPR") } else { spec.sets.append(text) }
             } else if let value = body.value(after: "scenario:") {
                 let text = value.trimmed
-                if text.isEmpty { spec.problems.append("\(where_): empty scenario") } else { spec.scenario = text }
+                if text.isEmpty { spec.problems.append("\(location): empty scenario") } else { spec.scenario = text }
             } else if body.trimmed == "allow-extra-diagnostics" {
                 spec.allowExtraDiagnostics = true
             }
@@ -129,7 +129,7 @@ struct ScriptSpec: Equatable {
 // MARK: - Diagnostics on stderr
 
 /// One `PATH:L:C: error: MESSAGE` header line from stderr.
-struct ActualDiagnostic: Equatable {
+struct ActualDiagnostic {
     var severity: String
     var path: String?
     var line: Int?
