@@ -169,7 +169,8 @@ struct Run: ParsableCommand {
         let json = format == .json
         guard let (engine, loadDiags) = loadEngine(file, json: json) else { return }
         let overrides = try model.overrides()
-        var diags = loadDiags.filter { $0.kind != .runtime && $0.kind != .assertion }
+        // Values that failed at load stay failed under a report; keep their diagnostics.
+        var diags = loadDiags.filter { $0.kind != .assertion }
         let report: Report
         do {
             report = try engine.report(scenario: model.scenario, overrides: overrides)
@@ -177,7 +178,7 @@ struct Run: ParsableCommand {
             emit(e.diagnostics, json: json)
             throw ExitCode(Exit.code(for: e.diagnostics) == 0 ? Exit.dataError : Exit.code(for: e.diagnostics))
         }
-        diags.append(contentsOf: report.diagnostics)
+        for d in report.diagnostics where !diags.contains(d) { diags.append(d) }
         if noReport {
             for p in report.prints { print(p) }
         } else {
@@ -221,7 +222,7 @@ struct Eval: ParsableCommand {
         if let f = file {
             guard let (e, d) = loadEngine(f, json: json) else { return }
             engine = e
-            diags = d.filter { $0.kind != .runtime && $0.kind != .assertion }
+            diags = d.filter { $0.kind != .assertion }
         }
         let overrides = try model.overrides()
         var results: [(String, Result<Value, StratError>)] = []

@@ -11,6 +11,8 @@ struct EvalError: Error {
     var span: Span
     var hint: String? = nil
     var silent = false
+    /// Unit and type errors are errors in the script (exit 65) even when evaluation finds them.
+    var kind: Diagnostic.Kind = .runtime
     static let dependency = EvalError(message: "", span: .none, silent: true)
 }
 
@@ -104,7 +106,11 @@ struct Evaluator {
 
     mutating func report(_ e: EvalError) {
         if e.silent { return }
-        diagnostics.append(DiagnosticSink.make(.error, .runtime, e.message, at: e.span, hint: e.hint, files: model.program.files))
+        var e = e
+        if e.message.hasPrefix("unit mismatch") || e.message.hasPrefix("cannot ") && !e.message.contains("none") {
+            e.kind = .compile
+        }
+        diagnostics.append(DiagnosticSink.make(.error, e.kind, e.message, at: e.span, hint: e.hint, files: model.program.files))
     }
 
     mutating func warn(_ message: String, at span: Span, hint: String? = nil) {
@@ -286,6 +292,7 @@ struct Evaluator {
             let base = try eval(n.a)
             return try dynamicMember(base, n.b, n.span)
         case .projSeries:
+            _ = try read(model.projections[Int(n.a)].group, n.span)
             let s = projSeries[Int(n.a)], u = projUnits[Int(n.a)]
             return .list(s.map { .number($0, u) })
         case .range:
@@ -387,7 +394,7 @@ struct Evaluator {
         default: verb = "compare"
         }
         return EvalError(message: "unit mismatch: cannot \(verb) \(a.nameForMessages) and \(b.nameForMessages)", span: span,
-                         hint: "both sides of '\(op.symbol)' need the same dimension (time, money or none)")
+                         hint: "both sides of '\(op.symbol)' need the same dimension (time, money or none)", kind: .compile)
     }
 
     private func binaryOther(_ op: BinaryOp, _ l: Value, _ r: Value, _ n: Node) throws(EvalError) -> Value {
@@ -446,6 +453,7 @@ struct Evaluator {
             return items[Int(d)]
         case .ref(let r) where model.objects[Int(r.id)].kind == .projection:
             let p = Int(model.objects[Int(r.id)].projection)
+            _ = try read(model.projections[p].group, n.span)
             let s = projSeries[p]
             guard d >= 0, d < Double(s.count) else {
                 throw EvalError(message: "period \(NumberFormat.significant(d)) out of range (projection '\(r.path)' has periods 0…\(max(0, s.count - 1)))",
@@ -579,13 +587,13 @@ struct Evaluator {
                     guard ux.sameDimension(uy) else {
                         throw EvalError(message: "unit mismatch in \(b.name)(): \(ux.nameForMessages) and \(uy.nameForMessages)", span: n.span)
                     }
-                    return b == .min ? (y < x ? c : a) : (y > x ? c : a)
+                    return .number(b == .min ? Swift.min(x, y) : Swift.max(x, y), ux)
                 }
             }
             let xs = try numberArgs(n, b.name, flatten: true)
             guard var best = xs.first else { throw EvalError(message: "\(b.name)() of an empty list", span: n.span) }
             for x in xs.dropFirst() where b == .min ? x.0 < best.0 : x.0 > best.0 { best = x }
-            return .number(best.0, best.1)
+            return .number(best.0, xs[0].1)
         case .sum, .avg:
             let v = try eval(extra[Int(n.b)])
             guard case .list = v else { throw EvalError(message: "\(b.name)() needs a list, got \(describeOperand(v, extra[Int(n.b)]))", span: n.span) }

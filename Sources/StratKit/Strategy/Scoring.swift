@@ -55,6 +55,7 @@ extension Evaluator {
             return .none
         case .projectionFinal:
             let p = Int(cell.projection)
+            _ = try read(model.projections[p].group, cell.span)
             guard let last = projSeries[p].last else { return .none }
             return .number(last, projUnits[p])
         case .projectionPeriods:
