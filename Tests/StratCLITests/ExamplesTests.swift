@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+
+/// Every example runs cleanly (exit 0, no diagnostics at all), in every scenario it
+/// declares; the Netflix example's JSON report is a golden file.
+final class ExamplesTests: XCTestCase {
+    static var examplesDirectory: URL { ScriptCorpus.packageRoot.appendingPathComponent("examples") }
+
+    func examples() throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(atPath: Self.examplesDirectory.path).sorted()
+            .filter { $0.hasSuffix(".strat") }
+            .map { Self.examplesDirectory.appendingPathComponent($0) }
+    }
+
+    func testEveryExampleRunsCleanly() throws {
+        guard let bin = ScriptCorpus.binary() else { return XCTFail("STRAT_BIN is not set") }
+        let files = try examples()
+        XCTAssertGreaterThanOrEqual(files.count, 4, "the Netflix model and at least three more examples")
+        for f in files {
+            let r = try ProcessRunner.run(bin, ["run", f.lastPathComponent], in: Self.examplesDirectory, timeout: 60)
+            XCTAssertEqual(r.status, 0, "\(f.lastPathComponent): exit \(r.status)\n\(r.stderr)")
+            XCTAssertEqual(r.stderr, "", "\(f.lastPathComponent) must run without warnings")
+            XCTAssertFalse(r.stdout.isEmpty, "\(f.lastPathComponent) printed no report")
+            // Each declared scenario evaluates without errors and its asserts hold.
+            let names = try ProcessRunner.run(bin, ["eval", f.lastPathComponent, "-e", "1", "--format", "json"],
+                                              in: Self.examplesDirectory, timeout: 60)
+            XCTAssertEqual(names.status, 0, names.stderr)
+            let source = try String(contentsOf: f, encoding: .utf8)
+            for line in source.split(separator: "\n") where line.hasPrefix("scenario ") {
+                let name = line.dropFirst("scenario ".count).prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                let s = try ProcessRunner.run(bin, ["run", f.lastPathComponent, "--scenario", String(name), "--no-report"],
+                                              in: Self.examplesDirectory, timeout: 60)
+                XCTAssertEqual(s.status, 0, "\(f.lastPathComponent) --scenario \(name): \(s.stderr)")
+            }
+        }
+    }
+
+    /// The golden file was reviewed by hand once; it guards every number of the report.
+    /// Regenerate with `STRAT_UPDATE_GOLDEN=1 make test` after an intended change.
+    func testNetflixJSONReportMatchesGolden() throws {
+        guard let bin = ScriptCorpus.binary() else { return XCTFail("STRAT_BIN is not set") }
+        let r = try ProcessRunner.run(bin, ["run", "netflix-engineering.strat", "--format", "json"],
+                                      in: Self.examplesDirectory, timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let golden = ScriptCorpus.packageRoot.appendingPathComponent("Tests/Golden/netflix-engineering.json")
+        if ProcessInfo.processInfo.environment["STRAT_UPDATE_GOLDEN"] == "1" {
+            try r.stdout.write(to: golden, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: golden, encoding: .utf8)
+        XCTAssertEqual(r.stdout, expected, "the JSON report differs from Tests/Golden/netflix-engineering.json")
+        // And it has the shape of SPEC §9.
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        for key in ["scenario", "mission", "plan", "variables", "objectives", "metrics", "swots", "projections",
+                    "retros", "prints", "assertions"] {
+            XCTAssertNotNil(obj?[key], "missing key \(key)")
+        }
+        let swots = obj?["swots"] as? [[String: Any]] ?? []
+        XCTAssertEqual(swots.count, 2)
+        let objectives = obj?["objectives"] as? [[String: Any]] ?? []
+        XCTAssertEqual(objectives.map { $0["name"] as? String ?? "" },
+                       ["MODERNIZE_PLATFORM", "ENHANCE_AI", "EXPAND_GAMING", "MONETIZE_GROWTH"])
+        XCTAssertEqual(objectives.map { ($0["krs"] as? [Any])?.count ?? 0 }, [4, 4, 4, 4])
+    }
+}
