@@ -1,0 +1,104 @@
+import StratKit
+import XCTest
+
+final class ContinuationTests: XCTestCase {
+    private func assertContinues(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(needsContinuation(text), "expected continuation for \(text.debugDescription)", file: file, line: line)
+    }
+
+    private func assertComplete(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertFalse(needsContinuation(text), "expected a complete statement for \(text.debugDescription)", file: file, line: line)
+    }
+
+    func testCompleteStatements() {
+        for text in ["", "   ", "1 + 2", "x", "let churn = 3.2%", "f(1, 2)", "[1, 2, 3]", "{ }",
+                     "MODERNIZE.krs.score", "a == b", "not x", "x.to", "X.and", "brand", "editor",
+                     "85%", "$2.5M", "1e-3", "1_000", "3x", "100ms", "a; b", "print(\"hi\")"] {
+            assertComplete(text)
+        }
+    }
+
+    func testOpenBrackets() {
+        for text in ["(", "(1 +", "f(1,\n2", "[1, 2", "objective X {", "objective X {\n  kr A {",
+                     "((1)", "{ [ (", "f(\"a\"", "f(\"(\""] {
+            assertContinues(text)
+        }
+        for text in ["(1 +\n2)", "[1,\n2,\n3]", "objective X {\n  kr A { target: 1 }\n}", "f(\"a)\")"] {
+            assertComplete(text)
+        }
+    }
+
+    func testTrailingBinaryOperators() {
+        for op in ["+", "-", "*", "/", "^", "=", ",", "==", "!=", "<", "<=", ">", ">="] {
+            assertContinues("a \(op)")
+            assertContinues("a \(op)   ")
+            assertContinues("a \(op) // comment")
+            assertContinues("a \(op) /* comment */")
+        }
+        assertContinues("let x =")
+        assertContinues("1 +\n2 *")
+        assertContinues("x = -")
+    }
+
+    func testTrailingKeywords() {
+        for word in ["and", "or", "not", "to"] {
+            assertContinues("a \(word)")
+            assertContinues("a \(word)  // why")
+            assertComplete("a.\(word)")          // a member name after '.'
+            assertComplete("a \(word)x")         // a longer identifier
+            assertComplete("\(word)_x")
+        }
+        assertComplete("x and y")
+        assertComplete("lo to hi")
+    }
+
+    func testNumbersAreNotOperators() {
+        assertComplete("churn = 85%")
+        assertComplete("1e-3")
+        assertComplete("2.5e+3")
+        assertComplete("$33B")
+        assertContinues("1e-3 -")
+    }
+
+    func testStrings() {
+        assertComplete("\"a + \"")                       // operator inside a string
+        assertComplete("\"(\"")                          // bracket inside a string
+        assertComplete("\"say \\\"hi\\\" (\"")           // escaped quotes
+        assertComplete("\"abc")                          // unterminated on the last line: let the parser say so
+        assertComplete("(\"abc")
+        assertContinues("(\"abc\n")                      // string ended (badly) at the newline; paren still open
+        assertComplete("\"\\(x + 1)\"")                  // interpolation is code, closed
+        assertComplete("\"total: \\(f(a, (b))) done\"")
+        assertComplete("\"\\(\"")                        // last line inside an interpolation inside a string
+    }
+
+    func testComments() {
+        assertComplete("1 // (")
+        assertComplete("1 /* ( */")
+        assertContinues("1 /* open")
+        assertContinues("/* a /* nested */ still open")
+        assertComplete("/* a /* nested */ closed */ 1")
+        assertContinues("( // comment\n")
+        assertComplete("x // ends with +")
+        assertComplete("a / b")
+    }
+
+    func testUnbalancedClosersAreSubmitted() {
+        assertComplete(")")
+        assertComplete("(]")
+        assertComplete("f(1))")
+        assertComplete("} +")        // broken input: let the parser report it
+    }
+
+    func testMultiLineDeclaration() {
+        let text = """
+        objective MODERNIZE_PLATFORM "Modernize the platform" {
+          kr MICROSERVICES {
+            current: 40%
+            target: 90%
+          }
+        """
+        assertContinues(text)
+        assertComplete(text + "\n}")
+    }
+}
