@@ -129,13 +129,24 @@ public final class Engine: @unchecked Sendable {
         busy = true
     }
 
-    private func rebuild(runStatements: Bool) throws {
+    /// Sources after the first that the REPL added, and names they redefine (the
+    /// earlier declarations of those names are left out).
+    var sessionSources: [(path: String, bytes: [UInt8])] = []
+    var redefined: Set<String> = []
+    /// Constants the host keeps in the namespace (the REPL's `_`).
+    var extraGlobals: [(name: String, value: Value)] = []
+
+    func rebuild(runStatements: Bool) throws {
         let main = loadedSources.first?.path ?? "<input>"
         program = Program(limits: configuration.limits, importer: importer(for: main))
+        program.excluded = redefined
         for (i, s) in loadedSources.enumerated() {
             _ = program.load(path: s.path, bytes: s.bytes, key: i == 0 ? normalizePath(s.path) : nil)
         }
+        program.excluded = []
+        for s in sessionSources { _ = program.load(path: s.path, bytes: s.bytes) }
         model = Model(program: program)
+        model.extraGlobals = extraGlobals
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
         program.decls = []  // the model holds what it needs; free the syntax tree's shells
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
@@ -254,6 +265,37 @@ public final class Engine: @unchecked Sendable {
         return node
     }
 
+    func compileForQuery(_ text: String) throws -> Int32 {
+        try compileExpression(text, path: "<expr>", owner: -1)
+    }
+
+    func cellForPath(_ path: String) throws -> Int32 { try cell(at: path) }
+
+    func evaluateNode(_ node: Int32) throws -> Value {
+        evaluator.steps = 0
+        evaluator.armStackGuard()
+        do { return try evaluator.eval(node) } catch {
+            throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .runtime, message: error.message)])
+        }
+    }
+
+    /// Sets a host-kept constant (the REPL's `_`) and recomputes what reads it.
+    func setExtraGlobal(_ name: String, _ value: Value) {
+        if let i = extraGlobals.firstIndex(where: { $0.name == name }) { extraGlobals[i].value = value }
+        else { extraGlobals.append((name, value)) }
+        guard let id = program.interner.lookup(name), case .cell(let c)? = model.globals[id],
+              model.cells[Int(c)].kind == .constant else {
+            try? rebuild(runStatements: false)
+            return
+        }
+        let k = model.pool[model.cells[Int(c)].node].a
+        evaluator.releaseSnapshot()
+        model.pool.constants[Int(k)] = value
+        evaluator.refresh()
+        var saved = Saved()
+        _ = propagate(from: [c], into: &saved)
+    }
+
     private var lastDeps = Set<Int32>()
     private var stamps: [UInt32] = []
     private var stamp: UInt32 = 0
@@ -306,7 +348,7 @@ public final class Engine: @unchecked Sendable {
 
     // MARK: What-if
 
-    private struct Saved {
+    struct Saved {
         var cells: [(Int32, Cell, [Int32])] = []
         var values: [(Int32, Value, CellState)] = []
         var series: [(Int, [Double], NumberUnit)] = []
@@ -351,13 +393,21 @@ public final class Engine: @unchecked Sendable {
                 throw StratError(diagnostics: d)
             }
         }
+        let changes = propagate(from: targets.map(\.0), into: &saved)
+        return (changes, saved)
+    }
+
+    /// Recomputes `roots` and everything downstream of them, saving old values into
+    /// `saved`; returns the values that changed, in dependency order.
+    func propagate(from roots: [Int32], into saved: inout Saved) -> [Change] {
+        model.ensureDependents()
         // Everything downstream of the overridden cells, in dependency order. A stamp per
         // cell marks visits without hashing; large sets are ordered by one scan of the
         // topological order instead of a sort.
         if stamps.count < model.cells.count { stamps.append(contentsOf: repeatElement(0, count: model.cells.count - stamps.count)) }
         stamp &+= 1
         if stamp == 0 { for i in stamps.indices { stamps[i] = 0 }; stamp = 1 }
-        var queue = targets.map(\.0)
+        var queue = roots
         for c in queue { stamps[Int(c)] = stamp }
         for v in model.volatile where stamps[Int(v)] != stamp { stamps[Int(v)] = stamp; queue.append(v) }
         var head = 0
@@ -398,7 +448,7 @@ public final class Engine: @unchecked Sendable {
                 changes.append(Change(path: model.cellPath(c), before: before, after: after))
             }
         }
-        return (changes, saved)
+        return changes
     }
 
     private func undo(_ saved: Saved) {

@@ -146,6 +146,11 @@ final class Model {
     var hostFunctions = NameTable<(index: Int32, arity: Int)>()
     var builtinLists: [String: [Int32]] = [:]
 
+    /// Host-kept constants (the REPL's `_`), unless the model declares the name.
+    var extraGlobals: [(name: String, value: Value)] = []
+    /// Every named top-level declaration's full source range, for `:show` and `:save`.
+    var declSpans: [String: Span] = [:]
+
     /// Built-in functions by name id.
     var builtinIds = NameTable<Builtin>()
 
@@ -212,6 +217,13 @@ final class Model {
         plan = addObject(Object(kind: .plan, name: planName, path: "plan", span: .none))
         var objectiveIds: [Int32] = [], metricIds: [Int32] = [], swotIds: [Int32] = []
         var projectionIds: [Int32] = [], retroIds: [Int32] = []
+        for d in program.decls where d.name >= Int32(Keyword.allCases.count) {
+            switch d.kind {
+            case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario:
+                if declSpans[interner[d.name]] == nil { declSpans[interner[d.name]] = d.span }
+            default: break
+            }
+        }
         for d in program.decls {
             switch d.kind {
             case .let_:
@@ -258,6 +270,10 @@ final class Model {
             case .use, .import_:
                 break
             }
+        }
+        for (name, v) in extraGlobals where globals[id(name)] == nil {
+            let c = constantCell(v, owner: -1, name: id(name), span: .none)
+            globals[id(name)] = .cell(c)
         }
         // Built-in lists and the plan.
         builtinLists = ["objectives": objectiveIds, "metrics": metricIds, "swots": swotIds,

@@ -9,6 +9,8 @@ final class Program {
     let limits: Limits
     let importer: Importer?
     private var loaded: [String: Int32] = [:]
+    /// Top-level names whose declarations are skipped (redefined later in a REPL session).
+    var excluded: Set<String> = []
     private var loading: [String] = []
 
     init(limits: Limits, importer: Importer?) {
@@ -39,8 +41,11 @@ final class Program {
         // pages reserved but never touched cost no memory.
         pool.nodes.reserveCapacity(pool.nodes.count + bytes.count / 3)
         var parser = Parser(file: f, interner: interner, pool: pool, sink: sink, maxNesting: limits.maxNesting)
-        let ds = parser.parseProgram(allowExpressions: allowExpressions)
+        var ds = parser.parseProgram(allowExpressions: allowExpressions)
         sink = parser.sink
+        if !excluded.isEmpty {
+            ds.removeAll { $0.name >= Int32(Keyword.allCases.count) && excluded.contains(interner[$0.name]) && $0.kind != .use }
+        }
         if let k = key { loading.append(k) }
         for d in ds {
             switch d.kind {

@@ -52,6 +52,7 @@ private struct ContinuationScanner {
 
     private static let continuingWords: Set<[UInt8]> = [
         Array("and".utf8), Array("or".utf8), Array("not".utf8), Array("to".utf8),
+        Array("if".utf8), Array("then".utf8), Array("else".utf8),
     ]
 
     mutating func run() -> Bool {
