@@ -112,9 +112,9 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         blocks.append(items)
     }
 
-    if !r.retros.isEmpty {
+    if r.retros.contains(where: { !$0.items.isEmpty }) {
         blocks.append(["## Retros"])
-        for rt in r.retros {
+        for rt in r.retros where !rt.items.isEmpty {
             blocks.append(["### \(rt.name)" + (rt.text.map { " — \($0)" } ?? "")])
             var rows: [[String]] = []
             for (cat, items) in grouped(rt.items, retroOrder) {

@@ -125,7 +125,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
     }
 
     // Retrospectives.
-    for rt in r.retros {
+    for rt in r.retros where !rt.items.isEmpty {
         var lines = [st.bold("Retro \(rt.name)" + (rt.text.map { " — \($0)" } ?? ""))]
         var rows: [[Cell]] = []
         for (cat, items) in grouped(rt.items, retroOrder) {

@@ -137,6 +137,8 @@ private func trimTrailingSpace(_ s: String) -> String {
 private struct FormatOutput {
     var lines: [String] = []
     var cur: String?
+    /// Lines (by index) that end with a trailing `//` comment, and where the comment starts.
+    var commentColumn: [Int: Int] = [:]
 
     var lineOpen: Bool { cur != nil }
 
@@ -242,6 +244,7 @@ private struct FormatPrinter {
             }
             needBreak = false
         } else {
+            if isLine, let cur = out.cur, !cur.contains("\n") { out.commentColumn[out.lines.count] = cur.count }
             out.write(s, space: true, indent: lineIndent)
             if isLine { out.endLine(); needBreak = false }
         }
@@ -285,7 +288,12 @@ private struct FormatPrinter {
 
     // MARK: Program
 
-    struct Unit { var text: [String]; var multiLine: Bool; var blankBefore: Bool }
+    struct Unit {
+        var text: [String]
+        var multiLine: Bool
+        var blankBefore: Bool
+        var commentColumn: [Int: Int] = [:]
+    }
 
     mutating func run() -> String {
         var units: [Unit] = []
@@ -315,7 +323,9 @@ private struct FormatPrinter {
             let blankBefore = !units.isEmpty && blankBetween(startEnd, first!)
             if t.kind == .eof {
                 out.endLine()
-                if !out.lines.isEmpty { units.append(Unit(text: out.lines, multiLine: false, blankBefore: blankBefore)) }
+                if !out.lines.isEmpty {
+                    units.append(Unit(text: out.lines, multiLine: false, blankBefore: blankBefore, commentColumn: out.commentColumn))
+                }
                 break
             }
             if out.lineCount > 0 && blankBetween(lastEnd, t.start) { out.blankLine() }
@@ -326,18 +336,49 @@ private struct FormatPrinter {
             if pos == before { _ = take() }
             trailingComments()
             out.endLine()
-            units.append(Unit(text: out.lines, multiLine: out.lines.count - declStart > 1, blankBefore: blankBefore))
+            units.append(Unit(text: out.lines, multiLine: out.lines.count - declStart > 1, blankBefore: blankBefore,
+                              commentColumn: out.commentColumn))
             if toks[pos].kind == .rbrace {
                 // Unbalanced input never gets here (it does not parse); stay safe anyway.
                 pos += 1
             }
         }
         var result: [String] = []
+        var columns: [Int: Int] = [:]
         for (i, u) in units.enumerated() {
             if i > 0 && (u.blankBefore || u.multiLine || units[i - 1].multiLine) { result.append("") }
+            for (k, c) in u.commentColumn { columns[result.count + k] = c }
             result.append(contentsOf: u.text)
         }
+        alignTrailingComments(&result, columns)
         return result.isEmpty ? "" : result.joined(separator: "\n") + "\n"
+    }
+
+    /// Lines next to each other, at the same indentation, that end with `//` comments get
+    /// their comments in one column (as gofmt does).
+    func alignTrailingComments(_ lines: inout [String], _ columns: [Int: Int]) {
+        func indentation(_ s: String) -> Int { s.prefix { $0 == " " }.count }
+        var i = 0
+        while i < lines.count {
+            guard columns[i] != nil else { i += 1; continue }
+            var j = i
+            while j + 1 < lines.count, columns[j + 1] != nil, indentation(lines[j + 1]) == indentation(lines[i]) { j += 1 }
+            if j > i {
+                var parts: [(String, String)] = []
+                for k in i...j {
+                    let c = columns[k]!
+                    let code = trimTrailingSpace(String(lines[k].prefix(c)))
+                    var comment = Substring(lines[k].dropFirst(c))
+                    while comment.first == " " { comment.removeFirst() }
+                    parts.append((code, String(comment)))
+                }
+                let width = parts.map(\.0.count).max() ?? 0
+                for (n, (code, comment)) in parts.enumerated() {
+                    lines[i + n] = code + String(repeating: " ", count: width - code.count + 1) + comment
+                }
+            }
+            i = j + 1
+        }
     }
 
     mutating func statement() {
@@ -440,10 +481,26 @@ private struct FormatPrinter {
             if t.kind == .rbrace || t.kind == .eof { break }
             if !atBlockStart && blankBetween(lastEnd, t.start) { out.blankLine() }
             lineIndent = inner
-            out.endLine()
             let before = pos
+            let isItem = isItemStart(toks[pos])
             entry(kind)
             if pos == before { _ = take() }
+            // Properties the author wrote on one line stay on one line.
+            while !isItem, pos + 1 < toks.count, toks[pos].kind == .comma || toks[pos].kind == .semicolon {
+                let next = toks[pos + 1]
+                guard line(next.start) == line(toks[pos].start), next.kind != .comment, next.kind != .newline,
+                      next.kind != .rbrace, next.kind != .eof, next.kind != .comma, next.kind != .semicolon,
+                      !isItemStart(next) else { break }
+                let sep = toks[pos]
+                pos += 1
+                lastEnd = sep.end
+                lastSigEnd = sep.end
+                write(kind == .overrides ? ";" : ",", space: false)
+                let b2 = pos
+                flatRun(.entry, firstSpace: true)
+                if pos == b2 { break }
+                if peek.kind == .lbrace { block(.properties) }
+            }
             trailingComments()
             out.endLine()
             needBreak = false
@@ -454,6 +511,11 @@ private struct FormatPrinter {
         _ = take()
         write("}", space: false)
     }
+
+    static let itemWords: Set<String> = ["strength", "weakness", "opportunity", "threat", "priority", "kr",
+                                         "went_well", "not_well", "learning", "action"]
+
+    func isItemStart(_ t: LexToken) -> Bool { t.kind == .keyword && Self.itemWords.contains(text(t)) }
 
     mutating func entry(_ kind: BlockKind) {
         flatRun(.entry, firstSpace: false)
