@@ -40,6 +40,7 @@ struct Run: ParsableCommand {
         do {
             report = try engine.report(scenario: model.scenario, overrides: overrides)
         } catch let e as StratError {
+            emit(loadDiags.filter { $0.severity != .error }, json: json)
             throw overrideFailure(e, engine: engine, overrides: overrides, json: json)
         }
         let diags = unique(loadDiags.filter { $0.kind != .assertion } + report.diagnostics)

@@ -524,8 +524,6 @@ private struct FormatPrinter {
 
     // MARK: Token runs
 
-    static let binaryKinds: Set<TokenKind> = [.plus, .minus, .star, .slash, .caret, .eq, .ne, .lt, .le, .gt, .ge, .assign]
-
     /// Prints tokens up to a separator, brace or end of statement at bracket depth 0,
     /// with canonical spacing; keeps the author's line breaks inside expressions.
     mutating func flatRun(_ context: RunContext, firstSpace: Bool, assertStatement: Bool = false) {
