@@ -111,15 +111,18 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
     if !r.plan.unsupportedPriorities.isEmpty || !r.plan.unaddressed.isEmpty {
         let texts = itemTexts(r)
         var lines = [st.bold("Alignment gaps")]
-        if !r.plan.unsupportedPriorities.isEmpty {
+        let gaps = r.plan.unsupportedPriorities + r.plan.unaddressed
+        // One table for both lists, so that their columns line up.
+        let rendered = renderTable(gaps.map { [Cell($0, st.yellow($0)), Cell(texts[$0] ?? "")] },
+                                   align: [.left, .left], indent: "    ")
+        let n = r.plan.unsupportedPriorities.count
+        if n > 0 {
             lines.append("  Priorities no objective supports")
-            lines += renderTable(r.plan.unsupportedPriorities.map { [Cell($0, st.yellow($0)), Cell(texts[$0] ?? "")] },
-                                 align: [.left, .left], indent: "    ")
+            lines += rendered[0..<n]
         }
-        if !r.plan.unaddressed.isEmpty {
+        if n < gaps.count {
             lines.append("  Weaknesses and threats nothing addresses")
-            lines += renderTable(r.plan.unaddressed.map { [Cell($0, st.yellow($0)), Cell(texts[$0] ?? "")] },
-                                 align: [.left, .left], indent: "    ")
+            lines += rendered[n...]
         }
         sections.append(lines)
     }
