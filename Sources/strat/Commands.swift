@@ -2,6 +2,8 @@ import ArgumentParser
 import StratKit
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Exit codes of SPEC §8.
@@ -17,6 +19,21 @@ enum Exit {
         if errors.contains(where: { $0.kind == .assertion }) { return assertion }
         return ok
     }
+
+    /// How serious an exit code is when several problems happened (several files, several
+    /// expressions): usage, unreadable input, script errors, runtime errors, failed asserts.
+    static func rank(_ code: Int32) -> Int {
+        switch code {
+        case usage: return 5
+        case noInput: return 4
+        case dataError: return 3
+        case software: return 2
+        case assertion: return 1
+        default: return code == ok ? 0 : 2
+        }
+    }
+
+    static func worst(_ a: Int32, _ b: Int32) -> Int32 { rank(b) > rank(a) ? b : a }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -25,27 +42,37 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Shared options for commands that evaluate a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Evaluate under this scenario (default: baseline).")
+    @Option(name: .long, help: ArgumentHelp("Evaluate under this scenario (default: baseline).", valueName: "name"))
     var scenario: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a value: PATH=EXPR (repeatable).", valueName: "PATH=EXPR"))
     var sets: [String] = []
 
+    func validate() throws { _ = try overrides() }
+
     func overrides() throws -> [(path: String, expr: String)] {
-        try sets.map { s in
-            guard let eq = s.firstIndex(of: "="), eq != s.startIndex else {
-                throw ValidationError("--set needs PATH=EXPR, got '\(s)'")
-            }
-            return (String(s[..<eq]).trimmingSpaces(), String(s[s.index(after: eq)...]))
+        try parseOverrides(sets)
+    }
+}
+
+/// Splits `PATH=EXPR` arguments; a malformed one is a usage error.
+func parseOverrides(_ sets: [String]) throws -> [(path: String, expr: String)] {
+    try sets.map { s in
+        guard let eq = s.firstIndex(of: "="), eq != s.startIndex else {
+            throw ValidationError("--set needs PATH=EXPR, got '\(s)'")
         }
+        let path = String(s[..<eq]).trimmingSpaces()
+        let expr = String(s[s.index(after: eq)...]).trimmingSpaces()
+        if path.isEmpty || expr.isEmpty { throw ValidationError("--set needs PATH=EXPR, got '\(s)'") }
+        return (path, expr)
     }
 }
 
 extension String {
     func trimmingSpaces() -> String {
         var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return String(s)
     }
 }
@@ -58,16 +85,23 @@ enum Terminal {
     }
 }
 
-func writeErr(_ s: String) {
-    var s = s
-    if !s.hasSuffix("\n") { s += "\n" }
-    var bytes = Array(s.utf8)
+func writeFD(_ fd: Int32, _ s: String) {
+    let bytes = Array(s.utf8)
     var off = 0
     while off < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + off, $0.count - off) }
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
         if n <= 0 { break }
         off += n
     }
+}
+
+func writeErr(_ s: String) {
+    writeFD(2, s.hasSuffix("\n") ? s : s + "\n")
+}
+
+/// Writes to standard output (unbuffered, so it interleaves correctly with stderr).
+func writeOut(_ s: String) {
+    writeFD(1, s)
 }
 
 func emit(_ diagnostics: [Diagnostic], json: Bool) {
@@ -77,56 +111,125 @@ func emit(_ diagnostics: [Diagnostic], json: Bool) {
     }
 }
 
-/// Reads FILE (`-` is stdin) and loads it into a fresh engine.
+/// Diagnostics without repeats (a runtime error found at load and again by the report).
+func unique(_ ds: [Diagnostic]) -> [Diagnostic] {
+    var seen = Set<Diagnostic>()
+    return ds.filter { seen.insert($0).inserted }
+}
+
 /// Engines live until the process exits: freeing a large model just before exit is wasted work.
 nonisolated(unsafe) var liveEngines: [Engine] = []
 
-func loadEngine(_ file: String, json: Bool, runStatements: Bool = false) -> (Engine, [Diagnostic])? {
+/// A loaded model, or the exit code of a load that failed (its diagnostics already shown).
+enum Loaded {
+    case model(Engine, [Diagnostic])
+    case failed(Int32)
+}
+
+/// Reads FILE (`-` is stdin) and loads it into a fresh engine. Compile errors and
+/// unreadable files are reported here; runtime errors come back with the engine, which
+/// stays queryable.
+func loadModel(_ file: String, json: Bool, runStatements: Bool = false) -> Loaded {
     var config = Configuration()
     config.useDefaultImporter = true
     // Standard input has no folder of its own: imports resolve under the working directory.
     if file == "-" { config.importer = FileImporter(root: ".") }
     let engine = Engine(configuration: config)
     liveEngines.append(engine)
-    let text: [UInt8]?
-    let path: String
-    if file == "-" {
-        text = readStdin()
-        path = "<stdin>"
-    } else {
-        text = readFileBytes(file)
-        path = file
-    }
-    guard let bytes = text else {
-        let d = Diagnostic(severity: .error, kind: .io, message: "cannot read '\(file)'", path: file)
-        emit([d], json: json)
-        exit(Exit.noInput)
-    }
     do {
-        try engine.load(bytes: bytes, path: path, runStatements: runStatements)
-        return (engine, engine.diagnostics)
-    } catch let e as StratError {
-        if e.diagnostics.contains(where: { $0.severity == .error && $0.kind == .compile }) {
-            emit(e.diagnostics, json: json)
-            exit(Exit.dataError)
+        if file == "-" {
+            guard let bytes = readStdin() else {
+                let d = Diagnostic(severity: .error, kind: .io, message: "cannot read standard input", path: "<stdin>")
+                emit([d], json: json)
+                return .failed(Exit.noInput)
+            }
+            if let bad = invalidUTF8(bytes, path: "<stdin>") {
+                emit([bad], json: json)
+                return .failed(Exit.dataError)
+            }
+            try engine.load(source: String(decoding: bytes, as: UTF8.self), path: "<stdin>", runStatements: runStatements)
+        } else {
+            try engine.load(file: file, runStatements: runStatements)
         }
-        return (engine, e.diagnostics)
+        return .model(engine, engine.diagnostics)
+    } catch let e as StratError {
+        let code = Exit.code(for: e.diagnostics)
+        if code == Exit.noInput || code == Exit.dataError {
+            emit(e.diagnostics, json: json)
+            return .failed(code)
+        }
+        return .model(engine, e.diagnostics)
     } catch {
         writeErr("error: \(error)")
-        exit(Exit.software)
+        return .failed(Exit.software)
     }
+}
+
+/// The loader's earlier interface, kept for other callers (the REPL's `:load`): like
+/// ``loadModel(_:json:runStatements:)``, but exits the process when the file cannot be
+/// read (66) or has script errors (65).
+func loadEngine(_ file: String, json: Bool, runStatements: Bool = false) -> (Engine, [Diagnostic])? {
+    switch loadModel(file, json: json, runStatements: runStatements) {
+    case .model(let e, let d): return (e, d)
+    case .failed(let code): exit(code)
+    }
+}
+
+/// A diagnostic for the first invalid UTF-8 sequence, or nil when the bytes are valid.
+func invalidUTF8(_ bytes: [UInt8], path: String) -> Diagnostic? {
+    var line = 1, column = 1
+    var it = bytes.makeIterator()
+    var decoder = UTF8()
+    loop: while true {
+        switch decoder.decode(&it) {
+        case .scalarValue(let s):
+            if s == "\n" { line += 1; column = 1 } else { column += 1 }
+        case .emptyInput: break loop
+        case .error:
+            return Diagnostic(severity: .error, kind: .compile, message: "invalid UTF-8", path: path,
+                              line: line, column: column)
+        }
+    }
+    return nil
 }
 
 func readStdin() -> [UInt8]? {
     var out: [UInt8] = []
     var buf = [UInt8](repeating: 0, count: 65536)
     while true {
-        let n = read(0, &buf, 65536)
-        if n < 0 { return nil }
+        let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress!, 65536) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
         if n == 0 { break }
         out.append(contentsOf: buf[0..<n])
     }
     return out
+}
+
+/// Checks `--scenario`: an unknown name is a usage error (exit 64).
+func checkScenario(_ name: String?, in engine: Engine, json: Bool) throws {
+    guard let name, name != "baseline", !engine.scenarioNames.contains(name) else { return }
+    let known = ["baseline"] + engine.scenarioNames
+    let d = Diagnostic(severity: .error, kind: .compile, message: "unknown scenario '\(name)'",
+                       hint: "scenarios: \(known.joined(separator: ", "))")
+    emit([d], json: json)
+    throw ExitCode(Exit.usage)
+}
+
+/// The exit code for a ``StratError`` thrown while applying a scenario and `--set`
+/// overrides: problems in `--set` are usage errors (64), problems in the model's own
+/// scenarios are script errors (65).
+func overrideFailure(_ e: StratError, engine: Engine, overrides: [(path: String, expr: String)], json: Bool) -> ExitCode {
+    emit(e.diagnostics, json: json)
+    let code = Exit.code(for: e.diagnostics)
+    if code == Exit.dataError, !overrides.isEmpty {
+        do { _ = try engine.whatIf(overrides) } catch let e2 as StratError {
+            if Exit.code(for: e2.diagnostics) == Exit.dataError { return ExitCode(Exit.usage) }
+        } catch {}
+    }
+    return ExitCode(code == Exit.ok ? Exit.dataError : code)
 }
 
 struct Strat: ParsableCommand {
@@ -134,154 +237,13 @@ struct Strat: ParsableCommand {
         commandName: "strat",
         abstract: "Model strategy as code: missions, SWOTs, OKRs, metrics, scenarios and projections.",
         discussion: """
+        Exit codes: 0 success, 1 an assert failed, 64 usage error, 65 the script has \
+        errors, 66 an input file cannot be read, 70 a runtime error.
+
         Examples:
           strat run examples/netflix-engineering.strat
           strat eval plan.strat -e plan.score -e 'MODERNIZE_PLATFORM.score'
+          strat compare plan.strat
           strat whatif plan.strat --set churn=3.2%
-          strat                          (the interactive REPL)
-        """,
-        version: "strat \(StratKit.version)",
-        subcommands: [Run.self, Eval.self, Check.self],
-        defaultSubcommand: nil
-    )
-}
-
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Evaluate a model and print its report.",
-        discussion: """
-        Prints the output of `print`, then the report: mission, SWOTs with IFE/EFE and
-        posture, objectives with KR scores, the plan score, metrics, projections,
-        alignment gaps and asserts. FILE `-` reads standard input.
-
-        Examples:
-          strat run plan.strat
-          strat run plan.strat --scenario optimistic --set churn=3.5%
-          strat run plan.strat --format json > report.json
-        """)
-
-    @Argument(help: "The model file (`-` for standard input).") var file: String
-    @OptionGroup var model: ModelOptions
-    @Option(name: .long, help: "Report format: text, json or markdown.") var format: OutputFormat = .text
-    @Flag(name: .long, help: "Print only the output of `print` statements, no report.") var noReport = false
-
-    func run() throws {
-        let json = format == .json
-        guard let (engine, loadDiags) = loadEngine(file, json: json) else { return }
-        let overrides = try model.overrides()
-        // Values that failed at load stay failed under a report; keep their diagnostics.
-        var diags = loadDiags.filter { $0.kind != .assertion }
-        let report: Report
-        do {
-            report = try engine.report(scenario: model.scenario, overrides: overrides)
-        } catch let e as StratError {
-            emit(e.diagnostics, json: json)
-            throw ExitCode(Exit.code(for: e.diagnostics) == 0 ? Exit.dataError : Exit.code(for: e.diagnostics))
-        }
-        for d in report.diagnostics where !diags.contains(d) { diags.append(d) }
-        if noReport {
-            for p in report.prints { print(p) }
-        } else {
-            switch format {
-            case .json: print(report.json())
-            case .text, .markdown:
-                for p in report.prints { print(p) }
-                print(renderTextReport(report), terminator: "")
-            }
-        }
-        emit(diags, json: json)
-        let code = Exit.code(for: diags)
-        if code != 0 { throw ExitCode(code) }
-    }
-}
-
-struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Evaluate expressions against a model (or none).",
-        discussion: """
-        Examples:
-          strat eval -e '1.5B / 12'
-          strat eval plan.strat -e plan.score -e MODERNIZE_PLATFORM.MICROSERVICES.progress
-          strat eval plan.strat -e churn --set churn=4% --format json
-        """)
-
-    @Argument(help: "The model file (optional).") var file: String?
-    @Option(name: .customShort("e"), help: ArgumentHelp("An expression (repeatable).", valueName: "EXPR")) var exprs: [String] = []
-    @OptionGroup var model: ModelOptions
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
-
-    func validate() throws {
-        if exprs.isEmpty { throw ValidationError("give at least one expression with -e EXPR") }
-        if format == .markdown { throw ValidationError("eval supports --format text or json") }
-    }
-
-    func run() throws {
-        let json = format == .json
-        var engine = Engine()
-        var diags: [Diagnostic] = []
-        if let f = file {
-            guard let (e, d) = loadEngine(f, json: json) else { return }
-            engine = e
-            diags = d.filter { $0.kind != .assertion }
-        }
-        let overrides = try model.overrides()
-        var results: [(String, Result<Value, StratError>)] = []
-        do {
-            try engine.withOverrides(scenario: model.scenario, overrides: overrides) {
-                for e in exprs {
-                    do { results.append((e, .success(try engine.evaluate(e)))) } catch let err as StratError {
-                        results.append((e, .failure(err)))
-                    }
-                }
-            }
-        } catch let e as StratError {
-            emit(e.diagnostics, json: json)
-            throw ExitCode(Exit.code(for: e.diagnostics) == 0 ? Exit.dataError : Exit.code(for: e.diagnostics))
-        }
-        var code: Int32 = Exit.code(for: diags)
-        if json {
-            var out = "["
-            for (i, (e, r)) in results.enumerated() {
-                if i > 0 { out += ",\n " }
-                switch r {
-                case .success(let v): out += v.evalJSON(expr: e)
-                case .failure: out += Value.none.evalJSON(expr: e)
-                }
-            }
-            print(out + "]")
-        }
-        for (_, r) in results {
-            switch r {
-            case .success(let v): if !json { print(v.description) }
-            case .failure(let err):
-                diags.append(contentsOf: err.diagnostics)
-                code = max(code, Exit.code(for: err.diagnostics) == Exit.assertion ? Exit.software : Exit.code(for: err.diagnostics))
-            }
-        }
-        emit(diags, json: json)
-        if code != 0 { throw ExitCode(code) }
-    }
-}
-
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Report diagnostics only; exit 0 when every file is clean.",
-        discussion: """
-        Examples:
-          strat check plan.strat
-          strat check strategy/*.strat --format json
-        """)
-
-    @Argument(help: "Model files.") var files: [String]
-    @Option(name: .long, help: "Diagnostics format: text or json.") var format: OutputFormat = .text
-
-    func run() throws {
-        var worst: Int32 = 0
-        for f in files {
-            guard let (_, d) = loadEngine(f, json: format == .json) else { continue }
-            emit(d, json: format == .json)
-            worst = max(worst, Exit.code(for: d))
-        }
-        if worst != 0 { throw ExitCode(worst) }
-    }
-}
+          strat fmt --check *.strat
+        """, version: "strat \(StratKit.version)", subcommands: [Run.self, Eval.self, Check.self, Compare.self, WhatIf.self, Fmt.self], defaultSubcommand: nil ) }

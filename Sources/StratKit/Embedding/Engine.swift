@@ -43,7 +43,7 @@ public final class Engine: @unchecked Sendable {
     private var model: Model
     private var evaluator: Evaluator
     private var hosts: [HostFunction] = []
-    private var loadedSources: [(path: String, bytes: [UInt8])] = []
+    var loadedSources: [(path: String, bytes: [UInt8])] = []
     /// Warnings and errors of the last load or operation.
     public private(set) var diagnostics: [Diagnostic] = []
     /// Output of the `print` statements of the last run.

@@ -26,6 +26,9 @@ struct Lexer {
     private var stack: [UInt8] = []
     private var last: TokenKind = .newline
     private var lastName: Int32 = -1
+    /// When set, comments come back as `.comment` tokens (for the formatter); they do not
+    /// affect which newlines are significant.
+    var keepComments = false
 
     init(file: SourceFile, interner: Interner, start: Int = 0, end: Int? = nil) {
         self.file = file
@@ -83,6 +86,7 @@ struct Lexer {
     mutating func next() -> LexToken {
         while true {
             let t = scan()
+            if t.kind == .comment { return t }
             if t.kind == .newline {
                 if let top = stack.last, top != UInt8(ascii: "{") { continue }
                 if last.continuesLine || last == .newline || last == .semicolon || last == .lbrace { continue }
@@ -109,11 +113,15 @@ struct Lexer {
                 let c = p[i]
                 if c == 32 || c == 9 || c == 13 { i += 1; continue }
                 if c == UInt8(ascii: "/") && at(i + 1) == UInt8(ascii: "/") {
+                    let s = i
                     while i < end && p[i] != 10 { i += 1 }
+                    if keepComments { return LexToken(kind: .comment, start: Int32(s), end: Int32(i)) }
                     continue
                 }
                 if c == UInt8(ascii: "/") && at(i + 1) == UInt8(ascii: "*") {
+                    let s = i
                     skipBlockComment()
+                    if keepComments { return LexToken(kind: .comment, start: Int32(s), end: Int32(i)) }
                     continue
                 }
                 break

@@ -5,6 +5,8 @@ enum TokenKind: UInt8 {
     case comma, colon, dot, assign
     case plus, minus, star, slash, caret
     case eq, ne, lt, le, gt, ge
+    /// `// …` or `/* … */`; produced only by a lexer with `keepComments` set (the formatter).
+    case comment
 
     var describe: String {
         switch self {
@@ -37,6 +39,7 @@ enum TokenKind: UInt8 {
         case .le: return "'<='"
         case .gt: return "'>'"
         case .ge: return "'>='"
+        case .comment: return "a comment"
         }
     }
 

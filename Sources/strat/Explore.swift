@@ -1,0 +1,291 @@
+import ArgumentParser
+import StratKit
+
+// MARK: - JSON output helpers
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 {
+                let h = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
+}
+
+func jsonNumber(_ d: Double) -> String {
+    guard d.isFinite else { return "null" }
+    if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+    return "\(d)"
+}
+
+/// A value as `run --format json` writes it: numbers as {"value","unit","display"}.
+func jsonValue(_ v: Value) -> String {
+    switch v {
+    case .number(let d, let u):
+        return "{\"value\": \(jsonNumber(d)), \"unit\": \(jsonString(u.symbol)), \"display\": \(jsonString(v.description))}"
+    case .string(let s): return jsonString(s)
+    case .bool(let b): return b ? "true" : "false"
+    case .none: return "null"
+    case .ref(let r): return jsonString(r.path)
+    case .list(let l): return "[" + l.map(jsonValue).joined(separator: ", ") + "]"
+    }
+}
+
+// MARK: - compare
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Key outputs of every scenario side by side.",
+        discussion: """
+        One table with a column per scenario (baseline first, then every declared \
+        scenario, or those given with --scenarios) and a row per key output: the \
+        plan score, each objective's score, each metric's current value and score, \
+        and each projection's final value. A value that differs from the first \
+        column is marked ▲ (higher), ▼ (lower) or * (changed, not a number). --set \
+        applies to every column.
+
+        Examples:
+          strat compare plan.strat
+          strat compare plan.strat --scenarios baseline,optimistic
+          strat compare plan.strat --format markdown >> REPORT.md
+          strat compare plan.strat --format json
+        """)
+
+    @Argument(help: "The model file (`-` for standard input).") var file: String
+    @Option(name: .long, help: ArgumentHelp("Comma-separated scenarios to compare (default: baseline and every declared scenario).",
+                                            valueName: "a,b,…"))
+    var scenarios: String?
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value in every scenario: PATH=EXPR (repeatable).", valueName: "PATH=EXPR"))
+    var sets: [String] = []
+    @Option(name: .long, help: "Output format: text, json or markdown.") var format: OutputFormat = .text
+
+    func validate() throws {
+        _ = try parseOverrides(sets)
+        if let s = scenarios, s.split(separator: ",", omittingEmptySubsequences: false)
+            .map({ String($0).trimmingSpaces() }).contains(where: \.isEmpty) {
+            throw ValidationError("--scenarios needs comma-separated names, got '\(s)'")
+        }
+    }
+
+    struct Row {
+        var key: String
+        var values: [Value]
+        var isScore: Bool
+    }
+
+    func run() throws {
+        let json = format == .json
+        let overrides = try parseOverrides(sets)
+        let engine: Engine, loadDiags: [Diagnostic]
+        switch loadModel(file, json: json) {
+        case .model(let e, let d): (engine, loadDiags) = (e, d)
+        case .failed(let code): throw ExitCode(code)
+        }
+        let names = scenarios.map { $0.split(separator: ",").map { String($0).trimmingSpaces() } }
+            ?? (["baseline"] + engine.scenarioNames)
+        for n in names { try checkScenario(n, in: engine, json: json) }
+        var reports: [Report] = []
+        var diags = loadDiags.filter { $0.kind != .assertion }
+        for n in names {
+            do {
+                let r = try engine.report(scenario: n, overrides: overrides)
+                reports.append(r)
+                diags += r.diagnostics.filter { $0.kind != .assertion }
+            } catch let e as StratError {
+                emit(unique(diags), json: json)
+                throw overrideFailure(e, engine: engine, overrides: overrides, json: json)
+            }
+        }
+        let rows = compareRows(reports)
+        let out: String
+        switch format {
+        case .json: out = compareJSON(names, rows)
+        case .markdown: out = compareMarkdown(names, rows)
+        case .text: out = compareText(names, rows, Style(color: Terminal.colorEnabled(fd: 1)))
+        }
+        writeOut(out)
+        let unique = unique(diags)
+        emit(unique, json: json)
+        let code = Exit.code(for: unique)
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// Rows in report order; a key missing from a report (it cannot be, the model is the
+    /// same) shows as none.
+    func compareRows(_ reports: [Report]) -> [Row] {
+        guard let first = reports.first else { return [] }
+        func score(_ d: Double?) -> Value { d.map { .number($0) } ?? .none }
+        var rows: [Row] = [Row(key: "plan.score", values: reports.map { score($0.plan.score) }, isScore: true)]
+        for o in first.objectives {
+            rows.append(Row(key: "\(o.name).score", values: reports.map { r in
+                score(r.objectives.first { $0.name == o.name }?.score) }, isScore: true))
+        }
+        for m in first.metrics {
+            rows.append(Row(key: "\(m.name).current", values: reports.map { r in
+                r.metrics.first { $0.name == m.name }?.current.value ?? .none }, isScore: false))
+            rows.append(Row(key: "\(m.name).score", values: reports.map { r in
+                score(r.metrics.first { $0.name == m.name }?.score) }, isScore: true))
+        }
+        for p in first.projections {
+            rows.append(Row(key: "\(p.name).final", values: reports.map { r in
+                r.projections.first { $0.name == p.name }?.final.value ?? .none }, isScore: false))
+        }
+        return rows
+    }
+
+    /// `▲`, `▼`, `*` or "" for a value against the first column's.
+    func mark(_ v: Value, _ base: Value) -> String {
+        switch (v, base) {
+        case (.number(let a, _), .number(let b, _)):
+            if a == b || abs(a - b) <= 1e-9 * max(abs(a), abs(b)) { return "" }
+            return a > b ? "▲" : "▼"
+        default:
+            return v.description == base.description ? "" : "*"
+        }
+    }
+
+    func cellText(_ v: Value, score: Bool) -> String {
+        if case .none = v { return "—" }
+        if score, let d = v.doubleValue { return fmt2(d) }
+        return v.description
+    }
+
+    func compareText(_ names: [String], _ rows: [Row], _ st: Style) -> String {
+        var t: [[Cell]] = [[.empty] + names.map { Cell($0, st.bold($0)) }]
+        for r in rows {
+            var line = [Cell(r.key)]
+            for (i, v) in r.values.enumerated() {
+                let m = i == 0 ? "" : mark(v, r.values[0])
+                let text = cellText(v, score: r.isScore)
+                let shown = m == "▲" ? st.green(m) : m == "▼" ? st.red(m) : m
+                line.append(Cell(text + " " + (m.isEmpty ? " " : m), text + " " + (m.isEmpty ? " " : shown)))
+            }
+            t.append(line)
+        }
+        // Header cells line up with the values (which carry a mark column).
+        t[0] = [.empty] + names.map { Cell($0 + "  ", st.bold($0) + "  ") }
+        return renderTable(t, align: [.left] + names.map { _ in .right }, indent: "", gap: "   ").joined(separator: "\n") + "\n"
+    }
+
+    func compareMarkdown(_ names: [String], _ rows: [Row]) -> String {
+        let body = rows.map { r in
+            [r.key] + r.values.enumerated().map { i, v in
+                let m = i == 0 ? "" : mark(v, r.values[0])
+                return cellText(v, score: r.isScore) + (m.isEmpty ? "" : " " + m)
+            }
+        }
+        return mdTable([""] + names, body, right: Set(1...max(1, names.count))).joined(separator: "\n") + "\n"
+    }
+
+    func compareJSON(_ names: [String], _ rows: [Row]) -> String {
+        var out = "{\n  \"scenarios\": [" + names.map(jsonString).joined(separator: ", ") + "],\n  \"rows\": ["
+        for (i, r) in rows.enumerated() {
+            out += i == 0 ? "\n" : ",\n"
+            let values = r.values.map { v -> String in
+                if r.isScore { return v.doubleValue.map(jsonNumber) ?? "null" }
+                return jsonValue(v)
+            }
+            let changed = r.values.enumerated().map { k, v in k == 0 ? "false" : (mark(v, r.values[0]).isEmpty ? "false" : "true") }
+            out += "    {\"key\": \(jsonString(r.key)), \"values\": [\(values.joined(separator: ", "))], \"changed\": [\(changed.joined(separator: ", "))]}"
+        }
+        return out + (rows.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
+    }
+}
+
+// MARK: - whatif
+
+struct WhatIf: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whatif",
+        abstract: "The values that change under overrides, before → after.",
+        discussion: """
+        Applies the --set overrides to the model (under --scenario, default \
+        baseline) without changing it, and prints every value that changed, in \
+        dependency order: `path: before → after`. Only the dependents of the \
+        overridden values are recomputed. Prints `no values change` when nothing \
+        changes.
+
+        Examples:
+          strat whatif plan.strat --set churn=3.2%
+          strat whatif plan.strat --set churn=3.2% --set members=275M
+          strat whatif plan.strat --scenario optimistic --set \
+          'MODERNIZE_PLATFORM.LATENCY.current=90ms'
+          strat whatif plan.strat --set churn=4% --format json
+        """)
+
+    @Argument(help: "The model file (`-` for standard input).") var file: String
+    @OptionGroup var model: ModelOptions
+    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        if model.sets.isEmpty { throw ValidationError("give at least one override with --set PATH=EXPR") }
+        if format == .markdown { throw ValidationError("whatif supports --format text or json") }
+    }
+
+    func run() throws {
+        let json = format == .json
+        let overrides = try model.overrides()
+        let engine: Engine, loadDiags: [Diagnostic]
+        switch loadModel(file, json: json) {
+        case .model(let e, let d): (engine, loadDiags) = (e, d)
+        case .failed(let code): throw ExitCode(code)
+        }
+        try checkScenario(model.scenario, in: engine, json: json)
+        let diags = loadDiags.filter { $0.kind != .assertion }
+        var changes: [Change] = []
+        var failure: StratError?
+        do {
+            try engine.withOverrides(scenario: model.scenario, overrides: []) {
+                do { changes = try engine.whatIf(overrides) } catch let e as StratError { failure = e }
+            }
+        } catch let e as StratError {
+            // The scenario itself does not apply: a problem in the model.
+            emit(diags + e.diagnostics, json: json)
+            let code = Exit.code(for: e.diagnostics)
+            throw ExitCode(code == Exit.ok ? Exit.dataError : code)
+        }
+        if let e = failure {
+            emit(diags + e.diagnostics, json: json)
+            let code = Exit.code(for: e.diagnostics)
+            // Errors compiling an override are usage errors; errors while recomputing are runtime errors.
+            throw ExitCode(code == Exit.dataError ? Exit.usage : (code == Exit.ok ? Exit.software : code))
+        }
+        if json {
+            var out = "["
+            for (i, c) in changes.enumerated() {
+                out += (i == 0 ? "\n  " : ",\n  ")
+                out += "{\"path\": \(jsonString(c.path)), \"before\": \(jsonValue(c.before)), \"after\": \(jsonValue(c.after))}"
+            }
+            writeOut(out + (changes.isEmpty ? "]\n" : "\n]\n"))
+        } else if changes.isEmpty {
+            writeOut("no values change\n")
+        } else {
+            let st = Style(color: Terminal.colorEnabled(fd: 1))
+            let rows = changes.map { c -> [Cell] in
+                let after = c.after.description
+                var shown = st.bold(after)
+                if let a = c.after.doubleValue, let b = c.before.doubleValue {
+                    shown = a > b ? st.green(after) : a < b ? st.red(after) : after
+                }
+                return [Cell(c.path + ":"), Cell(c.before.description, st.dim(c.before.description)), Cell("→"), Cell(after, shown)]
+            }
+            writeOut(renderTable(rows, align: [.left, .right, .left, .left], indent: "", gap: " ")
+                .map { $0 }.joined(separator: "\n") + "\n")
+        }
+        emit(diags, json: json)
+        let code = Exit.code(for: diags)
+        if code != 0 { throw ExitCode(code) }
+    }
+}

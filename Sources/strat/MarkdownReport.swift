@@ -1,0 +1,153 @@
+import StratKit
+
+/// Escapes text for a GitHub table cell.
+func mdCell(_ s: String) -> String {
+    var out = ""
+    for ch in s {
+        switch ch {
+        case "|": out += "\\|"
+        case "\n", "\r": out += " "
+        default: out.append(ch)
+        }
+    }
+    return out
+}
+
+/// A GitHub table.
+func mdTable(_ header: [String], _ rows: [[String]], right: Set<Int> = []) -> [String] {
+    var lines = ["| " + header.map(mdCell).joined(separator: " | ") + " |"]
+    lines.append("|" + header.indices.map { right.contains($0) ? " ---: |" : " --- |" }.joined())
+    for r in rows {
+        let cells = header.indices.map { $0 < r.count ? mdCell(r[$0]) : "" }
+        lines.append("| " + cells.joined(separator: " | ") + " |")
+    }
+    return lines
+}
+
+/// Renders a report as Markdown: headings and GitHub tables, the same sections as the
+/// text report.
+func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
+    var blocks: [[String]] = []
+    blocks.append(["# " + (r.org ?? "Strategy report")])
+    var facts: [String] = []
+    if let m = r.mission { facts.append("**Mission:** \(m)") }
+    if let v = r.vision { facts.append("**Vision:** \(v)") }
+    if !r.values.isEmpty { facts.append("**Values:** \(r.values.joined(separator: " · "))") }
+    if let n = note { facts.append("**Scenario:** \(n)") }
+    if !facts.isEmpty { blocks.append(facts.enumerated().map { $0.offset < facts.count - 1 ? $0.element + "  " : $0.element }) }
+
+    if !r.prints.isEmpty {
+        blocks.append(["## Output"])
+        blocks.append(["```"] + r.prints + ["```"])
+    }
+
+    for s in r.swots {
+        blocks.append(["## SWOT: \(s.name)" + (s.text.map { " — \($0)" } ?? "")])
+        let cols = propertyColumns(s.items)
+        var rows: [[String]] = []
+        for (cat, items) in grouped(s.items, swotOrder) {
+            for i in items {
+                rows.append([categoryTitle(cat), "`\(i.name)`", i.text ?? ""] + cols.map { property(i, $0) ?? "" })
+            }
+        }
+        if !rows.isEmpty {
+            blocks.append(mdTable(["Category", "Item", "Description"] + cols, rows,
+                                  right: Set(cols.indices.map { $0 + 3 })))
+        }
+        var m: [String] = []
+        if let x = s.ife { m.append("**IFE** \(fmt2(x))") }
+        if let x = s.efe { m.append("**EFE** \(fmt2(x))") }
+        if let c = s.ieCell { m.append("**IE cell** \(c)") }
+        if let p = s.posture { m.append("**Posture** \(p)") }
+        if !m.isEmpty { blocks.append([m.joined(separator: " · ")]) }
+    }
+
+    if !r.objectives.isEmpty {
+        blocks.append(["## Objectives"])
+        for o in r.objectives {
+            blocks.append(["### \(o.name)" + (o.text.map { " — \($0)" } ?? "")])
+            var facts: [String] = []
+            if let s = o.score { facts.append("Score **\(fmt2(s))** (\(o.status ?? ""))") } else { facts.append("Not scored") }
+            if case .number(let w, _) = o.weight.value, w != 1 { facts.append("weight \(o.weight.value.description)") }
+            if o.committed { facts.append("committed") }
+            if !o.supports.isEmpty { facts.append("supports " + o.supports.map { "`\($0)`" }.joined(separator: ", ")) }
+            if !o.addresses.isEmpty { facts.append("addresses " + o.addresses.map { "`\($0)`" }.joined(separator: ", ")) }
+            blocks.append([facts.joined(separator: " · ")])
+            if !o.krs.isEmpty { blocks.append(mdScored(o.krs, header: "Key result")) }
+        }
+    }
+
+    if let s = r.plan.score {
+        blocks.append(["## Plan score"])
+        blocks.append(["**\(fmt2(s))** (\(r.plan.status ?? "")) `\(bar(s))`"])
+    }
+
+    if !r.metrics.isEmpty {
+        blocks.append(["## Metrics"])
+        blocks.append(mdScored(r.metrics, header: "Metric"))
+    }
+
+    if !r.projections.isEmpty {
+        blocks.append(["## Projections"])
+        blocks.append(mdTable(["Projection", "Start", "Final", "Periods", "Trend"], r.projections.map { p in
+            let u = unitOf(p)
+            return [p.name, p.series.first.map { compact($0, u) } ?? "", p.series.last.map { compact($0, u) } ?? "",
+                    "\(p.periods) \(p.period)", sparkline(p.series)]
+        }, right: [1, 2]))
+        for g in projectionGroups(r.projections) {
+            let count = g.map(\.series.count).max() ?? 0
+            let idx = sampleRows(count: count)
+            let rows = idx.map { i in [String(i)] + g.map { p in i < p.series.count ? compact(p.series[i], unitOf(p)) : "" } }
+            blocks.append(mdTable([singular(g[0].period).capitalizedFirst] + g.map(\.name), rows,
+                                  right: Set(0...g.count)))
+        }
+    }
+
+    if !r.plan.unsupportedPriorities.isEmpty || !r.plan.unaddressed.isEmpty {
+        let texts = itemTexts(r)
+        blocks.append(["## Alignment gaps"])
+        var items: [String] = []
+        for p in r.plan.unsupportedPriorities { items.append("- Priority no objective supports: `\(p)`" + (texts[p].map { " — \($0)" } ?? "")) }
+        for p in r.plan.unaddressed { items.append("- Not addressed: `\(p)`" + (texts[p].map { " — \($0)" } ?? "")) }
+        blocks.append(items)
+    }
+
+    if r.retros.contains(where: { !$0.items.isEmpty }) {
+        blocks.append(["## Retros"])
+        for rt in r.retros where !rt.items.isEmpty {
+            blocks.append(["### \(rt.name)" + (rt.text.map { " — \($0)" } ?? "")])
+            var rows: [[String]] = []
+            for (cat, items) in grouped(rt.items, retroOrder) {
+                for i in items {
+                    let props = i.properties.compactMap { p -> String? in
+                        if case .none = p.value.value { return nil }
+                        return "\(p.name): \(p.value.value.description)"
+                    }.joined(separator: ", ")
+                    rows.append([categoryTitle(cat), "`\(i.name)`", i.text ?? "", props])
+                }
+            }
+            if !rows.isEmpty { blocks.append(mdTable(["Category", "Item", "Description", "Details"], rows)) }
+        }
+    }
+
+    if !r.assertions.isEmpty {
+        blocks.append(["## Asserts"])
+        blocks.append(r.assertions.map { a in
+            "- \(a.passed ? "✓" : "✗") `\(a.expression)`" + (a.message.map { " — \($0)" } ?? "") + (a.passed ? "" : " (line \(a.line))")
+        })
+    }
+    return blocks.map { $0.joined(separator: "\n") }.joined(separator: "\n\n") + "\n"
+}
+
+func mdScored(_ ks: [ScoredReport], header: String) -> [String] {
+    mdTable([header, "Baseline", "Current", "Target", "Score", "Status", "Description"], ks.map { k in
+        var baseline = show(k.baseline)
+        if baseline == "—" { baseline = "" }
+        return ["`\(k.name)`", baseline, show(k.current), showTarget(k), k.score.map(fmt2) ?? "—",
+                k.status ?? (k.score == nil ? "unscored" : ""), k.text ?? ""]
+    }, right: [1, 2, 3, 4])
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

@@ -1,0 +1,197 @@
+import ArgumentParser
+import StratKit
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a model and print its report.",
+        discussion: """
+        Prints the output of `print`, then the report: mission, SWOTs with IFE/EFE \
+        and posture, objectives with KR scores, the plan score, metrics, \
+        projections, alignment gaps, retros and asserts. Empty sections are left \
+        out. FILE `-` reads standard input. Text is coloured only on a terminal and \
+        never when NO_COLOR is set.
+
+        Exit codes: 0 ok, 1 an assert failed, 64 usage (also an unknown --scenario \
+        or a bad --set), 65 script errors, 66 unreadable file, 70 runtime error.
+
+        Examples:
+          strat run plan.strat
+          strat run plan.strat --scenario optimistic --set churn=3.5%
+          strat run plan.strat --format json > report.json
+          strat run plan.strat --format markdown > REPORT.md
+          cat plan.strat | strat run -
+        """)
+
+    @Argument(help: "The model file (`-` for standard input).") var file: String
+    @OptionGroup var model: ModelOptions
+    @Option(name: .long, help: "Report format: text, json or markdown.") var format: OutputFormat = .text
+    @Flag(name: .long, help: "Print only the output of `print` statements, no report.") var noReport = false
+
+    func run() throws {
+        let json = format == .json
+        let overrides = try model.overrides()
+        let engine: Engine, loadDiags: [Diagnostic]
+        switch loadModel(file, json: json) {
+        case .model(let e, let d): (engine, loadDiags) = (e, d)
+        case .failed(let code): throw ExitCode(code)
+        }
+        try checkScenario(model.scenario, in: engine, json: json)
+        let report: Report
+        do {
+            report = try engine.report(scenario: model.scenario, overrides: overrides)
+        } catch let e as StratError {
+            emit(loadDiags.filter { $0.severity != .error }, json: json)
+            throw overrideFailure(e, engine: engine, overrides: overrides, json: json)
+        }
+        let diags = unique(loadDiags.filter { $0.kind != .assertion } + report.diagnostics)
+        if noReport {
+            for p in report.prints { writeOut(p + "\n") }
+        } else {
+            switch format {
+            case .json:
+                writeOut(report.json() + "\n")
+            case .text:
+                var out = ""
+                for p in report.prints { out += p + "\n" }
+                let note = scenarioNote(report.scenario, overrides)
+                let body = renderTextReport(report, color: Terminal.colorEnabled(fd: 1), note: note)
+                if !out.isEmpty && !body.isEmpty { out += "\n" }
+                writeOut(out + body)
+            case .markdown:
+                writeOut(renderMarkdownReport(report, note: scenarioNote(report.scenario, overrides)))
+            }
+        }
+        emit(diags, json: json)
+        let code = Exit.code(for: diags)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `optimistic, churn = 3.5%` — what the report was evaluated under, or nil for the baseline.
+func scenarioNote(_ scenario: String, _ overrides: [(path: String, expr: String)]) -> String? {
+    var parts: [String] = []
+    if scenario != "baseline" || !overrides.isEmpty { parts.append(scenario) }
+    for o in overrides { parts.append("\(o.path) = \(o.expr)") }
+    return parts.isEmpty ? nil : parts.joined(separator: ", ")
+}
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate expressions against a model (or none).",
+        discussion: """
+        Prints one value per -e, in its display form (`85%`, `$2.5M`, `1100ms`). \
+        With --format json, prints a JSON array of {"expr", "value", "unit", \
+        "display"}, numbers in base units (seconds, dollars). An expression that \
+        fails prints its diagnostic on stderr (and `null` in JSON); the others are \
+        still evaluated.
+
+        Examples:
+          strat eval -e '1.5B / 12' -e '100ms + 1s'
+          strat eval plan.strat -e plan.score -e MODERNIZE_PLATFORM.MICROSERVICES.progress
+          strat eval plan.strat -e churn --set churn=4% --format json
+          strat eval plan.strat --scenario optimistic -e 'subscribers.final'
+        """)
+
+    @Argument(help: "The model file (optional; `-` for standard input).") var file: String?
+    @Option(name: .customShort("e"), help: ArgumentHelp("An expression (repeatable).", valueName: "EXPR")) var exprs: [String] = []
+    @OptionGroup var model: ModelOptions
+    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        if exprs.isEmpty { throw ValidationError("give at least one expression with -e EXPR") }
+        if format == .markdown { throw ValidationError("eval supports --format text or json") }
+    }
+
+    func run() throws {
+        let json = format == .json
+        var engine = Engine()
+        var diags: [Diagnostic] = []
+        if let f = file {
+            switch loadModel(f, json: json, runStatements: false) {
+            case .model(let e, let d):
+                engine = e
+                diags = d.filter { $0.kind != .assertion }
+            case .failed(let code):
+                throw ExitCode(code)
+            }
+        }
+        let overrides = try model.overrides()
+        try checkScenario(model.scenario, in: engine, json: json)
+        var results: [(String, Result<Value, StratError>)] = []
+        do {
+            try engine.withOverrides(scenario: model.scenario, overrides: overrides) {
+                for e in exprs {
+                    do { results.append((e, .success(try engine.evaluate(e)))) } catch let err as StratError {
+                        results.append((e, .failure(err)))
+                    }
+                }
+            }
+        } catch let e as StratError {
+            emit(diags, json: json)
+            throw overrideFailure(e, engine: engine, overrides: overrides, json: json)
+        }
+        var code = Exit.code(for: diags)
+        var out = ""
+        if json {
+            out = "["
+            for (i, (e, r)) in results.enumerated() {
+                if i > 0 { out += ",\n " }
+                switch r {
+                case .success(let v): out += v.evalJSON(expr: e)
+                case .failure: out += Value.none.evalJSON(expr: e)
+                }
+            }
+            out += "]\n"
+        }
+        for (_, r) in results {
+            switch r {
+            case .success(let v): if !json { out += v.description + "\n" }
+            case .failure(let err):
+                diags.append(contentsOf: err.diagnostics)
+                let c = Exit.code(for: err.diagnostics)
+                code = Exit.worst(code, c == Exit.assertion || c == Exit.ok ? Exit.software : c)
+            }
+        }
+        writeOut(out)
+        emit(unique(diags), json: json)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Report diagnostics only; exit 0 when every file is clean.",
+        discussion: """
+        Loads every file, evaluates it and runs its asserts, and prints the \
+        diagnostics (errors and warnings) of all of them. The exit code is the most \
+        serious problem found: 66 unreadable file, 65 script errors, 70 runtime \
+        errors, 1 a failed assert.
+
+        Examples:
+          strat check plan.strat
+          strat check strategy/*.strat --format json
+        """)
+
+    @Argument(help: "Model files (`-` for standard input).") var files: [String]
+    @Option(name: .long, help: "Diagnostics format: text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file to check") }
+        if format == .markdown { throw ValidationError("check supports --format text or json") }
+    }
+
+    func run() throws {
+        let json = format == .json
+        var worst: Int32 = 0
+        for f in files {
+            switch loadModel(f, json: json, runStatements: true) {
+            case .failed(let code):
+                worst = Exit.worst(worst, code)
+            case .model(_, let d):
+                emit(d, json: json)
+                worst = Exit.worst(worst, Exit.code(for: d))
+            }
+        }
+        if worst != 0 { throw ExitCode(worst) }
+    }
+}

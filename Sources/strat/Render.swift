@@ -1,0 +1,244 @@
+import StratKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// ANSI styling that turns itself off when colour is disabled.
+struct Style {
+    var color: Bool
+
+    func wrap(_ s: String, _ code: String) -> String { color && !s.isEmpty ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { wrap(s, "1") }
+    func dim(_ s: String) -> String { wrap(s, "2") }
+    func red(_ s: String) -> String { wrap(s, "31") }
+    func green(_ s: String) -> String { wrap(s, "32") }
+    func yellow(_ s: String) -> String { wrap(s, "33") }
+    func cyan(_ s: String) -> String { wrap(s, "36") }
+
+    /// Colours text by a score status (`red`, `yellow`, `green`).
+    func status(_ s: String, _ status: String?) -> String {
+        switch status {
+        case "red": return red(s)
+        case "yellow": return yellow(s)
+        case "green": return green(s)
+        default: return s
+        }
+    }
+}
+
+/// A table cell: the plain text (which decides the width) and how it is shown.
+struct Cell {
+    var text: String
+    var shown: String
+    init(_ text: String, _ shown: String? = nil) {
+        self.text = text
+        self.shown = shown ?? text
+    }
+    static let empty = Cell("")
+}
+
+enum Align { case left, right }
+
+/// Display width of plain text (every character counts one column).
+func width(_ s: String) -> Int { s.count }
+
+func pad(_ c: Cell, _ w: Int, _ a: Align) -> String {
+    let fill = String(repeating: " ", count: max(0, w - width(c.text)))
+    return a == .left ? c.shown + fill : fill + c.shown
+}
+
+/// Renders rows with aligned columns, two spaces apart, each line prefixed by `indent`.
+/// Rows shorter than the widest row are padded; trailing blanks are trimmed.
+func renderTable(_ rows: [[Cell]], align: [Align], indent: String, gap: String = "  ") -> [String] {
+    let n = rows.map(\.count).max() ?? 0
+    var widths = [Int](repeating: 0, count: n)
+    for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], width(c.text)) } }
+    return rows.map { r in
+        var parts: [String] = []
+        for i in 0..<n {
+            let c = i < r.count ? r[i] : .empty
+            if widths[i] == 0 { continue }
+            parts.append(pad(c, widths[i], i < align.count ? align[i] : .left))
+        }
+        return trimRight(indent + parts.joined(separator: gap))
+    }
+}
+
+func trimRight(_ s: String) -> String {
+    var u = Substring(s)
+    while u.last == " " { u.removeLast() }
+    return String(u)
+}
+
+/// A score with two decimals: `0.65`.
+func fmt2(_ x: Double) -> String {
+    guard x.isFinite else { return "\(x)" }
+    let cents = Int64((abs(x) * 100).rounded())
+    let sign = x < 0 && cents != 0 ? "-" : ""
+    let frac = cents % 100
+    return "\(sign)\(cents / 100).\(frac < 10 ? "0" : "")\(frac)"
+}
+
+/// A progress bar of `width` cells: `████░░░░`.
+func bar(_ score: Double, width: Int = 8) -> String {
+    let s = score.isFinite ? min(1, max(0, score)) : 0
+    let filled = Int((s * Double(width)).rounded())
+    return String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+}
+
+/// A unicode sparkline of at most `maxWidth` characters.
+func sparkline(_ values: [Double], maxWidth: Int = 32) -> String {
+    let ticks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    let finite = values.filter(\.isFinite)
+    guard let lo = finite.min(), let hi = finite.max(), !values.isEmpty else { return "" }
+    var sampled = values
+    if values.count > maxWidth {
+        sampled = (0..<maxWidth).map { i in values[Int((Double(i) * Double(values.count - 1) / Double(maxWidth - 1)).rounded())] }
+    }
+    return String(sampled.map { v -> Character in
+        guard v.isFinite else { return " " }
+        if hi - lo <= abs(hi) * 1e-12 { return ticks[3] }
+        let k = Int(((v - lo) / (hi - lo) * 7).rounded())
+        return ticks[min(7, max(0, k))]
+    })
+}
+
+/// A number rounded to `digits` significant digits, shown in its unit (`148.5M`).
+func compact(_ x: Double, _ unit: NumberUnit, digits: Int = 4) -> String {
+    guard x.isFinite, x != 0 else { return Value.number(x, unit).description }
+    let mag = Int(floor(log10(abs(x))))
+    let shift = digits - 1 - mag
+    let r: Double
+    if shift >= 0 {
+        let f = pow(10, Double(shift))
+        r = (x * f).rounded() / f
+    } else {
+        let f = pow(10, Double(-shift))
+        r = (x / f).rounded() * f
+    }
+    return Value.number(r, unit).description
+}
+
+/// Row indices for a table of a series with `count` values: all of them when there are
+/// at most `maxRows`, else a round step (1, 2, 5 × 10ⁿ) and always the last one.
+func sampleRows(count: Int, maxRows: Int = 12) -> [Int] {
+    guard count > 0 else { return [] }
+    if count <= maxRows + 1 { return Array(0..<count) }
+    let last = count - 1
+    // The smallest round step (1, 2, 5 × 10ⁿ) that needs at most maxRows + 1 rows.
+    var step = 1
+    var p = 1
+    outer: while true {
+        for m in [1, 2, 5] where (last + m * p - 1) / (m * p) + 1 <= maxRows + 1 { step = m * p; break outer }
+        p *= 10
+    }
+    var rows = Array(stride(from: 0, through: last, by: step))
+    if rows.last != last { rows.append(last) }
+    return rows
+}
+
+/// The text of a value for reports: `—` for none.
+func show(_ v: ReportValue) -> String {
+    if case .none = v.value { return "—" }
+    return v.value.description
+}
+
+/// The target of a KR or metric with its form: `85%`, `≥ 99.995%`, `≤ 3.5%`.
+func showTarget(_ k: ScoredReport) -> String {
+    if case .none = k.target.value { return "—" }
+    switch k.targetForm {
+    case ">=": return "≥ " + k.target.value.description
+    case "<=": return "≤ " + k.target.value.description
+    default: return k.target.value.description
+    }
+}
+
+/// `strengths` → `Strengths`, `went_well` → `Went well`.
+func categoryTitle(_ category: String) -> String {
+    switch category {
+    case "strength": return "Strengths"
+    case "weakness": return "Weaknesses"
+    case "opportunity": return "Opportunities"
+    case "threat": return "Threats"
+    case "priority": return "Priorities"
+    case "went_well": return "Went well"
+    case "not_well": return "Not well"
+    case "learning": return "Learnings"
+    case "action": return "Actions"
+    default: return category
+    }
+}
+
+/// The plural list name used in paths: `strength` → `strengths`.
+func categoryListName(_ category: String) -> String {
+    switch category {
+    case "strength": return "strengths"
+    case "weakness": return "weaknesses"
+    case "opportunity": return "opportunities"
+    case "threat": return "threats"
+    case "priority": return "priorities"
+    case "learning": return "learnings"
+    case "action": return "actions"
+    default: return category
+    }
+}
+
+/// Item texts by path (`Engineering.threats.COST`), for the alignment-gap section.
+func itemTexts(_ r: Report) -> [String: String] {
+    var m: [String: String] = [:]
+    for s in r.swots {
+        for i in s.items { m["\(s.name).\(categoryListName(i.category)).\(i.name)"] = i.text }
+    }
+    return m
+}
+
+/// Projections grouped by their period count and unit (one table per group).
+func projectionGroups(_ ps: [ProjectionReport]) -> [[ProjectionReport]] {
+    var groups: [[ProjectionReport]] = []
+    for p in ps {
+        if let i = groups.firstIndex(where: { $0[0].periods == p.periods && $0[0].period == p.period }) {
+            groups[i].append(p)
+        } else {
+            groups.append([p])
+        }
+    }
+    return groups
+}
+
+/// `quarters` → `quarter`.
+func singular(_ period: String) -> String { period.hasSuffix("s") ? String(period.dropLast()) : period }
+
+/// The unit of a projection's values.
+func unitOf(_ p: ProjectionReport) -> NumberUnit { p.final.value.unit ?? .plain }
+
+/// The categories in the order reports show them.
+let swotOrder = ["strength", "weakness", "opportunity", "threat", "priority"]
+let retroOrder = ["went_well", "not_well", "learning", "action"]
+
+func grouped(_ items: [ItemReport], _ order: [String]) -> [(String, [ItemReport])] {
+    var out: [(String, [ItemReport])] = []
+    for c in order {
+        let l = items.filter { $0.category == c }
+        if !l.isEmpty { out.append((c, l)) }
+    }
+    let other = items.filter { !order.contains($0.category) }
+    for i in other {
+        if let k = out.firstIndex(where: { $0.0 == i.category }) { out[k].1.append(i) } else { out.append((i.category, [i])) }
+    }
+    return out
+}
+
+/// Property names of items in first-appearance order (columns of a SWOT table).
+func propertyColumns(_ items: [ItemReport]) -> [String] {
+    var cols: [String] = []
+    for i in items { for p in i.properties where !cols.contains(p.name) { cols.append(p.name) } }
+    return cols
+}
+
+func property(_ i: ItemReport, _ name: String) -> String? {
+    guard let p = i.properties.first(where: { $0.name == name }) else { return nil }
+    if case .none = p.value.value { return nil }
+    return p.value.value.description
+}
