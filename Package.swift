@@ -7,9 +7,6 @@ let package = Package(
         .library(name: "StratKit", targets: ["StratKit"]),
         .executable(name: "strat", targets: ["strat"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    ],
     targets: [
         // The interpreter: no terminal, no libedit, no Foundation (start-up time matters).
         .target(
@@ -27,7 +24,6 @@ let package = Package(
             name: "strat",
             dependencies: [
                 "StratKit", "CEditLine",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Workload 4 of the benchmarks: what-if cost through the embedding API.

@@ -1,4 +1,3 @@
-import ArgumentParser
 import StratKit
 #if canImport(Glibc)
 import Glibc
@@ -36,17 +35,25 @@ enum Exit {
     static func worst(_ a: Int32, _ b: Int32) -> Int32 { rank(b) > rank(a) ? b : a }
 }
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+enum OutputFormat: String, CaseIterable {
     case text, json, markdown
 }
 
 /// Shared options for commands that evaluate a model.
-struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Evaluate under this scenario (default: baseline).", valueName: "name"))
+struct ModelOptions {
     var scenario: String?
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value: PATH=EXPR (repeatable).", valueName: "PATH=EXPR"))
     var sets: [String] = []
+
+    static let specs = [
+        OptionSpec(long: "scenario", value: "NAME", help: "Evaluate under this scenario (default: baseline)."),
+        OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value.", repeatable: true),
+    ]
+
+    init(_ a: ParsedArguments) throws {
+        scenario = a.value("scenario")
+        sets = a.all("set")
+        try validate()
+    }
 
     func validate() throws { _ = try overrides() }
 
@@ -59,11 +66,11 @@ struct ModelOptions: ParsableArguments {
 func parseOverrides(_ sets: [String]) throws -> [(path: String, expr: String)] {
     try sets.map { s in
         guard let eq = s.firstIndex(of: "="), eq != s.startIndex else {
-            throw ValidationError("--set needs PATH=EXPR, got '\(s)'")
+            throw UsageError(message: "--set needs PATH=EXPR, got '\(s)'")
         }
         let path = String(s[..<eq]).trimmingSpaces()
         let expr = String(s[s.index(after: eq)...]).trimmingSpaces()
-        if path.isEmpty || expr.isEmpty { throw ValidationError("--set needs PATH=EXPR, got '\(s)'") }
+        if path.isEmpty || expr.isEmpty { throw UsageError(message: "--set needs PATH=EXPR, got '\(s)'") }
         return (path, expr)
     }
 }
@@ -232,11 +239,10 @@ func overrideFailure(_ e: StratError, engine: Engine, overrides: [(path: String,
     return ExitCode(code == Exit.ok ? Exit.dataError : code)
 }
 
-struct Strat: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "strat",
-        abstract: "Model strategy as code: missions, SWOTs, OKRs, metrics, scenarios and projections.",
-        discussion: """
+/// The `strat` command: dispatches to a subcommand.
+enum Strat {
+    static let abstract = "Model strategy as code: missions, SWOTs, OKRs, metrics, scenarios and projections."
+    static let discussion = """
         Exit codes: 0 success, 1 an assert failed, 64 usage error, 65 the script has \
         errors, 66 an input file cannot be read, 70 a runtime error.
 
@@ -246,4 +252,77 @@ struct Strat: ParsableCommand {
           strat compare plan.strat
           strat whatif plan.strat --set churn=3.2%
           strat fmt --check *.strat
-        """, version: "strat \(StratKit.version)", subcommands: [Run.self, Eval.self, Check.self, Compare.self, WhatIf.self, Fmt.self], defaultSubcommand: nil ) }
+          strat                          (the interactive REPL)
+        """
+
+    /// Subcommands: name, spec, and how to run parsed arguments.
+    nonisolated(unsafe) static var commands: [(spec: CommandSpec, run: (ParsedArguments) throws -> Void)] = [
+        (Run.spec, { try Run($0).run() }),
+        (Eval.spec, { try Eval($0).run() }),
+        (Check.spec, { try Check($0).run() }),
+        (Compare.spec, { try Compare($0).run() }),
+        (WhatIf.spec, { try WhatIf($0).run() }),
+        (Fmt.spec, { try Fmt($0).run() }),
+    ]
+
+    static func usage() -> String {
+        var s = "\(abstract)\n\nUsage: strat <command> [options]\n       strat --version | --help | <command> --help\n\nCommands:\n"
+        let width = (commands.map { $0.spec.name.count }.max() ?? 4) + 2
+        for c in commands {
+            s += "  " + c.spec.name + String(repeating: " ", count: width - c.spec.name.count) + c.spec.abstract + "\n"
+        }
+        return s + "\n" + discussion + "\n"
+    }
+
+    /// Runs the command line and exits with its code.
+    static func main(_ argv: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        exit(run(argv))
+    }
+
+    static func run(_ argv: [String]) -> Int32 {
+        guard let first = argv.first else {
+            if let repl = replEntry { return repl([]) }
+            writeOut(usage())
+            return 0
+        }
+        switch first {
+        case "--help", "-h", "help":
+            if first == "help", argv.count > 1, let c = commands.first(where: { $0.spec.name == argv[1] }) {
+                writeOut(Arguments.help(c.spec))
+            } else {
+                writeOut(usage())
+            }
+            return 0
+        case "--version":
+            writeOut("strat \(StratKit.version)\n")
+            return 0
+        default: break
+        }
+        if first == "repl", let repl = replEntry { return repl(Array(argv.dropFirst())) }
+        guard let cmd = commands.first(where: { $0.spec.name == first }) else {
+            let hint = Arguments.closestWord(first, among: commands.map(\.spec.name) + ["repl"]).map { " (did you mean '\($0)'?)" } ?? ""
+            writeErr("error: unknown command '\(first)'\(hint)\nRun 'strat --help' for the list of commands.")
+            return Exit.usage
+        }
+        do {
+            let parsed = try Arguments.parse(Array(argv.dropFirst()), cmd.spec)
+            if parsed.flag("help") {
+                writeOut(Arguments.help(cmd.spec))
+                return 0
+            }
+            try cmd.run(parsed)
+            return 0
+        } catch let e as UsageError {
+            writeErr("error: \(e.message)\nUsage: strat \(cmd.spec.name) \(cmd.spec.positionals)  (see 'strat \(cmd.spec.name) --help')")
+            return Exit.usage
+        } catch let e as ExitCode {
+            return e.code
+        } catch {
+            writeErr("error: \(error)")
+            return Exit.software
+        }
+    }
+
+    /// Set by the REPL module so that `strat` alone starts it.
+    nonisolated(unsafe) static var replEntry: (([String]) -> Int32)?
+}

@@ -1,4 +1,3 @@
-import ArgumentParser
 import StratKit
 
 // MARK: - JSON output helpers
@@ -45,9 +44,12 @@ func jsonValue(_ v: Value) -> String {
 
 // MARK: - compare
 
-struct Compare: ParsableCommand {
-    static let configuration = CommandConfiguration(
+struct Compare {
+    static let spec = CommandSpec(
+        name: "compare",
         abstract: "Key outputs of every scenario side by side.",
+        positionals: "FILE", minPositionals: 1, maxPositionals: 1,
+        options: [OptionSpec(long: "scenarios", value: "a,b,…", help: "Scenarios to compare (default: baseline and every declared scenario)."), OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value in every scenario.", repeatable: true), OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"])],
         discussion: """
         One table with a column per scenario (baseline first, then every declared \
         scenario, or those given with --scenarios) and a row per key output: the \
@@ -63,19 +65,25 @@ struct Compare: ParsableCommand {
           strat compare plan.strat --format json
         """)
 
-    @Argument(help: "The model file (`-` for standard input).") var file: String
-    @Option(name: .long, help: ArgumentHelp("Comma-separated scenarios to compare (default: baseline and every declared scenario).",
-                                            valueName: "a,b,…"))
+    var file: String
     var scenarios: String?
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value in every scenario: PATH=EXPR (repeatable).", valueName: "PATH=EXPR"))
     var sets: [String] = []
-    @Option(name: .long, help: "Output format: text, json or markdown.") var format: OutputFormat = .text
+    var format: OutputFormat = .text
+
+
+    init(_ a: ParsedArguments) throws {
+        file = a.positionals[0]
+        scenarios = a.value("scenarios")
+        sets = a.all("set")
+        format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
+        try validate()
+    }
 
     func validate() throws {
         _ = try parseOverrides(sets)
         if let s = scenarios, s.split(separator: ",", omittingEmptySubsequences: false)
             .map({ String($0).trimmingSpaces() }).contains(where: \.isEmpty) {
-            throw ValidationError("--scenarios needs comma-separated names, got '\(s)'")
+            throw UsageError(message: "--scenarios needs comma-separated names, got '\(s)'")
         }
     }
 
@@ -206,10 +214,12 @@ struct Compare: ParsableCommand {
 
 // MARK: - whatif
 
-struct WhatIf: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "whatif",
+struct WhatIf {
+    static let spec = CommandSpec(
+        name: "whatif",
         abstract: "The values that change under overrides, before → after.",
+        positionals: "FILE", minPositionals: 1, maxPositionals: 1,
+        options: [ModelOptions.specs[1], ModelOptions.specs[0], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
         discussion: """
         Applies the --set overrides to the model (under --scenario, default \
         baseline) without changing it, and prints every value that changed, in \
@@ -225,13 +235,21 @@ struct WhatIf: ParsableCommand {
           strat whatif plan.strat --set churn=4% --format json
         """)
 
-    @Argument(help: "The model file (`-` for standard input).") var file: String
-    @OptionGroup var model: ModelOptions
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+    var file: String
+    var model: ModelOptions
+    var format: OutputFormat = .text
+
+
+    init(_ a: ParsedArguments) throws {
+        file = a.positionals[0]
+        model = try ModelOptions(a)
+        format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
+        try validate()
+    }
 
     func validate() throws {
-        if model.sets.isEmpty { throw ValidationError("give at least one override with --set PATH=EXPR") }
-        if format == .markdown { throw ValidationError("whatif supports --format text or json") }
+        if model.sets.isEmpty { throw UsageError(message: "give at least one override with --set PATH=EXPR") }
+        if format == .markdown { throw UsageError(message: "whatif supports --format text or json") }
     }
 
     func run() throws {

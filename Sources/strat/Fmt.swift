@@ -1,4 +1,3 @@
-import ArgumentParser
 import StratKit
 #if canImport(Glibc)
 import Glibc
@@ -6,9 +5,12 @@ import Glibc
 import Darwin
 #endif
 
-struct Fmt: ParsableCommand {
-    static let configuration = CommandConfiguration(
+struct Fmt {
+    static let spec = CommandSpec(
+        name: "fmt",
         abstract: "Format models in the canonical layout (in place, or report with --check).",
+        positionals: "FILE…", minPositionals: 1, maxPositionals: 100000,
+        options: [OptionSpec(long: "check", help: "Do not write; list the files that are not formatted and exit 1 if any.")],
         discussion: """
         One layout: two-space indentation in blocks, one space around binary \
         operators, `name: value` properties, one declaration or block entry per \
@@ -27,11 +29,18 @@ struct Fmt: ParsableCommand {
           strat fmt - < plan.strat
         """)
 
-    @Argument(help: "Files to format (`-` for standard input to standard output).") var files: [String]
-    @Flag(name: .long, help: "Do not write; list the files that are not formatted and exit 1 if any.") var check = false
+    var files: [String]
+    var check = false
+
+
+    init(_ a: ParsedArguments) throws {
+        files = a.positionals
+        check = a.flag("check")
+        try validate()
+    }
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one file to format") }
+        if files.isEmpty { throw UsageError(message: "give at least one file to format") }
     }
 
     func run() throws {

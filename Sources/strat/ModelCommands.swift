@@ -1,9 +1,11 @@
-import ArgumentParser
 import StratKit
 
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
+struct Run {
+    static let spec = CommandSpec(
+        name: "run",
         abstract: "Evaluate a model and print its report.",
+        positionals: "FILE", minPositionals: 1, maxPositionals: 1,
+        options: [ModelOptions.specs[0], ModelOptions.specs[1], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"]), OptionSpec(long: "no-report", help: "Print only the output of `print` statements, no report.")],
         discussion: """
         Prints the output of `print`, then the report: mission, SWOTs with IFE/EFE \
         and posture, objectives with KR scores, the plan score, metrics, \
@@ -22,10 +24,18 @@ struct Run: ParsableCommand {
           cat plan.strat | strat run -
         """)
 
-    @Argument(help: "The model file (`-` for standard input).") var file: String
-    @OptionGroup var model: ModelOptions
-    @Option(name: .long, help: "Report format: text, json or markdown.") var format: OutputFormat = .text
-    @Flag(name: .long, help: "Print only the output of `print` statements, no report.") var noReport = false
+    var file: String
+    var model: ModelOptions
+    var format: OutputFormat = .text
+    var noReport = false
+
+
+    init(_ a: ParsedArguments) throws {
+        file = a.positionals[0]
+        model = try ModelOptions(a)
+        format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
+        noReport = a.flag("no-report")
+    }
 
     func run() throws {
         let json = format == .json
@@ -75,9 +85,12 @@ func scenarioNote(_ scenario: String, _ overrides: [(path: String, expr: String)
     return parts.isEmpty ? nil : parts.joined(separator: ", ")
 }
 
-struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(
+struct Eval {
+    static let spec = CommandSpec(
+        name: "eval",
         abstract: "Evaluate expressions against a model (or none).",
+        positionals: "[FILE]", minPositionals: 0, maxPositionals: 1,
+        options: [OptionSpec(long: "expr", short: "e", value: "EXPR", help: "An expression to evaluate.", repeatable: true), ModelOptions.specs[0], ModelOptions.specs[1], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
         discussion: """
         Prints one value per -e, in its display form (`85%`, `$2.5M`, `1100ms`). \
         With --format json, prints a JSON array of {"expr", "value", "unit", \
@@ -92,14 +105,23 @@ struct Eval: ParsableCommand {
           strat eval plan.strat --scenario optimistic -e 'subscribers.final'
         """)
 
-    @Argument(help: "The model file (optional; `-` for standard input).") var file: String?
-    @Option(name: .customShort("e"), help: ArgumentHelp("An expression (repeatable).", valueName: "EXPR")) var exprs: [String] = []
-    @OptionGroup var model: ModelOptions
-    @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+    var file: String?
+    var exprs: [String] = []
+    var model: ModelOptions
+    var format: OutputFormat = .text
+
+
+    init(_ a: ParsedArguments) throws {
+        file = a.positionals.first
+        exprs = a.all("expr")
+        model = try ModelOptions(a)
+        format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
+        try validate()
+    }
 
     func validate() throws {
-        if exprs.isEmpty { throw ValidationError("give at least one expression with -e EXPR") }
-        if format == .markdown { throw ValidationError("eval supports --format text or json") }
+        if exprs.isEmpty { throw UsageError(message: "give at least one expression with -e EXPR") }
+        if format == .markdown { throw UsageError(message: "eval supports --format text or json") }
     }
 
     func run() throws {
@@ -158,9 +180,12 @@ struct Eval: ParsableCommand {
     }
 }
 
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(
+struct Check {
+    static let spec = CommandSpec(
+        name: "check",
         abstract: "Report diagnostics only; exit 0 when every file is clean.",
+        positionals: "FILE…", minPositionals: 1, maxPositionals: 100000,
+        options: [OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
         discussion: """
         Loads every file, evaluates it and runs its asserts, and prints the \
         diagnostics (errors and warnings) of all of them. The exit code is the most \
@@ -172,12 +197,19 @@ struct Check: ParsableCommand {
           strat check strategy/*.strat --format json
         """)
 
-    @Argument(help: "Model files (`-` for standard input).") var files: [String]
-    @Option(name: .long, help: "Diagnostics format: text or json.") var format: OutputFormat = .text
+    var files: [String]
+    var format: OutputFormat = .text
+
+
+    init(_ a: ParsedArguments) throws {
+        files = a.positionals
+        format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
+        try validate()
+    }
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one file to check") }
-        if format == .markdown { throw ValidationError("check supports --format text or json") }
+        if files.isEmpty { throw UsageError(message: "give at least one file to check") }
+        if format == .markdown { throw UsageError(message: "check supports --format text or json") }
     }
 
     func run() throws {

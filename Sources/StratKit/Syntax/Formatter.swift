@@ -99,7 +99,7 @@ private struct TreeDump {
         let n = pool[i]
         switch n.kind {
         case .number:
-            if case .number(let v, let u) = pool.constants[Int(n.a)] {
+            if case .number(let v, let u) = n.numberValue {
                 out += "num(\(v.bitPattern),\(u.time),\(u.money),\(u.display.rawValue))"
             }
         case .string:
