@@ -149,6 +149,7 @@ public final class Engine: @unchecked Sendable {
         model.extraGlobals = extraGlobals
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
         program.decls = []  // the model holds what it needs; free the syntax tree's shells
+        if program.sink.errorCount == 0 { checkScenarios() }
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
         scenario = nil
         committed = []
@@ -346,6 +347,39 @@ public final class Engine: @unchecked Sendable {
         return c
     }
 
+    /// The cell an override may replace: computed values (scores, statuses, matrices,
+    /// projection results) are read-only.
+    private func overridableCell(at path: String) throws -> Int32 {
+        let c = try cell(at: path)
+        let cell = model.cells[Int(c)]
+        if cell.kind == .derived {
+            throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .compile,
+                message: "'\(path)' is computed and cannot be overridden",
+                hint: "override its inputs instead (for a key result: baseline, target, current or weight)")])
+        }
+        return c
+    }
+
+    /// Checks every scenario's override paths and expressions at load time, so that
+    /// `strat check` reports them with their location.
+    func checkScenarios() {
+        for sc in model.scenarios {
+            for o in sc.overrides {
+                let path = o.path.map { program.interner[$0.name] }.joined(separator: ".")
+                let span = Span(file: o.path[0].span.file, start: o.path[0].span.start, end: o.path.last!.span.end)
+                do {
+                    let c = try overridableCell(at: path)
+                    let cellInfo = model.cells[Int(c)]
+                    var ctx = Model.ResolveContext()
+                    model.resolve(o.expr, Scope(owner: cellInfo.owner == model.plan ? -1 : cellInfo.owner,
+                                                projection: cellInfo.projection), &ctx)
+                } catch let e as StratError {
+                    for d in e.diagnostics { program.sink.error(d.message, at: span, hint: d.hint) }
+                } catch {}
+            }
+        }
+    }
+
     // MARK: What-if
 
     struct Saved {
@@ -361,7 +395,7 @@ public final class Engine: @unchecked Sendable {
         if overrides.isEmpty { return ([], saved) }
         var targets: [(Int32, Int32, Set<Int32>, Bool)] = []
         for (path, expr) in overrides {
-            let c = try cell(at: path)
+            let c = try overridableCell(at: path)
             let cellInfo = model.cells[Int(c)]
             let owner = cellInfo.owner == model.plan ? -1 : cellInfo.owner
             let node = try compileExpression(expr, path: "<override \(path)>", owner: owner, projection: cellInfo.projection)
