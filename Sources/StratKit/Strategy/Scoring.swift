@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Built-in strategy semantics (SPEC §5, §6): key-result progress and scores, objective
 /// and plan roll-ups, SWOT matrices, alignment gaps and projections.
 extension Evaluator {
@@ -332,6 +336,7 @@ extension Evaluator {
         let series = code.ops.withUnsafeBufferPointer { ops in
             code.consts.withUnsafeBufferPointer { ks in
                 [Double](unsafeUninitializedCapacity: count + 1) { buf, n in
+                    adviseHugePages(UnsafeMutableRawBufferPointer(buf))
                     buf[0] = first
                     n = 1
                     var own = buf.baseAddress!
@@ -437,5 +442,17 @@ extension Evaluator {
             filled = t
         }
         return true
+    }
+}
+
+/// Asks the kernel for transparent huge pages on a large, fresh buffer: a million-period
+/// series then takes a handful of page faults instead of thousands.
+func adviseHugePages(_ buf: UnsafeMutableRawBufferPointer) {
+    let huge = 2 << 20
+    guard let base = buf.baseAddress, buf.count >= 2 * huge else { return }
+    let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+    let end = (Int(bitPattern: base) + buf.count) & ~(huge - 1)
+    if end > start, let p = UnsafeMutableRawPointer(bitPattern: start) {
+        _ = madvise(p, end - start, 14 /* MADV_HUGEPAGE */)
     }
 }
