@@ -382,10 +382,15 @@ public final class Engine: @unchecked Sendable {
 
     // MARK: What-if
 
+    /// What a what-if changed, to undo it. Structs rather than tuples: generic tuple
+    /// destruction showed up in profiles.
     struct Saved {
-        var cells: [(Int32, Cell, [Int32])] = []
-        var values: [(Int32, Value, CellState)] = []
-        var series: [(Int, [Double], NumberUnit)] = []
+        struct CellBefore { var cell: Int32; var info: Cell; var deps: [Int32] }
+        struct ValueBefore { var cell: Int32; var value: Value; var state: CellState }
+        struct SeriesBefore { var projection: Int; var series: [Double]; var unit: NumberUnit }
+        var cells: [CellBefore] = []
+        var values: [ValueBefore] = []
+        var series: [SeriesBefore] = []
     }
 
     /// Applies overrides and recomputes only their dependents; returns the changes and
@@ -404,9 +409,10 @@ public final class Engine: @unchecked Sendable {
         var needsReorder = false
         model.ensureDependents()
         for (c, node, deps, vol) in targets {
-            saved.cells.append((c, model.cells[Int(c)], model.deps[Int(c)]))
+            saved.cells.append(.init(cell: c, info: model.cells[Int(c)], deps: model.deps[Int(c)]))
             model.cells[Int(c)].kind = .formula
             model.cells[Int(c)].node = node
+            evaluator.invalidateCode(c)
             model.deps[Int(c)] = Array(deps)
             if vol { model.volatile.insert(c) }
             for d in deps {
@@ -462,19 +468,20 @@ public final class Engine: @unchecked Sendable {
             affected = positions.map { model.order[Int($0)] }
         }
         for c in affected {
-            saved.values.append((c, evaluator.values[Int(c)], evaluator.state[Int(c)]))
+            saved.values.append(.init(cell: c, value: evaluator.values[Int(c)], state: evaluator.state[Int(c)]))
             evaluator.state[Int(c)] = .pending
             let cell = model.cells[Int(c)]
             if cell.kind == .derived && cell.derived == .projectionGroup {
                 let p = Int(cell.projection)
-                saved.series.append((p, evaluator.projSeries[p], evaluator.projUnits[p]))
+                saved.series.append(.init(projection: p, series: evaluator.projSeries[p], unit: evaluator.projUnits[p]))
             }
         }
         evaluator.steps = 0
         evaluator.armStackGuard()
         for c in affected where evaluator.state[Int(c)] == .pending { evaluator.compute(c) }
         var changes: [Change] = []
-        for (c, before, _) in saved.values {
+        for sv in saved.values {
+            let c = sv.cell, before = sv.value
             let after = evaluator.values[Int(c)]
             let cell = model.cells[Int(c)]
             if cell.kind == .derived && cell.derived == .projectionGroup { continue }
@@ -486,15 +493,19 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func undo(_ saved: Saved) {
-        for (c, cell, deps) in saved.cells.reversed() {
+        for sc in saved.cells.reversed() {
+            let c = sc.cell, cell = sc.info, deps = sc.deps
             model.cells[Int(c)] = cell
             model.deps[Int(c)] = deps
+            evaluator.invalidateCode(c)
         }
-        for (c, v, s) in saved.values {
+        for sv in saved.values {
+            let c = sv.cell, v = sv.value, s = sv.state
             evaluator.values[Int(c)] = v
             evaluator.state[Int(c)] = s
         }
-        for (p, s, u) in saved.series {
+        for ss in saved.series {
+            let p = ss.projection, s = ss.series, u = ss.unit
             evaluator.projSeries[p] = s
             evaluator.projUnits[p] = u
         }

@@ -84,6 +84,7 @@ struct Evaluator {
         self.hosts = hosts
         values = [Value](repeating: .none, count: model.cells.count)
         state = [CellState](repeating: .pending, count: model.cells.count)
+        codeIndex = [Int32](repeating: -1, count: model.cells.count)
         projSeries = [[Double]](repeating: [], count: model.projections.count)
         projUnits = [NumberUnit](repeating: .plain, count: model.projections.count)
         refresh()
@@ -96,6 +97,9 @@ struct Evaluator {
         extra = model.pool.extra
         fnBodies = model.functions.map(\.body)
         fnArity = model.functions.map(\.params.count)
+        if codeIndex.count < model.cells.count {
+            codeIndex.append(contentsOf: repeatElement(-1, count: model.cells.count - codeIndex.count))
+        }
         if values.count < model.cells.count {
             values.append(contentsOf: [Value](repeating: .none, count: model.cells.count - values.count))
             state.append(contentsOf: [CellState](repeating: .pending, count: model.cells.count - state.count))
@@ -128,10 +132,44 @@ struct Evaluator {
         for c in model.order where state[Int(c)] == .pending { compute(c) }
     }
 
+    /// Per cell: -1 never computed, -3 computed once, -2 not compilable, else an index
+    /// into `codes`. A formula is compiled the second time it is computed (what-ifs,
+    /// recalculation): one-shot evaluation does not pay for compiling.
+    var codeIndex: [Int32] = []
+    var codes: [NumericCode] = []
+    private let scratch = Scratch()
+    var codeStack: UnsafeMutablePointer<Double> { scratch.stack }
+
+    /// Forgets a cell's compiled code (its formula was replaced by an override).
+    mutating func invalidateCode(_ c: Int32) {
+        if Int(c) < codeIndex.count { codeIndex[Int(c)] = -1 }
+    }
+
     mutating func compute(_ c: Int32) {
         let i = Int(c)
         state[i] = .running
         computed += 1
+        if i < codeIndex.count, codeIndex[i] != -1, model.cells[i].kind == .formula {
+            if codeIndex[i] == -3 {
+                if let code = NumericCode.compileCell(model.cells[i].node, &self) {
+                    codes.append(code)
+                    codeIndex[i] = Int32(codes.count - 1)
+                } else {
+                    codeIndex[i] = -2
+                }
+            }
+            if codeIndex[i] >= 0 {
+                let k = Int(codeIndex[i])
+                steps &+= codes[k].ops.count
+                if let r = codes[k].runCell(&self, codeStack) {
+                    values[i] = .number(r, codes[k].unit)
+                    state[i] = .ok
+                    return
+                }
+            }
+        } else if i < codeIndex.count, codeIndex[i] == -1 {
+            codeIndex[i] = -3
+        }
         do {
             let v = try computeValue(c)
             values[i] = v
@@ -689,4 +727,10 @@ enum StackGuard {
         let margin = UInt(max(64 << 10, min(1 << 20, size / 4)))
         return low + margin
     }
+}
+
+/// Working memory for compiled cell code, freed with the evaluator.
+final class Scratch {
+    let stack = UnsafeMutablePointer<Double>.allocate(capacity: 72)
+    deinit { stack.deallocate() }
 }

@@ -29,6 +29,65 @@ struct NumericCode {
     var maxDepth = 0
     /// The unit of the result.
     var unit = NumberUnit.plain
+    /// With `readsCells`, cells become inputs (`prev` reads input `a`) guarded by the
+    /// unit they had when compiling; otherwise they fold to constants (projections).
+    var readsCells = false
+    var inputs: [Int32] = []
+    var inputUnits: [NumberUnit] = []
+
+    /// Compiles a cell's formula for recomputation (what-ifs, recalculation).
+    static func compileCell(_ node: Int32, _ ev: inout Evaluator) -> NumericCode? {
+        var code = NumericCode()
+        code.readsCells = true
+        var depth = 0
+        guard let u = code.emit(node, &ev, .plain, &depth, nesting: 0), code.ops.count <= 64 else { return nil }
+        code.unit = u
+        return code
+    }
+
+    /// Runs a compiled cell formula; nil when an input is not a number of the compiled
+    /// unit or a step needs the general evaluator.
+    func runCell(_ ev: inout Evaluator, _ stack: UnsafeMutablePointer<Double>) -> Double? {
+        var sp = 0
+        for op in ops {
+            switch op.code {
+            case .const_: stack[sp] = consts[Int(op.a)]; sp += 1
+            case .prev:
+                let c = Int(inputs[Int(op.a)])
+                guard ev.state[c] == .ok, case .number(let d, let u) = ev.values[c], u == inputUnits[Int(op.a)] else { return nil }
+                stack[sp] = d; sp += 1
+            case .neg: stack[sp - 1] = -stack[sp - 1]
+            case .add: sp -= 1; stack[sp - 1] += stack[sp]
+            case .sub: sp -= 1; stack[sp - 1] -= stack[sp]
+            case .mul: sp -= 1; stack[sp - 1] *= stack[sp]
+            case .div:
+                sp -= 1
+                if stack[sp] == 0 { return nil }
+                stack[sp - 1] /= stack[sp]
+            case .addK: stack[sp - 1] += consts[Int(op.a)]
+            case .subK: stack[sp - 1] -= consts[Int(op.a)]
+            case .mulK: stack[sp - 1] *= consts[Int(op.a)]
+            case .divK: stack[sp - 1] /= consts[Int(op.a)]
+            case .pow: sp -= 1; stack[sp - 1] = Glibc.pow(stack[sp - 1], stack[sp])
+            case .min: sp -= 1; if stack[sp] < stack[sp - 1] { stack[sp - 1] = stack[sp] }
+            case .max: sp -= 1; if stack[sp] > stack[sp - 1] { stack[sp - 1] = stack[sp] }
+            case .abs: stack[sp - 1] = Swift.abs(stack[sp - 1])
+            case .sqrt:
+                if stack[sp - 1] < 0 { return nil }
+                stack[sp - 1] = stack[sp - 1].squareRoot()
+            case .exp: stack[sp - 1] = Glibc.exp(stack[sp - 1])
+            case .ln:
+                if stack[sp - 1] <= 0 { return nil }
+                stack[sp - 1] = Glibc.log(stack[sp - 1])
+            case .log10:
+                if stack[sp - 1] <= 0 { return nil }
+                stack[sp - 1] = Glibc.log10(stack[sp - 1])
+            case .value, .t: return nil
+            }
+        }
+        let r = stack[0]
+        return r.isFinite ? r : nil
+    }
 
     /// Compiles `node`, or returns nil when the general evaluator must be used.
     static func compile(_ node: Int32, _ ev: inout Evaluator, valueUnit: NumberUnit) -> NumericCode? {
@@ -85,16 +144,25 @@ struct NumericCode {
             return u
         case .cell:
             guard ev.state[Int(n.a)] == .ok, case .number(let d, let u) = ev.values[Int(n.a)] else { return nil }
+            if readsCells {
+                inputs.append(n.a)
+                inputUnits.append(u)
+                push(.prev, Int32(inputs.count - 1), &depth, 1)
+                return u
+            }
             consts.append(d)
             push(.const_, Int32(consts.count - 1), &depth, 1)
             return u
         case .projValue:
+            if readsCells { return nil }
             push(.value, 0, &depth, 1)
             return vu
         case .projT:
+            if readsCells { return nil }
             push(.t, 0, &depth, 1)
             return .plain
         case .projPrev:
+            if readsCells { return nil }
             push(.prev, n.a, &depth, 1)
             return ev.projUnits[Int(n.a)]
         case .neg:
