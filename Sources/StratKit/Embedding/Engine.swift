@@ -317,6 +317,8 @@ public final class Engine: @unchecked Sendable {
     private func apply(_ overrides: [(path: String, expr: String)]) throws -> ([Change], Saved) {
         var saved = Saved()
         if overrides.isEmpty { return ([], saved) }
+        // A model that failed to load has no evaluation order: nothing to recompute.
+        if program.sink.errorCount > 0 { throw StratError(diagnostics: program.sink.items) }
         var targets: [(Int32, Int32, Set<Int32>, Bool)] = []
         for (path, expr) in overrides {
             let c = try cell(at: path)
