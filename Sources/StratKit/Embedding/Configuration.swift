@@ -21,6 +21,8 @@ public struct Limits: Sendable, Hashable {
     public var maxListLength = 10_000_000
     /// Bytes of one source file.
     public var maxSourceBytes = 256 * 1024 * 1024
+    /// Compile diagnostics kept for one load; past it one more says the rest are not shown.
+    public var maxDiagnostics = 1000
 
     /// The defaults of SPEC §8.
     public init() {}

@@ -238,6 +238,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Parses and resolves an expression in the scope of `owner` (-1: top level).
     private func compileExpression(_ text: String, path: String, owner: Int32, projection: Int32 = -1) throws -> Int32 {
+        try refuseIfBroken()
         evaluator.releaseSnapshot()
         defer { evaluator.refresh() }
         let before = program.sink.items.count
@@ -295,6 +296,12 @@ public final class Engine: @unchecked Sendable {
         evaluator.refresh()
         var saved = Saved()
         _ = propagate(from: [c], into: &saved)
+    }
+
+    /// A model that failed to load (compile errors) has unresolved names and no evaluation
+    /// order: queries on it throw the load's errors instead of reaching those parts.
+    private func refuseIfBroken() throws {
+        if program.sink.errorCount > 0 { throw StratError(diagnostics: program.sink.items) }
     }
 
     private var lastDeps = Set<Int32>()
@@ -398,6 +405,7 @@ public final class Engine: @unchecked Sendable {
     private func apply(_ overrides: [(path: String, expr: String)]) throws -> ([Change], Saved) {
         var saved = Saved()
         if overrides.isEmpty { return ([], saved) }
+        try refuseIfBroken()
         var targets: [(Int32, Int32, Set<Int32>, Bool)] = []
         for (path, expr) in overrides {
             let c = try overridableCell(at: path)
@@ -596,6 +604,7 @@ public final class Engine: @unchecked Sendable {
     /// restores the model.
     func withScenario<T>(_ name: String?, overrides: [(path: String, expr: String)],
                          _ body: () throws -> T) throws -> T {
+        try refuseIfBroken()
         var all = try scenarioOverrides(name ?? "baseline")
         all.append(contentsOf: overrides)
         let (_, saved) = try apply(all)

@@ -16,6 +16,7 @@ final class Program {
     init(limits: Limits, importer: Importer?) {
         self.limits = limits
         self.importer = importer
+        sink.maxItems = limits.maxDiagnostics
     }
 
     func addFile(path: String, bytes: [UInt8]) -> SourceFile {

@@ -132,6 +132,9 @@ public struct StratError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// Source lines longer than this are not quoted under a diagnostic.
+let maxSnippetBytes = 1000
+
 /// Collects diagnostics while a stage runs, turning spans into locations.
 struct DiagnosticSink {
     var items: [Diagnostic] = []
@@ -139,9 +142,19 @@ struct DiagnosticSink {
     /// Files by id, to compute line and column.
     var files: [SourceFile] = []
 
+    /// Diagnostics kept (``Limits/maxDiagnostics``); past it they are counted, not stored.
+    var maxItems = Int.max
+
     mutating func add(_ severity: Diagnostic.Severity, _ kind: Diagnostic.Kind = .compile,
                       _ message: String, at span: Span, hint: String? = nil) {
         if severity == .error { errorCount += 1 }
+        if items.count >= maxItems {
+            if items.count == maxItems {
+                items.append(Self.make(severity, kind, "more than \(formatCount(maxItems)) diagnostics; the rest are not shown",
+                                       at: span, hint: "the diagnostics limit can be raised by the embedder", files: files))
+            }
+            return
+        }
         items.append(Self.make(severity, kind, message, at: span, hint: hint, files: files))
     }
 
@@ -157,8 +170,10 @@ struct DiagnosticSink {
         let f = files[Int(span.file)]
         let (line, col) = f.lineColumn(span.start)
         let (eline, ecol) = f.lineColumn(max(span.start, span.end))
-        let len = eline == line ? max(1, ecol - col) : max(1, f.lineText(line).unicodeScalars.count - col + 1)
+        // A snippet of a very long line (generated or hostile input) would only flood the output.
+        let text: String? = f.lineByteCount(line) > maxSnippetBytes ? nil : f.lineText(line)
+        let len = eline == line ? max(1, ecol - col) : max(1, (text?.unicodeScalars.count ?? col) - col + 1)
         return Diagnostic(severity: severity, kind: kind, message: message, path: f.path, line: line,
-                          column: col, length: len, hint: hint, sourceLine: f.lineText(line))
+                          column: col, length: len, hint: hint, sourceLine: text)
     }
 }

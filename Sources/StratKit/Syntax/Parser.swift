@@ -654,6 +654,9 @@ struct Parser {
                         else if ch == UInt8(ascii: ")") { parens -= 1; if parens == 0 { break } }
                         k += 1
                     }
+                    // Unterminated (or nested past the lexer's limit): the lexer reported it;
+                    // parsing the rest again at every level would be quadratic.
+                    if parens != 0 { i = end; continue }
                     var sub = Parser(file: lexer.file, interner: lexer.interner, pool: pool, sink: sink,
                                      maxNesting: maxNesting - depth, start: i + 2, end: k)
                     let e = sub.parseExpr()

@@ -45,6 +45,13 @@ final class SourceFile: @unchecked Sendable {
         return (lo + 1, col)
     }
 
+    /// Bytes of the 1-based line, without its newline.
+    func lineByteCount(_ line: Int) -> Int {
+        let starts = lineStarts
+        guard line >= 1, line <= starts.count else { return 0 }
+        return (line < starts.count ? Int(starts[line]) - 1 : bytes.count) - Int(starts[line - 1])
+    }
+
     /// The text of the 1-based line, without its newline.
     func lineText(_ line: Int) -> String {
         let starts = lineStarts
