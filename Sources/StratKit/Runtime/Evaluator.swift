@@ -137,8 +137,7 @@ struct Evaluator {
     /// recalculation): one-shot evaluation does not pay for compiling.
     var codeIndex: [Int32] = []
     var codes: [NumericCode] = []
-    private let scratch = Scratch()
-    var codeStack: UnsafeMutablePointer<Double> { scratch.stack }
+    let scratch = Scratch()
 
     /// Forgets a cell's compiled code (its formula was replaced by an override).
     mutating func invalidateCode(_ c: Int32) {
@@ -161,7 +160,7 @@ struct Evaluator {
             if codeIndex[i] >= 0 {
                 let k = Int(codeIndex[i])
                 steps &+= codes[k].ops.count
-                if let r = codes[k].runCell(&self, codeStack) {
+                if let r = codes[k].runCell(&self, scratch) {
                     values[i] = .number(r, codes[k].unit)
                     state[i] = .ok
                     return
@@ -731,6 +730,20 @@ enum StackGuard {
 
 /// Working memory for compiled cell code, freed with the evaluator.
 final class Scratch {
-    let stack = UnsafeMutablePointer<Double>.allocate(capacity: 72)
-    deinit { stack.deallocate() }
+    static let size = 72
+    let stack = UnsafeMutablePointer<Double>.allocate(capacity: size)
+    /// A compiled cell's input values, and a table pointing at each (the projection
+    /// interpreter's `prev` reads `table[i][t - 1]`).
+    let inputs = UnsafeMutablePointer<Double>.allocate(capacity: size)
+    let table = UnsafeMutablePointer<UnsafeMutablePointer<Double>>.allocate(capacity: size)
+
+    init() {
+        for i in 0..<Self.size { table[i] = inputs + i }
+    }
+
+    deinit {
+        stack.deallocate()
+        inputs.deallocate()
+        table.deallocate()
+    }
 }

@@ -46,50 +46,25 @@ struct NumericCode {
     }
 
     /// Runs a compiled cell formula; nil when an input is not a number of the compiled
-    /// unit or a step needs the general evaluator.
-    func runCell(_ ev: inout Evaluator, _ stack: UnsafeMutablePointer<Double>) -> Double? {
-        var sp = 0
-        for op in ops {
-            switch op.code {
-            case .const_: stack[sp] = consts[Int(op.a)]; sp += 1
-            case .prev:
-                let c = Int(inputs[Int(op.a)])
-                guard ev.state[c] == .ok, case .number(let d, let u) = ev.values[c], u == inputUnits[Int(op.a)] else { return nil }
-                stack[sp] = d; sp += 1
-            case .neg: stack[sp - 1] = -stack[sp - 1]
-            case .add: sp -= 1; stack[sp - 1] += stack[sp]
-            case .sub: sp -= 1; stack[sp - 1] -= stack[sp]
-            case .mul: sp -= 1; stack[sp - 1] *= stack[sp]
-            case .div:
-                sp -= 1
-                if stack[sp] == 0 { return nil }
-                stack[sp - 1] /= stack[sp]
-            case .addK: stack[sp - 1] += consts[Int(op.a)]
-            case .subK: stack[sp - 1] -= consts[Int(op.a)]
-            case .mulK: stack[sp - 1] *= consts[Int(op.a)]
-            case .divK: stack[sp - 1] /= consts[Int(op.a)]
-            case .pow: sp -= 1; stack[sp - 1] = Glibc.pow(stack[sp - 1], stack[sp])
-            case .min: sp -= 1; if stack[sp] < stack[sp - 1] { stack[sp - 1] = stack[sp] }
-            case .max: sp -= 1; if stack[sp] > stack[sp - 1] { stack[sp - 1] = stack[sp] }
-            case .abs: stack[sp - 1] = Swift.abs(stack[sp - 1])
-            case .sqrt:
-                if stack[sp - 1] < 0 { return nil }
-                stack[sp - 1] = stack[sp - 1].squareRoot()
-            case .exp: stack[sp - 1] = Glibc.exp(stack[sp - 1])
-            case .ln:
-                if stack[sp - 1] <= 0 { return nil }
-                stack[sp - 1] = Glibc.log(stack[sp - 1])
-            case .log10:
-                if stack[sp - 1] <= 0 { return nil }
-                stack[sp - 1] = Glibc.log10(stack[sp - 1])
-            case .value, .t: return nil
+    /// unit or a step needs the general evaluator. Inputs are gathered into the scratch
+    /// buffer and read through the same interpreter as projection steps (`prev` of input
+    /// i at t = 1 reads `inputs[i][0]`).
+    func runCell(_ ev: inout Evaluator, _ scratch: Scratch) -> Double? {
+        for (i, c) in inputs.enumerated() {
+            let k = Int(c)
+            guard ev.state[k] == .ok, case .number(let d, let u) = ev.values[k], u == inputUnits[i] else { return nil }
+            scratch.inputs[i] = d
+        }
+        return ops.withUnsafeBufferPointer { code in
+            consts.withUnsafeBufferPointer { ks in
+                Self.run(code, ks.baseAddress ?? UnsafePointer(scratch.stack), value: 0, t: 1,
+                         series: scratch.table, stack: scratch.stack)
             }
         }
-        let r = stack[0]
-        return r.isFinite ? r : nil
     }
 
-    /// Compiles `node`, or returns nil when the general evaluator must be used.
+    /// Compiles a projection's `next:` (cells fold to constants), or returns nil when the
+    /// general evaluator must be used.
     static func compile(_ node: Int32, _ ev: inout Evaluator, valueUnit: NumberUnit) -> NumericCode? {
         var code = NumericCode()
         var depth = 0
