@@ -271,6 +271,7 @@ struct Evaluator {
         case .index:
             depth += 1
             defer { depth -= 1 }
+            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let base = try eval(n.a)
             let iv = try eval(n.b)
             return try index(base, iv, n)
@@ -289,6 +290,7 @@ struct Evaluator {
         case .dynMember:
             depth += 1
             defer { depth -= 1 }
+            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let base = try eval(n.a)
             return try dynamicMember(base, n.b, n.span)
         case .projSeries:
