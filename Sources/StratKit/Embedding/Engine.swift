@@ -116,6 +116,13 @@ public final class Engine: @unchecked Sendable {
         return FileImporter(root: directoryOf(path).isEmpty ? "." : directoryOf(path))
     }
 
+    /// The loaded file's identity for "imported once" and import cycles: the key its
+    /// importer gives it (the default importer keys files by their real path).
+    private func mainKey(_ path: String) -> String {
+        if program.importer is FileImporter, let real = realPath(path) { return real }
+        return normalizePath(path)
+    }
+
     private var busy = false
 
     /// Refuses re-entry: a host function that calls back into its own engine would
@@ -133,7 +140,7 @@ public final class Engine: @unchecked Sendable {
         let main = loadedSources.first?.path ?? "<input>"
         program = Program(limits: configuration.limits, importer: importer(for: main))
         for (i, s) in loadedSources.enumerated() {
-            _ = program.load(path: s.path, bytes: s.bytes, key: i == 0 ? normalizePath(s.path) : nil)
+            _ = program.load(path: s.path, bytes: s.bytes, key: i == 0 ? mainKey(s.path) : nil)
         }
         model = Model(program: program)
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
