@@ -100,7 +100,9 @@ public struct FileImporter: Importer {
             throw ImportError("import of '\(path)' refused: it leaves the model's folder",
                               hint: "imports must stay inside the folder of the loaded file (symbolic links included)")
         }
-        guard let bytes = readFileBytes(realFile) else {
+        // Only regular files: opening a FIFO would wait for a writer forever.
+        var st = stat()
+        guard stat(realFile, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let bytes = readFileBytes(realFile) else {
             throw ImportError("cannot read imported file '\(path)'")
         }
         return ImportedFile(key: realFile, path: joined, bytes: bytes)

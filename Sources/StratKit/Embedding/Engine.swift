@@ -116,6 +116,13 @@ public final class Engine: @unchecked Sendable {
         return FileImporter(root: directoryOf(path).isEmpty ? "." : directoryOf(path))
     }
 
+    /// The loaded file's identity for "imported once" and import cycles: the key its
+    /// importer gives it (the default importer keys files by their real path).
+    private func mainKey(_ path: String) -> String {
+        if program.importer is FileImporter, let real = realPath(path) { return real }
+        return normalizePath(path)
+    }
+
     private var busy = false
 
     /// Refuses re-entry: a host function that calls back into its own engine would
@@ -141,7 +148,7 @@ public final class Engine: @unchecked Sendable {
         program = Program(limits: configuration.limits, importer: importer(for: main))
         program.excluded = redefined
         for (i, s) in loadedSources.enumerated() {
-            _ = program.load(path: s.path, bytes: s.bytes, key: i == 0 ? normalizePath(s.path) : nil)
+            _ = program.load(path: s.path, bytes: s.bytes, key: i == 0 ? mainKey(s.path) : nil)
         }
         program.excluded = []
         for s in sessionSources { _ = program.load(path: s.path, bytes: s.bytes) }

@@ -57,20 +57,25 @@ struct Evaluator {
     /// Lowest safe stack address for this thread: deep recursion stops with a diagnostic
     /// here instead of overflowing, whatever the build mode or the thread's stack size.
     var stackLimit: UInt = 0
+    /// Lowest address of this thread's stack.
+    var stackBase: UInt = 0
 
     /// Measures the current thread's stack; call at each entry into evaluation.
     mutating func armStackGuard() {
         let me = pthread_self()
         if stackLimit != 0 && pthread_equal(me, stackThread) != 0 { return }
         stackThread = me
-        stackLimit = StackGuard.limit()
+        (stackBase, stackLimit) = StackGuard.limit()
     }
 
     private var stackThread = pthread_self()
 
     @inline(__always) func stackExhausted() -> Bool {
         var marker: UInt8 = 0
-        return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) } < stackLimit
+        let at = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+        // Below the thread's stack, the local is on AddressSanitizer's fake stack (its
+        // use-after-return detection) and says nothing about the real one.
+        return at < stackLimit && at >= stackBase
     }
 
     func stackError(_ span: Span) -> EvalError {
@@ -308,6 +313,7 @@ struct Evaluator {
         case .index:
             depth += 1
             defer { depth -= 1 }
+            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let base = try eval(n.a)
             let iv = try eval(n.b)
             return try index(base, iv, n)
@@ -326,6 +332,7 @@ struct Evaluator {
         case .dynMember:
             depth += 1
             defer { depth -= 1 }
+            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let base = try eval(n.a)
             return try dynamicMember(base, n.b, n.span)
         case .projSeries:
@@ -713,18 +720,19 @@ enum Foundationless {
 private func stratGetAttrNP(_ thread: pthread_t, _ attr: UnsafeMutablePointer<pthread_attr_t>) -> Int32
 
 enum StackGuard {
-    /// The lowest address the current thread may use, leaving a safety margin.
-    static func limit() -> UInt {
+    /// The current thread's lowest stack address, and the lowest address it may use,
+    /// leaving a safety margin.
+    static func limit() -> (base: UInt, limit: UInt) {
         var attr = pthread_attr_t()
-        guard stratGetAttrNP(pthread_self(), &attr) == 0 else { return 0 }
+        guard stratGetAttrNP(pthread_self(), &attr) == 0 else { return (0, 0) }
         defer { pthread_attr_destroy(&attr) }
         var addr: UnsafeMutableRawPointer?
         var size = 0
-        guard pthread_attr_getstack(&attr, &addr, &size) == 0, let base = addr else { return 0 }
+        guard pthread_attr_getstack(&attr, &addr, &size) == 0, let base = addr else { return (0, 0) }
         let low = UInt(bitPattern: base)
         // Keep a quarter of the stack (at most 1 MiB, at least 64 KiB) in reserve.
         let margin = UInt(max(64 << 10, min(1 << 20, size / 4)))
-        return low + margin
+        return (low, low + margin)
     }
 }
 

@@ -20,6 +20,7 @@ struct Lexer {
     let p: UnsafeBufferPointer<UInt8>
     var i: Int
     let end: Int
+    private let start: Int
     let interner: Interner
     private(set) var errors: [(String, Span, String?)] = []
     /// Open brackets: `(` and `[` suppress newlines, `{` does not.
@@ -34,6 +35,7 @@ struct Lexer {
         self.file = file
         self.p = file.bytes
         self.i = start
+        self.start = start
         self.end = end ?? file.bytes.count
         self.interner = interner
     }
@@ -238,9 +240,14 @@ struct Lexer {
     private mutating func scanString() -> LexToken {
         let s = i
         i += 1
+        let before = errors.count
         if !skipStringBody(openAt: s, depth: 0) {
             error("unterminated string", s, i)
         }
+        // A lexer over an interpolation's contents (a range) meets strings that the
+        // enclosing string's lexer already checked: reporting again would repeat each
+        // error once per nesting level.
+        if end != p.count || start != 0 { errors.removeSubrange(min(before, errors.count)...) }
         return LexToken(kind: .string, start: Int32(s), end: Int32(i))
     }
 

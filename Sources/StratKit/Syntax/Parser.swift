@@ -460,6 +460,21 @@ struct Parser {
 
     private mutating func errorNode(_ s: Span) -> Int32 { pool.add(Node(kind: .error, span: s)) }
 
+    /// Left-associative chains (`a + b + …`, `x.a.b…`, `x[0][0]…`) build trees as deep as
+    /// they are long, which later stages walk recursively; like the evaluator, the parser
+    /// allows them four times the nesting limit.
+    private mutating func chainTooDeep(_ length: Int) -> Bool {
+        if depth + length <= maxNesting * 4 { return false }
+        let s = span(tok)
+        if !panic {
+            sink.error("operator chain nested deeper than \(maxNesting * 4)", at: s,
+                       hint: "split the expression with 'let'; the nesting limit can be raised by the embedder")
+        }
+        panic = true
+        while tok.kind != .eof && tok.kind != .newline && tok.kind != .semicolon { _ = take() }
+        return true
+    }
+
     mutating func parseExpr(minPrec: Int = 0) -> Int32 {
         depth += 1
         defer { depth -= 1 }
@@ -501,7 +516,10 @@ struct Parser {
         } else {
             left = parsePostfix()
         }
+        var chain = 0
         while let (prec, op) = infix(tok), prec >= minPrec {
+            chain += 1
+            if chainTooDeep(chain) { return errorNode(span(from: start)) }
             let opTok = take()
             if prec == Prec.compare {
                 let right = parseExpr(minPrec: Prec.compare + 1)
@@ -529,7 +547,10 @@ struct Parser {
     private mutating func parsePostfix() -> Int32 {
         let start = tok.start
         var e = parsePrimary()
+        var chain = 0
         while true {
+            chain += 1
+            if chainTooDeep(chain) { return errorNode(span(from: start)) }
             if tok.kind == .lparen, pool[e].kind == .name {
                 _ = take()
                 var args: [Int32] = []
