@@ -212,7 +212,7 @@ extension Model {
     }
 
     /// Resolution recurses over the expression tree; on a small thread stack a long chain
-    /// (up to 4 × the nesting limit) could overflow it. Checked only past 64 levels.
+    /// (up to 4 × the nesting limit) could overflow it. Checked past 16 levels.
     private func stackIsLow(_ ctx: inout ResolveContext) -> Bool {
         if ctx.stack == nil { ctx.stack = StackGuard.limit() }
         var marker: UInt8 = 0
@@ -274,7 +274,7 @@ extension Model {
         let n = pool[node]
         ctx.depth += 1
         defer { ctx.depth -= 1 }
-        if ctx.depth >= 64 && ctx.depth & 15 == 0 && stackIsLow(&ctx) {
+        if ctx.depth >= 16 && ctx.depth & 3 == 0 && stackIsLow(&ctx) {
             if !ctx.stackReported {
                 sink.error("expression nested too deeply for the thread's stack", at: n.span,
                            hint: "resolve on a thread with a larger stack, or lower the nesting limit")

@@ -460,7 +460,7 @@ struct Parser {
 
     private mutating func errorNode(_ s: Span) -> Int32 { pool.add(Node(kind: .error, span: s)) }
 
-    /// The thread's stack bounds, measured when an expression first nests 8 deep.
+    /// The thread's stack bounds, looked up when an expression first nests.
     private var stackBounds: (base: UInt, limit: UInt)?
 
     /// Parsing recurses per nesting level: on a small thread stack (or with a sanitizer's
@@ -490,7 +490,7 @@ struct Parser {
     mutating func parseExpr(minPrec: Int = 0) -> Int32 {
         depth += 1
         defer { depth -= 1 }
-        if depth > maxNesting || (depth & 7 == 0 && stackIsLow()) {
+        if depth > maxNesting || (depth > 1 && stackIsLow()) {
             let s = span(tok)
             if !panic {
                 if depth > maxNesting {
