@@ -720,9 +720,31 @@ enum Foundationless {
 private func stratGetAttrNP(_ thread: pthread_t, _ attr: UnsafeMutablePointer<pthread_attr_t>) -> Int32
 
 enum StackGuard {
+    /// Per-thread cache of ``limit()``: measuring the main thread's stack reads
+    /// /proc/self/maps, too slow for every parse.
+    private static let cacheKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { p in free(p) }
+        return key
+    }()
+
     /// The current thread's lowest stack address, and the lowest address it may use,
     /// leaving a safety margin.
     static func limit() -> (base: UInt, limit: UInt) {
+        if let p = pthread_getspecific(cacheKey) {
+            let b = p.assumingMemoryBound(to: UInt.self)
+            return (b[0], b[1])
+        }
+        let bounds = measure()
+        if let p = malloc(2 * MemoryLayout<UInt>.size) {
+            let b = p.assumingMemoryBound(to: UInt.self)
+            (b[0], b[1]) = bounds
+            pthread_setspecific(cacheKey, p)
+        }
+        return bounds
+    }
+
+    private static func measure() -> (base: UInt, limit: UInt) {
         var attr = pthread_attr_t()
         guard stratGetAttrNP(pthread_self(), &attr) == 0 else { return (0, 0) }
         defer { pthread_attr_destroy(&attr) }

@@ -205,6 +205,19 @@ extension Model {
         var calls = SmallSet()
         var coupled = SmallSet()
         var volatile = false
+        /// Recursion depth, and the thread's stack bounds once it is deep.
+        var depth = 0
+        var stack: (base: UInt, limit: UInt)?
+        var stackReported = false
+    }
+
+    /// Resolution recurses over the expression tree; on a small thread stack a long chain
+    /// (up to 4 × the nesting limit) could overflow it. Checked past 16 levels.
+    private func stackIsLow(_ ctx: inout ResolveContext) -> Bool {
+        if ctx.stack == nil { ctx.stack = StackGuard.limit() }
+        var marker: UInt8 = 0
+        let at = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+        return at < ctx.stack!.limit && at >= ctx.stack!.base
     }
 
     private func unknownName(_ name: Int32, _ span: Span, _ scope: Scope) {
@@ -259,6 +272,16 @@ extension Model {
     @discardableResult
     func resolve(_ node: Int32, _ scope: Scope, _ ctx: inout ResolveContext) -> Static {
         let n = pool[node]
+        ctx.depth += 1
+        defer { ctx.depth -= 1 }
+        if ctx.depth >= 16 && ctx.depth & 3 == 0 && stackIsLow(&ctx) {
+            if !ctx.stackReported {
+                sink.error("expression nested too deeply for the thread's stack", at: n.span,
+                           hint: "resolve on a thread with a larger stack, or lower the nesting limit")
+                ctx.stackReported = true
+            }
+            return .dynamic
+        }
         switch n.kind {
         case .number, .string, .bool, .none, .error, .projValue, .projT, .local, .constant, .projPrev:
             return .dynamic

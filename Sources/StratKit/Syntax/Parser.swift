@@ -460,6 +460,18 @@ struct Parser {
 
     private mutating func errorNode(_ s: Span) -> Int32 { pool.add(Node(kind: .error, span: s)) }
 
+    /// The thread's stack bounds, looked up when an expression first nests.
+    private var stackBounds: (base: UInt, limit: UInt)?
+
+    /// Parsing recurses per nesting level: on a small thread stack (or with a sanitizer's
+    /// larger frames) the nesting limit alone does not keep it from overflowing.
+    private mutating func stackIsLow() -> Bool {
+        if stackBounds == nil { stackBounds = StackGuard.limit() }
+        var marker: UInt8 = 0
+        let at = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+        return at < stackBounds!.limit && at >= stackBounds!.base
+    }
+
     /// Left-associative chains (`a + b + …`, `x.a.b…`, `x[0][0]…`) build trees as deep as
     /// they are long, which later stages walk recursively; like the evaluator, the parser
     /// allows them four times the nesting limit.
@@ -478,9 +490,16 @@ struct Parser {
     mutating func parseExpr(minPrec: Int = 0) -> Int32 {
         depth += 1
         defer { depth -= 1 }
-        if depth > maxNesting {
+        if depth > maxNesting || (depth > 1 && stackIsLow()) {
             let s = span(tok)
-            if !panic { sink.error("nesting deeper than \(maxNesting)", at: s, hint: "the nesting limit can be raised by the embedder") }
+            if !panic {
+                if depth > maxNesting {
+                    sink.error("nesting deeper than \(maxNesting)", at: s, hint: "the nesting limit can be raised by the embedder")
+                } else {
+                    sink.error("nesting deeper than \(depth) is too deep for the thread's stack", at: s,
+                               hint: "parse on a thread with a larger stack, or lower the nesting limit")
+                }
+            }
             panic = true
             // Consume the rest of the statement so nothing else is parsed at this depth.
             while tok.kind != .eof && tok.kind != .newline && tok.kind != .semicolon { _ = take() }
