@@ -116,12 +116,12 @@ struct Compare {
                 throw overrideFailure(e, engine: engine, overrides: overrides, json: json)
             }
         }
-        let rows = compareRows(reports)
+        let rows = Self.compareRows(reports)
         let out: String
         switch format {
-        case .json: out = compareJSON(names, rows)
-        case .markdown: out = compareMarkdown(names, rows)
-        case .text: out = compareText(names, rows, Style(color: Terminal.colorEnabled(fd: 1)))
+        case .json: out = Self.compareJSON(names, rows)
+        case .markdown: out = Self.compareMarkdown(names, rows)
+        case .text: out = Self.compareText(names, rows, Style(color: Terminal.colorEnabled(fd: 1)))
         }
         writeOut(out)
         let unique = unique(diags)
@@ -132,7 +132,7 @@ struct Compare {
 
     /// Rows in report order; a key missing from a report (it cannot be, the model is the
     /// same) shows as none.
-    func compareRows(_ reports: [Report]) -> [Row] {
+    static func compareRows(_ reports: [Report]) -> [Row] {
         guard let first = reports.first else { return [] }
         func score(_ d: Double?) -> Value { d.map { .number($0) } ?? .none }
         var rows: [Row] = [Row(key: "plan.score", values: reports.map { score($0.plan.score) }, isScore: true)]
@@ -154,7 +154,7 @@ struct Compare {
     }
 
     /// `▲`, `▼`, `*` or "" for a value against the first column's.
-    func mark(_ v: Value, _ base: Value) -> String {
+    static func mark(_ v: Value, _ base: Value) -> String {
         switch (v, base) {
         case (.number(let a, _), .number(let b, _)):
             if a == b || abs(a - b) <= 1e-9 * max(abs(a), abs(b)) { return "" }
@@ -164,13 +164,13 @@ struct Compare {
         }
     }
 
-    func cellText(_ v: Value, score: Bool) -> String {
+    static func cellText(_ v: Value, score: Bool) -> String {
         if case .none = v { return "—" }
         if score, let d = v.doubleValue { return fmt2(d) }
         return v.description
     }
 
-    func compareText(_ names: [String], _ rows: [Row], _ st: Style) -> String {
+    static func compareText(_ names: [String], _ rows: [Row], _ st: Style) -> String {
         var t: [[Cell]] = [[.empty] + names.map { Cell($0, st.bold($0)) }]
         for r in rows {
             var line = [Cell(r.key)]
@@ -187,7 +187,7 @@ struct Compare {
         return renderTable(t, align: [.left] + names.map { _ in .right }, indent: "", gap: "   ").joined(separator: "\n") + "\n"
     }
 
-    func compareMarkdown(_ names: [String], _ rows: [Row]) -> String {
+    static func compareMarkdown(_ names: [String], _ rows: [Row]) -> String {
         let body = rows.map { r in
             [r.key] + r.values.enumerated().map { i, v in
                 let m = i == 0 ? "" : mark(v, r.values[0])
@@ -197,7 +197,7 @@ struct Compare {
         return mdTable([""] + names, body, right: Set(1...max(1, names.count))).joined(separator: "\n") + "\n"
     }
 
-    func compareJSON(_ names: [String], _ rows: [Row]) -> String {
+    static func compareJSON(_ names: [String], _ rows: [Row]) -> String {
         var out = "{\n  \"scenarios\": [" + names.map(jsonString).joined(separator: ", ") + "],\n  \"rows\": ["
         for (i, r) in rows.enumerated() {
             out += i == 0 ? "\n" : ",\n"
@@ -290,17 +290,7 @@ struct WhatIf {
         } else if changes.isEmpty {
             writeOut("no values change\n")
         } else {
-            let st = Style(color: Terminal.colorEnabled(fd: 1))
-            let rows = changes.map { c -> [Cell] in
-                let after = c.after.description
-                var shown = st.bold(after)
-                if let a = c.after.doubleValue, let b = c.before.doubleValue {
-                    shown = a > b ? st.green(after) : a < b ? st.red(after) : after
-                }
-                return [Cell(c.path + ":"), Cell(c.before.description, st.dim(c.before.description)), Cell("→"), Cell(after, shown)]
-            }
-            writeOut(renderTable(rows, align: [.left, .right, .left, .left], indent: "", gap: " ")
-                .map { $0 }.joined(separator: "\n") + "\n")
+            writeOut(renderChangeTable(changes, style: Style(color: Terminal.colorEnabled(fd: 1))))
         }
         emit(diags, json: json)
         let code = Exit.code(for: diags)

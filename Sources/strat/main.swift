@@ -1,3 +1,4 @@
 import StratKit
 
+REPL.install()
 runWithLargeStack { Strat.main() }

@@ -1,9 +1,8 @@
-// Drives the interactive `strat` binary under a real pseudo-terminal. The binary is
-// $STRAT_BIN, else `strat` next to the test bundle. Until the REPL lands, that binary is
-// the line-editor demo on branch `repl`, which completes from a fixed word list
-// (MODERNIZE_PLATFORM, MODERNIZE_PLATFORM.MICROSERVICES, members, :load, :help) and
-// echoes each statement as `echo: …`; the expectations that depend on that are marked
-// DEMO so they can be switched to evaluation output.
+// Drives the interactive `strat` REPL under a real pseudo-terminal: every keystroke
+// behaviour of the line editor (completion, history, search, continuation, Ctrl-C/D/Z,
+// resize, UTF-8), checked through what the REPL prints. The binary is $STRAT_BIN, else
+// `strat` next to the test bundle. REPL semantics (commands, :whatif, :save) are in
+// REPLTests.swift.
 import Foundation
 import XCTest
 
@@ -39,10 +38,29 @@ final class LineEditorPTYTests: XCTestCase {
         return sibling
     }
 
+    /// A small model the completion tests complete from.
+    static let fixture = """
+        let members = 262M
+        let churn = 3.8%
+        objective MODERNIZE_PLATFORM "Modernize the platform" {
+          kr MICROSERVICES "Migrate to microservices" { baseline: 40%, target: 85%, current: 62% }
+        }
+        swot Engineering "Engineering SWOT" {
+          strength PLATFORM "Streaming platform" { weight: 1, rating: 4 }
+          weakness TESTING "Test coverage" { weight: 1, rating: 2 }
+        }
+        fn fib(n) = if n < 2 then n else fib(n - 1) + fib(n - 2)
+
+        """
+
     var historyFile: String { home.appendingPathComponent("history").path }
 
-    /// Starts an interactive session and waits for the first prompt.
-    func startSession(history: String? = nil, directory: String? = nil, extraEnvironment: [String: String] = [:]) throws -> PTYProcess {
+    var fixturePath: String { home.appendingPathComponent("model.strat").path }
+
+    /// Starts an interactive session (loading the fixture model unless `loadFixture` is
+    /// false) and waits for the first prompt.
+    func startSession(history: String? = nil, directory: String? = nil, loadFixture: Bool = true,
+                      extraEnvironment: [String: String] = [:]) throws -> PTYProcess {
         var env = [
             "HOME": home.path,
             "STRAT_HISTORY": history ?? historyFile,
@@ -51,18 +69,45 @@ final class LineEditorPTYTests: XCTestCase {
             "PATH": "/usr/bin:/bin",
         ]
         env.merge(extraEnvironment) { $1 }
-        let p = try PTYProcess(executable: try Self.stratBinary(), environment: env, currentDirectory: directory)
+        var arguments: [String] = []
+        if loadFixture {
+            try Self.fixture.write(toFile: fixturePath, atomically: true, encoding: .utf8)
+            arguments = ["repl", fixturePath]
+        }
+        let p = try PTYProcess(executable: try Self.stratBinary(), arguments: arguments, environment: env,
+                               currentDirectory: directory)
         processes.append(p)
         try p.expect(Self.prompt)
         return p
     }
 
-    /// Enters a line and waits for its result line (DEMO: `echo: <line>`) and the next prompt.
+    /// The output of a line: what follows the echoed input and its line end.
+    static func result(_ text: String) -> String { "\r\n" + text + "\r\n" }
+
+    /// Enters a line and waits for its result line and the next prompt.
     func enter(_ p: PTYProcess, _ line: String, expecting result: String) throws {
         try p.type(line)
         try p.send(PTYKey.enter)
-        try p.expect(result)
+        try p.expect(Self.result(result))
         try p.expect(Self.prompt)
+    }
+
+    /// Seconds an evaluation of `fib(n)` takes in this session (the binary may be a debug
+    /// or a release build, on a loaded machine).
+    func timeFib(_ p: PTYProcess, _ n: Int) throws -> Double {
+        let start = Date()
+        try enter(p, "fib(\(n))", expecting: String(Self.fib(n)))
+        return Date().timeIntervalSince(start)
+    }
+
+    static func fib(_ n: Int) -> Int { n < 2 ? n : fib(n - 1) + fib(n - 2) }
+
+    /// The `n` for which `fib(n)` should take about `seconds` (each step costs φ times more).
+    func fibTaking(_ p: PTYProcess, seconds: Double) throws -> Int {
+        let base = 18
+        let t = max(0.002, try timeFib(p, base))
+        let n = base + Int((log(seconds / t) / log(1.618)).rounded(.up))
+        return min(max(n, base + 2), 40)
     }
 
     // MARK: Tests
@@ -77,83 +122,99 @@ final class LineEditorPTYTests: XCTestCase {
     func testTabCompletesName() throws {
         let p = try startSession()
         try p.type("MODER")
-        try p.send(PTYKey.tab + PTYKey.enter)
-        try p.expect("echo: MODERNIZE_PLATFORM\r\n")                       // DEMO
+        try p.send(PTYKey.tab)
+        try p.expect("NIZE_PLATFORM")
+        try p.type(".score")
+        try p.send(PTYKey.enter)
+        try p.expect(Self.result("0.4888888889"))
     }
 
     func testTabCompletesMemberAfterDot() throws {
         let p = try startSession()
         try p.type("MODERNIZE_PLATFORM.MI")
-        try p.send(PTYKey.tab + PTYKey.enter)
-        try p.expect("echo: MODERNIZE_PLATFORM.MICROSERVICES\r\n")          // DEMO
+        try p.send(PTYKey.tab)
+        try p.expect("CROSERVICES")
+        try p.type(".current")
+        try p.send(PTYKey.enter)
+        try p.expect(Self.result("62%"))
     }
 
     func testTabCompletesInsideAnExpression() throws {
         let p = try startSession()
-        try p.type("max(mem")
+        try p.type("max(memb")
         try p.send(PTYKey.tab)
+        try p.expect("ers")
         try p.type(")")
         try p.send(PTYKey.enter)
-        try p.expect("echo: max(members)\r\n")                               // DEMO
+        try p.expect(Self.result("262M"))
     }
 
     func testAmbiguousTabListsCandidates() throws {
         let p = try startSession()
-        try p.type("MODERNIZE_PLATFORM")
+        try p.type("MODERNIZE_PLATFORM.MICROSERVICES.")
         try p.send(PTYKey.tab)
-        try p.expect("MODERNIZE_PLATFORM.MICROSERVICES")
-        try p.expect(Self.prompt + "MODERNIZE_PLATFORM")                     // line redrawn
+        let listing = try p.expect(Self.prompt + "MODERNIZE_PLATFORM.MICROSERVICES.")   // line redrawn
+        for member in ["baseline", "target", "current", "score", "status", "progress"] {
+            XCTAssertTrue(listing.contains(member), listing)
+        }
+        try p.type("current")
         try p.send(PTYKey.enter)
-        try p.expect("echo: MODERNIZE_PLATFORM\r\n")                       // DEMO
+        try p.expect(Self.result("62%"))
     }
 
     func testTabCompletesCommand() throws {
         let p = try startSession()
-        try p.type(":lo")
-        try p.send(PTYKey.tab + PTYKey.enter)
-        try p.expect("echo: :load\r\n")                                      // DEMO
+        try p.type(":he")
+        try p.send(PTYKey.tab)
+        try p.expect("lp")
+        try p.type(" let")
+        try p.send(PTYKey.enter)
+        try p.expect("let NAME = EXPR")
+        try p.expect(Self.prompt)
     }
 
     func testTabCompletesPathAfterLoad() throws {
         let dir = home.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("examples"), withIntermediateDirectories: true)
-        try "".write(to: dir.appendingPathComponent("examples/plan one.strat"), atomically: true, encoding: .utf8)
-        let p = try startSession(directory: dir.path)
+        try "let probe = 42\n".write(to: dir.appendingPathComponent("examples/plan one.strat"), atomically: true, encoding: .utf8)
+        let p = try startSession(directory: dir.path, loadFixture: false)
         try p.type(":load ex")
         try p.send(PTYKey.tab)                      // → examples/
         try p.type("pl")
         try p.send(PTYKey.tab + PTYKey.enter)          // → examples/plan one.strat
-        try p.expect("echo: :load examples/plan one.strat\r\n")              // DEMO
+        try p.expect("loaded examples/plan one.strat")
+        try p.expect(Self.prompt)
+        try enter(p, "probe", expecting: "42")
     }
 
     func testUpArrowRecallsPreviousLine() throws {
         let p = try startSession()
-        try enter(p, "1 + 2", expecting: "echo: 1 + 2\r\n")
-        try enter(p, "3", expecting: "echo: 3\r\n")
+        try enter(p, "1 + 2", expecting: "3")
+        try enter(p, "10", expecting: "10")
         try p.send(PTYKey.up + PTYKey.up + PTYKey.enter)
-        try p.expect("echo: 1 + 2\r\n")                                      // DEMO
+        try p.expect(Self.result("3"))
     }
 
     func testEmacsKeys() throws {
         let p = try startSession()
-        try p.type("bc")
-        try p.send(PTYKey.ctrlA + "a" + PTYKey.ctrlE + "d" + PTYKey.enter)
-        try p.expect("echo: abcd\r\n")                                       // DEMO
+        try p.type("23")
+        try p.send(PTYKey.ctrlA + "1" + PTYKey.ctrlE + "4" + PTYKey.enter)
+        try p.expect(Self.result("1234"))
         try p.expect(Self.prompt)
         try p.type("junk")
-        try p.send(PTYKey.ctrlU + "ok" + PTYKey.enter)
-        try p.expect("echo: ok\r\n")                                         // DEMO
+        try p.send(PTYKey.ctrlU + "5 * 5" + PTYKey.enter)
+        try p.expect(Self.result("25"))
     }
 
     func testCtrlRSearchesHistory() throws {
         let p = try startSession()
-        try enter(p, "alpha_1", expecting: "echo: alpha_1\r\n")
-        try enter(p, "beta_2", expecting: "echo: beta_2\r\n")
+        try enter(p, "111 + 1", expecting: "112")
+        try enter(p, "222 + 2", expecting: "224")
         try p.send(PTYKey.ctrlR)
-        try p.send("alp")
-        try p.expect("alpha_1")
+        try p.send("111")
+        try p.expect("111 + 1")
         try p.send(PTYKey.enter)
-        try p.expect("echo: alpha_1\r\n")                                    // DEMO
+        try p.expect(Self.result("112"))
     }
 
     func testOpenBracketGivesContinuationPrompt() throws {
@@ -163,7 +224,7 @@ final class LineEditorPTYTests: XCTestCase {
         try p.expect(Self.continuationPrompt)
         try p.type("2)")
         try p.send(PTYKey.enter)
-        try p.expect("echo: (1 + 2)\r\n")                                    // DEMO
+        try p.expect(Self.result("3"))
         try p.expect(Self.prompt)
     }
 
@@ -174,7 +235,7 @@ final class LineEditorPTYTests: XCTestCase {
         try p.expect(Self.continuationPrompt)
         try p.type("2")
         try p.send(PTYKey.enter)
-        try p.expect("echo: 1 + 2\r\n")                                      // DEMO
+        try p.expect(Self.result("3"))
     }
 
     func testCtrlCDropsInputAndShowsNewPrompt() throws {
@@ -183,11 +244,12 @@ final class LineEditorPTYTests: XCTestCase {
         try p.send(PTYKey.ctrlC)
         try p.expect("^C")
         try p.expect(Self.prompt)
-        try p.type("def")
+        try p.type("40 + 2")
         try p.send(PTYKey.enter)
-        let out = try p.expect("\r\n" + Self.prompt)
-        XCTAssertTrue(out.contains("echo: def"), out)                        // DEMO
-        XCTAssertFalse(p.transcript.contains("abcdef"), p.transcript)
+        try p.expect(Self.result("42"))
+        try p.expect(Self.prompt)
+        XCTAssertFalse(p.transcript.contains("abc40"), p.transcript)
+        XCTAssertFalse(p.transcript.contains("error"), p.transcript)
     }
 
     func testCtrlCDropsContinuationLines() throws {
@@ -197,37 +259,43 @@ final class LineEditorPTYTests: XCTestCase {
         try p.expect(Self.continuationPrompt)
         try p.send(PTYKey.ctrlC)
         try p.expect(Self.prompt)
-        try enter(p, "5", expecting: "echo: 5\r\n")                          // DEMO
-        XCTAssertFalse(p.transcript.contains("(1 + 5"), p.transcript)
+        try enter(p, "5", expecting: "5")
+        XCTAssertFalse(p.transcript.contains("\r\n6\r\n"), p.transcript)
     }
 
     func testCtrlCDuringSearchDropsInput() throws {
         let p = try startSession()
-        try enter(p, "alpha_1", expecting: "echo: alpha_1\r\n")
-        try p.send(PTYKey.ctrlR + "alp")
-        try p.expect("alpha_1")
+        try enter(p, "111 + 1", expecting: "112")
+        try p.send(PTYKey.ctrlR + "111")
+        try p.expect("111 + 1")
         try p.send(PTYKey.ctrlC)
         try p.expect(Self.prompt)
-        try enter(p, "7", expecting: "echo: 7\r\n")                          // DEMO
+        try enter(p, "7", expecting: "7")
+        XCTAssertEqual(p.transcript.components(separatedBy: "\r\n112\r\n").count, 2, p.transcript)   // not run again
     }
 
     func testCtrlCWhileBusyIsReportedToTheProgram() throws {
-        // DEMO command `:busy SECONDS` polls LineEditor.takeInterruptRequest().
+        // An evaluation cannot be stopped midway: the REPL polls for Ctrl-C when it ends,
+        // says `interrupted` and drops the result, and the session goes on.
         let p = try startSession()
-        try p.type(":busy 20")
+        let n = try fibTaking(p, seconds: 3)
+        try p.type("fib(\(n))")
         try p.send(PTYKey.enter)
         try p.expect("\r\n")
         p.drain(for: 0.3)
         try p.send(PTYKey.ctrlC)
-        try p.expect("interrupted", timeout: 10)
+        try p.expect("interrupted", timeout: 120)
         try p.expect(Self.prompt)
-        try enter(p, "8", expecting: "echo: 8\r\n")
+        XCTAssertFalse(p.unconsumed.contains(String(Self.fib(n))), p.transcript)
+        try enter(p, "8", expecting: "8")
+        XCTAssertFalse(p.transcript.contains(Self.result(String(Self.fib(n)))), p.transcript)
     }
 
     func testSecondCtrlCWhileBusyQuits() throws {
-        // DEMO command `:spin SECONDS` never polls: the second Ctrl-C ends the process.
+        // A second Ctrl-C before the REPL could act on the first ends the process.
         let p = try startSession()
-        try p.type(":spin 20")
+        let n = try fibTaking(p, seconds: 8)
+        try p.type("fib(\(n))")
         try p.send(PTYKey.enter)
         try p.expect("\r\n")
         p.drain(for: 0.3)
@@ -245,9 +313,9 @@ final class LineEditorPTYTests: XCTestCase {
 
     func testCtrlDOnNonEmptyLineDoesNotExit() throws {
         let p = try startSession()
-        try p.type("ab")
+        try p.type("12")
         try p.send(PTYKey.left + PTYKey.ctrlD + PTYKey.enter)   // deletes the character under the cursor
-        try p.expect("echo: a\r\n")                                          // DEMO
+        try p.expect(Self.result("1"))
         try p.expect(Self.prompt)
         try p.send(PTYKey.ctrlD)
         XCTAssertEqual(try p.waitForExit(), 0)
@@ -257,16 +325,16 @@ final class LineEditorPTYTests: XCTestCase {
         let p = try startSession()
         try p.type("\"héllo → wörld\"")
         try p.send(PTYKey.enter)
-        try p.expect("echo: \"héllo → wörld\"\r\n")                          // DEMO
+        try p.expect(Self.result("héllo → wörld"))
     }
 
     func testResizeKeepsEditing() throws {
         let p = try startSession()
-        try p.type("abc")
+        try p.type("12")
         p.resize(columns: 40, rows: 20)
         p.drain(for: 0.2)
-        try p.send("d" + PTYKey.enter)
-        try p.expect("echo: abcd\r\n")                                       // DEMO
+        try p.send("3" + PTYKey.enter)
+        try p.expect(Self.result("123"))
     }
 
     func testCtrlZSuspendsAndFgResumesEditing() throws {
@@ -280,16 +348,16 @@ final class LineEditorPTYTests: XCTestCase {
         try shell.expect("SHELL$ ")
         try shell.send("\(try Self.stratBinary())\r")
         try shell.expect(Self.prompt)
-        try shell.type("abc")
+        try shell.type("12")
         try shell.send(PTYKey.ctrlZ)
         try shell.expect("Stopped")
         try shell.expect("SHELL$ ")
         try shell.send("stty -a | tr ';' '\\n' | grep -c -- -icanon\r")   // cooked again: prints 0
         try shell.expect("\r0\r\n")
         try shell.send("fg\r")
-        try shell.expect(Self.prompt + "abc")         // the line is redrawn
-        try shell.send("d" + PTYKey.enter)
-        try shell.expect("echo: abcd\r\n")                                   // DEMO
+        try shell.expect(Self.prompt + "12")         // the line is redrawn
+        try shell.send("3" + PTYKey.enter)
+        try shell.expect(Self.result("123"))
         try shell.expect(Self.prompt)
         try shell.send(PTYKey.ctrlD)
         try shell.expect("SHELL$ ")
@@ -299,19 +367,34 @@ final class LineEditorPTYTests: XCTestCase {
 
     func testHistoryPersistsAcrossSessions() throws {
         let first = try startSession()
-        try enter(first, "history_probe_42", expecting: "echo: history_probe_42\r\n")
-        try enter(first, "line with \\ backslash", expecting: "echo: line with \\ backslash\r\n")
+        try enter(first, "40 + 2", expecting: "42")
+        try enter(first, #""line with \\ backslash""#, expecting: #"line with \ backslash"#)
         try first.send(PTYKey.ctrlD)
         XCTAssertEqual(try first.waitForExit(), 0)
         let saved = try String(contentsOfFile: historyFile, encoding: .utf8)
-        XCTAssertTrue(saved.contains("history_probe_42"), saved)
+        XCTAssertTrue(saved.contains("40 + 2"), saved)
 
         let second = try startSession()
         try second.send(PTYKey.up + PTYKey.up + PTYKey.enter)
-        try second.expect("echo: history_probe_42\r\n")                      // DEMO
+        try second.expect(Self.result("42"))
         try second.expect(Self.prompt)
         try second.send(PTYKey.up + PTYKey.up + PTYKey.enter)   // the line just entered, then the one before
-        try second.expect("echo: line with \\ backslash\r\n")                // DEMO
+        try second.expect(Self.result(#"line with \ backslash"#))
+    }
+
+    func testContinuationLinesAreSeparateHistoryEntries() throws {
+        let p = try startSession()
+        try p.type("(1 +")
+        try p.send(PTYKey.enter)
+        try p.expect(Self.continuationPrompt)
+        try p.type("2)")
+        try p.send(PTYKey.enter)
+        try p.expect(Self.result("3"))
+        try p.expect(Self.prompt)
+        try p.send(PTYKey.ctrlD)
+        XCTAssertEqual(try p.waitForExit(), 0)
+        let saved = try String(contentsOfFile: historyFile, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(Array(saved.suffix(2)), ["(1 +", "2)"])
     }
 
     func testHistoryIsCapped() throws {
@@ -328,9 +411,9 @@ final class LineEditorPTYTests: XCTestCase {
 
     func testUnwritableHistoryIsSilentlyIgnored() throws {
         let p = try startSession(history: home.appendingPathComponent("missing-dir/history").path)
-        try enter(p, "1", expecting: "echo: 1\r\n")                          // DEMO
+        try enter(p, "1", expecting: "1")
         try p.send(PTYKey.up + PTYKey.enter)                  // in-memory history still works
-        try p.expect("echo: 1\r\n")
+        try p.expect(Self.result("1"))
         try p.expect(Self.prompt)
         try p.send(PTYKey.ctrlD)
         XCTAssertEqual(try p.waitForExit(), 0)

@@ -30,28 +30,50 @@ public final class Session {
     /// A session with its own engine.
     public init(configuration: Configuration = Configuration()) {
         engine = Engine(configuration: configuration)
+        // `_` exists from the start, so that setting it later is an incremental update
+        // and never a rebuild (a rebuild would drop the selected scenario's overrides).
+        engine.setExtraGlobal("_", .none)
     }
 
     /// Loads a file, replacing the session's model (typed declarations are dropped).
+    /// When the file cannot be read or has errors, the session is left as it was.
     public func load(file path: String) throws {
         guard let bytes = readFileBytes(path) else {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .io, message: "cannot read '\(path)'", path: path)])
         }
-        file = path
-        fileBytes = bytes
-        chunks = []
-        scenario = nil
-        try rebuild()
+        try keepingStateOnFailure {
+            file = path
+            fileBytes = bytes
+            chunks = []
+            scenario = nil
+            try rebuild()
+        }
     }
 
-    /// Reads the loaded file again, keeping typed declarations.
+    /// Reads the loaded file again, keeping typed declarations. When the file cannot be
+    /// read or has errors, the session keeps the previous version.
     public func reload() throws {
         guard let f = file else { return }
         guard let bytes = readFileBytes(f) else {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .io, message: "cannot read '\(f)'", path: f)])
         }
-        fileBytes = bytes
-        try rebuild()
+        try keepingStateOnFailure {
+            fileBytes = bytes
+            try rebuild()
+        }
+    }
+
+    /// Runs `body`; if it throws, restores the file, declarations and scenario and
+    /// rebuilds the model they describe, then rethrows.
+    private func keepingStateOnFailure(_ body: () throws -> Void) throws {
+        let saved = (file, fileBytes, chunks, scenario)
+        do {
+            try body()
+        } catch {
+            (file, fileBytes, chunks, scenario) = saved
+            try? rebuild()
+            throw error
+        }
     }
 
     /// Forgets everything: no file, no declarations.
@@ -63,10 +85,15 @@ public final class Session {
         try? rebuild()
     }
 
-    private func rebuild() throws {
+    /// Hands the file and the typed declarations to the engine (for its next rebuild).
+    private func syncSources() {
         engine.loadedSources = [(file ?? "<session>", fileBytes ?? [])]
         engine.sessionSources = chunks.map { c in ("<repl>", Array(c.text.utf8)) }
         engine.redefined = Set(chunks.flatMap(\.names))
+    }
+
+    private func rebuild() throws {
+        syncSources()
         do {
             try engine.rebuild(runStatements: false)
         } catch let e as StratError where !e.diagnostics.contains(where: { $0.severity == .error && $0.kind != .runtime }) {
@@ -106,12 +133,14 @@ public final class Session {
             return .asserted(ok, message: message)
         }
         let names = Self.declaredNames(text)
-        // A redefined `let` of an existing value goes through the incremental engine.
-        if kinds == [.let_], names.count == 1, let eq = text.firstIndex(of: "="),
+        // A redefined `let` of an existing value goes through the incremental engine
+        // (under a scenario, a rebuild re-applies the scenario's overrides on top).
+        if kinds == [.let_], names.count == 1, scenario == nil, let eq = text.firstIndex(of: "="),
            engine.declaredNames.contains(where: { $0.name == names[0] && $0.kind == "let" }) {
             let expr = String(text[text.index(after: eq)...])
             let changes = try engine.set(names[0], expr)
             replaceChunks(declaring: names, with: text)
+            syncSources()   // a later rebuild must keep the new definition
             return .declared(names: names, changes: changes)
         }
         let before = Dictionary(engine.valuesByPath().map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -177,7 +206,7 @@ public final class Session {
         }
         if !chunks.isEmpty {
             if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
-            text += "\n// Declared in the REPL\n"
+            text += text.isEmpty ? "// Declared in the REPL\n" : "\n// Declared in the REPL\n"
             for c in chunks { text += c.text.trimmingTrailing("\n") + "\n" }
         }
         if let s = scenario { text += "// (scenario \(s) was selected; run with --scenario \(s))\n" }

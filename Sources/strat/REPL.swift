@@ -1,0 +1,521 @@
+// The interactive REPL (`strat`, `strat repl [FILE]`), SPEC §10.
+//
+// On a terminal (standard input and output both terminals) it reads lines with the
+// libedit ``LineEditor``: prompt, continuation prompt, history, completion. Otherwise it
+// reads standard input line by line with the same semantics and no prompt, banner or
+// editing, and its exit code tells whether anything went wrong.
+//
+// No Foundation here: start-up time matters.
+
+import StratKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The REPL: one session, its input loop and its commands (REPLCommands.swift), help
+/// (REPLHelp.swift) and completion (REPLCompletion.swift).
+final class REPL {
+    static let prompt = "strat> "
+    static let continuationPrompt = "...> "
+
+    static let spec = CommandSpec(
+        name: "repl",
+        abstract: "The interactive REPL (also `strat` with no arguments).",
+        positionals: "[FILE]", minPositionals: 0, maxPositionals: 1,
+        options: [],
+        discussion: """
+        Evaluates expressions and declarations as you type them, on top of FILE's \
+        model when one is given. Type :help in the REPL for its commands and for help \
+        on every language construct.
+
+        On a terminal: emacs editing keys, history (↑/↓, Ctrl-R) kept in \
+        ~/.strat_history (STRAT_HISTORY overrides), Tab completion, Ctrl-C drops the \
+        current input, Ctrl-D on an empty line quits.
+
+        With standard input not a terminal (a pipe or a file), lines are read and \
+        evaluated one by one with no prompt; errors are printed and processing goes \
+        on; the exit code is the most serious problem met (65 script error, 70 runtime \
+        error, 66 unreadable file, 1 failed assert), else 0.
+
+        Examples:
+          strat
+          strat repl examples/netflix-engineering.strat
+          echo 'plan.score' | strat repl examples/netflix-engineering.strat
+        """)
+
+    /// Wires the REPL into the command dispatcher: `strat` alone, `strat repl …`, and the
+    /// command list of `strat --help`.
+    static func install() {
+        Strat.replEntry = { args in REPL.main(args) }
+        if !Strat.commands.contains(where: { $0.spec.name == spec.name }) {
+            Strat.commands.insert((spec, { parsed in
+                let code = REPL.start(file: parsed.positionals.first)
+                if code != 0 { throw ExitCode(code) }
+            }), at: 0)
+        }
+    }
+
+    /// `strat repl [FILE]` with its arguments (without `repl`).
+    static func main(_ args: [String]) -> Int32 {
+        do {
+            let parsed = try Arguments.parse(args, spec)
+            if parsed.flag("help") {
+                writeOut(Arguments.help(spec))
+                return 0
+            }
+            return start(file: parsed.positionals.first)
+        } catch let e as UsageError {
+            writeErr("error: \(e.message)\nUsage: strat repl [FILE]  (see 'strat repl --help')")
+            return Exit.usage
+        } catch {
+            writeErr("error: \(error)")
+            return Exit.software
+        }
+    }
+
+    static func start(file: String?) -> Int32 {
+        let interactive = LineEditor.isTerminal(0) && LineEditor.isTerminal(1)
+        let repl = REPL(interactive: interactive)
+        return repl.run(file: file)
+    }
+
+    // MARK: State
+
+    let interactive: Bool
+    /// The session: replaced by `:load` (a file's imports resolve under its folder) and
+    /// `:reset` (typed imports resolve under the working directory).
+    var session = REPL.emptySession()
+
+    static func emptySession() -> Session {
+        var configuration = Configuration()
+        configuration.importer = FileImporter(root: ".")
+        return Session(configuration: configuration)
+    }
+    /// Colour on standard output / standard error.
+    let color: Bool
+    let errorColor: Bool
+    var style: Style { Style(color: color) }
+    var editor: LineEditor?
+    /// The most serious problem met (an exit code), for non-interactive runs.
+    var status: Int32 = Exit.ok
+    var quitRequested = false
+    /// Ctrl-C was pressed while the current input was being handled.
+    private var interruptSeen = false
+
+    /// Whether Ctrl-C was pressed since the current input started (polled between steps
+    /// of long commands; an evaluation in progress cannot be stopped midway).
+    func interrupted() -> Bool {
+        if interactive, !interruptSeen, LineEditor.takeInterruptRequest() { interruptSeen = true }
+        return interruptSeen
+    }
+
+    init(interactive: Bool) {
+        self.interactive = interactive
+        color = interactive && Terminal.colorEnabled(fd: 1)
+        errorColor = Terminal.colorEnabled(fd: 2)
+    }
+
+    // MARK: Output
+
+    /// What handling one input printed, held back until it is done so that a Ctrl-C
+    /// pressed meanwhile can discard it.
+    struct Output {
+        var text = ""
+        var errors = ""
+        var status: Int32 = Exit.ok
+
+        mutating func line(_ s: String) { text += s + "\n" }
+        mutating func error(_ s: String, status code: Int32) {
+            errors += s.hasSuffix("\n") ? s : s + "\n"
+            status = Exit.worst(status, code)
+        }
+    }
+
+    func emit(_ out: Output) {
+        if !out.text.isEmpty { writeOut(out.text) }
+        if !out.errors.isEmpty { writeFD(2, out.errors) }
+        status = Exit.worst(status, out.status)
+    }
+
+    /// Renders diagnostics into `out` with the exit code they stand for.
+    func report(_ diagnostics: [Diagnostic], into out: inout Output) {
+        for d in diagnostics {
+            out.error(d.rendered(color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
+        }
+    }
+
+    static func exitCode(for d: Diagnostic) -> Int32 {
+        let c = Exit.code(for: [d])
+        return c == Exit.ok ? Exit.dataError : c
+    }
+
+    /// A REPL-level error (bad command use): a script error in piped input.
+    func fail(_ message: String, hint: String? = nil, into out: inout Output) {
+        let d = Diagnostic(severity: .error, kind: .compile, message: message, hint: hint)
+        out.error(d.rendered(color: errorColor), status: Exit.dataError)
+    }
+
+    func handle(_ error: Error, into out: inout Output) {
+        if let e = error as? StratError {
+            report(e.diagnostics, into: &out)
+        } else {
+            fail("\(error)", into: &out)
+        }
+    }
+
+    // MARK: Running
+
+    func run(file: String?) -> Int32 {
+        if interactive {
+            let env = { (name: String) -> String? in getenv(name).map { String(cString: $0) } }
+            let historyPath = env("STRAT_HISTORY") ?? env("HOME").map { $0 + "/.strat_history" }
+            let editor = LineEditor(historyPath: historyPath)
+            editor.completer = { [unowned self] line, start, word in
+                self.completions(line: line, wordStart: start, word: word)
+            }
+            self.editor = editor
+            writeOut(banner())
+        }
+        if let file {
+            var out = Output()
+            loadFile(file, into: &out, initial: true)
+            emit(out)
+        }
+        if interactive { interactiveLoop() } else { pipedLoop() }
+        if interactive {
+            editor = nil   // restores the SIGINT handler
+            return Exit.ok
+        }
+        return status
+    }
+
+    func banner() -> String {
+        let st = style
+        return st.bold("Strat \(StratKit.version)") + st.dim(" — :help for help, Tab to complete, Ctrl-D to quit") + "\n"
+    }
+
+    private func interactiveLoop() {
+        guard let editor else { return }
+        var pending: [String] = []
+        while !quitRequested {
+            switch editor.readLine(prompt: pending.isEmpty ? Self.prompt : Self.continuationPrompt) {
+            case .eof:
+                return                  // Ctrl-D on an empty line (a continuation line too)
+            case .interrupt:
+                pending.removeAll()
+            case .line(let line):
+                editor.addHistory(line)
+                if let input = accept(line, pending: &pending) { process(input) }
+            }
+        }
+    }
+
+    private func pipedLoop() {
+        var pending: [String] = []
+        while !quitRequested, var line = Swift.readLine(strippingNewline: true) {
+            if line.hasSuffix("\r") { line.removeLast() }
+            if let input = accept(line, pending: &pending) { process(input) }
+        }
+        if !pending.isEmpty, !quitRequested {
+            // End of input inside an unfinished statement: let the parser say what is missing.
+            process(pending.joined(separator: "\n"))
+        }
+    }
+
+    /// Adds a line to the pending input; returns the complete input when there is one.
+    private func accept(_ line: String, pending: inout [String]) -> String? {
+        if pending.isEmpty, line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix(":") { return line }
+        if pending.isEmpty, line.allSatisfy({ $0 == " " || $0 == "\t" }) { return nil }
+        pending.append(line)
+        let text = pending.joined(separator: "\n")
+        if needsContinuation(text) { return nil }
+        pending.removeAll()
+        return text
+    }
+
+    /// Handles one complete input (a statement or a command) and prints what it produced,
+    /// unless Ctrl-C was pressed meanwhile.
+    func process(_ input: String) {
+        var out = Output()
+        interruptSeen = false
+        let trimmed = input.trimmingSpaces()
+        if trimmed.hasPrefix(":") {
+            command(trimmed, into: &out)
+        } else {
+            statement(input, into: &out)
+        }
+        if interrupted() {
+            writeOut(style.yellow("interrupted") + (out.text.isEmpty && out.errors.isEmpty ? "" : " (output discarded)") + "\n")
+            return
+        }
+        emit(out)
+    }
+
+    // MARK: Statements
+
+    func statement(_ text: String, into out: inout Output) {
+        let parts = Self.splitStatements(text)
+        if parts.count > 1 {
+            for part in parts where !interrupted() { statement(part, into: &out) }
+            return
+        }
+        if let message = Self.underscoreInDeclaration(text) {
+            fail(message, hint: "write the value itself, or a name: `let x = members * 2`", into: &out)
+            return
+        }
+        let names = Set(session.engine.declaredNames.map(\.name))
+        let diagnosticsBefore = Set(session.engine.diagnostics)
+        do {
+            let outcome = try session.enter(text)
+            switch outcome {
+            case .value(let v):
+                out.line(v.description)
+            case .printed(let s):
+                out.line(s)
+            case .asserted(let ok, let message):
+                if ok {
+                    out.line(style.green("assertion holds"))
+                } else {
+                    let d = Diagnostic(severity: .error, kind: .assertion, message: "assertion failed" + (message.map { ": " + $0 } ?? ""))
+                    out.error(d.rendered(color: errorColor), status: Exit.assertion)
+                }
+            case .declared(let declared, let changes):
+                let redefined = declared.filter { names.contains($0) }
+                let kinds = Dictionary(session.engine.declaredNames.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
+                for name in declared where !redefined.contains(name) {
+                    if ["org", "mission", "vision", "values"].contains(name) {
+                        out.line(style.dim(name) + " " + Self.oneLine(text, dropping: name))
+                    } else {
+                        out.line(declarationSummary(name, kind: kinds[name] ?? ""))
+                    }
+                }
+                if declared.isEmpty {
+                    // `use`, `import`: name what arrived.
+                    let added = session.engine.declaredNames.map(\.name).filter { !names.contains($0) && !$0.hasPrefix("_") }
+                    if !added.isEmpty { out.line(style.dim("added ") + added.joined(separator: ", ")) }
+                }
+                if !redefined.isEmpty {
+                    out.line(style.dim("redefined " + redefined.joined(separator: ", ")))
+                    renderChanges(changes, limit: 50, into: &out)
+                }
+            case .nothing:
+                break
+            }
+            let fresh = session.engine.diagnostics.filter { !diagnosticsBefore.contains($0) }
+            report(unique(fresh), into: &out)
+        } catch {
+            handle(error, into: &out)
+            if let hint = Self.assignmentHint(text) { out.errors += style.dim(hint) + "\n" }
+        }
+    }
+
+    /// One line for a new declaration: `members = 262M`, `fn cagr(start, end, n)`, …
+    func declarationSummary(_ name: String, kind: String) -> String {
+        let st = style
+        switch kind {
+        case "let":
+            let v = (try? session.engine.evaluate(name))?.description ?? "none"
+            return "\(name) = \(st.bold(v))"
+
+        case "fn":
+            return st.dim("fn ") + functionSignature(name)
+        default:
+            let detail = objectSummary(name, kind: kind)
+            return st.dim(kind) + " " + name + (detail.isEmpty ? "" : "  " + detail)
+        }
+    }
+
+    /// `cagr(start, end, n)` from a function's definition.
+    func functionSignature(_ name: String) -> String {
+        guard let def = session.engine.definition(of: name),
+              let open = def.firstIndex(of: "("), let close = def[open...].firstIndex(of: ")") else { return name + "(…)" }
+        return name + String(def[open...close])
+    }
+
+    /// Key facts of a declared object: an objective's score and status, a SWOT's IFE and
+    /// EFE, a projection's final value, …
+    func objectSummary(_ name: String, kind: String) -> String {
+        let e = session.engine
+        func v(_ member: String) -> Value? {
+            guard let x = try? e.evaluate(name + "." + member), !x.isNone else { return nil }
+            return x
+        }
+        func score(_ member: String = "score") -> String? {
+            guard let s = v(member)?.doubleValue else { return nil }
+            let status = v("status")?.stringValue
+            return style.status(fmt2(s), status) + (status.map { " " + style.status($0, $0) } ?? "")
+        }
+        switch kind {
+        case "objective":
+            return score().map { "score " + $0 } ?? style.dim("not scored")
+        case "metric":
+            var parts: [String] = []
+            if let c = v("current") { parts.append("current \(c)") }
+            if let s = score() { parts.append("score " + s) }
+            return parts.joined(separator: ", ")
+        case "swot":
+            var parts: [String] = []
+            if let x = v("ife")?.doubleValue { parts.append("IFE " + fmt2(x)) }
+            if let x = v("efe")?.doubleValue { parts.append("EFE " + fmt2(x)) }
+            if let x = v("ie_cell") { parts.append("cell \(x)") }
+            if let x = v("posture") { parts.append("\(x)") }
+            return parts.joined(separator: ", ")
+        case "projection":
+            guard let s = e.series(of: name) else { return "" }
+            let final = s.values.last?.description ?? "none"
+            return "final \(final) after \(s.values.count - 1) \(s.values.count == 2 ? singular(s.period) : s.period)  "
+                + sparkline(s.values.compactMap(\.doubleValue), maxWidth: 24)
+        case "retro":
+            var parts: [String] = []
+            for (member, label) in [("went_well", "went well"), ("not_well", "not well"), ("learnings", "learnings"), ("actions", "actions")] {
+                if let l = v(member)?.listValue, !l.isEmpty { parts.append("\(l.count) \(label)") }
+            }
+            return parts.joined(separator: ", ")
+        default:
+            if let x = try? e.evaluate(name), !x.isNone, x.listValue == nil || kind == "let" {
+                if case .ref = x { return "" }
+                return x.description
+            }
+            return ""
+        }
+    }
+
+    /// Renders before → after rows (as `strat whatif` does), at most `limit` of them.
+    func renderChanges(_ changes: [Change], limit: Int, into out: inout Output) {
+        if changes.isEmpty {
+            out.line(style.dim("no values change"))
+            return
+        }
+        out.text += renderChangeTable(Array(changes.prefix(limit)), style: style)
+        if changes.count > limit {
+            out.line(style.dim("… and \(changes.count - limit) more"))
+        }
+    }
+
+    /// Splits input at top-level `;` (outside brackets, braces, strings and comments).
+    static func splitStatements(_ text: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        var inString = false, escaped = false, inComment = false
+        var previous: Character = " "
+        for c in text {
+            if inComment {
+                if c == "\n" { inComment = false }
+            } else if inString {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+            } else if c == "\"" {
+                inString = true
+            } else if c == "/", previous == "/" {
+                inComment = true
+            } else if "([{".contains(c) {
+                depth += 1
+            } else if ")]}".contains(c) {
+                depth -= 1
+            } else if c == ";", depth == 0 {
+                parts.append(current)
+                current = ""
+                previous = " "
+                continue
+            }
+            current.append(c)
+            previous = c
+        }
+        parts.append(current)
+        let nonEmpty = parts.map { $0.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }) }.filter { !$0.isEmpty }.map(String.init)
+        return nonEmpty.isEmpty ? [text] : nonEmpty
+    }
+
+    /// A reason to refuse a declaration that uses `_` (it would change with every
+    /// expression entered, and a saved script could not define it), or nil.
+    static func underscoreInDeclaration(_ text: String) -> String? {
+        let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            .prefix(while: { $0.isLetter || $0 == "_" })
+        guard ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro"].contains(String(first)),
+              identifiers(in: text).contains("_") else { return nil }
+        return "`_` (the last value) cannot be used in a declaration"
+    }
+
+    /// Identifiers in source text, outside strings and comments (a rough scan).
+    static func identifiers(in text: String) -> [String] {
+        var out: [String] = []
+        let chars = Array(text.unicodeScalars)
+        var i = 0
+        func isStart(_ c: Unicode.Scalar) -> Bool { c == "_" || (c.isASCII && c.properties.isAlphabetic) }
+        func isPart(_ c: Unicode.Scalar) -> Bool { isStart(c) || ("0"..."9").contains(c) }
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\"" {
+                i += 1
+                while i < chars.count, chars[i] != "\"" { i += chars[i] == "\\" ? 2 : 1 }
+                i += 1
+            } else if c == "/", i + 1 < chars.count, chars[i + 1] == "/" {
+                while i < chars.count, chars[i] != "\n" { i += 1 }
+            } else if isStart(c) {
+                var s = ""
+                while i < chars.count, isPart(chars[i]) { s.unicodeScalars.append(chars[i]); i += 1 }
+                out.append(s)
+            } else if ("0"..."9").contains(c) {
+                while i < chars.count, isPart(chars[i]) || chars[i] == "." { i += 1 }
+            } else {
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// A hint for `name = value` typed as if it were an assignment.
+    static func assignmentHint(_ text: String) -> String? {
+        let t = text.trimmingSpaces()
+        guard let eq = Self.assignmentEquals(in: t) else { return nil }
+        let path = String(t[..<eq]).trimmingSpaces()
+        guard !path.isEmpty, path.allSatisfy({ $0 == "_" || $0 == "." || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else { return nil }
+        let expr = String(t[t.index(after: eq)...]).trimmingSpaces()
+        if path.contains(".") {
+            return "   = note: to try a value without changing the model: :whatif \(path) = \(expr)"
+        }
+        return "   = note: to (re)define a value: let \(path) = \(expr)   to try one: :whatif \(path) = \(expr)"
+    }
+
+    /// The index of a lone `=` (not `==`, `<=`, `>=`, `!=`) outside brackets and strings.
+    static func assignmentEquals(in s: String) -> String.Index? {
+        var depth = 0
+        var inString = false
+        var prev: Character = " "
+        var i = s.startIndex
+        while i < s.endIndex {
+            let c = s[i]
+            let next = s.index(after: i) < s.endIndex ? s[s.index(after: i)] : " "
+            if inString {
+                if c == "\\" { i = s.index(after: i) } else if c == "\"" { inString = false }
+            } else if c == "\"" {
+                inString = true
+            } else if c == "(" || c == "[" || c == "{" {
+                depth += 1
+            } else if c == ")" || c == "]" || c == "}" {
+                depth -= 1
+            } else if c == "=", depth == 0, next != "=", !"=<>!".contains(prev) {
+                return i
+            }
+            prev = c
+            if i < s.endIndex { i = s.index(after: i) }
+        }
+        return nil
+    }
+}
+
+/// Rows `path: before → after`, as `strat whatif` prints them; after is green when it
+/// went up, red when it went down.
+func renderChangeTable(_ changes: [Change], style st: Style) -> String {
+    let rows = changes.map { c -> [Cell] in
+        let after = c.after.description
+        var shown = st.bold(after)
+        if let a = c.after.doubleValue, let b = c.before.doubleValue {
+            shown = a > b ? st.green(after) : a < b ? st.red(after) : after
+        }
+        return [Cell(c.path + ":"), Cell(c.before.description, st.dim(c.before.description)), Cell("→"), Cell(after, shown)]
+    }
+    return renderTable(rows, align: [.left, .right, .left, .left], indent: "", gap: " ").joined(separator: "\n") + "\n"
+}

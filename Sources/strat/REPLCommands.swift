@@ -1,0 +1,501 @@
+// The REPL's `:commands`.
+
+import StratKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension REPL {
+    /// A command: its name, argument synopsis and one-line description (for `:help`).
+    struct Command {
+        var name: String
+        var arguments: String
+        var summary: String
+    }
+
+    static let commands: [Command] = [
+        Command(name: ":help", arguments: "[TOPIC]", summary: "this list, or help on a command or a language construct"),
+        Command(name: ":load", arguments: "FILE", summary: "load a model file (replaces the session's model)"),
+        Command(name: ":reload", arguments: "", summary: "read the loaded file again, keeping what you declared"),
+        Command(name: ":ls", arguments: "[KIND|PREFIX]", summary: "declared names with their kinds and values"),
+        Command(name: ":show", arguments: "NAME", summary: "a declaration's source and its value"),
+        Command(name: ":explain", arguments: "EXPR", summary: "the formula tree behind a value, with each input's value"),
+        Command(name: ":deps", arguments: "NAME", summary: "what a value reads, and what reads it"),
+        Command(name: ":whatif", arguments: "PATH = EXPR[, …]", summary: "the values that would change (the model is not changed)"),
+        Command(name: ":scenario", arguments: "[NAME]", summary: "list scenarios, or apply one to the session (baseline: none)"),
+        Command(name: ":compare", arguments: "[A,B,…]", summary: "key outputs of every scenario side by side"),
+        Command(name: ":report", arguments: "[SCENARIO]", summary: "the full report, as `strat run` prints it"),
+        Command(name: ":project", arguments: "NAME", summary: "a projection as a table and a sparkline"),
+        Command(name: ":save", arguments: "FILE", summary: "write the session's model as a script `strat run` accepts"),
+        Command(name: ":reset", arguments: "", summary: "forget the loaded file and every declaration"),
+        Command(name: ":quit", arguments: "", summary: "leave the REPL (also Ctrl-D)"),
+    ]
+
+    static let aliases: [String: String] = [":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"]
+
+    /// The command a typed word names: exact, an alias, or an unambiguous prefix.
+    static func resolveCommand(_ word: String) -> (command: String?, candidates: [String]) {
+        if commands.contains(where: { $0.name == word }) { return (word, [word]) }
+        if let a = aliases[word] { return (a, [a]) }
+        let matches = commands.map(\.name).filter { $0.hasPrefix(word) }
+        return (matches.count == 1 ? matches[0] : nil, matches)
+    }
+
+    // MARK: Dispatch
+
+    func command(_ line: String, into out: inout Output) {
+        let name = String(line.prefix(while: { !$0.isWhitespace }))
+        let argument = String(line.dropFirst(name.count)).trimmingSpaces()
+        let (resolved, candidates) = Self.resolveCommand(name)
+        guard let command = resolved else {
+            if candidates.count > 1 {
+                fail("ambiguous command '\(name)'", hint: "did you mean \(candidates.joined(separator: ", "))?", into: &out)
+            } else {
+                let close = Arguments.closestWord(name, among: Self.commands.map(\.name))
+                fail("unknown command '\(name)'", hint: close.map { "did you mean '\($0)'? (:help lists the commands)" }
+                     ?? ":help lists the commands", into: &out)
+            }
+            return
+        }
+        switch command {
+        case ":help": help(argument, into: &out)
+        case ":load": load(argument, into: &out)
+        case ":reload": reload(into: &out)
+        case ":ls": list(argument, into: &out)
+        case ":show": show(argument, into: &out)
+        case ":explain": explain(argument, into: &out)
+        case ":deps": deps(argument, into: &out)
+        case ":whatif": whatIf(argument, into: &out)
+        case ":scenario": scenario(argument, into: &out)
+        case ":compare": compare(argument, into: &out)
+        case ":report": report(argument, into: &out)
+        case ":project": project(argument, into: &out)
+        case ":save": save(argument, into: &out)
+        case ":reset": reset(into: &out)
+        case ":quit": quitRequested = true
+        default: break
+        }
+    }
+
+    private func needArgument(_ argument: String, _ usage: String, into out: inout Output) -> Bool {
+        if argument.isEmpty {
+            fail("missing argument", hint: "usage: \(usage)", into: &out)
+            return false
+        }
+        return true
+    }
+
+    // MARK: Files
+
+    /// A path as typed: surrounding quotes removed, `~/` expanded.
+    static func expandPath(_ raw: String) -> String {
+        var p = raw.trimmingSpaces()
+        if p.count >= 2, let f = p.first, f == "\"" || f == "'", p.last == f { p = String(p.dropFirst().dropLast()) }
+        if p == "~" || p.hasPrefix("~/"), let home = getenv("HOME") {
+            p = String(cString: home) + p.dropFirst()
+        }
+        return p
+    }
+
+    /// Loads a file into the session. `initial`: the FILE of `strat repl FILE` (announced
+    /// only on a terminal; there is no earlier session to keep).
+    func loadFile(_ raw: String, into out: inout Output, initial: Bool = false) {
+        let announce = !initial || interactive
+        let path = Self.expandPath(raw)
+        do {
+            let fresh = Session()
+            try fresh.load(file: path)
+            session = fresh
+            let count = session.engine.declaredNames.filter { !$0.name.hasPrefix("_") }.count
+            if announce { out.line(style.dim("loaded \(path) (\(count) name\(count == 1 ? "" : "s"))")) }
+            report(unique(session.engine.diagnostics), into: &out)
+        } catch {
+            handle(error, into: &out)
+            if !initial { out.errors += style.dim("   = note: the session is unchanged") + "\n" }
+        }
+    }
+
+    func load(_ argument: String, into out: inout Output) {
+        guard needArgument(argument, ":load FILE", into: &out) else { return }
+        loadFile(argument, into: &out)
+    }
+
+    func reload(into out: inout Output) {
+        guard let file = session.file else {
+            fail("no file loaded", hint: "use :load FILE", into: &out)
+            return
+        }
+        let before = valueMap()
+        let diagnosticsBefore = Set(session.engine.diagnostics)
+        do {
+            try session.reload()
+            out.line(style.dim("reloaded \(file)"))
+            renderChanges(changes(from: before), limit: 50, into: &out)
+            report(unique(session.engine.diagnostics.filter { !diagnosticsBefore.contains($0) || $0.severity == .error }), into: &out)
+        } catch {
+            handle(error, into: &out)
+            out.errors += style.dim("   = note: the session keeps the previous version of \(file)") + "\n"
+        }
+    }
+
+    func save(_ argument: String, into out: inout Output) {
+        guard needArgument(argument, ":save FILE", into: &out) else { return }
+        let path = Self.expandPath(argument)
+        let text = session.script()
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            report([Diagnostic(severity: .error, kind: .io, message: "cannot write '\(path)': \(reason)", path: path)], into: &out)
+            return
+        }
+        writeFD(fd, text)
+        close(fd)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
+        out.line(style.dim("saved \(path) (\(lines) line\(lines == 1 ? "" : "s"))"))
+    }
+
+    func reset(into out: inout Output) {
+        session = Self.emptySession()
+        out.line(style.dim("session reset: no file, no declarations"))
+    }
+
+    // MARK: Values
+
+    func valueMap() -> [String: Value] {
+        Dictionary(session.engine.valuesByPath().map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    func changes(from before: [String: Value]) -> [Change] {
+        session.engine.valuesByPath().compactMap { path, v in
+            guard let old = before[path], old != v else { return nil }
+            return Change(path: path, before: old, after: v)
+        }
+    }
+
+    /// Names the user declared or loaded (stdlib helpers starting with `_` left out).
+    var visibleNames: [(name: String, kind: String)] {
+        session.engine.declaredNames.filter { !$0.name.hasPrefix("_") }
+    }
+
+    func list(_ argument: String, into out: inout Output) {
+        var names = visibleNames
+        if !argument.isEmpty {
+            let byKind = names.filter { $0.kind == argument }
+            names = byKind.isEmpty ? names.filter { $0.name.hasPrefix(argument) } : byKind
+        }
+        // Standard-library functions (from `use`) are many and rarely what one looks for.
+        var hidden: [String] = []
+        if argument.isEmpty {
+            let library = Self.standardLibrary
+            let e = session.engine
+            let fromLibrary = { (n: (name: String, kind: String)) -> Bool in
+                n.kind == "fn" && library[n.name] != nil && e.definition(of: n.name) == library[n.name]
+            }
+            hidden = names.filter(fromLibrary).map(\.name)
+            names.removeAll(where: fromLibrary)
+        }
+        if names.isEmpty && hidden.isEmpty {
+            out.line(style.dim(argument.isEmpty ? "nothing declared yet (try `let x = 2`, or :load FILE)" : "no names match '\(argument)'"))
+            return
+        }
+        let st = style
+        defer {
+            if !hidden.isEmpty {
+                out.line(st.dim("+ \(hidden.count) standard library function\(hidden.count == 1 ? "" : "s") (:ls fn)"))
+            }
+        }
+        let rows = names.map { n -> [Cell] in
+            var value: String
+            switch n.kind {
+            case "let":
+                value = (try? session.engine.evaluate(n.name))?.description ?? "none"
+            case "fn":
+                value = functionSignature(n.name)
+            default:
+                value = objectSummary(n.name, kind: n.kind)
+            }
+            if value.count > 100 { value = String(value.prefix(99)) + "…" }
+            return [Cell(n.name, st.bold(n.name)), Cell(n.kind, st.dim(n.kind)), Cell(value)]
+        }
+        for line in renderTable(rows, align: [.left, .left, .left], indent: "") { out.line(line) }
+    }
+
+    /// The standard library's declarations, name → source (computed once, on first use).
+    nonisolated(unsafe) static var standardLibraryCache: [String: String]?
+    static var standardLibrary: [String: String] {
+        if let s = standardLibraryCache { return s }
+        let probe = Engine(configuration: .noImports)
+        var definitions: [String: String] = [:]
+        for module in ["finance", "growth", "subscriptions", "okr"] {
+            if (try? probe.load(source: "use \(module)", path: "<stdlib probe>", runStatements: false)) != nil {
+                for n in probe.declaredNames { definitions[n.name] = probe.definition(of: n.name) ?? "" }
+            }
+        }
+        standardLibraryCache = definitions
+        return definitions
+    }
+
+    func show(_ argument: String, into out: inout Output) {
+        guard needArgument(argument, ":show NAME", into: &out) else { return }
+        let e = session.engine
+        let name = argument
+        if let def = e.definition(of: name) {
+            for l in def.split(separator: "\n", omittingEmptySubsequences: false) { out.line(trimRight(String(l))) }
+        }
+        let value: Value
+        do {
+            value = try e.evaluate(name)
+        } catch {
+            if e.definition(of: name) == nil { handle(error, into: &out) }
+            return
+        }
+        let st = style
+        if case .ref = value {
+            // An object: its members and their values.
+            var rows: [[Cell]] = []
+            for m in e.members(of: name) where m != "name" && m != "path" {
+                guard let v = try? e.evaluate(name + "." + m) else { continue }
+                var text = v.description
+                if case .list(let l) = v, l.count > 8 { text = "[\(l.count) items]" }
+                if text.count > 80 { text = String(text.prefix(79)) + "…" }
+                rows.append([Cell(m, st.dim(m)), Cell(text)])
+            }
+            for line in renderTable(rows, align: [.left, .left], indent: "  ") { out.line(line) }
+        } else if let kind = e.declaredNames.first(where: { $0.name == name })?.kind, kind == "fn" || kind == "scenario" {
+            // The definition says it all.
+        } else {
+            out.line("= " + st.bold(value.description))
+        }
+    }
+
+    func explain(_ argument: String, into out: inout Output) {
+        guard needArgument(argument, ":explain EXPR", into: &out) else { return }
+        do {
+            out.line(try session.engine.explain(argument, depth: 4))
+        } catch {
+            handle(error, into: &out)
+        }
+    }
+
+    func deps(_ argument: String, into out: inout Output) {
+        guard needArgument(argument, ":deps NAME", into: &out) else { return }
+        let e = session.engine
+        do {
+            let (inputs, dependents) = try e.dependencies(of: argument)
+            let st = style
+            func rows(_ paths: [String]) -> [String] {
+                renderTable(paths.map { p in
+                    let v = (try? e.evaluate(p))?.description ?? "none"
+                    return [Cell(p), Cell("= " + (v.count > 60 ? String(v.prefix(59)) + "…" : v))]
+                }, align: [.left, .left], indent: "  ")
+            }
+            let v = (try? e.evaluate(argument))?.description ?? "none"
+            out.line(st.bold(argument) + " = " + v)
+            out.line(st.bold("reads") + (inputs.isEmpty ? st.dim("  nothing (an input)") : ""))
+            for l in rows(inputs) { out.line(l) }
+            out.line(st.bold("read by") + (dependents.isEmpty ? st.dim("  nothing") : ""))
+            for l in rows(dependents) { out.line(l) }
+        } catch {
+            handle(error, into: &out)
+        }
+    }
+
+    /// `PATH = EXPR, PATH = EXPR` → overrides; commas inside brackets and strings do not split.
+    static func parseOverrides(_ text: String) -> [(path: String, expr: String)]? {
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for c in text {
+            if inString {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+            } else if c == "\"" {
+                inString = true
+            } else if c == "(" || c == "[" || c == "{" {
+                depth += 1
+            } else if c == ")" || c == "]" || c == "}" {
+                depth -= 1
+            } else if c == ",", depth == 0 {
+                parts.append(current)
+                current = ""
+                continue
+            }
+            current.append(c)
+        }
+        parts.append(current)
+        var out: [(path: String, expr: String)] = []
+        for p in parts {
+            guard let eq = assignmentEquals(in: p) else { return nil }
+            let path = String(p[..<eq]).trimmingSpaces()
+            let expr = String(p[p.index(after: eq)...]).trimmingSpaces()
+            guard !path.isEmpty, !expr.isEmpty else { return nil }
+            out.append((path, expr))
+        }
+        return out
+    }
+
+    func whatIf(_ argument: String, into out: inout Output) {
+        guard needArgument(argument, ":whatif PATH = EXPR[, PATH = EXPR…]", into: &out) else { return }
+        guard let overrides = Self.parseOverrides(argument) else {
+            fail("expected PATH = EXPR", hint: "e.g. :whatif churn = 3.2%, members = 275M", into: &out)
+            return
+        }
+        do {
+            let changes = try session.engine.whatIf(overrides)
+            renderChanges(changes, limit: 200, into: &out)
+        } catch {
+            handle(error, into: &out)
+        }
+    }
+
+    // MARK: Scenarios and reports
+
+    func scenario(_ argument: String, into out: inout Output) {
+        let names = ["baseline"] + session.engine.scenarioNames
+        let current = session.scenario ?? "baseline"
+        if argument.isEmpty {
+            let st = style
+            let rows = names.map { n -> [Cell] in
+                let mark = n == current ? Cell("*", st.green("*")) : Cell(" ")
+                let name = Cell(n, n == current ? st.bold(n) : n)
+                var what = n == "baseline" ? "the model as declared" : ""
+                if n != "baseline", let def = session.engine.definition(of: n) {
+                    what = Self.oneLine(def, dropping: "scenario \(n)")
+                }
+                return [mark, name, Cell(what, st.dim(what))]
+            }
+            for l in renderTable(rows, align: [.left, .left, .left], indent: "", gap: " ") { out.line(l) }
+            return
+        }
+        guard names.contains(argument) else {
+            let close = Arguments.closestWord(argument, among: names).map { "did you mean '\($0)'? " } ?? ""
+            fail("unknown scenario '\(argument)'", hint: close + "scenarios: " + names.joined(separator: ", "), into: &out)
+            return
+        }
+        do {
+            let changes = try session.select(scenario: argument)
+            out.line(style.dim("scenario \(session.scenario ?? "baseline")"))
+            if argument != current { renderChanges(changes, limit: 50, into: &out) }
+        } catch {
+            handle(error, into: &out)
+        }
+    }
+
+    /// A declaration squeezed onto one line, without its leading keyword and name.
+    static func oneLine(_ text: String, dropping prefix: String) -> String {
+        var t = text.trimmingSpaces()
+        if t.hasPrefix(prefix) { t = String(t.dropFirst(prefix.count)) }
+        var s = ""
+        var lastSpace = true
+        for c in t {
+            let space = c == " " || c == "\n" || c == "\t"
+            if space { if !lastSpace { s.append(" ") } } else { s.append(c) }
+            lastSpace = space
+        }
+        s = s.trimmingSpaces()
+        return s.count > 80 ? String(s.prefix(79)) + "…" : s
+    }
+
+    /// Runs `body` with the session switched to baseline (reports and comparisons apply
+    /// their own scenario on top of the session's model), then switches back.
+    private func atBaseline<T>(_ body: () throws -> T) throws -> T {
+        guard let selected = session.scenario else { return try body() }
+        _ = try session.select(scenario: nil)
+        defer { _ = try? session.select(scenario: selected) }
+        return try body()
+    }
+
+    func compare(_ argument: String, into out: inout Output) {
+        let known = ["baseline"] + session.engine.scenarioNames
+        var names = argument.isEmpty ? known
+            : argument.split(whereSeparator: { $0 == "," || $0 == " " }).map { String($0) }
+        if names.isEmpty { names = known }
+        for n in names where !known.contains(n) {
+            fail("unknown scenario '\(n)'", hint: "scenarios: \(known.joined(separator: ", "))", into: &out)
+            return
+        }
+        if names.count == 1, argument.isEmpty {
+            out.line(style.dim("no scenarios declared: only baseline"))
+        }
+        do {
+            var reports: [Report] = []
+            var diagnostics: [Diagnostic] = []
+            try atBaseline {
+                for n in names {
+                    if interrupted() { return }
+                    let r = try session.engine.report(scenario: n)
+                    reports.append(r)
+                    diagnostics += r.diagnostics.filter { $0.severity == .error && $0.kind != .assertion }
+                }
+            }
+            if reports.count == names.count {
+                out.text += Compare.compareText(names, Compare.compareRows(reports), style)
+            }
+            report(unique(diagnostics), into: &out)
+        } catch {
+            handle(error, into: &out)
+        }
+    }
+
+    func report(_ argument: String, into out: inout Output) {
+        let target = argument.isEmpty ? session.scenario : argument
+        let known = ["baseline"] + session.engine.scenarioNames
+        if !argument.isEmpty, !known.contains(argument) {
+            fail("unknown scenario '\(argument)'", hint: "scenarios: " + known.joined(separator: ", "), into: &out)
+            return
+        }
+        do {
+            let r: Report
+            if argument.isEmpty {
+                r = try session.engine.report()
+            } else {
+                r = try atBaseline { try session.engine.report(scenario: argument) }
+            }
+            let note = target.flatMap { $0 == "baseline" ? nil : $0 }
+            var text = renderTextReport(r, color: color, note: note)
+            while text.hasSuffix("\n\n") { text.removeLast() }
+            out.text += text.hasSuffix("\n") ? text : text + "\n"
+            report(unique(r.diagnostics.filter { $0.kind != .assertion }), into: &out)
+        } catch {
+            handle(error, into: &out)
+        }
+    }
+
+    func project(_ argument: String, into out: inout Output) {
+        guard needArgument(argument, ":project NAME", into: &out) else { return }
+        let e = session.engine
+        guard let (values, period) = e.series(of: argument) else {
+            let projections = visibleNames.filter { $0.kind == "projection" }.map(\.name)
+            let hint = projections.isEmpty ? "no projections are declared"
+                : (Arguments.closestWord(argument, among: projections).map { "did you mean '\($0)'? " } ?? "")
+                    + "projections: " + projections.joined(separator: ", ")
+            fail("'\(argument)' is not a projection", hint: hint, into: &out)
+            return
+        }
+        let st = style
+        let numbers = values.map { $0.doubleValue ?? .nan }
+        let n = values.count - 1
+        let first = values.first?.description ?? "none", last = values.last?.description ?? "none"
+        out.line(st.bold(argument) + " over \(n) \(n == 1 ? singular(period) : period): \(first) → \(st.bold(last))")
+        out.line("  " + st.cyan(sparkline(numbers, maxWidth: 48)))
+        let unit = values.last?.unit ?? .plain
+        var rows: [[Cell]] = [[Cell(singular(period), st.dim(singular(period))), Cell("value", st.dim("value")), .empty]]
+        for t in sampleRows(count: values.count) {
+            let v = numbers[t]
+            let text = compact(v, unit, digits: 7)
+            var delta = ""
+            if t > 0, numbers[t - 1] != 0, numbers[t - 1].isFinite, v.isFinite {
+                let step = sampleRows(count: values.count)
+                if step.count == values.count {
+                    let pct = (v / numbers[t - 1] - 1) * 100
+                    delta = (pct >= 0 ? "+" : "") + fmt2(pct) + "%"
+                }
+            }
+            rows.append([Cell(String(t)), Cell(text), Cell(delta, st.dim(delta))])
+        }
+        for line in renderTable(rows, align: [.right, .right, .right], indent: "  ") { out.line(line) }
+    }
+}

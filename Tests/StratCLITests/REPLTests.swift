@@ -1,0 +1,533 @@
+// The REPL (SPEC §10): piped input through the binary (no prompt, line-by-line semantics,
+// exit codes, help topics) and interactive sessions under a pseudo-terminal (banner,
+// completion, commands, :whatif, :save then `strat run`). Keystroke-level behaviour of the
+// line editor is in LineEditorPTYTests.swift.
+import Foundation
+import XCTest
+
+final class REPLTests: XCTestCase {
+    struct Output {
+        var code: Int32
+        var out: String
+        var err: String
+    }
+
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let netflix = packageRoot.appendingPathComponent("examples/netflix-engineering.strat").path
+
+    static let model = """
+        let members = 262M
+        let churn = 3.8%
+        let ad_members = members * 30%
+        objective MODERNIZE_PLATFORM "Modernize the platform" {
+          kr MICROSERVICES "Migrate to microservices" { baseline: 40%, target: 85%, current: 62% }
+          kr LATENCY "Cut latency" { baseline: 120ms, target: baseline * (1 - 35%), current: 101ms }
+        }
+        metric RETENTION "Churn below 3.5%" { current: churn, target: <= 3.5% }
+        swot Engineering "Engineering SWOT" {
+          strength PLATFORM "Streaming platform" { weight: 1, rating: 4 }
+          weakness TESTING "Test coverage" { weight: 1, rating: 2 }
+          threat COST "Cloud costs" { weight: 1, rating: 2 }
+        }
+        projection subscribers over 8 quarters { start: members, next: value * (1 - churn * 3) + 9M }
+        scenario optimistic "Churn falls" { churn = 3.2% }
+
+        """
+
+    var tempDir: URL!
+
+    override func setUpWithError() throws {
+        tempDir = FileManager.default.temporaryDirectory.appendingPathComponent("strat-repl-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: tempDir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        processes.forEach { $0.close() }
+        processes.removeAll()
+        try? FileManager.default.removeItem(at: tempDir)
+    }
+
+    func binary() throws -> String { try LineEditorPTYTests.stratBinary() }
+
+    func modelFile() throws -> String {
+        let path = tempDir.appendingPathComponent("model.strat").path
+        try Self.model.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Runs `strat ARGS` with `input` piped to standard input.
+    @discardableResult
+    func pipe(_ input: String, _ args: [String] = [], env: [String: String] = [:]) throws -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try binary())
+        p.arguments = args
+        p.currentDirectoryURL = tempDir
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "NO_COLOR")
+        environment["STRAT_HISTORY"] = tempDir.appendingPathComponent("history").path
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let outURL = tempDir.appendingPathComponent("out-\(UUID().uuidString)")
+        let errURL = tempDir.appendingPathComponent("err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outH = try FileHandle(forWritingTo: outURL), errH = try FileHandle(forWritingTo: errURL)
+        p.standardOutput = outH
+        p.standardError = errH
+        let inPipe = Pipe()
+        p.standardInput = inPipe
+        try p.run()
+        inPipe.fileHandleForWriting.write(Data(input.utf8))
+        try inPipe.fileHandleForWriting.close()
+        p.waitUntilExit()
+        try outH.close()
+        try errH.close()
+        return Output(code: p.terminationStatus,
+                      out: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                      err: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    func lines(_ s: String) -> [String] { s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty } }
+
+    // MARK: Piped input
+
+    func testPipedExpressionsPrintValuesWithoutPromptOrBanner() throws {
+        let r = try pipe("2 + 3\n100ms + 1s\n$3M / 12\n\"a\" + \"b\"\n[1, 2] + [3]\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out), ["5", "1100ms", "$250K", "ab", "[1, 2, 3]"])
+        XCTAssertEqual(r.err, "")
+        XCTAssertFalse(r.out.contains("strat>"))
+        XCTAssertFalse(r.out.contains("Strat "))
+        XCTAssertFalse(r.out.contains("\u{1B}["), "no colour in a pipe")
+    }
+
+    func testStratWithNoArgumentsIsTheREPL() throws {
+        let r = try pipe("2 + 2\n", [])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(r.out, "4\n")
+        let help = try pipe("", ["repl", "--help"])
+        XCTAssertEqual(help.code, 0)
+        XCTAssertTrue(help.out.contains("Usage: strat repl [FILE]"), help.out)
+        let usage = try pipe("", ["--help"])
+        XCTAssertTrue(usage.out.contains("  repl "), usage.out)
+        let bad = try pipe("", ["repl", "a.strat", "b.strat"])
+        XCTAssertEqual(bad.code, 64, bad.err)
+    }
+
+    func testUnderscoreIsTheLastValue() throws {
+        let r = try pipe("20 + 1\n_ * 2\n_ + 0.5\nlet x = 3\n_\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out), ["21", "42", "42.5", "x = 3", "42.5"])
+    }
+
+    func testUnderscoreInADeclarationIsRefused() throws {
+        let r = try pipe("5\nlet y = _ * 2\n")
+        XCTAssertEqual(r.code, 65)
+        XCTAssertTrue(r.err.contains("cannot be used in a declaration"), r.err)
+    }
+
+    func testDeclarationsAddToTheModel() throws {
+        let r = try pipe("""
+            let members = 262M
+            let ad = members * 30%
+            fn ltv(arpu, churn) = arpu / churn
+            ad
+            ltv($11.5, 5%)
+            objective O "An objective" {
+              kr K "A key result" { baseline: 0, target: 10, current: 5 }
+            }
+            O.score
+
+            """)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out), ["members = 262M", "ad = 78.6M", "fn ltv(arpu, churn)", "78.6M", "$230",
+                                      "objective O  score 0.50 yellow", "0.5"])
+    }
+
+    func testRedefinitionPrintsTheChangedDependents() throws {
+        let r = try pipe("let churn = 4%\n:whatif churn = 3.2%\nlet churn = 3.5%\nchurn\nRETENTION.score\n", ["repl", try modelFile()])
+        XCTAssertEqual(r.code, 0, r.err)
+        let out = r.out
+        // The first redefinition: churn itself, the metric and the projection move.
+        let first = out.components(separatedBy: "redefined churn")[1]
+        XCTAssertTrue(first.contains("churn:"), out)
+        XCTAssertTrue(first.contains("3.8% → 4%"), out)
+        XCTAssertTrue(first.contains("RETENTION.current:"), out)
+        XCTAssertTrue(first.contains("subscribers.final:"), out)
+        XCTAssertFalse(first.contains("members:"), "members does not depend on churn\n" + out)
+        XCTAssertTrue(out.contains("4% → 3.5%"), out)
+        XCTAssertTrue(out.contains("RETENTION.met:"), out)          // 3.5% <= 3.5%: false → true
+        XCTAssertTrue(lines(out).suffix(2) == ["3.5%", "1"], out)
+    }
+
+    func testRedefiningAnObjectiveReplacesIt() throws {
+        let r = try pipe("""
+            MODERNIZE_PLATFORM.score
+            objective MODERNIZE_PLATFORM "Modernize" {
+              kr MICROSERVICES "Migrate" { baseline: 40%, target: 85%, current: 85% }
+            }
+            MODERNIZE_PLATFORM.score
+            MODERNIZE_PLATFORM.krs.name
+
+            """, ["repl", try modelFile()])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("redefined MODERNIZE_PLATFORM"), r.out)
+        XCTAssertTrue(r.out.contains("MODERNIZE_PLATFORM.score:"), r.out)
+        XCTAssertEqual(lines(r.out).last, "[\"MICROSERVICES\"]")
+    }
+
+    func testMultiLineInputIsJoinedWithContinuation() throws {
+        let r = try pipe("(1 +\n2)\nmax(1,\n  5,\n  3)\n10 *\n  2\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out), ["3", "5", "20"])
+    }
+
+    func testErrorIsPrintedWithCaretAndProcessingContinues() throws {
+        let r = try pipe("1 +* 2\nchrun\n40 + 2\n", ["repl", try modelFile()])
+        XCTAssertEqual(r.code, 65)
+        XCTAssertEqual(lines(r.out), ["42"])
+        XCTAssertTrue(r.err.contains("error: unknown name 'chrun'"), r.err)
+        XCTAssertTrue(r.err.contains(" 1 | chrun\n   | ^~~~~"), r.err)
+        XCTAssertTrue(r.err.contains("did you mean 'churn'?"), r.err)
+        XCTAssertFalse(r.err.contains("\u{1B}["), "no colour in a pipe")
+    }
+
+    func testRuntimeErrorExitsSeventy() throws {
+        let r = try pipe("1 / 0\n2\n")
+        XCTAssertEqual(r.code, 70, r.err)
+        XCTAssertTrue(r.err.contains("division by zero"), r.err)
+        XCTAssertEqual(lines(r.out), ["2"])
+    }
+
+    func testScriptErrorWinsOverRuntimeError() throws {
+        let r = try pipe("1 / 0\n1s + 5%\n3\n")
+        XCTAssertEqual(r.code, 65, r.err)
+        XCTAssertEqual(lines(r.out), ["3"])
+    }
+
+    func testFailedAssertAndBadCommandsAreReported() throws {
+        let a = try pipe("assert 1 > 2 \"one is not above two\"\nassert 2 > 1\n")
+        XCTAssertEqual(a.code, 1, a.err)
+        XCTAssertTrue(a.err.contains("assertion failed: one is not above two"), a.err)
+        XCTAssertEqual(lines(a.out), ["assertion holds"])
+        let c = try pipe(":frobnicate\n:show\n7\n")
+        XCTAssertEqual(c.code, 65, c.err)
+        XCTAssertTrue(c.err.contains("unknown command ':frobnicate'"), c.err)
+        XCTAssertTrue(c.err.contains("usage: :show NAME"), c.err)
+        XCTAssertEqual(lines(c.out), ["7"])
+    }
+
+    func testUnfinishedInputAtEndIsAnError() throws {
+        let r = try pipe("1\n(2 +\n")
+        XCTAssertEqual(r.code, 65)
+        XCTAssertEqual(lines(r.out), ["1"])
+        XCTAssertTrue(r.err.contains("error:"), r.err)
+    }
+
+    func testPrintStatement() throws {
+        let r = try pipe("let x = 21\nprint \"x is \\(x * 2)\"\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out), ["x = 21", "x is 42"])
+    }
+
+    func testSemicolonsSeparateStatementsAndUseListsNames() throws {
+        let r = try pipe("let a = 2; let b = a * 3; b\nuse finance\norg \"Acme\"\nscenario s { a = 10 }\n:scenario s\nlet a = 4\nb\n:scenario baseline\nb\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        let out = lines(r.out)
+        XCTAssertEqual(Array(out.prefix(3)), ["a = 2", "b = 6", "6"])
+        XCTAssertTrue(out[3].hasPrefix("added cagr, compound"), out[3])
+        XCTAssertEqual(out[4], "org \"Acme\"")
+        // Under a scenario its overrides stay on top of a redefinition.
+        XCTAssertEqual(out.filter { $0 == "30" || $0 == "12" }, ["30", "12"], r.out)
+    }
+
+    func testQuitStopsReading() throws {
+        let r = try pipe("1\n:quit\n2\n")
+        XCTAssertEqual(r.code, 0)
+        XCTAssertEqual(lines(r.out), ["1"])
+    }
+
+    // MARK: Help
+
+    static let commandNames = ["help", "load", "reload", "ls", "show", "explain", "deps", "whatif", "scenario",
+                               "compare", "report", "project", "save", "reset", "quit"]
+    static let constructs = ["let", "fn", "swot", "objective", "kr", "metric", "scenario", "projection", "retro",
+                             "units", "numbers", "strings", "lists", "scores", "use", "import", "assert", "print",
+                             "if", "org", "operators", "functions", "none", "plan", "names", "comments"]
+    static let keywords = ["let", "fn", "mission", "vision", "org", "values", "swot", "strength", "weakness",
+                           "opportunity", "threat", "priority", "objective", "kr", "metric", "scenario", "projection",
+                           "over", "retro", "went_well", "not_well", "learning", "action", "use", "import", "assert",
+                           "print", "if", "then", "else", "and", "or", "not", "true", "false", "none", "to"]
+
+    func testHelpHasATopicForEveryCommandAndConstruct() throws {
+        let topics = Self.commandNames.flatMap { [":\($0)", $0] } + Self.constructs + Self.keywords
+        for t in topics {
+            let one = try pipe(":help \(t)\n")
+            XCTAssertEqual(one.code, 0, "\(t): \(one.err)")
+            XCTAssertGreaterThan(one.out.count, 40, "help for \(t) is too short: \(one.out)")
+        }
+        // Command help names the command; construct help shows its syntax.
+        for c in Self.commandNames {
+            XCTAssertTrue(try pipe(":help :\(c)\n").out.contains(":\(c)"), c)
+        }
+        XCTAssertTrue(try pipe(":help objective\n").out.contains("objective NAME"))
+        XCTAssertTrue(try pipe(":help projection\n").out.contains("over N PERIODS"))
+        let unknown = try pipe(":help nosuchthing\n")
+        XCTAssertTrue(unknown.err.contains("no help topic 'nosuchthing'"), unknown.err)
+    }
+
+    func testHelpListsEveryCommand() throws {
+        let r = try pipe(":help\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        for c in Self.commandNames { XCTAssertTrue(r.out.contains(":\(c)"), c) }
+        for t in ["objective", "units", "projection", "keys"] { XCTAssertTrue(r.out.contains(t), t) }
+    }
+
+    // MARK: Commands (piped)
+
+    func testLsShowExplainDeps() throws {
+        let r = try pipe(":ls\n:show churn\n:show MODERNIZE_PLATFORM.MICROSERVICES\n:explain MODERNIZE_PLATFORM.LATENCY.score\n:deps churn\n",
+                         ["repl", try modelFile()])
+        XCTAssertEqual(r.code, 0, r.err)
+        let out = r.out
+        XCTAssertNotNil(out.range(of: #"members +let +262M"#, options: .regularExpression), out)
+        XCTAssertNotNil(out.range(of: #"MODERNIZE_PLATFORM +objective +score 0\.\d\d"#, options: .regularExpression), out)
+        XCTAssertNotNil(out.range(of: #"subscribers +projection +final"#, options: .regularExpression), out)
+        XCTAssertNotNil(out.range(of: #"optimistic +scenario"#, options: .regularExpression), out)
+        XCTAssertTrue(out.contains("let churn = 3.8%\n= 3.8%"), out)
+        XCTAssertNotNil(out.range(of: #"current +62%"#, options: .regularExpression), out)
+        XCTAssertTrue(out.contains("MODERNIZE_PLATFORM.LATENCY.target = 78ms"), out)
+        XCTAssertTrue(out.contains("RETENTION.current"), out)
+        XCTAssertTrue(out.contains("read by"), out)
+    }
+
+    func testWhatIfLeavesTheModelUnchanged() throws {
+        let r = try pipe(":whatif churn = 3.2%, members = 275M\nchurn\nmembers\n:whatif nosuch = 1\n", ["repl", try modelFile()])
+        XCTAssertEqual(r.code, 65, r.err)
+        XCTAssertTrue(r.out.contains("churn:"), r.out)
+        XCTAssertTrue(r.out.contains("3.8% → 3.2%"), r.out)
+        XCTAssertTrue(r.out.contains("262M → 275M"), r.out)
+        XCTAssertTrue(r.out.contains("RETENTION.met:"), r.out)
+        XCTAssertEqual(lines(r.out).suffix(2), ["3.8%", "262M"])
+    }
+
+    func testScenarioSelectsAndCompareShowsAll() throws {
+        let r = try pipe(":scenario\n:scenario optimistic\nchurn\n:compare\nchurn\n:scenario baseline\nchurn\n:scenario nope\n",
+                         ["repl", try modelFile()])
+        XCTAssertEqual(r.code, 65)
+        XCTAssertTrue(r.out.contains("* baseline"), r.out)
+        XCTAssertTrue(r.out.contains("optimistic"), r.out)
+        XCTAssertTrue(r.out.contains("3.8% → 3.2%"), r.out)
+        XCTAssertNotNil(r.out.range(of: #"baseline +optimistic"#, options: .regularExpression), r.out)
+        XCTAssertNotNil(r.out.range(of: #"RETENTION.current +3.8% +3.2% ▼"#, options: .regularExpression), r.out)
+        let values = lines(r.out).filter { $0 == "3.2%" || $0 == "3.8%" }
+        XCTAssertEqual(values, ["3.2%", "3.2%", "3.8%"], r.out)   // the scenario stays applied until changed
+        XCTAssertTrue(r.err.contains("unknown scenario 'nope'"), r.err)
+    }
+
+    func testReportAndProject() throws {
+        let r = try pipe(":report\n:project subscribers\n:project churn\n", ["repl", try modelFile()])
+        XCTAssertEqual(r.code, 65)
+        XCTAssertTrue(r.out.contains("Objectives"), r.out)
+        XCTAssertTrue(r.out.contains("MODERNIZE_PLATFORM"), r.out)
+        XCTAssertTrue(r.out.contains("subscribers over 8 quarters: 262M →"), r.out)
+        XCTAssertNotNil(r.out.range(of: "[▁▂▃▄▅▆▇█]{9}", options: .regularExpression), r.out)
+        XCTAssertNotNil(r.out.range(of: #"\n +8 +\d"#, options: .regularExpression), r.out)   // the table's last row
+        XCTAssertTrue(r.err.contains("'churn' is not a projection"), r.err)
+    }
+
+    func testLoadReloadAndReset() throws {
+        let file = try modelFile()
+        let r = try pipe("""
+            :load \(file)
+            let extra = churn * 2
+            extra
+            :load /nonexistent/plan.strat
+            extra
+            :reload
+            :reset
+            churn
+
+            """)
+        XCTAssertEqual(r.code, 66, r.err)   // the unreadable file
+        XCTAssertTrue(r.out.contains("loaded \(file)"), r.out)
+        XCTAssertEqual(lines(r.out).filter { $0 == "7.6%" }.count, 2, r.out)   // the failed load changed nothing
+        XCTAssertTrue(r.out.contains("reloaded \(file)"), r.out)
+        XCTAssertTrue(r.out.contains("session reset"), r.out)
+        XCTAssertTrue(r.err.contains("cannot read '/nonexistent/plan.strat'"), r.err)
+        XCTAssertTrue(r.err.contains("unknown name 'churn'"), r.err)
+    }
+
+    func testFailedLoadKeepsTheSession() throws {
+        let bad = tempDir.appendingPathComponent("bad.strat").path
+        try "let a = (1 +\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let r = try pipe("let keep = 5\n:load \(bad)\nkeep\n")
+        XCTAssertEqual(r.code, 65)
+        XCTAssertEqual(lines(r.out), ["keep = 5", "5"])
+        XCTAssertTrue(r.err.contains("session is unchanged"), r.err)
+    }
+
+    func testSaveWritesAScriptThatRunReproduces() throws {
+        let saved = tempDir.appendingPathComponent("saved.strat").path
+        let r = try pipe("""
+            let churn = 3.1%
+            let doubled = ad_members * 2
+            objective GROWTH "Grow" {
+              kr USERS "More users" { baseline: 200M, target: 300M, current: members }
+            }
+            doubled
+            GROWTH.score
+            RETENTION.score
+            :save \(saved)
+
+            """, ["repl", try modelFile()])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("saved \(saved)"), r.out)
+        let session = lines(r.out)
+        let expected = Array(session[session.count - 4 ..< session.count - 1])
+        let run = try pipe("", ["eval", saved, "-e", "doubled", "-e", "GROWTH.score", "-e", "RETENTION.score"])
+        XCTAssertEqual(run.code, 0, run.err)
+        XCTAssertEqual(lines(run.out), expected)
+        let full = try pipe("", ["run", saved])
+        XCTAssertEqual(full.code, 0, full.err)
+        let text = try String(contentsOfFile: saved, encoding: .utf8)
+        XCTAssertEqual(text.components(separatedBy: "let churn =").count, 2, "the redefined churn replaces the file's:\n" + text)
+    }
+
+    func testMemberCompletionCandidatesThroughShow() throws {
+        // :show lists an object's members: the same names Tab offers after a dot.
+        let r = try pipe(":show Engineering\n:show MODERNIZE_PLATFORM.MICROSERVICES\n", ["repl", try modelFile()])
+        XCTAssertEqual(r.code, 0, r.err)
+        for m in ["strengths", "weaknesses", "ife", "efe", "progress", "score", "status", "met"] {
+            XCTAssertTrue(r.out.contains(m), "\(m) in \(r.out)")
+        }
+    }
+
+    // MARK: Interactive (pseudo-terminal)
+
+    private var processes: [PTYProcess] = []
+    static let prompt = LineEditorPTYTests.prompt
+
+    func session(_ args: [String] = [], color: Bool = false, directory: String? = nil) throws -> PTYProcess {
+        var env = ["HOME": tempDir.path, "STRAT_HISTORY": tempDir.appendingPathComponent("history").path,
+                   "TERM": "xterm", "PATH": "/usr/bin:/bin"]
+        if !color { env["NO_COLOR"] = "1" }
+        let p = try PTYProcess(executable: try binary(), arguments: args, environment: env,
+                               currentDirectory: directory ?? tempDir.path)
+        processes.append(p)
+        try p.expect(Self.prompt)
+        return p
+    }
+
+    func enter(_ p: PTYProcess, _ line: String) throws -> String {
+        try p.type(line)
+        try p.send(PTYKey.enter)
+        try p.expect("\r\n")
+        return try p.expect(Self.prompt)
+    }
+
+    func testBannerOnATerminal() throws {
+        let p = try session()
+        XCTAssertTrue(p.transcript.contains("Strat "), p.transcript)
+        XCTAssertTrue(p.transcript.contains(":help"), p.transcript)
+        XCTAssertFalse(p.transcript.contains("\u{1B}[1m"), "NO_COLOR: " + p.transcript)
+        try p.send(PTYKey.ctrlD)
+        XCTAssertEqual(try p.waitForExit(), 0)
+    }
+
+    func testColourOnATerminalWithoutNoColor() throws {
+        let p = try session(["repl", try modelFile()], color: true)
+        let out = try enter(p, "chrun")
+        XCTAssertTrue(out.contains("\u{1B}["), out)     // a coloured diagnostic
+        XCTAssertTrue(out.contains("^~~~~"), out)
+    }
+
+    func testInteractiveSessionEndToEnd() throws {
+        let p = try session(["repl", try modelFile()])
+        XCTAssertTrue(try enter(p, "2 + 3").hasPrefix("5\r\n"))
+        XCTAssertTrue(try enter(p, "_ * 10").hasPrefix("50\r\n"))
+        let redefined = try enter(p, "let churn = 3%")
+        XCTAssertTrue(redefined.contains("3.8% → 3%"), redefined)
+        XCTAssertTrue(redefined.contains("RETENTION.score:"), redefined)
+        let error = try enter(p, "churn + 1s")
+        XCTAssertTrue(error.contains("unit mismatch"), error)
+        XCTAssertTrue(error.contains("^"), error)
+        XCTAssertTrue(try enter(p, "churn").hasPrefix("3%\r\n"))
+        try p.send(PTYKey.ctrlD)
+        XCTAssertEqual(try p.waitForExit(), 0)   // errors do not change an interactive exit code
+    }
+
+    func testCompletesNamesMembersKeywordsAndTopics() throws {
+        let p = try session(["repl", try modelFile()])
+        // A SWOT's category, then one of its items, then a property.
+        try p.type("Engineering.stre")
+        try p.send(PTYKey.tab)
+        try p.expect("ngths")
+        try p.type(".PL")
+        try p.send(PTYKey.tab)
+        try p.expect("ATFORM")
+        try p.type(".rat")
+        try p.send(PTYKey.tab)
+        try p.expect("ing")
+        try p.send(PTYKey.enter)
+        try p.expect("\r\n4\r\n")
+        try p.expect(Self.prompt)
+        // A built-in property of a key result.
+        try p.type("MODERNIZE_PLATFORM.LATENCY.prog")
+        try p.send(PTYKey.tab)
+        try p.expect("ress")
+        try p.send(PTYKey.enter)
+        try p.expect("\r\n0.4523809524\r\n")
+        try p.expect(Self.prompt)
+        // A keyword, then a declared name.
+        try p.type("if tr")
+        try p.send(PTYKey.tab)
+        try p.expect("ue")
+        try p.type(" then subs")
+        try p.send(PTYKey.tab)
+        try p.expect("cribers")
+        try p.type(".final else 0")
+        try p.send(PTYKey.enter)
+        try p.expect(Self.prompt)
+        // A :help topic and a scenario name.
+        try p.type(":help objec")
+        try p.send(PTYKey.tab)
+        try p.expect("tive")
+        try p.send(PTYKey.enter)
+        try p.expect("objective NAME")
+        try p.expect(Self.prompt)
+        try p.type(":scenario opt")
+        try p.send(PTYKey.tab)
+        try p.expect("imistic")
+        try p.send(PTYKey.enter)
+        try p.expect("scenario optimistic")
+        try p.expect(Self.prompt)
+    }
+
+    func testWhatIfInASessionLeavesTheModelUnchanged() throws {
+        let p = try session(["repl", try modelFile()])
+        let before = try enter(p, "RETENTION.score")
+        let changes = try enter(p, ":whatif churn = 3%")
+        XCTAssertTrue(changes.contains("churn:"), changes)
+        XCTAssertTrue(changes.contains("RETENTION.score:"), changes)
+        XCTAssertEqual(try enter(p, "RETENTION.score"), before)
+        XCTAssertTrue(try enter(p, "churn").hasPrefix("3.8%\r\n"))
+    }
+
+    func testSaveInASessionThenRun() throws {
+        let saved = tempDir.appendingPathComponent("session.strat").path
+        let p = try session(["repl", try modelFile()])
+        _ = try enter(p, "let members = 300M")
+        _ = try enter(p, "let bonus = ad_members / 2")
+        let value = try enter(p, "bonus + subscribers.final").components(separatedBy: "\r\n")[0]
+        let saving = try enter(p, ":save \(saved)")
+        XCTAssertTrue(saving.contains("saved"), saving)
+        try p.send(PTYKey.ctrlD)
+        XCTAssertEqual(try p.waitForExit(), 0)
+        let run = try pipe("", ["eval", saved, "-e", "bonus + subscribers.final"])
+        XCTAssertEqual(run.code, 0, run.err)
+        XCTAssertEqual(run.out, value + "\n")
+        XCTAssertEqual(try pipe("", ["run", saved]).code, 0)
+    }
+}
