@@ -752,8 +752,10 @@ enum StackGuard {
         var size = 0
         guard pthread_attr_getstack(&attr, &addr, &size) == 0, let base = addr else { return (0, 0) }
         let low = UInt(bitPattern: base)
-        // Keep a quarter of the stack (at most 1 MiB, at least 64 KiB) in reserve.
-        let margin = UInt(max(64 << 10, min(1 << 20, size / 4)))
+        // Keep a quarter of the stack (at most 384 KiB, at least 64 KiB) in reserve.
+        // Callers check at least every few frames, so a few hundred KiB covers what runs
+        // past the last check, even with debug builds' large frames.
+        let margin = UInt(max(64 << 10, min(384 << 10, size / 4)))
         return (low, low + margin)
     }
 }
