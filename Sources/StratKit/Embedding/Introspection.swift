@@ -84,7 +84,9 @@ extension Engine {
         case .derived:
             out.append(line(prefix, path, value, rule(c)))
             if depth > 0 {
+                // Declaration order reads best (the graph keeps inputs in no particular order).
                 let inputs = model.deps[Int(c)].filter { model.cells[Int($0)].derived != .projectionGroup || model.cells[Int($0)].kind != .derived }
+                    .sorted()
                 for (i, d) in inputs.enumerated() {
                     let last = i == inputs.count - 1
                     explainCell(d, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "),
