@@ -1,5 +1,6 @@
 # Strat — build, demo and test entry points. Every target installs what is missing first.
 SWIFT ?= swift
+SHELL := /bin/bash
 RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
@@ -25,9 +26,11 @@ demo: release
 test: deps
 	python3 scripts/gen_stdlib.py --check
 	$(SWIFT) build --build-tests
-	STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build
+	set -o pipefail; STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
 	$(MAKE) example
 	$(MAKE) bench-smoke
+	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
+	@grep -E "Executed [0-9]+ tests" .build/test.log | tail -1 | sed -E 's/.*Executed ([0-9]+) tests, with ([0-9]+) failures.*/tests: \1 passed, \2 failed/'
 
 # Regenerate the bundled standard library after editing stdlib/*.strat.
 stdlib:
