@@ -214,8 +214,18 @@ final class REPL {
 
     private func pipedLoop() {
         var pending: [String] = []
-        while !quitRequested, var line = Swift.readLine(strippingNewline: true) {
-            if line.hasSuffix("\r") { line.removeLast() }
+        var reader = InputLines(fd: 0)
+        while !quitRequested, let bytes = reader.next() {
+            var raw = bytes
+            if raw.last == 13 { raw.removeLast() }   // CRLF
+            if var bad = invalidUTF8(raw, path: "<stdin>") {
+                bad.line = reader.lineNumber
+                var out = Output()
+                report([bad], into: &out)
+                emit(out)
+                continue
+            }
+            let line = String(decoding: raw, as: UTF8.self)
             if let input = accept(line, pending: &pending) { process(input) }
         }
         if !pending.isEmpty, !quitRequested {
@@ -518,4 +528,42 @@ func renderChangeTable(_ changes: [Change], style st: Style) -> String {
         return [Cell(c.path + ":"), Cell(c.before.description, st.dim(c.before.description)), Cell("→"), Cell(after, shown)]
     }
     return renderTable(rows, align: [.left, .right, .left, .left], indent: "", gap: " ").joined(separator: "\n") + "\n"
+}
+
+/// Lines of a file descriptor as bytes, without their `\n` (UTF-8 is checked by the caller).
+struct InputLines {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+    /// 1-based number of the line last returned.
+    private(set) var lineNumber = 0
+
+    init(fd: Int32) { self.fd = fd }
+
+    mutating func next() -> [UInt8]? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 10) {
+                let line = Array(buffer[start..<newline])
+                start = newline + 1
+                lineNumber += 1
+                return line
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                let line = Array(buffer[start...])
+                start = buffer.count
+                lineNumber += 1
+                return line
+            }
+            if start > 0 {
+                buffer.removeSubrange(0..<start)
+                start = 0
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { atEnd = true } else { buffer.append(contentsOf: chunk[0..<n]) }
+        }
+    }
 }

@@ -225,6 +225,24 @@ final class REPLTests: XCTestCase {
         XCTAssertTrue(r.err.contains("error:"), r.err)
     }
 
+    func testInvalidUTF8IsADiagnosticAndCRLFIsAccepted() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try binary())
+        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        p.standardInput = inPipe
+        p.standardOutput = outPipe
+        p.standardError = errPipe
+        try p.run()
+        inPipe.fileHandleForWriting.write(Data([0x31, 0x0A, 0xFF, 0xFE, 0x0A, 0x32, 0x0D, 0x0A, 0x33]))
+        try inPipe.fileHandleForWriting.close()
+        let out = String(decoding: outPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 65)
+        XCTAssertEqual(out, "1\n2\n3\n")
+        XCTAssertTrue(err.contains("<stdin>:2:1: error: invalid UTF-8"), err)
+    }
+
     func testPrintStatement() throws {
         let r = try pipe("let x = 21\nprint \"x is \\(x * 2)\"\n")
         XCTAssertEqual(r.code, 0, r.err)
