@@ -91,6 +91,8 @@ final class REPL {
     static func emptySession() -> Session {
         var configuration = Configuration()
         configuration.importer = FileImporter(root: ".")
+        // Ctrl-C during a long evaluation stops it (the engine polls this).
+        configuration.interrupt = { LineEditor.takeInterruptRequest() }
         return Session(configuration: configuration)
     }
     /// Colour on standard output / standard error.

@@ -52,3 +52,21 @@ final class RecomputeTests: XCTestCase {
         XCTAssertEqual(try e.evaluate("x299"), before)
     }
 }
+
+/// `Configuration.interrupt` stops a long evaluation (the REPL wires Ctrl-C to it).
+final class InterruptTests: XCTestCase {
+    func testInterruptStopsALongEvaluation() throws {
+        var config = Configuration()
+        config.interrupt = { true }
+        let e = Engine(configuration: config)
+        try e.load(source: "fn fib(n) = if n < 2 then n else fib(n - 1) + fib(n - 2)\nlet small = fib(10)", runStatements: false)
+        XCTAssertEqual(try e.evaluate("small").description, "55", "short evaluations never reach a poll")
+        XCTAssertThrowsError(try e.evaluate("fib(30)")) { error in
+            XCTAssertEqual((error as? StratError)?.diagnostics.first?.message, "interrupted")
+        }
+        let p = Engine(configuration: config)
+        XCTAssertThrowsError(try p.load(source: "projection p over 1000000 days { start: 1, next: value * 1.000001 }")) { error in
+            XCTAssertTrue((error as? StratError)?.diagnostics.contains { $0.message == "interrupted" } ?? false)
+        }
+    }
+}

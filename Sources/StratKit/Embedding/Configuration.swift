@@ -164,6 +164,10 @@ public struct Configuration: Sendable {
     public var importer: Importer?
     /// Use a ``FileImporter`` under the loaded file's folder when `importer` is nil.
     public var useDefaultImporter = true
+    /// Polled during long evaluations (every 262,144 steps and every 65,536 projection
+    /// periods); returning true stops the evaluation with an "interrupted" error. The
+    /// REPL connects it to Ctrl-C.
+    public var interrupt: (@Sendable () -> Bool)?
     /// Receives `print` output; when nil, output is only collected in reports.
     public var output: (@Sendable (String) -> Void)?
 

@@ -158,6 +158,7 @@ public final class Engine: @unchecked Sendable {
         program.decls = []  // the model holds what it needs; free the syntax tree's shells
         if program.sink.errorCount == 0 { checkScenarios() }
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
+        evaluator.interrupt = configuration.interrupt
         scenario = nil
         committed = []
         printed = []

@@ -35,6 +35,8 @@ struct Evaluator {
     var values: [Value]
     var state: [CellState]
     var limits: Limits
+    /// Polled every 262,144 steps; true stops the evaluation with "interrupted".
+    var interrupt: (@Sendable () -> Bool)?
     var steps = 0
     var depth = 0
     var callDepth = 0
@@ -227,6 +229,9 @@ struct Evaluator {
         if steps > limits.maxSteps {
             throw EvalError(message: "more than \(formatCount(limits.maxSteps)) evaluation steps", span: nodes[Int(i)].span,
                             hint: "the step limit can be raised by the embedder")
+        }
+        if steps & 0x3FFFF == 0, let stop = interrupt, stop() {
+            throw EvalError(message: "interrupted", span: nodes[Int(i)].span)
         }
         let n = nodes[Int(i)]
         switch n.kind {

@@ -342,6 +342,7 @@ extension Evaluator {
                     var own = buf.baseAddress!
                     withUnsafePointer(to: &own) { series in
                         for t in 1...count {
+                            if t & 0xFFFF == 0, let stop = self.interrupt, stop() { failedAt = -t; return }
                             guard var v = NumericCode.run(ops, ks.baseAddress ?? UnsafePointer(stack), value: buf[t - 1], t: t,
                                                           series: series, stack: stack) else { failedAt = t; return }
                             if v < lo { v = lo }
@@ -354,6 +355,9 @@ extension Evaluator {
             }
         }
         projSeries[st.p] = series
+        if failedAt < 0 {
+            throw EvalError(message: "interrupted", span: nodes[Int(st.next)].span)
+        }
         if failedAt > 0 {
             _ = try stepValue(st.p, series[failedAt - 1], failedAt, growth: nil, lo: st.lo, hi: st.hi, unit: st.unit, next: st.next)
             throw EvalError(message: "projection value at period \(failedAt) is not a finite number", span: nodes[Int(st.next)].span)
