@@ -66,7 +66,7 @@ fuzz:
 
 # The whole test suite under AddressSanitizer (the CLI tests run the ASan-built binary), then
 # the multi-engine tests under ThreadSanitizer. ASan frames are several times larger, so the
-# main thread gets a bigger stack; use-after-return detection is off because it moves locals
+# main thread gets a bigger stack (TSan's too); use-after-return detection is off because it moves locals
 # to a heap "fake stack" where the library's stack guard cannot see the real stack; leak
 # detection is off (XCTest itself leaks; see docs/robustness.md).
 ASAN_SCRATCH = .build-fuzz-asan
@@ -77,7 +77,7 @@ sanitize: deps
 	$(SWIFT) build --build-tests -Xswiftc -sanitize=address --scratch-path $(ASAN_SCRATCH)
 	ulimit -s 524288 && $(ASAN_ENV) STRAT_BIN=$(CURDIR)/$(ASAN_SCRATCH)/debug/strat \
 	  $(SWIFT) test --skip-build -Xswiftc -sanitize=address --scratch-path $(ASAN_SCRATCH)
-	$(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
+	ulimit -s 524288 && $(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
 
 clean:
 	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf
