@@ -182,7 +182,7 @@ final class HostileInputTests: XCTestCase {
         try check("deep_but_bounded", bytes("fn f(n) = if n == 0 then 0 else 1 + f(n - 1)\nprint f(100000)\n"), exit: [70],
                   error: "call depth deeper than 256")
         try check("within_limit", bytes("fn f(n) = if n == 0 then 0 else 1 + f(n - 1)\nprint f(200)\n"), exit: [0], stdout: "200\n")
-        // Exponential work stops at the step limit (100,000,000 steps: about 3 s in a release
+        // Exponential work stops at the step limit (100,000,000 steps: 1.6 s in a release
         // build, 30 s in a debug one, so it is tested through the library with a lower limit
         // in StratKitTests/FuzzRegressionTests).
         try check("exponential_small", bytes("fn f(n) = if n <= 1 then 1 else f(n - 1) + f(n - 2)\nprint f(20)\n"), exit: [0],
