@@ -59,5 +59,28 @@ bench-smoke: bench-deps
 	$(SWIFT) build --product strat-bench-whatif
 	python3 Benchmarks/bench.py --smoke --strat $(BIN_DEBUG) --whatif .build/debug/strat-bench-whatif
 
+# Robustness (docs/robustness.md). `make fuzz` builds the libFuzzer target (Fuzz/FuzzMain.swift
+# with the StratKit sources, AddressSanitizer) and fuzzes on one worker for FUZZ_SECONDS,
+# seeded from examples/, stdlib/ and Tests/Scripts/; findings land in .build-fuzz-lf/artifacts/.
+FUZZ_SECONDS ?= 600
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The whole test suite under AddressSanitizer (the CLI tests run the ASan-built binary), then
+# the multi-engine tests under ThreadSanitizer. ASan frames are several times larger, so the
+# main thread gets a bigger stack (TSan's too); use-after-return detection is off because it moves locals
+# to a heap "fake stack" where the library's stack guard cannot see the real stack; leak
+# detection is off (XCTest itself leaks; see docs/robustness.md).
+ASAN_SCRATCH = .build-fuzz-asan
+TSAN_SCRATCH = .build-fuzz-tsan
+ASAN_ENV = ASAN_OPTIONS=detect_stack_use_after_return=0:detect_leaks=0
+
+sanitize: deps
+	$(SWIFT) build --build-tests -Xswiftc -sanitize=address --scratch-path $(ASAN_SCRATCH)
+	ulimit -s 524288 && $(ASAN_ENV) STRAT_BIN=$(CURDIR)/$(ASAN_SCRATCH)/debug/strat \
+	  $(SWIFT) test --skip-build -Xswiftc -sanitize=address --scratch-path $(ASAN_SCRATCH)
+	ulimit -s 524288 && $(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
+
 clean:
-	rm -rf .build $(EXAMPLE_SCRATCH)
+	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf

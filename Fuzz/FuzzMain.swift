@@ -1,0 +1,86 @@
+// libFuzzer entry point over the whole pipeline: lexer, parser, resolver/checker and
+// evaluator, then queries (expressions, a what-if, a report per scenario).
+// Built by scripts/fuzz.sh together with Sources/StratKit/**.swift in one module, so the
+// code here uses the library's public API only, as an embedder would.
+//
+// The input is one Strat file. Its last line is also compiled as a lone expression
+// (`Engine.evaluate`), which fuzzes the expression compiler used by the REPL and by
+// what-ifs. Imports resolve in memory: `lib.strat` is a small fixed library and
+// `self.strat` is the input itself (import cycles).
+
+/// Limits lowered from the defaults so that each run takes milliseconds; a loop the
+/// step counter does not see still shows up as a libFuzzer timeout.
+private func fuzzConfiguration(selfBytes: String) -> Configuration {
+    var c = Configuration()
+    c.limits.maxSteps = 200_000
+    c.limits.maxPeriods = 10_000
+    c.limits.maxStringLength = 100_000
+    c.limits.maxListLength = 100_000
+    c.importer = InMemoryImporter([
+        "lib.strat": "let libRate = 5%\nfn twice(x) = x * 2\nobjective O \"o\" { weight: 1 }\n",
+        "self.strat": selfBytes,
+        "dir/inner.strat": "import \"../lib.strat\"\nlet inner = libRate * 2\n",
+    ])
+    return c
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let text = String(decoding: bytes, as: UTF8.self)
+    let engine = Engine(configuration: fuzzConfiguration(selfBytes: text))
+    var loaded = true
+    do {
+        try engine.load(bytes: bytes, path: "main.strat")
+    } catch let e as StratError {
+        loaded = false
+        checkDiagnostics(e.diagnostics, bytes: bytes)
+    } catch {
+        loaded = false
+    }
+    // A model with runtime errors only stays queryable; one with compile errors is empty.
+    let names = engine.declaredNames.prefix(6)
+    for (name, _) in names {
+        _ = try? engine.evaluate(name)
+        _ = engine.members(of: name)
+    }
+    _ = try? engine.evaluate("1 + 2 * 3")
+    if let lastLine = text.split(separator: "\n", omittingEmptySubsequences: true).last, lastLine.utf8.count < 512 {
+        _ = try? engine.evaluate(String(lastLine))
+    }
+    if loaded || !names.isEmpty {
+        if let (first, kind) = names.first(where: { $0.kind == "let" }) {
+            _ = try? engine.whatIf([first: "\(first) * 2"])
+            _ = try? engine.whatIf([first: "1"])
+            _ = kind
+        }
+        _ = (try? engine.report())?.json(pretty: true)
+        for s in engine.scenarioNames.prefix(3) { _ = (try? engine.report(scenario: s))?.json(pretty: false) }
+        checkDiagnostics(engine.diagnostics, bytes: bytes)
+    }
+    return 0
+}
+
+/// Every diagnostic in the input file points inside it (SPEC §8: line and column are
+/// 1-based; columns count characters, here UTF-8 lead bytes as the library does; one past
+/// the last character of a line is its end).
+private func checkDiagnostics(_ diagnostics: [Diagnostic], bytes: [UInt8]) {
+    let lines = bytes.split(separator: 10, omittingEmptySubsequences: false)
+    var widths: [Int: Int] = [:]
+    for d in diagnostics {
+        _ = d.rendered(color: true)
+        _ = d.jsonLine
+        guard d.path == "main.strat" else { continue }
+        guard d.line >= 1, d.line <= lines.count, d.column >= 1 else {
+            fatalError("diagnostic outside the file: \(d.line):\(d.column) \(d.message)")
+        }
+        let width: Int
+        if let w = widths[d.line] { width = w } else {
+            width = lines[d.line - 1].reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
+            widths[d.line] = width
+        }
+        if d.column > width + 1 {
+            fatalError("diagnostic outside the line: \(d.line):\(d.column) \(d.message)")
+        }
+    }
+}
