@@ -17,6 +17,8 @@ struct NumericCode {
         case const_, value, t, prev, neg, add, sub, mul, div, pow, min, max, abs, sqrt, exp, ln, log10
         // With a constant right operand (`a` indexes `consts`).
         case addK, subK, mulK, divK
+        // With a constant left operand: k - x, k / x.
+        case rsubK, rdivK
     }
 
     struct Op {
@@ -80,8 +82,30 @@ struct NumericCode {
     }
 
     /// Emits a binary operation, folding two constants or fusing a constant right operand.
+    /// Position of a binary operation's left operand when it is a lone constant (-1 if not).
+    private var leftConstant = -1
+
     private mutating func fuse(_ c: Code, _ depth: inout Int) {
         let k = ops.count
+        let rightIsConstant = k >= 1 && ops[k - 1].code == .const_ && leftConstant != k - 1
+        // `k - x`, `k / x`, `k + x`, `k * x` with a computed x: drop the constant's push and
+        // apply it from the instruction (commutative ops reuse addK/mulK).
+        if leftConstant >= 0 && !(rightIsConstant && leftConstant == k - 2) {
+            let a = ops[leftConstant].a
+            ops.remove(at: leftConstant)
+            let code: Code
+            switch c {
+            case .add: code = .addK
+            case .mul: code = .mulK
+            case .sub: code = .rsubK
+            default: code = .rdivK
+            }
+            ops.append(Op(code: code, a: a))
+            leftConstant = -1
+            depth -= 1
+            return
+        }
+        leftConstant = -1
         if k >= 2, ops[k - 1].code == .const_, ops[k - 2].code == .const_ {
             let x = consts[Int(ops[k - 2].a)], y = consts[Int(ops[k - 1].a)]
             let r: Double
@@ -146,8 +170,11 @@ struct NumericCode {
             return u
         case .binary:
             guard let op = BinaryOp(rawValue: n.op) else { return nil }
-            guard let l = emit(n.a, &ev, vu, &depth, nesting: nesting + 1),
-                  let r = emit(n.b, &ev, vu, &depth, nesting: nesting + 1) else { return nil }
+            let leftStart = ops.count
+            guard let l = emit(n.a, &ev, vu, &depth, nesting: nesting + 1) else { return nil }
+            let leftIsConstant = ops.count == leftStart + 1 && ops[leftStart].code == .const_
+            guard let r = emit(n.b, &ev, vu, &depth, nesting: nesting + 1) else { return nil }
+            leftConstant = leftIsConstant ? leftStart : -1
             switch op {
             case .add, .sub:
                 guard l.sameDimension(r) else { return nil }
@@ -218,6 +245,10 @@ struct NumericCode {
             case .subK: stack[sp - 1] -= k[Int(op.a)]
             case .mulK: stack[sp - 1] *= k[Int(op.a)]
             case .divK: stack[sp - 1] /= k[Int(op.a)]
+            case .rsubK: stack[sp - 1] = k[Int(op.a)] - stack[sp - 1]
+            case .rdivK:
+                if stack[sp - 1] == 0 { return nil }
+                stack[sp - 1] = k[Int(op.a)] / stack[sp - 1]
             case .pow: sp -= 1; stack[sp - 1] = Glibc.pow(stack[sp - 1], stack[sp])
             case .min: sp -= 1; if stack[sp] < stack[sp - 1] { stack[sp - 1] = stack[sp] }
             case .max: sp -= 1; if stack[sp] > stack[sp - 1] { stack[sp - 1] = stack[sp] }
