@@ -53,7 +53,19 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             _ = try? engine.whatIf([first: "\(first) * 2"])
             _ = try? engine.whatIf([first: "1"])
             _ = kind
+            // The first line as an override: arbitrary text through the override compiler,
+            // committed and then recomputed.
+            if let firstLine = text.split(separator: "\n").first, firstLine.utf8.count < 512 {
+                _ = try? engine.set(first, String(firstLine))
+                engine.recalculate()
+            }
         }
+        // An override of an item's property, by path.
+        if let object = names.first(where: { $0.kind != "let" && $0.kind != "fn" && $0.kind != "scenario" })?.name,
+           let member = engine.members(of: object).first {
+            _ = try? engine.whatIf([(path: "\(object).\(member)", expr: "2")])
+        }
+        _ = try? engine.compare(scenarios: Array(engine.scenarioNames.prefix(2)) + ["baseline"])
         _ = (try? engine.report())?.json(pretty: true)
         for s in engine.scenarioNames.prefix(3) { _ = (try? engine.report(scenario: s))?.json(pretty: false) }
         checkDiagnostics(engine.diagnostics, bytes: bytes)

@@ -51,6 +51,11 @@ final class FuzzRegressionTests: XCTestCase {
             _ = try? engine.set(first, "2")
         }
         _ = try? engine.whatIf(["a": "1"])
+        if let object = engine.declaredNames.first(where: { !["let", "fn", "scenario"].contains($0.kind) })?.name,
+           let member = engine.members(of: object).first {
+            _ = try? engine.whatIf([(path: "\(object).\(member)", expr: "2")])
+        }
+        _ = try? engine.compare(scenarios: Array(engine.scenarioNames.prefix(2)) + ["baseline"])
         _ = (try? engine.report())?.json(pretty: true)
         for s in engine.scenarioNames.prefix(3) { _ = try? engine.report(scenario: s) }
         engine.recalculate()
