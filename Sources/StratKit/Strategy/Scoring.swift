@@ -341,15 +341,23 @@ extension Evaluator {
                     n = 1
                     var own = buf.baseAddress!
                     withUnsafePointer(to: &own) { series in
+                        // `n` (the initialized count) is set on the way out only, and the
+                        // previous value stays in a register.
+                        var prev = first
+                        let k = ks.baseAddress ?? UnsafePointer(stack)
                         for t in 1...count {
-                            if t & 0xFFFF == 0, let stop = self.interrupt, stop() { failedAt = -t; return }
-                            guard var v = NumericCode.run(ops, ks.baseAddress ?? UnsafePointer(stack), value: buf[t - 1], t: t,
-                                                          series: series, stack: stack) else { failedAt = t; return }
+                            if t & 0xFFFF == 0, let stop = self.interrupt, stop() { failedAt = -t; n = t; return }
+                            guard var v = NumericCode.run(ops, k, value: prev, t: t, series: series, stack: stack) else {
+                                failedAt = t
+                                n = t
+                                return
+                            }
                             if v < lo { v = lo }
                             if v > hi { v = hi }
                             buf[t] = v
-                            n = t + 1
+                            prev = v
                         }
+                        n = count + 1
                     }
                 }
             }
