@@ -701,7 +701,7 @@ struct Parser {
                                      maxNesting: maxNesting - depth, start: i + 2, end: k)
                     let e = sub.parseExpr()
                     if sub.tok.kind != .eof && !sub.panic {
-                        sub.error("unexpected \(sub.describe(sub.tok)) in interpolation", at: sub.span(sub.tok))
+                        sub.error("expected ')' to end the interpolation, found \(sub.describe(sub.tok))", at: sub.span(sub.tok))
                     }
                     sink = sub.sink
                     parts.append(e)
