@@ -2,26 +2,8 @@ import StratKit
 
 // MARK: - JSON output helpers
 
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 {
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
-}
+/// A JSON string literal (StratKit's own escaping, shared with its reports).
+func jsonString(_ s: String) -> String { jsonQuoted(s) }
 
 func jsonNumber(_ d: Double) -> String {
     guard d.isFinite else { return "null" }

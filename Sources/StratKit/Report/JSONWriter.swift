@@ -65,3 +65,10 @@ struct JSONWriter {
         out += "\""
     }
 }
+
+/// `s` as a JSON string literal, quoted and escaped (for hosts writing their own JSON).
+public func jsonQuoted(_ s: String) -> String {
+    var out = ""
+    JSONWriter.appendString(s, to: &out)
+    return out
+}
