@@ -90,7 +90,7 @@ struct Compare {
         var diags = loadDiags.filter { $0.kind != .assertion }
         for n in names {
             do {
-                let r = try engine.report(scenario: n, overrides: overrides)
+                let r = try engine.report(scenario: n, overrides: overrides, includeSeries: false)
                 reports.append(r)
                 diags += r.diagnostics.filter { $0.kind != .assertion }
             } catch let e as StratError {

@@ -48,7 +48,7 @@ struct Run {
         try checkScenario(model.scenario, in: engine, json: json)
         let report: Report
         do {
-            report = try engine.report(scenario: model.scenario, overrides: overrides)
+            report = try engine.report(scenario: model.scenario, overrides: overrides, includeSeries: !noReport)
         } catch let e as StratError {
             emit(loadDiags.filter { $0.severity != .error }, json: json)
             throw overrideFailure(e, engine: engine, overrides: overrides, json: json)

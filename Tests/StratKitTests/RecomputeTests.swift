@@ -70,3 +70,29 @@ final class InterruptTests: XCTestCase {
         }
     }
 }
+
+/// A projection nothing reads period by period is stepped without storing its series;
+/// readers and reports get every period on demand.
+final class LazySeriesTests: XCTestCase {
+    func testSeriesIsStoredOnDemand() throws {
+        let e = Engine()
+        try e.load(source: "let r = 10%\nprojection p over 5 years { start: 100, next: value * (1 + r) }", runStatements: false)
+        XCTAssertEqual(try e.evaluate("p.final").description, "161.051")
+        let lean = try e.report(scenario: nil, overrides: [], includeSeries: false)
+        XCTAssertEqual(lean.projections[0].series, [])
+        XCTAssertEqual(lean.projections[0].periods, 5)
+        XCTAssertEqual(lean.projections[0].final.value.description, "161.051")
+        XCTAssertEqual(try e.evaluate("p[2]").description, "121")
+        XCTAssertEqual(try e.evaluate("count(p.series)").description, "6")
+        let changes = try e.whatIf([(path: "r", expr: "0")])
+        XCTAssertTrue(changes.contains { $0.path == "p.final" && $0.after.description == "100" }, "\(changes)")
+        XCTAssertEqual(try e.evaluate("p[2]").description, "121", "the what-if is undone, series included")
+        XCTAssertEqual(try e.report().projections[0].series.count, 6)
+    }
+
+    func testAFormulaReadingAPeriodGetsIt() throws {
+        let e = Engine()
+        try e.load(source: "projection p over 3 years { start: 1, next: value * 2 }\nlet third = p[3] + p.final", runStatements: false)
+        XCTAssertEqual(try e.evaluate("third").description, "16")
+    }
+}

@@ -281,6 +281,13 @@ public final class Engine: @unchecked Sendable {
 
     func cellForPath(_ path: String) throws -> Int32 { try cell(at: path) }
 
+    /// Stores every period of every projection that computed without keeping them.
+    func materializeAllSeries() {
+        for p in model.projections.indices where evaluator.state[Int(model.projections[p].group)] == .ok {
+            do { try evaluator.ensureSeries(p, .none) } catch { evaluator.report(error) }
+        }
+    }
+
     func evaluateNode(_ node: Int32) throws -> Value {
         evaluator.steps = 0
         evaluator.armStackGuard()
@@ -402,7 +409,7 @@ public final class Engine: @unchecked Sendable {
     struct Saved {
         struct CellBefore { var cell: Int32; var info: Cell; var deps: [Int32] }
         struct ValueBefore { var cell: Int32; var value: Value; var state: CellState }
-        struct SeriesBefore { var projection: Int; var series: [Double]; var unit: NumberUnit }
+        struct SeriesBefore { var projection: Int; var series: [Double]; var unit: NumberUnit; var stored: Bool; var last: Double }
         var cells: [CellBefore] = []
         var values: [ValueBefore] = []
         var series: [SeriesBefore] = []
@@ -489,7 +496,8 @@ public final class Engine: @unchecked Sendable {
             let cell = model.cells[Int(c)]
             if cell.kind == .derived && cell.derived == .projectionGroup {
                 let p = Int(cell.projection)
-                saved.series.append(.init(projection: p, series: evaluator.projSeries[p], unit: evaluator.projUnits[p]))
+                saved.series.append(.init(projection: p, series: evaluator.projSeries[p], unit: evaluator.projUnits[p],
+                                          stored: evaluator.seriesStored[p], last: evaluator.projLast[p]))
             }
         }
         evaluator.steps = 0
@@ -522,6 +530,8 @@ public final class Engine: @unchecked Sendable {
         }
         for ss in saved.series {
             let p = ss.projection, s = ss.series, u = ss.unit
+            evaluator.seriesStored[p] = ss.stored
+            evaluator.projLast[p] = ss.last
             evaluator.projSeries[p] = s
             evaluator.projUnits[p] = u
         }
@@ -628,11 +638,19 @@ public final class Engine: @unchecked Sendable {
     /// The report of the model under a scenario (`nil` or "baseline" for none), with
     /// extra overrides applied on top; the model itself is left unchanged.
     public func report(scenario name: String? = nil, overrides: [(path: String, expr: String)] = []) throws -> Report {
+        try report(scenario: name, overrides: overrides, includeSeries: true)
+    }
+
+    /// A report; without `includeSeries`, projections carry their final value but no
+    /// per-period series (a projection nothing reads period by period is then never
+    /// stored: `strat run --no-report` on a million periods).
+    public func report(scenario name: String?, overrides: [(path: String, expr: String)], includeSeries: Bool) throws -> Report {
         try enter()
         defer { busy = false }
         return try withScenario(name, overrides: overrides) {
             let keptPrinted = printed, keptAssertions = assertions
             runAllStatements(emit: false)
+            if includeSeries { materializeAllSeries() }
             let errs = collectRuntimeErrors()
             let r = buildReport(scenario: name ?? "baseline", diagnostics: errs)
             printed = keptPrinted

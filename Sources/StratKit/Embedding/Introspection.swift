@@ -51,6 +51,7 @@ extension Engine {
 
     /// A projection's series by period (t = 0…N), its period unit, or nil.
     public func series(of name: String) -> (values: [Value], period: String)? {
+        materializeAllSeries()
         let (model, ev) = state
         guard let id = model.interner.lookup(name), case .object(let o)? = model.globals[id],
               model.objects[Int(o)].kind == .projection else { return nil }

@@ -499,11 +499,16 @@ extension Engine {
         }
         let projections = model.projections.indices.map { p -> ProjectionReport in
             let pr = model.projections[p]
-            let series = ev.projSeries[p]
+            let stored = ev.seriesStored[p]
+            let series = stored ? ev.projSeries[p] : []
             let u = ev.projUnits[p]
-            return ProjectionReport(name: interner[model.objects[Int(pr.object)].name], periods: max(0, series.count - 1),
+            let computed = ev.state[Int(pr.group)] == .ok && !ev.projSeries[p].isEmpty
+            // Unstored series: the period count is the (validated) count cell's value.
+            let count = ev.values[Int(pr.count)].doubleValue.flatMap { Int(exactly: $0) } ?? 0
+            let periods = stored ? max(0, series.count - 1) : (computed ? count : 0)
+            return ProjectionReport(name: interner[model.objects[Int(pr.object)].name], periods: periods,
                                     period: pr.period.rawValue, unit: u.symbol, series: series,
-                                    final: ReportValue(series.last.map { .number($0, u) } ?? .none))
+                                    final: ReportValue(computed ? .number(ev.projLast[p], u) : .none))
         }
         let variables = model.lets.filter { model.program.files[Int(model.cells[Int($0)].span.file)].path.hasPrefix("<stdlib>") == false }
             .map { ReportProperty(name: interner[model.cells[Int($0)].name], value: ReportValue(value($0))) }

@@ -50,6 +50,11 @@ struct Evaluator {
     var projUnit = NumberUnit.plain
     var projT = 0
     var projSeries: [[Double]] = []
+    /// Whether `projSeries[p]` holds every period; a projection nothing reads period by
+    /// period keeps only its start and `projLast`.
+    var seriesStored: [Bool] = []
+    var keepSeries: [Bool] = []
+    var projLast: [Double] = []
     var projUnits: [NumberUnit] = []
     /// Runtime diagnostics, in the order found.
     var diagnostics: [Diagnostic] = []
@@ -93,6 +98,9 @@ struct Evaluator {
         state = [CellState](repeating: .pending, count: model.cells.count)
         codeIndex = [Int32](repeating: -1, count: model.cells.count)
         projSeries = [[Double]](repeating: [], count: model.projections.count)
+        seriesStored = [Bool](repeating: false, count: model.projections.count)
+        keepSeries = [Bool](repeating: false, count: model.projections.count)
+        projLast = [Double](repeating: 0, count: model.projections.count)
         projUnits = [NumberUnit](repeating: .plain, count: model.projections.count)
         refresh()
     }
@@ -342,6 +350,7 @@ struct Evaluator {
             return try dynamicMember(base, n.b, n.span)
         case .projSeries:
             _ = try read(model.projections[Int(n.a)].group, n.span)
+            try ensureSeries(Int(n.a), n.span)
             let s = projSeries[Int(n.a)], u = projUnits[Int(n.a)]
             return .list(s.map { .number($0, u) })
         case .range:
@@ -503,6 +512,7 @@ struct Evaluator {
         case .ref(let r) where model.objects[Int(r.id)].kind == .projection:
             let p = Int(model.objects[Int(r.id)].projection)
             _ = try read(model.projections[p].group, n.span)
+            try ensureSeries(p, n.span)
             let s = projSeries[p]
             guard d >= 0, d < Double(s.count) else {
                 throw EvalError(message: "period \(NumberFormat.significant(d)) out of range (projection '\(r.path)' has periods 0…\(max(0, s.count - 1)))",
@@ -529,6 +539,7 @@ struct Evaluator {
             if o.kind == .projection && model.interner[name] == "series" {
                 let p = Int(o.projection)
                 _ = try read(model.projections[p].group, span)
+                try ensureSeries(p, span)
                 return .list(projSeries[p].map { .number($0, projUnits[p]) })
             }
             switch o.members[name] {

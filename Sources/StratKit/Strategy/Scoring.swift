@@ -60,9 +60,10 @@ extension Evaluator {
         case .projectionFinal:
             let p = Int(cell.projection)
             _ = try read(model.projections[p].group, cell.span)
-            guard let last = projSeries[p].last else { return .none }
-            return .number(last, projUnits[p])
+            guard !projSeries[p].isEmpty else { return .none }
+            return .number(projLast[p], projUnits[p])
         case .projectionPeriods:
+            try ensureSeries(Int(cell.projection), cell.span)
             return .number(Double(Swift.max(0, projSeries[Int(cell.projection)].count - 1)))
         }
     }
@@ -278,6 +279,13 @@ extension Evaluator {
             projUnits[p] = u
             steps.append(st)
         }
+        defer {
+            // Every path but the unstored single projection keeps all periods.
+            for st in steps where projSeries[st.p].count > 1 || count <= 0 {
+                seriesStored[st.p] = true
+                projLast[st.p] = projSeries[st.p].last ?? 0
+            }
+        }
         if count <= 0 { return }
         if try stepCompiled(steps, count, span) { return }
         for t in 1...count {
@@ -287,6 +295,14 @@ extension Evaluator {
                 projSeries[st.p].append(v)
             }
         }
+    }
+
+    /// Makes sure every period of projection `p` is stored, stepping it again if it was
+    /// computed without keeping them.
+    mutating func ensureSeries(_ p: Int, _ span: Span) throws(EvalError) {
+        if seriesStored[p] { return }
+        keepSeries[p] = true
+        try computeProjectionGroup(model.projectionRoots[p], span)
     }
 
     /// One period of one projection through the general evaluator.
@@ -333,6 +349,40 @@ extension Evaluator {
         var failedAt = 0
         let stack = UnsafeMutablePointer<Double>.allocate(capacity: depth + 1)
         defer { stack.deallocate() }
+        if !keepSeries[st.p] {
+            // Nothing has read this projection's periods yet: step without storing them
+            // (a million periods are 8 MB); a reader asks for them with `ensureSeries`.
+            var prev = first
+            var failedPrev = first
+            code.ops.withUnsafeBufferPointer { ops in
+                code.consts.withUnsafeBufferPointer { ks in
+                    var none = stack
+                    withUnsafePointer(to: &none) { table in
+                        let k = ks.baseAddress ?? UnsafePointer(stack)
+                        for t in 1...count {
+                            if t & 0xFFFF == 0, let stop = self.interrupt, stop() { failedAt = -t; return }
+                            guard var v = NumericCode.run(ops, k, value: prev, t: t, series: table, stack: stack) else {
+                                failedAt = t
+                                failedPrev = prev
+                                return
+                            }
+                            if v < lo { v = lo }
+                            if v > hi { v = hi }
+                            prev = v
+                        }
+                    }
+                }
+            }
+            if failedAt < 0 { throw EvalError(message: "interrupted", span: nodes[Int(st.next)].span) }
+            if failedAt > 0 {
+                _ = try stepValue(st.p, failedPrev, failedAt, growth: nil, lo: st.lo, hi: st.hi, unit: st.unit, next: st.next)
+                throw EvalError(message: "projection value at period \(failedAt) is not a finite number", span: nodes[Int(st.next)].span)
+            }
+            projSeries[st.p] = [first]
+            seriesStored[st.p] = false
+            projLast[st.p] = prev
+            return true
+        }
         let series = code.ops.withUnsafeBufferPointer { ops in
             code.consts.withUnsafeBufferPointer { ks in
                 [Double](unsafeUninitializedCapacity: count + 1) { buf, n in
@@ -363,6 +413,8 @@ extension Evaluator {
             }
         }
         projSeries[st.p] = series
+        seriesStored[st.p] = true
+        projLast[st.p] = series.last ?? first
         if failedAt < 0 {
             throw EvalError(message: "interrupted", span: nodes[Int(st.next)].span)
         }
