@@ -131,6 +131,14 @@ nonisolated(unsafe) var liveEngines: [Engine] = []
 enum Loaded {
     case model(Engine, [Diagnostic])
     case failed(Int32)
+
+    /// The engine and its load diagnostics, or leave the command with the load's exit code.
+    func get() throws -> (Engine, [Diagnostic]) {
+        switch self {
+        case .model(let e, let d): return (e, d)
+        case .failed(let code): throw ExitCode(code)
+        }
+    }
 }
 
 /// Reads FILE (`-` is stdin) and loads it into a fresh engine. Compile errors and

@@ -78,11 +78,7 @@ struct Compare {
     func run() throws {
         let json = format == .json
         let overrides = try parseOverrides(sets)
-        let engine: Engine, loadDiags: [Diagnostic]
-        switch loadModel(file, json: json) {
-        case .model(let e, let d): (engine, loadDiags) = (e, d)
-        case .failed(let code): throw ExitCode(code)
-        }
+        let (engine, loadDiags) = try loadModel(file, json: json).get()
         let names = scenarios.map { $0.split(separator: ",").map { String($0).trimmingSpaces() } }
             ?? (["baseline"] + engine.scenarioNames)
         for n in names { try checkScenario(n, in: engine, json: json) }
@@ -237,11 +233,7 @@ struct WhatIf {
     func run() throws {
         let json = format == .json
         let overrides = try model.overrides()
-        let engine: Engine, loadDiags: [Diagnostic]
-        switch loadModel(file, json: json) {
-        case .model(let e, let d): (engine, loadDiags) = (e, d)
-        case .failed(let code): throw ExitCode(code)
-        }
+        let (engine, loadDiags) = try loadModel(file, json: json).get()
         try checkScenario(model.scenario, in: engine, json: json)
         let diags = loadDiags.filter { $0.kind != .assertion }
         var changes: [Change] = []

@@ -40,11 +40,7 @@ struct Run {
     func run() throws {
         let json = format == .json
         let overrides = try model.overrides()
-        let engine: Engine, loadDiags: [Diagnostic]
-        switch loadModel(file, json: json) {
-        case .model(let e, let d): (engine, loadDiags) = (e, d)
-        case .failed(let code): throw ExitCode(code)
-        }
+        let (engine, loadDiags) = try loadModel(file, json: json).get()
         try checkScenario(model.scenario, in: engine, json: json)
         let report: Report
         do {

@@ -100,8 +100,10 @@ func sparkline(_ values: [Double], maxWidth: Int = 32) -> String {
     return String(sampled.map { v -> Character in
         guard v.isFinite else { return " " }
         if hi - lo <= abs(hi) * 1e-12 { return ticks[3] }
-        let k = Int(((v - lo) / (hi - lo) * 7).rounded())
-        return ticks[min(7, max(0, k))]
+        // A range wider than the largest double gives inf/inf: show the middle tick.
+        let f = ((v - lo) / (hi - lo) * 7).rounded()
+        guard f.isFinite else { return ticks[3] }
+        return ticks[min(7, max(0, Int(f)))]
     })
 }
 

@@ -598,6 +598,17 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(formatted, 100, "most of the corpus parses and formats")
     }
 
+    /// A projection spanning the whole double range still renders (its sparkline once
+    /// divided inf by inf and trapped converting NaN to Int).
+    func testReportOfExtremeProjectionValues() throws {
+        let f = tempDir.appendingPathComponent("extreme.strat").path
+        try "projection p over 2 years { start: -1e308, next: if t == 1 then 1e308 else 0 }\n"
+            .write(toFile: f, atomically: true, encoding: .utf8)
+        let r = try strat(["run", f])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("1e+308"), r.out)
+    }
+
     func testFmtLayout() throws {
         let path = try write("messy.strat", """
         let a=1   // one

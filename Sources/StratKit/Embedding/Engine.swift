@@ -281,11 +281,15 @@ public final class Engine: @unchecked Sendable {
 
     func cellForPath(_ path: String) throws -> Int32 { try cell(at: path) }
 
-    /// Stores every period of every projection that computed without keeping them.
+    /// Stores every period of projection `p` if it was computed without keeping them.
+    func materializeSeries(_ p: Int) {
+        guard evaluator.state[Int(model.projections[p].group)] == .ok else { return }
+        do { try evaluator.ensureSeries(p, .none) } catch { evaluator.report(error) }
+    }
+
+    /// Stores every period of every projection (reports list them all).
     func materializeAllSeries() {
-        for p in model.projections.indices where evaluator.state[Int(model.projections[p].group)] == .ok {
-            do { try evaluator.ensureSeries(p, .none) } catch { evaluator.report(error) }
-        }
+        for p in model.projections.indices { materializeSeries(p) }
     }
 
     func evaluateNode(_ node: Int32) throws -> Value {

@@ -51,11 +51,11 @@ extension Engine {
 
     /// A projection's series by period (t = 0…N), its period unit, or nil.
     public func series(of name: String) -> (values: [Value], period: String)? {
-        materializeAllSeries()
+        guard let id = state.model.interner.lookup(name), case .object(let o)? = state.model.globals[id],
+              state.model.objects[Int(o)].kind == .projection else { return nil }
+        let p = Int(state.model.objects[Int(o)].projection)
+        materializeSeries(p)
         let (model, ev) = state
-        guard let id = model.interner.lookup(name), case .object(let o)? = model.globals[id],
-              model.objects[Int(o)].kind == .projection else { return nil }
-        let p = Int(model.objects[Int(o)].projection)
         let u = ev.projUnits[p]
         return (ev.projSeries[p].map { .number($0, u) }, model.projections[p].period.rawValue)
     }
@@ -128,7 +128,6 @@ extension Engine {
         case .exposure: return "probability × impact"
         case .projectionGroup: return "the projection's series"
         case .projectionFinal: return "the value at the last period"
-        case .projectionPeriods: return "number of periods"
         }
     }
 

@@ -703,7 +703,7 @@ struct Evaluator {
             }
             let nu = u.isDimensionless ? NumberUnit(display: u.display == .percent ? .plain : u.display)
                 : NumberUnit(time: u.time / 2, money: u.money / 2, display: .plain)
-            return .number(Foundationless.sqrt(d), nu)
+            return .number(d.squareRoot(), nu)
         case .exp, .ln, .log10:
             let (d, u) = try oneNumber(n, 0, b.name)
             guard u.isDimensionless else {
@@ -727,9 +727,6 @@ struct Evaluator {
     }
 }
 
-enum Foundationless {
-    @inline(__always) static func sqrt(_ d: Double) -> Double { d.squareRoot() }
-}
 
 /// glibc's pthread_getattr_np (a GNU extension the Glibc module does not export).
 @_silgen_name("pthread_getattr_np")

@@ -106,9 +106,6 @@ public struct NumberUnit: Hashable, Sendable {
 
     // MARK: Combination rules (docs/language.md)
 
-    /// `+ -` keep the left display. The caller checks dimensions first.
-    static func additive(_ l: NumberUnit, _ r: NumberUnit) -> NumberUnit { l }
-
     static func product(_ l: NumberUnit, _ r: NumberUnit) -> NumberUnit {
         if l.time == 0 && l.money == 0 && r.time == 0 && r.money == 0 {
             if l.display == .percent { return r.display == .plain ? .percent : NumberUnit(display: r.display) }

@@ -56,7 +56,7 @@ enum Derived: UInt8 {
     case objectiveScore, objectiveStatus
     case planScore, planStatus, unsupported, unaddressed
     case ife, efe, ieCell, posture, exposure
-    case projectionGroup, projectionFinal, projectionPeriods
+    case projectionGroup, projectionFinal
 }
 
 /// One value in the dependency graph.

@@ -100,8 +100,6 @@ final class Program {
         }
         _ = load(path: resolved.path, bytes: resolved.bytes, key: resolved.key)
     }
-
-    func markLoaded(key: String, file: Int32) { loaded[key] = file }
 }
 
 func formatCount(_ n: Int) -> String {

@@ -193,7 +193,7 @@ extension Model {
         case .ieCell, .posture: return [m("ife"), m("efe")].compactMap { $0 }
         case .exposure: return [m("probability"), m("impact")].compactMap { $0 }
         case .projectionGroup: return []
-        case .projectionFinal, .projectionPeriods:
+        case .projectionFinal:
             return [projections[Int(cell.projection)].group]
         }
     }

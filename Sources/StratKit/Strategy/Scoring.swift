@@ -62,9 +62,6 @@ extension Evaluator {
             _ = try read(model.projections[p].group, cell.span)
             guard !projSeries[p].isEmpty else { return .none }
             return .number(projLast[p], projUnits[p])
-        case .projectionPeriods:
-            try ensureSeries(Int(cell.projection), cell.span)
-            return .number(Double(Swift.max(0, projSeries[Int(cell.projection)].count - 1)))
         }
     }
 

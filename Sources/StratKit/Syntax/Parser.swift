@@ -294,38 +294,45 @@ struct Parser {
             return
         }
         _ = take()
+        parseEntries(unclosedAt: d.nameSpan, expected: "expected a new line or '}'") { p in
+            if p.tok.kind == .keyword, let kw = Keyword(rawValue: p.tok.name), let cat = ItemCategory.from(kw) {
+                if !allowed.contains(cat) {
+                    p.error("'\(cat.keyword)' is not allowed here", at: p.span(p.tok),
+                            hint: allowed.isEmpty ? nil : "this block takes \(allowed.map(\.keyword).sorted().joined(separator: ", "))")
+                    return false
+                }
+                _ = p.take()
+                guard let (name, ns) = p.expectName("an item name") else { return false }
+                var item = ItemDecl(category: cat, name: name, nameSpan: ns)
+                item.title = p.optionalTitle()
+                if p.tok.kind == .lbrace {
+                    _ = p.take()
+                    item.props = p.parseProps()
+                }
+                d.items.append(item)
+                return true
+            }
+            guard let prop = p.parseProp() else { return false }
+            d.props.append(prop)
+            return true
+        }
+    }
+
+    /// Entries of a block whose `{` was taken, up to and including its `}`. Separators
+    /// (new lines, `;`, `,`) are skipped; each entry starts with a fresh error state; an
+    /// entry that fails (`entry` returns false) or does not end at a separator is skipped.
+    private mutating func parseEntries(unclosedAt: Span?, expected: String, _ entry: (inout Parser) -> Bool) {
         while true {
             while tok.kind == .newline || tok.kind == .semicolon || tok.kind == .comma { _ = take() }
             if tok.kind == .rbrace { _ = take(); return }
             if tok.kind == .eof {
-                error("unclosed '{': expected '}'", at: d.nameSpan)
+                error("unclosed '{': expected '}'", at: unclosedAt ?? span(tok))
                 return
             }
             panic = false
-            if tok.kind == .keyword, let kw = Keyword(rawValue: tok.name), let cat = ItemCategory.from(kw) {
-                if !allowed.contains(cat) {
-                    error("'\(cat.keyword)' is not allowed here", at: span(tok),
-                          hint: allowed.isEmpty ? nil : "this block takes \(allowed.map(\.keyword).sorted().joined(separator: ", "))")
-                    skipEntry()
-                    continue
-                }
-                _ = take()
-                guard let (name, ns) = expectName("an item name") else { skipEntry(); continue }
-                var item = ItemDecl(category: cat, name: name, nameSpan: ns)
-                item.title = optionalTitle()
-                if tok.kind == .lbrace {
-                    _ = take()
-                    item.props = parseProps()
-                }
-                d.items.append(item)
-            } else if let p = parseProp() {
-                d.props.append(p)
-            } else {
-                skipEntry()
-                continue
-            }
+            guard entry(&self) else { skipEntry(); continue }
             if tok.kind != .newline && tok.kind != .semicolon && tok.kind != .comma && tok.kind != .rbrace {
-                error("expected a new line or '}', found \(describe(tok))", at: span(tok))
+                error("\(expected), found \(describe(tok))", at: span(tok))
                 skipEntry()
             }
         }
@@ -334,17 +341,12 @@ struct Parser {
     /// Properties up to and including the closing `}`.
     private mutating func parseProps() -> [PropDecl] {
         var props: [PropDecl] = []
-        while true {
-            while tok.kind == .newline || tok.kind == .semicolon || tok.kind == .comma { _ = take() }
-            if tok.kind == .rbrace { _ = take(); return props }
-            if tok.kind == .eof { error("unclosed '{': expected '}'", at: span(tok)); return props }
-            panic = false
-            if let p = parseProp() { props.append(p) } else { skipEntry(); continue }
-            if tok.kind != .newline && tok.kind != .semicolon && tok.kind != .comma && tok.kind != .rbrace {
-                error("expected ',' or '}' after a property, found \(describe(tok))", at: span(tok))
-                skipEntry()
-            }
+        parseEntries(unclosedAt: nil, expected: "expected ',' or '}' after a property") { p in
+            guard let prop = p.parseProp() else { return false }
+            props.append(prop)
+            return true
         }
+        return props
     }
 
     private mutating func parseProp() -> PropDecl? {
@@ -394,39 +396,27 @@ struct Parser {
             return
         }
         _ = take()
-        while true {
-            while tok.kind == .newline || tok.kind == .semicolon || tok.kind == .comma { _ = take() }
-            if tok.kind == .rbrace { _ = take(); return }
-            if tok.kind == .eof { error("unclosed '{': expected '}'", at: d.nameSpan); return }
-            panic = false
-            let s = tok.start
-            var path: [(Int32, Span)] = []
-            guard tok.kind == .identifier else {
-                error("expected an override 'path = value', found \(describe(tok))", at: span(tok))
-                skipEntry()
-                continue
+        parseEntries(unclosedAt: d.nameSpan, expected: "expected ';', a new line or '}'") { p in
+            let s = p.tok.start
+            guard p.tok.kind == .identifier else {
+                p.error("expected an override 'path = value', found \(p.describe(p.tok))", at: p.span(p.tok))
+                return false
             }
-            let first = take()
-            path.append((first.name, span(first)))
-            var bad = false
-            while tok.kind == .dot {
-                _ = take()
-                if tok.kind == .identifier || tok.kind == .keyword {
-                    let t = take()
-                    path.append((t.name, span(t)))
-                } else {
-                    error("expected a name after '.'", at: span(tok))
-                    bad = true
-                    break
+            let first = p.take()
+            var path: [(name: Int32, span: Span)] = [(first.name, p.span(first))]
+            while p.tok.kind == .dot {
+                _ = p.take()
+                guard p.tok.kind == .identifier || p.tok.kind == .keyword else {
+                    p.error("expected a name after '.'", at: p.span(p.tok))
+                    return false
                 }
+                let t = p.take()
+                path.append((t.name, p.span(t)))
             }
-            if bad || !expect(.assign, "'='") { skipEntry(); continue }
-            let e = parseExpr()
-            d.overrides.append(Override(path: path.map { (name: $0.0, span: $0.1) }, expr: e, span: span(from: s)))
-            if tok.kind != .newline && tok.kind != .semicolon && tok.kind != .comma && tok.kind != .rbrace {
-                error("expected ';', a new line or '}', found \(describe(tok))", at: span(tok))
-                skipEntry()
-            }
+            guard p.expect(.assign, "'='") else { return false }
+            let e = p.parseExpr()
+            d.overrides.append(Override(path: path, expr: e, span: p.span(from: s)))
+            return true
         }
     }
 
