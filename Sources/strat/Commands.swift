@@ -169,7 +169,9 @@ func loadModel(_ file: String, json: Bool, runStatements: Bool = false) -> Loade
         return .model(engine, engine.diagnostics)
     } catch let e as StratError {
         let code = Exit.code(for: e.diagnostics)
-        if code == Exit.noInput || code == Exit.dataError {
+        // Like a spreadsheet, an evaluation error fails only its own cells: the model is
+        // still reported. Only a model that did not parse or resolve stops here.
+        if code == Exit.noInput || !engine.isEvaluated {
             emit(e.diagnostics, json: json)
             return .failed(code)
         }

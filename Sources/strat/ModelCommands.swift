@@ -91,8 +91,8 @@ struct Eval {
         Prints one value per -e, in its display form (`85%`, `$2.5M`, `1100ms`). \
         With --format json, prints a JSON array of {"expr", "value", "unit", \
         "display"}, numbers in base units (seconds, dollars). An expression that \
-        fails prints its diagnostic on stderr (and `null` in JSON); the others are \
-        still evaluated.
+        fails prints `error` on its line (`null` in JSON) and its diagnostic on \
+        stderr; the others are still evaluated.
 
         Examples:
           strat eval -e '1.5B / 12' -e '100ms + 1s'
@@ -165,6 +165,8 @@ struct Eval {
             switch r {
             case .success(let v): if !json { out += v.description + "\n" }
             case .failure(let err):
+                // One line per expression, so outputs line up with the -e list.
+                if !json { out += "error\n" }
                 diags.append(contentsOf: err.diagnostics)
                 let c = Exit.code(for: err.diagnostics)
                 code = Exit.worst(code, c == Exit.assertion || c == Exit.ok ? Exit.software : c)

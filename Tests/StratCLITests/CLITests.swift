@@ -251,6 +251,50 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(asserts.first?["passed"] as? Bool, true)
     }
 
+    /// One failing cell must not hide the rest (issue 12): the report is still printed,
+    /// `eval` still answers unrelated names, and the exit code comes from the error.
+    func testOneErrorDoesNotHideTheRest() throws {
+        let f = try write("partial.strat", """
+        let x = 5
+        objective GROW "Grow" {
+          kr A "Zero target" { target: 0, current: 3 }
+          kr B "Fine" { baseline: 0, target: 10, current: 4 }
+        }
+        metric M "Mismatch" { target: $10, current: 3h }
+
+        """)
+        let r = try strat(["run", f], env: ["NO_COLOR": "1"])
+        XCTAssertEqual(r.code, 65, r.err)
+        XCTAssertTrue(r.err.contains("its target is 0 and it has no baseline"), r.err)
+        XCTAssertTrue(r.err.contains("unit mismatch in 'M'"), r.err)
+        XCTAssertTrue(r.out.contains("Objectives"), r.out)
+        XCTAssertTrue(r.out.contains("0.40"), "B's score is still shown: \(r.out)")
+        let e = try strat(["eval", f, "-e", "x", "-e", "GROW.A.progress", "-e", "GROW.B.score", "-e", "x + 1"])
+        XCTAssertEqual(e.code, 65, e.err)
+        XCTAssertEqual(e.out, "5\nerror\n0.4\n6\n", "one line per -e, in order")
+        let j = try strat(["run", f, "--format", "json"])
+        XCTAssertEqual(j.code, 65, j.err)
+        XCTAssertNotNil(try json(j.out) as? [String: Any])
+    }
+
+    /// `eval` prints one line per expression also when an expression fails.
+    func testEvalOneLinePerExpression() throws {
+        let e = try strat(["eval", "-e", "1 + 1", "-e", "1 / 0", "-e", "nosuch", "-e", "3"])
+        XCTAssertEqual(e.out, "2\nerror\nerror\n3\n")
+        XCTAssertEqual(e.code, 65, e.err)
+    }
+
+    func testRunJSONCarriesOverrides() throws {
+        let r = try strat(["run", netflix, "--format", "json", "--scenario", "optimistic", "--set", "ad_share=50%", "--set", "churn=3%"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let root = try XCTUnwrap(try json(r.out) as? [String: Any])
+        let o = try XCTUnwrap(root["overrides"] as? [[String: Any]])
+        XCTAssertEqual(o.map { $0["path"] as? String }, ["ad_share", "churn"])
+        XCTAssertEqual(o.map { $0["expr"] as? String }, ["50%", "3%"])
+        let plain = try XCTUnwrap(try json(try strat(["run", netflix, "--format", "json"]).out) as? [String: Any])
+        XCTAssertEqual((plain["overrides"] as? [Any])?.count, 0)
+    }
+
     func testRunJSONScenarioAndOverrides() throws {
         let r = try strat(["run", netflix, "--format", "json", "--scenario", "optimistic", "--set", "ad_share=50%"])
         XCTAssertEqual(r.code, 0, r.err)

@@ -46,6 +46,10 @@ public final class Engine: @unchecked Sendable {
     var loadedSources: [(path: String, bytes: [UInt8])] = []
     /// Warnings and errors of the last load or operation.
     public private(set) var diagnostics: [Diagnostic] = []
+    /// True when the loaded model parsed and resolved, so it was evaluated: evaluation
+    /// errors (a unit mismatch, a division by zero) fail only their own cells and what
+    /// reads them, and every other value can still be queried and reported.
+    public var isEvaluated: Bool { program.sink.errorCount == 0 }
     /// Output of the `print` statements of the last run.
     public private(set) var printed: [String] = []
     /// Results of the `assert` statements of the last run.
@@ -656,7 +660,8 @@ public final class Engine: @unchecked Sendable {
             runAllStatements(emit: false)
             if includeSeries { materializeAllSeries() }
             let errs = collectRuntimeErrors()
-            let r = buildReport(scenario: name ?? "baseline", diagnostics: errs)
+            var r = buildReport(scenario: name ?? "baseline", diagnostics: errs)
+            r.overrides = overrides.map { ReportOverride(path: $0.path, expr: $0.expr) }
             printed = keptPrinted
             assertions = keptAssertions
             return r

@@ -314,6 +314,14 @@ public struct AssertionReport: Sendable, Encodable, Hashable {
     }
 }
 
+/// One override of a report: a value path and the expression it was set to.
+public struct ReportOverride: Sendable, Encodable, Equatable {
+    /// The overridden path (`churn`, `GROW.ARR.current`).
+    public var path: String
+    /// The expression's source text (`4%`, `churn * 1.2`).
+    public var expr: String
+}
+
 /// Everything `strat run` shows, as data: the same shape as `run --format json`.
 public struct Report: Sendable, Encodable {
     /// Scenario name (`baseline` when none).
@@ -346,14 +354,18 @@ public struct Report: Sendable, Encodable {
     public var assertions: [AssertionReport]
     /// Runtime errors and warnings found while producing the report.
     public var diagnostics: [Diagnostic]
+    /// The `--set` overrides the report was evaluated under, in the order given, on top
+    /// of `scenario`: without them a report of `bear, cac = $10K` would read as `bear`.
+    public var overrides: [ReportOverride] = []
 
     enum CodingKeys: String, CodingKey {
-        case scenario, org, mission, vision, values, plan, variables, objectives, metrics, swots, projections, retros, prints, assertions
+        case scenario, overrides, org, mission, vision, values, plan, variables, objectives, metrics, swots, projections, retros, prints, assertions
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(scenario, forKey: .scenario)
+        try c.encode(overrides, forKey: .overrides)
         try c.encode(org, forKey: .org)
         try c.encode(mission, forKey: .mission)
         try c.encode(vision, forKey: .vision)
@@ -376,6 +388,11 @@ public struct Report: Sendable, Encodable {
         w.pretty = pretty
         w.beginObject()
         w.key("scenario"); w.string(scenario)
+        w.key("overrides"); w.beginArray()
+        for o in overrides {
+            w.beginObject(); w.key("path"); w.string(o.path); w.key("expr"); w.string(o.expr); w.endObject()
+        }
+        w.endArray()
         w.key("org"); if let s = org { w.string(s) } else { w.null() }
         w.key("mission"); if let s = mission { w.string(s) } else { w.null() }
         w.key("vision"); if let s = vision { w.string(s) } else { w.null() }

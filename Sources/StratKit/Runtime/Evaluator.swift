@@ -163,7 +163,7 @@ struct Evaluator {
         let i = Int(c)
         state[i] = .running
         computed += 1
-        if i < codeIndex.count, codeIndex[i] != -1, model.cells[i].kind == .formula {
+        if i < codeIndex.count, codeIndex[i] != -1, model.cells[i].kind == .formula, !model.cells[i].customScore {
             if codeIndex[i] == -3 {
                 if let code = NumericCode.compileCell(model.cells[i].node, &self) {
                     codes.append(code)
@@ -203,7 +203,7 @@ struct Evaluator {
             if case .ref(let r) = v, cell.owner < 0 || model.objects[Int(cell.owner)].kind != .plan, r.id < 0 {
                 return .none
             }
-            return v
+            return cell.customScore ? try checkedScore(v, cell) : v
         case .derived:
             return try computeDerived(c, cell)
         }

@@ -12,9 +12,9 @@ enum Stdlib {
 // - A rate is a per-period rate, written as a percent (`10%` is 0.1).
 // - A list of flows is one value per period, period 0 first; amounts may carry any unit
 //   (`[-$100M, $60M, $60M]` or plain `[-100, 60, 60]`), but all flows share one unit.
-// - Strat has no loops, so the list functions recurse over list indexes. The call depth
-//   is limited to 256 calls (SPEC §8): `npv` and `payback` handle up to ~250 flows,
-//   `irr` up to ~190 (its bisection uses 61 levels of the budget).
+// - Strat has no loops, so the list functions recurse over list indexes. They halve the
+//   range at each call, so the depth grows with log2 of the length and stays far inside
+//   the call-depth limit (SPEC §8) for any list the limits allow.
 // - Names starting with `_` are helpers of this file; do not rely on them.
 
 // cagr: the compound growth rate per period that takes `start` to `end`.
@@ -62,29 +62,43 @@ fn fv(rate, periods, present_value) = present_value * (1 + rate) ^ periods
 //   rate   discount rate per period (a percent)
 //   flows  list of flows, period 0 first; the first flow is not discounted
 // Returns the sum of flows[i] / (1 + rate)^i for i = 0, 1, …, in the unit of the flows
-// (0 for an empty list). Handles up to ~250 flows (call-depth limit).
+// (0 for an empty list). Each flow is multiplied by (1 / (1 + rate))^i, which shrinks
+// towards 0 at high rates instead of overflowing before a division.
 // Example: npv(10%, [-100, 60, 60]) is 4.132231405 (-100 + 54.5454… + 49.5867…)
-fn npv(rate, flows) = if count(flows) == 0 then 0 else _npv_from(rate, flows, 0)
+fn npv(rate, flows) = if count(flows) == 0 then 0 else _npv_range(1 / (1 + rate), flows, 0, count(flows))
 
-// _npv_from: helper of npv: the discounted sum of flows[i…]. It stops at the last
-// element (not past it) so the sum keeps the unit of the flows.
-fn _npv_from(rate, flows, i) = (
-  if i >= count(flows) - 1 then flows[i] / (1 + rate) ^ i
-  else flows[i] / (1 + rate) ^ i + _npv_from(rate, flows, i + 1)
+// _npv_range: helper of npv: the discounted sum of flows[lo…hi-1] (hi > lo), with
+// `d` the one-period discount factor. It halves the range, so the call depth grows with
+// log2 of the list's length and any list the limits allow fits in the depth limit.
+fn _npv_range(d, flows, lo, hi) = (
+  if hi - lo == 1 then flows[lo] * d ^ lo
+  else _npv_range(d, flows, lo, floor((lo + hi) / 2)) + _npv_range(d, flows, floor((lo + hi) / 2), hi)
 )
 
 // payback: the first period in which the running sum of flows reaches zero or more.
 //   flows  list of flows, period 0 first (any one unit)
 // Returns the period index (0-based: 0 means the first flow alone is already >= 0), or
-// none when the running sum never reaches 0. Handles up to ~250 flows.
+// none when the running sum never reaches 0.
 // Example: payback([-100, 60, 60]) is 2 (running sums -100, -40, 20)
-fn payback(flows) = if count(flows) == 0 then none else _payback_at(flows, 0, flows[0])
+fn payback(flows) = if count(flows) == 0 then none else _payback_range(flows, 0, count(flows), flows[0] * 0)
 
-// _payback_at: helper of payback; `running` is the sum of flows[0…i].
-fn _payback_at(flows, i, running) = (
-  if _nonneg(running) then i
-  else if i + 1 >= count(flows) then none
-  else _payback_at(flows, i + 1, running + flows[i + 1])
+// _payback_range: helper of payback: the first i in lo…hi-1 whose running sum
+// (`before` plus flows[lo…i]) is >= 0, or none. Halves the range like _npv_range.
+fn _payback_range(flows, lo, hi, before) = (
+  if hi - lo == 1 then (if _nonneg(before + flows[lo]) then lo else none)
+  else _payback_first(
+    _payback_range(flows, lo, floor((lo + hi) / 2), before),
+    flows, floor((lo + hi) / 2), hi, before + _sum_range(flows, lo, floor((lo + hi) / 2)))
+)
+
+// _payback_first: helper of payback: `found` when the left half had the period, else
+// the search of the right half.
+fn _payback_first(found, flows, lo, hi, before) = if found != none then found else _payback_range(flows, lo, hi, before)
+
+// _sum_range: helper of payback: flows[lo] + … + flows[hi-1] (hi > lo), by halving.
+fn _sum_range(flows, lo, hi) = (
+  if hi - lo == 1 then flows[lo]
+  else _sum_range(flows, lo, floor((lo + hi) / 2)) + _sum_range(flows, floor((lo + hi) / 2), hi)
 )
 
 // _nonneg: x >= 0 for a number of any unit (`x * 0` is a zero in the unit of x, since a
@@ -96,7 +110,6 @@ fn _nonneg(x) = x >= x * 0
 // Returns a percent found by bisection between -90% and 1000% (60 halvings, accurate
 // to the precision of a Double), or none when npv has the same sign at both ends (no
 // sign change, or no root in that range). With several sign changes it finds one root.
-// Handles up to ~190 flows (call-depth limit).
 // Example: irr([-100, 60, 60]) is 13.06623863% (round(irr([-100, 60, 60]), 2) is 13.07%)
 fn irr(flows) = (
   if _nonneg(npv(-90%, flows)) == _nonneg(npv(1000%, flows)) then none

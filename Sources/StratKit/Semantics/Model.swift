@@ -72,6 +72,8 @@ struct Cell {
     /// Resolution scope: siblings are the owner's members.
     var projection: Int32 = -1
     var span: Span
+    /// A KR's or metric's own `score:` formula, checked and clamped when computed (SPEC §5).
+    var customScore = false
 }
 
 /// A projection: its object, its property cells and its coupled group.
@@ -362,9 +364,33 @@ final class Model {
             sink.error("duplicate property '\(interner[p.name])'", at: p.span)
             return
         }
+        warnIfMisspelled(objects[Int(o)].kind, p)
         let c = addCell(Cell(kind: .formula, node: p.expr, owner: o, name: p.name, span: p.span))
         objects[Int(o)].add(p.name, .cell(c))
         objects[Int(o)].declared.append(p.name)
+    }
+
+    /// The properties each kind of object gives a meaning to (SPEC §5, §6).
+    static func builtinProperties(_ kind: ObjectKind) -> [String] {
+        switch kind {
+        case .kr, .metric: return ["baseline", "target", "current", "weight", "score", "supports", "addresses"]
+        case .objective: return ["weight", "committed", "supports", "addresses", "score"]
+        case .item: return ["weight", "rating", "probability", "impact"]
+        case .projection: return ["start", "next", "growth", "min", "max"]
+        default: return []
+        }
+    }
+
+    /// A custom property one small edit away from a built-in one (`curent`, `wieght`,
+    /// `comitted`) is almost always a typo that would silently unscore a KR: warn (SPEC §5).
+    private func warnIfMisspelled(_ kind: ObjectKind, _ p: PropDecl) {
+        let name = interner[p.name]
+        let builtins = Self.builtinProperties(kind)
+        guard name.count >= 4, !builtins.contains(name) else { return }
+        let limit = name.count >= 6 ? 2 : 1
+        guard let near = builtins.first(where: { editDistance(name, $0, limit: limit) <= limit }) else { return }
+        sink.add(.warning, .compile, "'\(name)' is not a built-in property; it is kept as a custom one", at: p.span,
+                 hint: "did you mean '\(near)'?")
     }
 
     /// Key results and metrics: baseline/target/current/weight cells and derived scores.
@@ -390,7 +416,8 @@ final class Model {
             }
         }
         var derived: [(String, Derived)] = [("progress", .progress), ("status", .status), ("met", .met)]
-        if objects[Int(o)].members[id("score")] == nil { derived.insert(("score", .score), at: 1) }
+        if case .cell(let c)? = objects[Int(o)].members[id("score")] { cells[Int(c)].customScore = true }
+        else { derived.insert(("score", .score), at: 1) }
         for (k, v) in derived {
             if objects[Int(o)].members[id(k)] != nil {
                 sink.error("'\(k)' is computed and cannot be set", at: span)
@@ -411,7 +438,7 @@ final class Model {
         for p in d.props {
             switch interner[p.name] {
             case "next": pr.next = p.expr; continue
-            default: break
+            default: warnIfMisspelled(.projection, p)
             }
             let c = addCell(Cell(kind: .formula, node: p.expr, owner: o, name: p.name, span: p.span))
             cells[Int(c)].projection = pi

@@ -37,7 +37,8 @@ extension Evaluator {
             return try matrixScore(o, isInternal: cell.derived == .ife, cell.span)
         case .ieCell, .posture:
             guard let i = try optionalNumber(o, "ife", cell.span), let e = try optionalNumber(o, "efe", cell.span) else { return .none }
-            func band(_ x: Double) -> Int { x >= 3.0 ? 0 : x >= 2.0 ? 1 : 2 }
+            // The status bands' tolerance: 0.7×3 + 0.3×3 is 2.9999999999999996, shown as 3.00.
+            func band(_ x: Double) -> Int { x + 1e-9 >= 3.0 ? 0 : x + 1e-9 >= 2.0 ? 1 : 2 }
             let n = band(e.0) * 3 + band(i.0) + 1
             let roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"][n - 1]
             if cell.derived == .ieCell { return .string(roman) }
@@ -62,6 +63,28 @@ extension Evaluator {
             _ = try read(model.projections[p].group, cell.span)
             guard !projSeries[p].isEmpty else { return .none }
             return .number(projLast[p], projUnits[p])
+        }
+    }
+
+    /// A custom `score:` (SPEC §5): a dimensionless number, clamped to 0…1 with a warning
+    /// when it leaves that range, so one formula cannot push a plan past 1.0.
+    mutating func checkedScore(_ v: Value, _ cell: Cell) throws(EvalError) -> Value {
+        let path = model.objects[Int(cell.owner)].path
+        switch v {
+        case .none: return v
+        case .number(let d, let u):
+            guard u.isDimensionless else {
+                throw EvalError(message: "the score of '\(path)' must be dimensionless, not \(u.nameForMessages)", span: cell.span,
+                                hint: "divide by a value of the same unit (for example current / target)", kind: .compile)
+            }
+            guard d.isFinite else { throw EvalError(message: "the score of '\(path)' is not a finite number", span: cell.span) }
+            if d < 0 || d > 1 {
+                warn("the score of '\(path)' is \(NumberFormat.significant(d)), outside 0…1; it was clamped to \(d < 0 ? 0 : 1)", at: cell.span)
+                return .number(Swift.min(Swift.max(d, 0), 1), u)
+            }
+            return v
+        default:
+            throw EvalError(message: "the score of '\(path)' must be a number, not a \(v.kindName)", span: cell.span, kind: .compile)
         }
     }
 
@@ -202,12 +225,15 @@ extension Evaluator {
         if total <= 0 {
             throw EvalError(message: "the \(isInternal ? "IFE" : "EFE") weights of '\(swot.path)' sum to 0", span: swot.span)
         }
-        if abs(total - 1) > 0.01 + 1e-12 {
+        // Within SPEC §5's ±0.01 the weights are used as given; only outside it are they
+        // normalized (with a warning), so a rounding slip does not move the score.
+        let within = abs(total - 1) <= 0.01 + 1e-12
+        if !within {
             warn("the \(isInternal ? "internal (strength and weakness)" : "external (opportunity and threat)") weights of '\(swot.path)' sum to \(NumberFormat.significant(total)), not 1.0; they were normalized",
                  at: swot.span)
         }
         var score = 0.0
-        for p in pairs { score += p.0 / total * p.1 }
+        for p in pairs { score += (within ? p.0 : p.0 / total) * p.1 }
         return .number(score)
     }
 
