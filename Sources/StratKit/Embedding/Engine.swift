@@ -430,14 +430,38 @@ public final class Engine: @unchecked Sendable {
         if overrides.isEmpty { return ([], saved) }
         try refuseIfBroken()
         var targets: [(Int32, Int32, Set<Int32>, Bool)] = []
+        var needsReorder = false
         for (path, expr) in overrides {
             let c = try overridableCell(at: path)
             let cellInfo = model.cells[Int(c)]
             let owner = cellInfo.owner == model.plan ? -1 : cellInfo.owner
+            let firstNode = model.pool.nodes.count
             let node = try compileExpression(expr, path: "<override \(path)>", owner: owner, projection: cellInfo.projection)
-            targets.append((c, node, lastDeps, lastVolatile))
+            var deps = lastDeps
+            if deps.contains(c) {
+                // SPEC §7: inside an override the path itself means its value without the
+                // override (`churn = churn * 1.2`). A copy of the cell as it was (or as an
+                // earlier override in this batch, the scenario's, set it) stands in for
+                // those references, so there is no cycle.
+                var before = cellInfo
+                var beforeDeps = model.deps[Int(c)]
+                if let prev = targets.last(where: { $0.0 == c }) {
+                    before.kind = .formula
+                    before.node = prev.1
+                    beforeDeps = Array(prev.2)
+                }
+                let shadow = model.addCell(before)
+                model.deps[Int(shadow)] = beforeDeps
+                for i in firstNode..<model.pool.nodes.count where model.pool.nodes[i].kind == .cell && model.pool.nodes[i].a == c {
+                    model.pool.nodes[i].a = shadow
+                }
+                deps.remove(c)
+                deps.insert(shadow)
+                evaluator.refresh()
+                needsReorder = true
+            }
+            targets.append((c, node, deps, lastVolatile))
         }
-        var needsReorder = false
         model.ensureDependents()
         for (c, node, deps, vol) in targets {
             saved.cells.append(.init(cell: c, info: model.cells[Int(c)], deps: model.deps[Int(c)]))
@@ -447,7 +471,7 @@ public final class Engine: @unchecked Sendable {
             model.deps[Int(c)] = Array(deps)
             if vol { model.volatile.insert(c) }
             for d in deps {
-                if model.position[Int(d)] >= model.position[Int(c)] { needsReorder = true }
+                if Int(d) >= model.position.count || model.position[Int(d)] >= model.position[Int(c)] { needsReorder = true }
                 if !model.dependents[Int(d)].contains(c) { model.dependents[Int(d)].append(c) }
             }
         }
