@@ -122,37 +122,37 @@ final class Model {
     let program: Program
     var pool: ExprPool { program.pool }
     var interner: Interner { program.interner }
-    var objects: [Object] = []
-    var cells: [Cell] = []
-    var functions: [Function] = []
-    var projections: [Projection] = []
-    var scenarios: [Scenario] = []
-    var globals = NameTable<Global>()
-    var globalSpans = NameTable<Span>()
+    @exclusivity(unchecked) var objects: [Object] = []
+    @exclusivity(unchecked) var cells: [Cell] = []
+    @exclusivity(unchecked) var functions: [Function] = []
+    @exclusivity(unchecked) var projections: [Projection] = []
+    @exclusivity(unchecked) var scenarios: [Scenario] = []
+    @exclusivity(unchecked) var globals = NameTable<Global>()
+    @exclusivity(unchecked) var globalSpans = NameTable<Span>()
     /// Forward edges: cells each cell reads.
-    var deps: [[Int32]] = []
+    @exclusivity(unchecked) var deps: [[Int32]] = []
     /// Cells whose value depends on run-time member lookups; recomputed on every what-if.
-    var volatile: Set<Int32> = []
-    var order: [Int32] = []
-    var position: [Int32] = []
+    @exclusivity(unchecked) var volatile: Set<Int32> = []
+    @exclusivity(unchecked) var order: [Int32] = []
+    @exclusivity(unchecked) var position: [Int32] = []
     /// Reverse edges: cells that read each cell.
-    var dependents: [[Int32]] = []
+    @exclusivity(unchecked) var dependents: [[Int32]] = []
     /// For each projection, the projection whose group cell computes it.
-    var projectionRoots: [Int32] = []
-    var plan: Int32 = -1
-    var lets: [Int32] = []
-    var statements: [Decl] = []
-    var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
-    var hostFunctions = NameTable<(index: Int32, arity: Int)>()
-    var builtinLists: [String: [Int32]] = [:]
+    @exclusivity(unchecked) var projectionRoots: [Int32] = []
+    @exclusivity(unchecked) var plan: Int32 = -1
+    @exclusivity(unchecked) var lets: [Int32] = []
+    @exclusivity(unchecked) var statements: [Decl] = []
+    @exclusivity(unchecked) var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
+    @exclusivity(unchecked) var hostFunctions = NameTable<(index: Int32, arity: Int)>()
+    @exclusivity(unchecked) var builtinLists: [String: [Int32]] = [:]
 
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
-    var extraGlobals: [(name: String, value: Value)] = []
+    @exclusivity(unchecked) var extraGlobals: [(name: String, value: Value)] = []
     /// Every named top-level declaration's full source range, for `:show` and `:save`.
-    var declSpans: [String: Span] = [:]
+    @exclusivity(unchecked) var declSpans: [String: Span] = [:]
 
     /// Built-in functions by name id.
-    var builtinIds = NameTable<Builtin>()
+    @exclusivity(unchecked) var builtinIds = NameTable<Builtin>()
 
     init(program: Program) {
         self.program = program

@@ -66,9 +66,9 @@ struct Node {
 /// Every expression of a program, in flat arrays (no per-node allocation). A class so
 /// that the parser, its sub-parsers and the resolver share one pool without copies.
 final class ExprPool {
-    var nodes: [Node] = []
-    var extra: [Int32] = []
-    var constants: [Value] = []
+    @exclusivity(unchecked) var nodes: [Node] = []
+    @exclusivity(unchecked) var extra: [Int32] = []
+    @exclusivity(unchecked) var constants: [Value] = []
 
     func add(_ n: Node) -> Int32 {
         nodes.append(n)
@@ -188,12 +188,12 @@ enum PeriodUnit: String, CaseIterable {
 /// The parts of a declaration that most declarations (lets) do not have, kept out of
 /// line so that a 100,000-let model stays small.
 final class DeclBody {
-    var params: [Int32] = []
-    var props: [PropDecl] = []
-    var items: [ItemDecl] = []
-    var overrides: [Override] = []
-    var period: PeriodUnit = .days
-    var path: String = ""
+    @exclusivity(unchecked) var params: [Int32] = []
+    @exclusivity(unchecked) var props: [PropDecl] = []
+    @exclusivity(unchecked) var items: [ItemDecl] = []
+    @exclusivity(unchecked) var overrides: [Override] = []
+    @exclusivity(unchecked) var period: PeriodUnit = .days
+    @exclusivity(unchecked) var path: String = ""
 }
 
 /// One top-level statement.

@@ -83,13 +83,13 @@ enum Keyword: Int32, CaseIterable {
 
 /// Interns names: equal byte strings get equal small integer ids.
 final class Interner: @unchecked Sendable {
-    private(set) var names: [String] = []
-    private var table: [Int32]
-    private var hashes: [UInt32] = []
+    @exclusivity(unchecked) private(set) var names: [String] = []
+    @exclusivity(unchecked) private var table: [Int32]
+    @exclusivity(unchecked) private var hashes: [UInt32] = []
     /// Name bytes, back to back; `offsets[id]..<offsets[id + 1]`.
-    private var arena: [UInt8] = []
-    private var offsets: [Int32] = [0]
-    private var mask: Int
+    @exclusivity(unchecked) private var arena: [UInt8] = []
+    @exclusivity(unchecked) private var offsets: [Int32] = [0]
+    @exclusivity(unchecked) private var mask: Int
 
     init() {
         table = [Int32](repeating: -1, count: 1024)
