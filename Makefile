@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: deps build release demo test stdlib example bench bench-deps bench-smoke fuzz sanitize clean
+.PHONY: deps build release demo test stdlib example package-check bench bench-deps bench-smoke fuzz sanitize clean
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -28,6 +28,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	set -o pipefail; STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
 	$(MAKE) example
+	$(MAKE) package-check
 	$(MAKE) bench-smoke
 	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
 	@grep -E "Executed [0-9]+ tests" .build/test.log | tail -1 | sed -E 's/.*Executed ([0-9]+) tests, with ([0-9]+) failures.*/tests: \1 passed, \2 failed/'
@@ -44,6 +45,11 @@ EXAMPLE_SCRATCH = $(EXAMPLE_DIR)/.build
 example: deps
 	$(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH)
 	"$$($(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH) --show-bin-path)/plan-tool"
+
+# A throwaway host depending on a tagged clone of this repository by URL and version, as a
+# user's package would (part of make test): fails if the manifest uses unsafe flags.
+package-check: deps
+	scripts/check_package_by_url.sh
 
 # Benchmarks against Lua 5.4 (docs/performance.md); lua5.4 comes from Debian.
 bench-deps: deps
