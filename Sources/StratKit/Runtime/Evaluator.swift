@@ -728,10 +728,6 @@ struct Evaluator {
 }
 
 
-/// glibc's pthread_getattr_np (a GNU extension the Glibc module does not export).
-@_silgen_name("pthread_getattr_np")
-private func stratGetAttrNP(_ thread: pthread_t, _ attr: UnsafeMutablePointer<pthread_attr_t>) -> Int32
-
 enum StackGuard {
     /// Per-thread cache of ``limit()``: measuring the main thread's stack reads
     /// /proc/self/maps, too slow for every parse.
@@ -758,13 +754,7 @@ enum StackGuard {
     }
 
     private static func measure() -> (base: UInt, limit: UInt) {
-        var attr = pthread_attr_t()
-        guard stratGetAttrNP(pthread_self(), &attr) == 0 else { return (0, 0) }
-        defer { pthread_attr_destroy(&attr) }
-        var addr: UnsafeMutableRawPointer?
-        var size = 0
-        guard pthread_attr_getstack(&attr, &addr, &size) == 0, let base = addr else { return (0, 0) }
-        let low = UInt(bitPattern: base)
+        guard let (low, size) = currentThreadStack() else { return (0, 0) }
         // Keep a quarter of the stack (at most 384 KiB, at least 64 KiB) in reserve.
         // Callers check at least every few frames, so a few hundred KiB covers what runs
         // past the last check, even with debug builds' large frames.

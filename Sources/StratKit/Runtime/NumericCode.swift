@@ -249,20 +249,20 @@ struct NumericCode {
             case .rdivK:
                 if stack[sp - 1] == 0 { return nil }
                 stack[sp - 1] = k[Int(op.a)] / stack[sp - 1]
-            case .pow: sp -= 1; stack[sp - 1] = Glibc.pow(stack[sp - 1], stack[sp])
+            case .pow: sp -= 1; stack[sp - 1] = CMath.pow(stack[sp - 1], stack[sp])
             case .min: sp -= 1; if stack[sp] < stack[sp - 1] { stack[sp - 1] = stack[sp] }
             case .max: sp -= 1; if stack[sp] > stack[sp - 1] { stack[sp - 1] = stack[sp] }
             case .abs: stack[sp - 1] = Swift.abs(stack[sp - 1])
             case .sqrt:
                 if stack[sp - 1] < 0 { return nil }
                 stack[sp - 1] = stack[sp - 1].squareRoot()
-            case .exp: stack[sp - 1] = Glibc.exp(stack[sp - 1])
+            case .exp: stack[sp - 1] = CMath.exp(stack[sp - 1])
             case .ln:
                 if stack[sp - 1] <= 0 { return nil }
-                stack[sp - 1] = Glibc.log(stack[sp - 1])
+                stack[sp - 1] = CMath.log(stack[sp - 1])
             case .log10:
                 if stack[sp - 1] <= 0 { return nil }
-                stack[sp - 1] = Glibc.log10(stack[sp - 1])
+                stack[sp - 1] = CMath.log10(stack[sp - 1])
             }
         }
         let r = stack[0]
