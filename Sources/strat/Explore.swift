@@ -197,7 +197,7 @@ struct WhatIf {
         name: "whatif",
         abstract: "The values that change under overrides, before → after.",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
-        options: [ModelOptions.specs[1], ModelOptions.specs[0], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
+        options: [ModelOptions.specs[1], ModelOptions.specs[0], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
         discussion: """
         Applies the --set overrides to the model (under --scenario, default \
         baseline) without changing it, and prints every value that changed, in \

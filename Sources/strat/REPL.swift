@@ -89,7 +89,7 @@ final class REPL {
     var session = REPL.emptySession()
 
     static func emptySession() -> Session {
-        var configuration = Configuration()
+        var configuration = cliConfiguration()
         configuration.importer = FileImporter(root: ".")
         // Ctrl-C during a long evaluation stops it (the engine polls this).
         configuration.interrupt = { LineEditor.takeInterruptRequest() }

@@ -295,6 +295,7 @@ struct Evaluator {
                 guard case .bool(let rb) = r else { throw typeError("use '\(op.symbol)' with", r, n.b, n.span) }
                 return .bool(rb)
             }
+            if op == .convert { return try convert(try eval(n.a), NumberUnit(packed: nodes[Int(n.b)].c).display, n) }
             let l = try eval(n.a)
             let r = try eval(n.b)
             if case .number(let x, let ux) = l, case .number(let y, let uy) = r {
@@ -393,6 +394,7 @@ struct Evaluator {
 
     @inline(__always)
     func arithmetic(_ op: BinaryOp, _ x: Double, _ ux: NumberUnit, _ y: Double, _ uy: NumberUnit, _ n: Node) throws(EvalError) -> Value {
+        if ux.display == .date || uy.display == .date, let v = try dateArithmetic(op, x, ux, y, uy, n) { return v }
         let r: Double
         var u = ux
         switch op {
@@ -419,7 +421,8 @@ struct Evaluator {
                     throw EvalError(message: "unit mismatch: \(ux.nameForMessages) can only be raised to a whole power", span: n.span)
                 }
                 u = NumberUnit(time: Int8(clamping: Int(ux.time) * Int(y)), money: Int8(clamping: Int(ux.money) * Int(y)),
-                               display: y == 1 ? ux.display : .plain)
+                               display: y == 1 || (ux.display.isTime && ux.money == 0) ? ux.display : .plain,
+                               per: y == 1 ? ux.per : .plain)
             } else if ux.display == .percent {
                 u = .plain
             }
@@ -436,6 +439,8 @@ struct Evaluator {
             }
         case .and, .or:
             throw EvalError(message: "'\(op.symbol)' needs booleans", span: n.span)
+        case .convert:
+            throw EvalError(message: "internal: conversion without a unit", span: n.span)
         }
         guard r.isFinite else {
             throw EvalError(message: "\(x) \(op.symbol) \(y) is not a finite number", span: n.span,
@@ -551,6 +556,12 @@ struct Evaluator {
                 let hint = closest(model.interner[name], among: o.order.map { model.interner[$0] }).map { "did you mean '\($0)'?" }
                 throw EvalError(message: "unknown member '\(model.interner[name])' of \(o.kind.word) '\(o.path)'", span: span, hint: hint)
             }
+        case .number(let d, let u) where u.isDate:
+            let date = CalendarDate(unixSeconds: d)
+            if let v = Self.dateMember(date, model.interner[name]) { return v }
+            let hint = closest(model.interner[name], among: ["year", "month", "day", "quarter", "week", "weekday"]).map { "did you mean '\($0)'?" }
+                ?? "a date has year, month, day, quarter, week and weekday"
+            throw EvalError(message: "unknown member '\(model.interner[name])' of the date \(date)", span: span, hint: hint)
         default:
             throw EvalError(message: "cannot take member '\(model.interner[name])' of a \(base.kindName)", span: span)
         }
@@ -702,7 +713,8 @@ struct Evaluator {
                 throw EvalError(message: "unit mismatch: sqrt of \(u.nameForMessages) has no unit", span: n.span)
             }
             let nu = u.isDimensionless ? NumberUnit(display: u.display == .percent ? .plain : u.display)
-                : NumberUnit(time: u.time / 2, money: u.money / 2, display: .plain)
+                : NumberUnit(time: u.time / 2, money: u.money / 2,
+                             display: u.display.isTime && u.money == 0 ? u.display : .plain)
             return .number(d.squareRoot(), nu)
         case .exp, .ln, .log10:
             let (d, u) = try oneNumber(n, 0, b.name)

@@ -153,6 +153,9 @@ final class Model {
 
     /// Built-in functions by name id.
     var builtinIds = NameTable<Builtin>()
+    /// The evaluation date (`today`), and whether any formula reads it.
+    var asOf = CalendarDate(days: 0)
+    var readsToday = false
 
     init(program: Program) {
         self.program = program

@@ -375,6 +375,11 @@ extension Model {
         }
         let s = interner[name]
         if s == "plan" { return bindObject(node, plan, &ctx) }
+        if s == "today" {
+            readsToday = true
+            pool[node] = Node(kind: .constant, a: pool.constant(.date(asOf)), span: n.span)
+            return .dynamic
+        }
         if let l = builtinLists[s] { return bindMember(node, .objects(l), &ctx) }
         if (s == "value" || s == "t") && scope.projection >= 0 {
             sink.error("'\(s)' is only defined inside a projection's 'next:'", at: n.span)

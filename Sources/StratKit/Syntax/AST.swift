@@ -35,6 +35,8 @@ enum NodeKind: UInt8 {
 
 enum BinaryOp: UInt8 {
     case add, sub, mul, div, pow, eq, ne, lt, le, gt, ge, and, or
+    /// `x -> unit`: the right operand is a number node whose unit is the display wanted.
+    case convert
     var symbol: String {
         switch self {
         case .add: return "+"
@@ -50,6 +52,7 @@ enum BinaryOp: UInt8 {
         case .ge: return ">="
         case .and: return "and"
         case .or: return "or"
+        case .convert: return "->"
         }
     }
 }
@@ -263,10 +266,12 @@ extension Node {
 extension NumberUnit {
     var packed: Int32 {
         Int32(UInt8(bitPattern: time)) | Int32(UInt8(bitPattern: money)) << 8 | Int32(display.rawValue) << 16
+            | Int32(bitPattern: UInt32(per.rawValue) << 24)
     }
 
     init(packed: Int32) {
         self.init(time: Int8(truncatingIfNeeded: packed), money: Int8(truncatingIfNeeded: packed >> 8),
-                  display: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 16)) ?? .plain)
+                  display: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 16)) ?? .plain,
+                  per: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 24)) ?? .plain)
     }
 }

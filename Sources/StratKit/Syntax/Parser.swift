@@ -550,6 +550,32 @@ struct Parser {
             let right = op == .pow ? parseExpr(minPrec: Prec.unary) : parseExpr(minPrec: prec + 1)
             left = pool.add(Node(kind: .binary, op: op!.rawValue, a: left, b: right, span: span(from: start)))
         }
+        return minPrec == 0 && tok.kind == .arrow ? conversions(left, start) : left
+    }
+
+    /// Time units a display conversion (`x -> mo`) may name.
+    static let conversionUnits: [String: NumberUnit.Display] = [
+        "ms": .ms, "s": .s, "min": .min, "h": .h, "d": .d, "wk": .wk, "mo": .mo, "qtr": .qtr, "yr": .yr,
+    ]
+
+    /// `expr -> unit …`, the lowest-precedence form (as in Numbat): shows a duration in
+    /// another time unit, or a rate over another one (`$120K/yr -> mo` is `$10K/mo`).
+    private mutating func conversions(_ left: Int32, _ start: Int32) -> Int32 {
+        var left = left
+        while tok.kind == .arrow {
+            _ = take()
+            let t = tok
+            let word = t.kind == .identifier || t.kind == .keyword ? lexer.interner[t.name] : ""
+            guard let d = Self.conversionUnits[word] else {
+                let hint = closest(word, among: Self.conversionUnits.keys).map { "did you mean '\($0)'?" }
+                    ?? "convert to a time unit: \(Self.conversionUnits.keys.sorted().joined(separator: " "))"
+                error("expected a time unit after '->', found \(describe(t))", at: span(t), hint: hint)
+                return errorNode(span(from: start))
+            }
+            _ = take()
+            let target = pool.add(ExprPool.numberNode(1, NumberUnit(time: 1, display: d), span: span(t)))
+            left = pool.add(Node(kind: .binary, op: BinaryOp.convert.rawValue, a: left, b: target, span: span(from: start)))
+        }
         return left
     }
 
