@@ -56,6 +56,10 @@ struct Evaluator {
     var keepSeries: [Bool] = []
     var projLast: [Double] = []
     var projUnits: [NumberUnit] = []
+    /// Each projection's period count once its group is computed (reads past it fail).
+    var projCounts: [Int] = []
+    /// Values each `delay()` call site has seen, by node, for the group being stepped.
+    var delays: [Int32: DelayHistory] = [:]
     /// Runtime diagnostics, in the order found.
     var diagnostics: [Diagnostic] = []
     var warningKeys: Set<String> = []
@@ -102,6 +106,7 @@ struct Evaluator {
         keepSeries = [Bool](repeating: false, count: model.projections.count)
         projLast = [Double](repeating: 0, count: model.projections.count)
         projUnits = [NumberUnit](repeating: .plain, count: model.projections.count)
+        projCounts = [Int](repeating: -1, count: model.projections.count)
         refresh()
     }
 
@@ -261,11 +266,17 @@ struct Evaluator {
             return .number(Double(projT))
         case .projPrev:
             let s = projSeries[Int(n.a)]
-            let k = projT - 1
-            guard k >= 0, k < s.count else {
-                throw EvalError(message: "projection '\(model.interner[model.objects[Int(model.projections[Int(n.a)].object)].name])' has no value at period \(k)", span: n.span)
+            let k = projT - Int(n.b)
+            if k >= 0, k < s.count { return .number(s[k], projUnits[Int(n.a)]) }
+            return try readPeriod(Int(n.a), k, n.span)
+        case .projAt:
+            depth += 1
+            defer { depth -= 1 }
+            let iv = try eval(n.b)
+            guard case .number(let d, let u) = iv, u.isDimensionless, d == d.rounded(), abs(d) < 1e15 else {
+                throw EvalError(message: "a period must be a whole plain number, not \(describeOperand(iv, n.b))", span: nodes[Int(n.b)].span)
             }
-            return .number(s[k], projUnits[Int(n.a)])
+            return try readPeriod(Int(n.a), Int(d), n.span)
         case .object:
             return .ref(ObjectRef(id: n.a, path: model.objects[Int(n.a)].path))
         case .neg:
@@ -334,7 +345,9 @@ struct Evaluator {
         case .builtin:
             depth += 1
             defer { depth -= 1 }
-            return try callBuiltin(Builtin(rawValue: n.a)!, n)
+            let b = Builtin(rawValue: n.a)!
+            if b.rawValue >= Builtin.cumsum.rawValue { return try callTimeBuiltin(b, n, i) }
+            return try callBuiltin(b, n)
         case .userCall:
             depth += 1
             defer { depth -= 1 }
@@ -613,7 +626,7 @@ struct Evaluator {
     }
 
     /// Numbers of a call's arguments: one list argument, or the arguments themselves.
-    private mutating func numberArgs(_ n: Node, _ name: String, flatten: Bool) throws(EvalError) -> [(Double, NumberUnit)] {
+    mutating func numberArgs(_ n: Node, _ name: String, flatten: Bool) throws(EvalError) -> [(Double, NumberUnit)] {
         var vals: [Value] = []
         for k in Int(n.b)..<Int(n.b + n.c) { vals.append(try eval(extra[k])) }
         if flatten, vals.count == 1, case .list(let l) = vals[0] { vals = l }
@@ -634,7 +647,7 @@ struct Evaluator {
         return out
     }
 
-    private mutating func oneNumber(_ n: Node, _ k: Int, _ name: String) throws(EvalError) -> (Double, NumberUnit) {
+    mutating func oneNumber(_ n: Node, _ k: Int, _ name: String) throws(EvalError) -> (Double, NumberUnit) {
         let node = extra[Int(n.b) + k]
         let v = try eval(node)
         guard case .number(let d, let u) = v else {
@@ -726,6 +739,8 @@ struct Evaluator {
             }
             let r = b == .exp ? exp(d) : b == .ln ? log(d) : log10(d)
             return try finite(r, .plain, b.name, n.span)
+        case .cumsum, .delay, .lookup, .at:
+            return try callTimeBuiltin(b, n, -1)
         case .clamp:
             let (x, ux) = try oneNumber(n, 0, "clamp")
             let (lo, ul) = try oneNumber(n, 1, "clamp")

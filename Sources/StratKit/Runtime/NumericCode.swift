@@ -161,7 +161,7 @@ struct NumericCode {
             push(.t, 0, &depth, 1)
             return .plain
         case .projPrev:
-            if readsCells { return nil }
+            if readsCells || n.b != 1 { return nil }
             push(.prev, n.a, &depth, 1)
             return ev.projUnits[Int(n.a)]
         case .neg:

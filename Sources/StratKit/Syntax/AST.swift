@@ -23,7 +23,7 @@ enum NodeKind: UInt8 {
     case local         // a: slot (function parameter)
     case projValue     // `value` inside a projection's `next:`
     case projT         // `t` inside a projection
-    case projPrev      // a: projection index: its value at t-1
+    case projPrev      // a: projection index, b: lag: its value at t - b (1 in `next:`, 0 in a series)
     case object        // a: object id (a static reference)
     case constant      // a: constant index (folded lists of references and the like)
     case builtin       // a: Builtin raw value, b: extra start, c: count
@@ -31,6 +31,7 @@ enum NodeKind: UInt8 {
     case hostCall      // a: host function index, b: extra start, c: count
     case dynMember     // a: object node, b: name id (looked up at run time)
     case projSeries    // a: projection index: its whole series as a list
+    case projAt        // a: projection index, b: period node: `other[t - k]` inside `next:` or a series
 }
 
 enum BinaryOp: UInt8 {
@@ -181,6 +182,8 @@ struct Override {
 enum DeclKind: UInt8 {
     case let_, fn, org, mission, vision, values, swot, objective, metric, scenario
     case projection, retro, use, import_, assert, print, expr
+    /// `series NAME = EXPR` (SPEC §14).
+    case series
 }
 
 enum PeriodUnit: String, CaseIterable {
@@ -197,6 +200,8 @@ final class DeclBody {
     var overrides: [Override] = []
     var period: PeriodUnit = .days
     var path: String = ""
+    /// A projection's `from DATE` expression, or -1.
+    var anchor: Int32 = -1
 }
 
 /// One top-level statement.
@@ -252,6 +257,10 @@ struct Decl {
     var path: String {
         get { body?.path ?? "" }
         set { ensureBody().path = newValue }
+    }
+    var anchor: Int32 {
+        get { body?.anchor ?? -1 }
+        set { ensureBody().anchor = newValue }
     }
 }
 

@@ -134,6 +134,16 @@ struct Parser {
     private mutating func parseDecl(allowExpressions: Bool) -> Decl? {
         let start = tok
         let s = span(start)
+        if tok.kind == .identifier, lexer.interner[tok.name] == "series", peek().kind == .identifier {
+            // `series NAME = EXPR`: `series` is contextual, so `x.series` and names stay free.
+            _ = take()
+            guard let (name, ns) = expectName("a series name") else { synchronize(); return nil }
+            guard expect(.assign, "'='") else { synchronize(); return nil }
+            let e = parseExpr()
+            var d = Decl(kind: .series, name: name, nameSpan: ns, span: s, expr: e)
+            d.span = Span(file: file, start: start.start, end: max(start.start, lastEnd))
+            return d
+        }
         guard tok.kind == .keyword, let kw = Keyword(rawValue: tok.name) else {
             if allowExpressions { return exprDecl() }
             if tok.kind == .identifier, peek().kind == .assign {
@@ -224,6 +234,10 @@ struct Parser {
                 error("unknown period unit '\(word)'", at: span(tok), hint: hint ?? "use days, weeks, months, quarters or years")
             }
             _ = take()
+            if tok.kind == .identifier, lexer.interner[tok.name] == "from" {
+                _ = take()
+                d.anchor = parseExpr()
+            }
             parseBlock(into: &d, items: [])
             return done(d)
         case .scenario:
@@ -586,7 +600,18 @@ struct Parser {
         while true {
             chain += 1
             if chainTooDeep(chain) { return errorNode(span(from: start)) }
-            if tok.kind == .lparen, pool[e].kind == .name {
+            if tok.kind == .lparen, pool[e].kind == .member, lexer.interner[pool[e].b] == "at" {
+                // `p.at(DATE)`: a method call, kept as a call whose first argument is the receiver.
+                _ = take()
+                var args: [Int32] = [pool[e].a]
+                while tok.kind != .rparen && tok.kind != .eof {
+                    args.append(parseExpr())
+                    if tok.kind == .comma { _ = take() } else { break }
+                }
+                if !expect(.rparen, "')' to close the argument list") { return errorNode(span(from: start)) }
+                let ex = pool.addExtra(args)
+                e = pool.add(Node(kind: .call, op: 1, a: pool[e].b, b: ex, c: Int32(args.count), span: span(from: start)))
+            } else if tok.kind == .lparen, pool[e].kind == .name {
                 _ = take()
                 var args: [Int32] = []
                 while tok.kind != .rparen && tok.kind != .eof {
