@@ -200,13 +200,20 @@ func itemTexts(_ r: Report) -> [String: String] {
 func projectionGroups(_ ps: [ProjectionReport]) -> [[ProjectionReport]] {
     var groups: [[ProjectionReport]] = []
     for p in ps {
-        if let i = groups.firstIndex(where: { $0[0].periods == p.periods && $0[0].period == p.period }) {
+        if let i = groups.firstIndex(where: { $0[0].periods == p.periods && $0[0].period == p.period && $0[0].labels == p.labels }) {
             groups[i].append(p)
         } else {
             groups.append([p])
         }
     }
     return groups
+}
+
+/// A table row's first cell: the period's date label (`2026-Q3`) when the group is
+/// anchored at a date, else its index.
+func periodLabel(_ g: [ProjectionReport], _ i: Int) -> String {
+    if let p = g.first, i < p.labels.count { return p.labels[i] }
+    return String(i)
 }
 
 /// `quarters` → `quarter`.
