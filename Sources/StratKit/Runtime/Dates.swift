@@ -239,7 +239,7 @@ extension Evaluator {
     func convert(_ v: Value, _ d: NumberUnit.Display, _ n: Node) throws(EvalError) -> Value {
         let target = NumberUnit(time: 1, display: d).symbol
         guard case .number(let x, let u) = v, !u.isDate else {
-            throw EvalError(message: "cannot convert \(describeOperand(v, n.a)) to '\(target)'", span: n.span,
+            throw EvalError(message: "cannot convert \(v.dateValue != nil ? "a date" : describeOperand(v, n.a)) to '\(target)'", span: n.span,
                             hint: "'->' shows a duration or a rate in another time unit, e.g. 90d -> mo", kind: .compile)
         }
         if u.time == 1 && u.money == 0 { return .number(x, NumberUnit(time: 1, display: d)) }

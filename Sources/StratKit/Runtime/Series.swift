@@ -90,7 +90,8 @@ extension Evaluator {
         let tv = try eval(extra[Int(n.b) + 1])
         let tableHint = "the table is a list of [x, y] pairs with x ascending, e.g. [[0, 1], [10, 2]]"
         guard case .list(let rows) = tv, !rows.isEmpty else {
-            throw EvalError(message: "lookup() needs a non-empty table, got \(describeOperand(tv, extra[Int(n.b) + 1]))", span: n.span, hint: tableHint)
+            let got = tv.listValue != nil ? "an empty list" : describeOperand(tv, extra[Int(n.b) + 1])
+            throw EvalError(message: "lookup() needs a non-empty table, got \(got)", span: n.span, hint: tableHint)
         }
         var xs: [Double] = [], ys: [Double] = []
         var yu = NumberUnit.plain
