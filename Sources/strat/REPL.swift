@@ -445,7 +445,7 @@ final class REPL {
     static func underscoreInDeclaration(_ text: String) -> String? {
         let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
             .prefix(while: { $0.isLetter || $0 == "_" })
-        guard ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro"].contains(String(first)),
+        guard ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro", "series"].contains(String(first)),
               identifiers(in: text).contains("_") else { return nil }
         return "`_` (the last value) cannot be used in a declaration"
     }

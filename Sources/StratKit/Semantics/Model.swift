@@ -59,6 +59,8 @@ enum Derived: UInt8 {
     case projectionGroup, projectionFinal
     /// `p[0]` outside the group (the start within min/max), and `p.dates`.
     case projectionFirst, projectionDates
+    /// A series' period count (its inputs' horizon).
+    case seriesPeriods
 }
 
 /// One value in the dependency graph.
@@ -431,7 +433,8 @@ final class Model {
             pr.isSeries = true
             pr.periodKnown = false
             pr.next = d.expr
-            pr.count = constantCell(.none, owner: o, name: id("periods"), span: d.nameSpan)
+            pr.count = addCell(Cell(kind: .derived, derived: .seriesPeriods, owner: o, name: id("periods"), span: d.nameSpan))
+            cells[Int(pr.count)].projection = pi
         } else {
             pr.count = addCell(Cell(kind: .formula, node: d.expr, owner: o, name: id("periods"), span: d.nameSpan))
         }

@@ -169,6 +169,8 @@ extension Model {
         case .projectionFirst:
             let pr = projections[Int(cell.projection)]
             return [pr.start, pr.min, pr.max].filter { $0 >= 0 }
+        case .seriesPeriods:
+            return [projections[Int(cell.projection)].group]
         case .projectionDates:
             let pr = projections[Int(cell.projection)]
             return [pr.group, pr.anchor].filter { $0 >= 0 }
@@ -580,7 +582,7 @@ extension Model {
         for p in projections.indices {
             let pr = projections[p]
             var own: Set<Int32> = []
-            for c in [pr.count, pr.start, pr.growth, pr.min, pr.max, pr.anchor] where c >= 0 { own.insert(c) }
+            for c in [pr.isSeries ? -1 : pr.count, pr.start, pr.growth, pr.min, pr.max, pr.anchor] where c >= 0 { own.insert(c) }
             if pr.next >= 0 {
                 var ctx = ResolveContext()
                 let scope = pr.isSeries ? Scope(owner: -1, projection: Int32(p), inSeries: true)

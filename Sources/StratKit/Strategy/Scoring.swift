@@ -66,6 +66,9 @@ extension Evaluator {
             return try projectionFirst(Int(cell.projection), cell.span)
         case .projectionDates:
             return try projectionDates(Int(cell.projection), cell.span)
+        case .seriesPeriods:
+            _ = try read(model.projections[Int(cell.projection)].group, cell.span)
+            return .number(Double(projCounts[Int(cell.projection)]))
         }
     }
 
