@@ -110,6 +110,10 @@ func sparkline(_ values: [Double], maxWidth: Int = 32) -> String {
 /// A number rounded to `digits` significant digits, shown in its unit (`148.5M`).
 func compact(_ x: Double, _ unit: NumberUnit, digits: Int = 4) -> String {
     guard x.isFinite, x != 0 else { return Value.number(x, unit).description }
+    // A rate rounds as shown (per month, not per second).
+    if let per = unit.ratePer {
+        return compact(x * per, unit.rateNumerator, digits: digits) + "/" + unit.perSymbol
+    }
     let mag = Int(floor(log10(abs(x))))
     let shift = digits - 1 - mag
     let r: Double

@@ -55,6 +55,13 @@ public struct NumberUnit: Hashable, Sendable {
     /// True for a rate shown over a time unit (`$1M/h`, `2.5%/mo`).
     var isRate: Bool { per != .plain && numerator.isSimple }
 
+    /// For a rate: seconds per unit of its denominator (3600 for `$1M/h`); nil otherwise.
+    public var ratePer: Double? { isRate ? NumberUnit.timeScale(per) : nil }
+    /// For a rate: the unit of its numerator (`$` of `$1M/h`).
+    public var rateNumerator: NumberUnit { numerator }
+    /// For a rate: its denominator's symbol (`h`); "" otherwise.
+    public var perSymbol: String { per == .plain ? "" : NumberUnit(time: 1, display: per).symbol }
+
     /// A plain, dimensionless number.
     public static let plain = NumberUnit()
     static let percent = NumberUnit(display: .percent)
@@ -182,6 +189,15 @@ public struct NumberUnit: Hashable, Sendable {
             return NumberUnit(time: time, money: money, display: l.display, per: l.per)
         }
         if t == 0 && m == 0 { return .plain }
+        // Two rates: their numerators' quotient (`($12/mo) / (4%/mo)` is `$300`).
+        if l.per != .plain && r.per != .plain { return quotient(l.numerator, r.numerator) }
+        // A rate over a quantity without time stays a rate (`($4M/mo) / $45` is per month).
+        if l.per != .plain && r.time == 0 && r.per == .plain {
+            var u = quotient(l.numerator, r)
+            u.time = Int8(clamping: Int(u.time) - 1)
+            u.per = l.per
+            return u
+        }
         // `$1M / 1h` is a rate shown per hour: `$1M/h`.
         if r.isSimple && r.display.isTime && l.per == .plain && l.time == 0 && (l.isSimple || l.isDimensionless) {
             return NumberUnit(time: time, money: money, display: l.isDimensionless && l.display == .plain ? .plain : l.display, per: r.display)
