@@ -374,7 +374,7 @@ final class REPL {
             if let x = v("ie_cell") { parts.append("cell \(x)") }
             if let x = v("posture") { parts.append("\(x)") }
             return parts.joined(separator: ", ")
-        case "projection":
+        case "projection", "series":
             guard let s = e.series(of: name) else { return "" }
             let final = s.values.last?.description ?? "none"
             return "final \(final) after \(s.values.count - 1) \(s.values.count == 2 ? singular(s.period) : s.period)  "

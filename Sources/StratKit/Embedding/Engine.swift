@@ -688,7 +688,9 @@ public final class Engine: @unchecked Sendable {
             case .cell: kind = "let"
             case .function: kind = "fn"
             case .scenario: kind = "scenario"
-            case .object(let o): kind = model.objects[Int(o)].kind.word
+            case .object(let o):
+                let obj = model.objects[Int(o)]
+                kind = obj.kind == .projection && model.projections[Int(obj.projection)].isSeries ? "series" : obj.kind.word
             case .objects: kind = "list"
             }
             out.append((program.interner[k], kind, span.file, span.start))

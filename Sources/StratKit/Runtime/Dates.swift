@@ -33,7 +33,9 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// The date of a Unix time in seconds (the UTC day containing it).
     public init(unixSeconds: Double) {
-        days = Int((unixSeconds / 86400).rounded(.down))
+        // Clamped, so that no number shown as a date can trap the conversion.
+        let d = (unixSeconds / 86400).rounded(.down)
+        days = d.isNaN ? 0 : Int(Swift.max(-4e6, Swift.min(4e6, d)))
     }
 
     public static func < (a: CalendarDate, b: CalendarDate) -> Bool { a.days < b.days }
@@ -130,6 +132,12 @@ extension CalendarDate {
         case .quarters: return addingMonths(3 * t)
         case .years: return addingMonths(12 * t)
         }
+    }
+
+    /// The label of a period starting at this date, for a period kind such as `months`
+    /// (as reports show it: `2026-03`); the date itself for an unknown kind.
+    public func periodLabel(_ period: String) -> String {
+        PeriodUnit(rawValue: period).map { label($0) } ?? description
     }
 
     /// The label of the period starting at this date: `2026-03-31`, `2026-W14`,

@@ -263,9 +263,10 @@ extension Evaluator {
             let n = try periodCount(p, span)
             counts[p] = n
             let sv = try read(pr.start, span)
-            guard case .number(let s, let u) = sv else {
-                throw EvalError(message: "the start of projection '\(name)' must be a number, not \(describeOperand(sv, model.cells[Int(pr.start)].node))",
-                                span: model.cells[Int(pr.start)].span)
+            guard case .number(let s, let u) = sv, !u.isDate else {
+                throw EvalError(message: "the start of projection '\(name)' must be a number, not \(sv.dateValue != nil ? "a date" : describeOperand(sv, model.cells[Int(pr.start)].node))",
+                                span: model.cells[Int(pr.start)].span,
+                                hint: sv.dateValue != nil ? "anchor the projection at the date instead: over N periods from DATE" : nil)
             }
             var st: Step = (p: p, growth: nil, lo: nil, hi: nil, unit: u, next: pr.next)
             if pr.growth >= 0 {
