@@ -344,7 +344,7 @@ extension Model {
         if scope.inNext || scope.inSeries {
             let s = interner[name]
             if s == "value" && scope.inNext { pool[node] = Node(kind: .projValue, span: n.span); return .dynamic }
-            if s == "t" && globals[name] == nil { pool[node] = Node(kind: .projT, span: n.span); return .dynamic }
+            if s == "t" { pool[node] = Node(kind: .projT, span: n.span); return .dynamic }
         }
         if let m = lookupName(name, scope) { return bindMember(node, m, &ctx) }
         if let g = globals[name] {
@@ -403,7 +403,8 @@ extension Model {
         // Projections referenced in `next:` are objects when a member is taken.
         var base: Static
         let inner = pool[n.a]
-        if scope.inNext, inner.kind == .name, case .object(let o)? = globals[inner.a], objects[Int(o)].kind == .projection {
+        if scope.inNext || scope.inSeries, inner.kind == .name, !scope.params.contains(inner.a),
+           case .object(let o)? = globals[inner.a], objects[Int(o)].kind == .projection {
             base = bindObject(n.a, o, &ctx)
         } else {
             base = resolve(n.a, scope, &ctx)
@@ -571,12 +572,6 @@ extension Model {
     /// (SPEC §6: one period kind per group, stepped together, same-period reads first),
     /// and gives each group cell its dependencies.
     private func resolveProjections(_ depSets: inout [[Int32]]) {
-        var parent = Array(0..<Int32(projections.count))
-        func find(_ x: Int32) -> Int32 {
-            var x = x
-            while parent[Int(x)] != x { parent[Int(x)] = parent[Int(parent[Int(x)])]; x = parent[Int(x)] }
-            return x
-        }
         var nextDeps = [Set<Int32>](repeating: [], count: projections.count)
         var called = [[Int32]](repeating: [], count: projections.count)
         for p in projections.indices {
@@ -591,10 +586,6 @@ extension Model {
                 own.formUnion(ctx.deps.items)
                 for f in ctx.calls.items { own.formUnion(functions[Int(f)].deps) }
                 called[p] = ctx.calls.items
-                for q in ctx.coupled.items {
-                    let a = find(Int32(p)), b = find(q)
-                    if a != b { parent[Int(max(a, b))] = min(a, b) }
-                }
                 projections[p].reads = ctx.coupled.items.filter { $0 != Int32(p) }
                 projections[p].readsNow = ctx.now.items
                 if ctx.volatile { volatile.insert(pr.group) }
@@ -635,6 +626,13 @@ extension Model {
                            at: objects[Int(pr.object)].span, hint: "project both over the same kind of period")
             }
         }
+        // Groups: projections that read each other, directly or around a loop, step
+        // together; a group reads the groups it depends on once they are complete.
+        let component = readComponents()
+        func find(_ x: Int32) -> Int32 { component[Int(x)] }
+        for p in projections.indices {
+            for q in projections[p].reads where find(q) != find(Int32(p)) { nextDeps[p].insert(projections[Int(q)].group) }
+        }
         // A function that names a projection of the group it is called from would need
         // the whole series while it is being computed.
         var groupOf: [Int32: Int32] = [:]
@@ -669,6 +667,45 @@ extension Model {
             }
             projectionRoots.append(Int32(root))
         }
+    }
+
+    /// For each projection, the smallest index in its strongly connected component of
+    /// the "reads" graph (Kosaraju's algorithm, iterative so that long chains are safe).
+    private func readComponents() -> [Int32] {
+        let n = projections.count
+        var order: [Int32] = []
+        order.reserveCapacity(n)
+        var seen = [Bool](repeating: false, count: n)
+        for r in 0..<n where !seen[r] {
+            seen[r] = true
+            var stack: [(Int32, Int)] = [(Int32(r), 0)]
+            while let (v, k) = stack.last {
+                let out = projections[Int(v)].reads
+                if k < out.count {
+                    stack[stack.count - 1].1 = k + 1
+                    let w = Int(out[k])
+                    if !seen[w] { seen[w] = true; stack.append((Int32(w), 0)) }
+                } else {
+                    order.append(v)
+                    stack.removeLast()
+                }
+            }
+        }
+        var reverse = [[Int32]](repeating: [], count: n)
+        for p in 0..<n { for q in projections[p].reads { reverse[Int(q)].append(Int32(p)) } }
+        var comp = [Int32](repeating: -1, count: n)
+        for r in order.reversed() where comp[Int(r)] < 0 {
+            var members: [Int32] = [r]
+            comp[Int(r)] = r
+            var i = 0
+            while i < members.count {
+                for w in reverse[Int(members[i])] where comp[Int(w)] < 0 { comp[Int(w)] = r; members.append(w) }
+                i += 1
+            }
+            let root = members.min()!
+            for m in members { comp[Int(m)] = root }
+        }
+        return comp
     }
 
     /// A group's members with every same-period read after what it reads; a cycle of

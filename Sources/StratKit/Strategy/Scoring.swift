@@ -243,6 +243,13 @@ extension Evaluator {
         typealias Step = (p: Int, growth: Double?, lo: Double?, hi: Double?, unit: NumberUnit, next: Int32)
         var steps: [Step] = []
         var counts: [Int: Int] = [:]
+        // Projections of other groups read period by period must be complete and stored.
+        for p in members {
+            for q in model.projections[p].reads where model.projectionRoots[Int(q)] != root {
+                _ = try read(model.projections[Int(q)].group, span)
+                try ensureSeries(Int(q), span)
+            }
+        }
         delays = [:]
         for p in members {
             let pr = model.projections[p]
@@ -498,7 +505,15 @@ extension Evaluator {
             depth = Swift.max(depth, c.maxDepth)
             codes.append(c)
         }
-        if steps.count == 1, let code = codes[0] {
+        // Projections of other groups that members read: complete already, and long enough.
+        var outside: [Int] = []
+        for st in steps {
+            for q in model.projections[st.p].reads where !steps.contains(where: { $0.p == Int(q) }) && !outside.contains(Int(q)) {
+                guard seriesStored[Int(q)], projSeries[Int(q)].count >= count else { return false }
+                outside.append(Int(q))
+            }
+        }
+        if steps.count == 1 && outside.isEmpty, let code = codes[0] {
             return try stepSingle(steps[0], code, count, depth, span)
         }
         let np = model.projections.count
@@ -509,6 +524,10 @@ extension Evaluator {
             buffers[st.p] = UnsafeMutablePointer<Double>.allocate(capacity: count + 1)
             buffers[st.p][0] = projSeries[st.p][0]
         }
+        for q in outside {
+            buffers[q] = UnsafeMutablePointer<Double>.allocate(capacity: projSeries[q].count)
+            buffers[q].initialize(from: projSeries[q], count: projSeries[q].count)
+        }
         let stack = UnsafeMutablePointer<Double>.allocate(capacity: depth + 1)
         var filled = 0
         defer {
@@ -516,6 +535,7 @@ extension Evaluator {
                 projSeries[st.p] = Array(UnsafeBufferPointer(start: buffers[st.p], count: filled + 1))
                 buffers[st.p].deallocate()
             }
+            for q in outside { buffers[q].deallocate() }
             buffers.deallocate()
             dummy.deallocate()
             stack.deallocate()
