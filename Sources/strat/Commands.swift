@@ -53,11 +53,15 @@ struct ModelOptions {
     init(_ a: ParsedArguments) throws {
         scenario = a.value("scenario")
         sets = a.all("set")
-        if let d = a.value("as-of") {
-            guard let date = CalendarDate(d) else { throw UsageError(message: "--as-of needs a date YYYY-MM-DD, got '\(d)'") }
-            cliAsOf = date
-        }
+        try Self.takeAsOf(a)
         try validate()
+    }
+
+    /// `--as-of DATE` sets the process's evaluation date (the value of `today`).
+    static func takeAsOf(_ a: ParsedArguments) throws {
+        guard let d = a.value("as-of") else { return }
+        guard let date = CalendarDate(d) else { throw UsageError(message: "--as-of needs a date YYYY-MM-DD, got '\(d)'") }
+        cliAsOf = date
     }
 
     func validate() throws { _ = try overrides() }

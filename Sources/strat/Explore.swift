@@ -31,7 +31,7 @@ struct Compare {
         name: "compare",
         abstract: "Key outputs of every scenario side by side.",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
-        options: [OptionSpec(long: "scenarios", value: "a,b,…", help: "Scenarios to compare (default: baseline and every declared scenario)."), OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value in every scenario.", repeatable: true), OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"])],
+        options: [OptionSpec(long: "scenarios", value: "a,b,…", help: "Scenarios to compare (default: baseline and every declared scenario)."), OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value in every scenario.", repeatable: true), ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"])],
         discussion: """
         One table with a column per scenario (baseline first, then every declared \
         scenario, or those given with --scenarios) and a row per key output: the \
@@ -57,6 +57,7 @@ struct Compare {
         file = a.positionals[0]
         scenarios = a.value("scenarios")
         sets = a.all("set")
+        try ModelOptions.takeAsOf(a)
         format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
         try validate()
     }
