@@ -24,7 +24,7 @@ final class REPL {
         name: "repl",
         abstract: "The interactive REPL (also `strat` with no arguments).",
         positionals: "[FILE]", minPositionals: 0, maxPositionals: 1,
-        options: [],
+        options: [ModelOptions.specs[2]],
         discussion: """
         Evaluates expressions and declarations as you type them, on top of FILE's \
         model when one is given. Type :help in the REPL for its commands and for help \
@@ -51,6 +51,7 @@ final class REPL {
         Strat.replEntry = { args in REPL.main(args) }
         if !Strat.commands.contains(where: { $0.spec.name == spec.name }) {
             Strat.commands.insert((spec, { parsed in
+                try ModelOptions.takeAsOf(parsed)
                 let code = REPL.start(file: parsed.positionals.first)
                 if code != 0 { throw ExitCode(code) }
             }), at: 0)
@@ -65,6 +66,7 @@ final class REPL {
                 writeOut(Arguments.help(spec))
                 return 0
             }
+            try ModelOptions.takeAsOf(parsed)
             return start(file: parsed.positionals.first)
         } catch let e as UsageError {
             writeErr("error: \(e.message)\nUsage: strat repl [FILE]  (see 'strat repl --help')")

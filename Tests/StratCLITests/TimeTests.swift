@@ -117,6 +117,41 @@ final class TimeTests: XCTestCase {
         XCTAssertFalse(plain.stdout.contains("as_of"), plain.stdout)
     }
 
+    /// The REPL takes series declarations, redefines them, and labels `:project` by date.
+    func testREPLSeriesAndDates() throws {
+        guard let bin = ScriptCorpus.binary() else { throw XCTSkip("STRAT_BIN is not set") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["repl", "--as-of", "2026-05-01"]
+        p.currentDirectoryURL = FileManager.default.temporaryDirectory
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        env["STRAT_HISTORY"] = "/nonexistent/history"
+        p.environment = env
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = output
+        try p.run()
+        let lines = [
+            "projection c over 2 quarters from 2026-07-01 { start: 10, next: value + 5 }",
+            "series r = c * $2", "r.series", "series r = c * $3", "r.final", ":project r", "today",
+            "2026-01-31 + 1mo",
+        ]
+        input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let out = String(decoding: data, as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, out)
+        XCTAssertTrue(out.contains("series r  final $40"), out)
+        XCTAssertTrue(out.contains("[$20, $30, $40]"), out)
+        XCTAssertTrue(out.contains("r.final: $40 → $60"), out)
+        XCTAssertTrue(out.contains("2026-Q3") && out.contains("2027-Q1"), out)
+        XCTAssertTrue(out.contains("\n2026-05-01\n"), out)
+        XCTAssertTrue(out.hasSuffix("2026-02-28\n"), out)
+    }
+
     func testDatesInEvalJSON() throws {
         let r = try strat(["eval", "-e", "2026-03-31", "-e", "$1M / 1h", "-e", "2.5% / 1mo", "--format", "json"],
                           in: FileManager.default.temporaryDirectory)
