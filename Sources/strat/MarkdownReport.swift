@@ -93,7 +93,7 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         blocks.append(mdTable(["Projection", "Start", "Final", "Periods", "Trend"], r.projections.map { p in
             let u = unitOf(p)
             return [p.name, p.series.first.map { compact($0, u) } ?? "", p.series.last.map { compact($0, u) } ?? "",
-                    "\(p.periods) \(p.period)", sparkline(p.series)]
+                    "\(p.periods) \(p.period)" + (p.labels.first.map { " from \($0)" } ?? ""), sparkline(p.series)]
         }, right: [1, 2]))
         for g in projectionGroups(r.projections) {
             let count = g.map(\.series.count).max() ?? 0

@@ -90,7 +90,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             let first = p.series.first.map { compact($0, u) } ?? "—"
             let last = p.series.last.map { compact($0, u) } ?? "—"
             rows.append([Cell(p.name), Cell(first), Cell("→"), Cell(last),
-                         Cell("over \(p.periods) \(p.periods == 1 ? singular(p.period) : p.period)"),
+                         Cell("over \(p.periods) \(p.periods == 1 ? singular(p.period) : p.period)" + (p.labels.first.map { " from \($0)" } ?? "")),
                          Cell(sparkline(p.series), st.cyan(sparkline(p.series)))])
         }
         lines += renderTable(rows, align: [.left, .right, .left, .right, .left, .left], indent: "  ")
