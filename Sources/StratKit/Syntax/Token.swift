@@ -5,6 +5,8 @@ enum TokenKind: UInt8 {
     case comma, colon, dot, assign
     case plus, minus, star, slash, caret
     case eq, ne, lt, le, gt, ge
+    /// `->`, the display conversion (`x -> mo`).
+    case arrow
     /// `// …` or `/* … */`; produced only by a lexer with `keepComments` set (the formatter).
     case comment
 
@@ -39,6 +41,7 @@ enum TokenKind: UInt8 {
         case .le: return "'<='"
         case .gt: return "'>'"
         case .ge: return "'>='"
+        case .arrow: return "'->'"
         case .comment: return "a comment"
         }
     }
@@ -46,7 +49,7 @@ enum TokenKind: UInt8 {
     /// After these a newline does not end the statement.
     var continuesLine: Bool {
         switch self {
-        case .plus, .minus, .star, .slash, .caret, .eq, .ne, .lt, .le, .gt, .ge, .comma, .assign:
+        case .plus, .minus, .star, .slash, .caret, .eq, .ne, .lt, .le, .gt, .ge, .comma, .assign, .arrow:
             return true
         default: return false
         }
