@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: deps build release demo test stdlib example bench bench-deps bench-smoke fuzz sanitize clean
+.PHONY: deps build release demo test stdlib example bench bench-deps bench-smoke fuzz sanitize clean lib test-capi test-python
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -29,6 +29,7 @@ test: deps
 	set -o pipefail; STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
 	$(MAKE) example
 	$(MAKE) bench-smoke
+	$(MAKE) test-capi test-python
 	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
 	@grep -E "Executed [0-9]+ tests" .build/test.log | tail -1 | sed -E 's/.*Executed ([0-9]+) tests, with ([0-9]+) failures.*/tests: \1 passed, \2 failed/'
 
@@ -44,6 +45,40 @@ EXAMPLE_SCRATCH = $(EXAMPLE_DIR)/.build
 example: deps
 	$(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH)
 	"$$($(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH) --show-bin-path)/plan-tool"
+
+# The C API (docs/embedding-c.md): lib/libstrat.so and include/strat.h. The Swift runtime is
+# linked in (-static-stdlib), so C programs and Python's ctypes load the library with no
+# LD_LIBRARY_PATH. It has a scratch folder of its own because -static-stdlib changes the
+# compile flags: sharing .build would rebuild the release binary's objects each time.
+# A copy goes next to the Python package, which finds it there once pip-installed.
+LIB_SCRATCH = .build-lib
+LIB = lib/libstrat.so
+CAPI_CC ?= cc
+VENV = .venv-test
+
+lib:
+	$(SWIFT) build -c release --product StratC --scratch-path $(LIB_SCRATCH) --static-swift-stdlib -Xswiftc -static-stdlib
+	mkdir -p lib
+	cp $(LIB_SCRATCH)/release/libStratC.so $(LIB).tmp && mv -f $(LIB).tmp $(LIB)
+	cp $(LIB) bindings/python/strat/libstrat.so.tmp && mv -f bindings/python/strat/libstrat.so.tmp bindings/python/strat/libstrat.so
+
+# The C host (Tests/capi/host.c) under AddressSanitizer, leak checking included, run from a
+# fresh environment (no LD_LIBRARY_PATH) so that it finds the library by its rpath alone.
+test-capi: lib
+	$(CAPI_CC) -g -fsanitize=address -fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude \
+	  Tests/capi/host.c -Llib -lstrat -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $(LIB_SCRATCH)/capi-host
+	env -i PATH=/usr/bin:/bin $(LIB_SCRATCH)/capi-host
+
+# Python test tools in a venv, from pinned versions; (re)installed only when the list changes.
+$(VENV)/.installed: Tests/requirements.txt
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Tests/requirements.txt
+	touch $@
+
+# The Python package, pip-installed into the venv as a user would, then its pytest suite.
+test-python: lib $(VENV)/.installed
+	$(VENV)/bin/pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
+	cd bindings/python && STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) ../../$(VENV)/bin/python -m pytest -q tests
 
 # Benchmarks against Lua 5.4 (docs/performance.md); lua5.4 comes from Debian.
 bench-deps: deps
@@ -83,4 +118,4 @@ sanitize: deps
 	ulimit -s 524288 && $(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
 
 clean:
-	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf
+	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf $(LIB_SCRATCH) lib $(VENV)

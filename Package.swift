@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "StratKit", targets: ["StratKit"]),
         .executable(name: "strat", targets: ["strat"]),
+        // The C API (include/strat.h) as a shared library; `make lib` copies it to lib/libstrat.so.
+        .library(name: "StratC", type: .dynamic, targets: ["StratC"]),
     ],
     targets: [
         // The interpreter: no terminal, no libedit, no Foundation (start-up time matters).
@@ -15,6 +17,8 @@ let package = Package(
             // overlaps accesses, so dynamic exclusivity checks are pure overhead.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        // The C boundary over StratKit: @_cdecl functions, status codes, JSON in and out.
+        .target(name: "StratC", dependencies: ["StratKit"]),
         .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",
