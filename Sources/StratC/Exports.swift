@@ -148,6 +148,7 @@ public func strat_load(_ e: OpaquePointer?, _ source: CString?, _ len: Int, _ pa
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw Failure(.argument, "source is not valid UTF-8")
         }
+        h.loaded = true
         try h.engine.load(bytes: bytes, path: path)
     }
 }
@@ -221,6 +222,9 @@ public func strat_register_function(_ e: OpaquePointer?, _ name: CString?, _ ari
         let bridge = HostFunctionBridge(name: n, callback: callback, userdata: userdata)
         h.functions[n] = bridge
         h.engine.register(function: n, arity: Int(arity)) { args in try bridge.call(args) }
+        // The Swift engine resolves names at load: an engine with no model yet gets an empty
+        // one, so that strat_eval_json can call the function before any strat_load.
+        if !h.loaded { try h.engine.load(bytes: [], path: "<input>") }
     }
 }
 

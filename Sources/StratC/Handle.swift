@@ -61,6 +61,9 @@ final class Handle {
     var freeRequested = false
     /// Host functions registered, kept alive for the engine's closures.
     var functions: [String: HostFunctionBridge] = [:]
+    /// Whether the host has loaded a model. Until then the engine holds an empty one, which
+    /// a registration re-resolves so that expressions can call the new function at once.
+    var loaded = false
 
     init(engine: Engine) {
         self.engine = engine

@@ -140,6 +140,12 @@ static void test_engines(void) {
     EXPECT(NULL, strat_engine_new(NULL, &e), STRAT_OK, "");
     CHECK(e != NULL, "no engine");
     CHECK(strcmp(strat_last_error_json(e), "[]") == 0, "fresh engine has errors: %s", strat_last_error_json(e));
+    /* a host function is callable from expressions before any model is loaded */
+    char *out = NULL;
+    EXPECT(e, strat_register_function(e, "pct", 0, percent, NULL), STRAT_OK, "");
+    EXPECT(e, strat_eval_json(e, "pct() * 2", &out), STRAT_OK, "");
+    CHECK(contains(out, "\"display\":\"10%\""), "host function before load: %s", out);
+    strat_string_free(out);
     strat_engine_free(e);
     strat_engine_free(NULL);
     strat_string_free(NULL);
