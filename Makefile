@@ -78,7 +78,7 @@ $(VENV)/.installed: Tests/requirements.txt
 # The Python package, pip-installed into the venv as a user would, then its pytest suite.
 test-python: lib $(VENV)/.installed
 	$(VENV)/bin/pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
-	cd bindings/python && STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) ../../$(VENV)/bin/python -m pytest -q tests
+	STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) STRAT_TEST_INSTALLED=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests
 
 # Benchmarks against Lua 5.4 (docs/performance.md); lua5.4 comes from Debian.
 bench-deps: deps

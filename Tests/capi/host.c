@@ -254,6 +254,13 @@ static void test_model(void) {
     CHECK(contains(out, "\"path\":\"revenue\"") && !contains(out, "\"path\":\"price\""), "whatif units: %s", out);
     CHECK(rates.calls == before, "fx called for a what-if that does not reach it");
     strat_string_free(out);
+    EXPECT(e, strat_whatif_json(e, "{\"units\": 2e3, \"local_price\": 4.9E1}", &out), STRAT_OK, "");
+    CHECK(contains(out, "\"display\":\"$105840\"") && !contains(out, "\"path\":\"price\""),
+          "JSON numbers with exponents as overrides: %s", out);
+    strat_string_free(out);
+    EXPECT(e, strat_whatif_json(e, "{\"units\": 1.5e-7}", &out), STRAT_OK, "");
+    CHECK(contains(out, "\"after\":{\"value\":1.5e-07,"), "a tiny override: %s", out);
+    strat_string_free(out);
     EXPECT(e, strat_whatif_json(e, "{}", &out), STRAT_OK, "");
     CHECK(out != NULL && strcmp(out, "[]") == 0, "empty what-if: %s", out);
     strat_string_free(out);

@@ -137,9 +137,12 @@ class Change:
     path: str
     before: Value
     after: Value
+    #: How Strat shows the two values ("159.0792563M", "3.8%"), as the CLI prints them.
+    before_display: str = field(default="", compare=False, repr=False)
+    after_display: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
-        return f"{self.path}: {_show(self.before)} → {_show(self.after)}"
+        return f"{self.path}: {self.before_display or _show(self.before)} → {self.after_display or _show(self.after)}"
 
 
 def _show(v: Value) -> str:
@@ -150,6 +153,26 @@ def _show(v: Value) -> str:
     if isinstance(v, float):
         return repr(v)
     return str(v)
+
+
+def _display(v: Any) -> str:
+    """The display text of a report-shaped value (what the CLI prints for it)."""
+    if isinstance(v, dict):
+        return str(v.get("display", ""))
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "none"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list):
+        return "[" + ", ".join(_display(x) if not isinstance(x, str) else json.dumps(x) for x in v) + "]"
+    return ""
+
+
+def _changes(items: Any) -> List[Change]:
+    return [Change(c["path"], _from_report(c["before"]), _from_report(c["after"]),
+                   _display(c["before"]), _display(c["after"])) for c in items]
 
 
 def _distribution(number: Mapping[str, Any], dist: Mapping[str, Any]) -> Distribution:
@@ -377,8 +400,7 @@ class Engine:
         in dependency order; the model is left unchanged. ``e.whatif({"churn": "3.2%"})``."""
         all_overrides = dict(overrides or {}, **more)
         text = json.dumps({k: _expression(v) for k, v in all_overrides.items()})
-        return [Change(c["path"], _from_report(c["before"]), _from_report(c["after"]))
-                for c in self._json_call(self._c.strat_whatif_json, text.encode())]
+        return _changes(self._json_call(self._c.strat_whatif_json, text.encode()))
 
     def set(self, path: str, expr: Any) -> List[Change]:
         """Commits an override: later queries start from it. Returns what changed."""
@@ -389,7 +411,7 @@ class Engine:
             changes = json.loads(ctypes.string_at(out.value).decode())
         finally:
             self._c.strat_string_free(out)
-        return [Change(c["path"], _from_report(c["before"]), _from_report(c["after"])) for c in changes]
+        return _changes(changes)
 
     def report(self, scenario: Optional[str] = None) -> Dict[str, Any]:
         """The report (the ``strat run --format json`` object) under a scenario."""

@@ -49,6 +49,25 @@ def test_readme_five_lines_run_the_netflix_what_if():
     assert "member_ltv: $123.1578947 → $146.25" in run.stdout
 
 
+def test_readme_walkthrough_is_true(monkeypatch):
+    import doctest
+    monkeypatch.chdir(ROOT)
+    result = doctest.testfile(str(ROOT / "bindings" / "python" / "README.md"), module_relative=False,
+                              optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 20 and result.failed == 0
+
+
+@needs_cli
+def test_readme_five_lines_print_what_the_cli_prints():
+    readme = (ROOT / "bindings" / "python" / "README.md").read_text()
+    code = re.search(r"<!-- five-lines -->\s*```python\n(.*?)```", readme, re.S).group(1)
+    ours = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    cli = subprocess.run([STRAT_BIN, "whatif", str(NETFLIX), "--set", "churn=3.2%"], capture_output=True,
+                         text=True, check=True).stdout
+    squeeze = lambda t: [re.sub(r" +", " ", line) for line in t.splitlines()]
+    assert squeeze(ours) == squeeze(cli)
+
+
 # -- values --------------------------------------------------------------------------------
 
 def test_eval_returns_python_values(netflix):
@@ -367,6 +386,12 @@ def test_strat_lib_that_is_missing_is_a_clear_error(tmp_path):
     run = subprocess.run([sys.executable, "-c", "import strat; strat.Engine()"], cwd=tmp_path, env=env,
                          capture_output=True, text=True)
     assert run.returncode != 0 and "STRAT_LIB is" in run.stderr
+
+
+@pytest.mark.skipif(not os.environ.get("STRAT_TEST_INSTALLED"), reason="run from a source tree")
+def test_the_pip_installed_package_is_under_test():
+    assert "site-packages" in Path(strat.__file__).parts
+    assert Path(strat._lib.library_path()).parent == Path(strat.__file__).parent  # the copy pip installed
 
 
 def test_version():
