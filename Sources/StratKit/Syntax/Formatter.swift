@@ -115,6 +115,10 @@ private struct TreeDump {
         case .cond: out += "if("; expr(n.a); out += ","; expr(n.b); out += ","; expr(n.c); out += ")"
         case .range: out += "range("; expr(n.a); out += ","; expr(n.b); out += ")"
         case .threshold: out += "thr\(n.op)("; expr(n.a); out += ")"
+        case .solve:
+            out += "solve("; expr(n.a)
+            for c in pool.children(n) { out += ","; expr(c) }
+            out += ")"
         case .call, .interp, .list:
             out += n.kind == .call ? "call(\(interner[n.a])" : n.kind == .interp ? "interp(" : "list("
             for c in pool.children(n) { out += ","; expr(c) }
