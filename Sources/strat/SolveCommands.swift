@@ -282,3 +282,81 @@ extension String {
         return out
     }
 }
+
+// MARK: - REPL
+
+extension REPL {
+    /// `:solve INPUT for EXPR = VALUE [in [LO, HI]]`.
+    func solveCommand(_ argument: String, into out: inout Output) {
+        let usage = ":solve INPUT for EXPR = VALUE [in [LO, HI]]"
+        guard let q = Self.parseSolve(argument) else {
+            fail(argument.isEmpty ? "missing argument" : "expected INPUT for EXPR = VALUE",
+                 hint: "usage: \(usage), e.g. :solve churn for subscribers.final = 300M", into: &out)
+            return
+        }
+        do {
+            let r = try session.engine.solve(q.input, for: q.expression, equals: q.value, in: q.range)
+            for l in renderSolve(r, color: color).split(separator: "\n") { out.line(String(l)) }
+        } catch {
+            handle(error, into: &out)
+        }
+    }
+
+    /// Splits `INPUT for EXPR = VALUE [in [LO, HI]]`.
+    static func parseSolve(_ s: String) -> (input: String, expression: String, value: String, range: (low: String, high: String)?)? {
+        let words = s.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        guard words.count == 3, words[1] == "for" else { return nil }
+        var rest = String(words[2]).trimmingSpaces()
+        var range: (low: String, high: String)?
+        if rest.hasSuffix("]"), let at = rest.range(ofLast: " in [") {
+            guard let r = splitRange(String(rest[at.upperBound...].dropLast())) else { return nil }
+            range = r
+            rest = String(rest[..<at.lowerBound])
+        }
+        guard let (e, v) = splitGoal(rest) else { return nil }
+        return (String(words[0]), e, v, range)
+    }
+
+    /// `:sensitivity TARGET [by STEP] [top N]`.
+    func sensitivityCommand(_ argument: String, into out: inout Output) {
+        let usage = ":sensitivity TARGET [by 10%] [top N]"
+        var words = argument.split(separator: " ").map(String.init)
+        var by = 0.1
+        var top: Int?
+        while words.count >= 3, words[words.count - 2] == "by" || words[words.count - 2] == "top" {
+            let v = words.removeLast(), k = words.removeLast()
+            if k == "top" {
+                guard let n = Int(v), n > 0 else { fail("top needs a positive whole number, got '\(v)'", hint: "usage: \(usage)", into: &out); return }
+                top = n
+            } else {
+                guard case .number(let d, let u)? = try? Engine().evaluate(v), u.isDimensionless, d > 0, d < 1 else {
+                    fail("by needs a step between 0% and 100%, got '\(v)'", hint: "usage: \(usage)", into: &out)
+                    return
+                }
+                by = d
+            }
+        }
+        let target = words.joined(separator: " ")
+        guard !target.isEmpty else { fail("missing argument", hint: "usage: \(usage)", into: &out); return }
+        do {
+            let r = try session.engine.sensitivity(of: target, by: by, top: top)
+            for l in renderTornado(r, color: color).split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+                out.line(String(l))
+            }
+        } catch {
+            handle(error, into: &out)
+        }
+    }
+}
+
+extension String {
+    /// The range of the last occurrence of `needle`.
+    func range(ofLast needle: String) -> Range<String.Index>? {
+        var i = endIndex
+        while i > startIndex {
+            i = index(before: i)
+            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+        }
+        return nil
+    }
+}
