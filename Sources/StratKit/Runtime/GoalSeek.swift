@@ -127,6 +127,8 @@ extension Evaluator {
     mutating func goalSeek(_ q: SeekQuestion) throws(EvalError) -> SeekAnswer {
         let span = q.span
         func fail(_ message: String, _ hint: String? = nil) -> EvalError { EvalError(message: message, span: span, hint: hint) }
+        // A value of the wrong kind is an error in the script, like a unit mismatch.
+        func typeError(_ message: String) -> EvalError { EvalError(message: message, span: span, kind: .compile) }
         let startValue = try read(q.input, span)
         // INPUT's unit: its own, or (when it has no value yet) the range's.
         var unit: NumberUnit
@@ -140,15 +142,15 @@ extension Evaluator {
             }
             unit = u
         default:
-            throw fail("'solve' varies a number, but '\(q.inputText)' is a \(startValue.kindName)")
+            throw typeError("'solve' varies a number, but '\(q.inputText)' is a \(startValue.kindName)")
         }
         guard case .number(let goal, let goalUnit) = q.target else {
-            throw fail("'solve' needs a number to reach, got a \(q.target.kindName)")
+            throw typeError("'solve' needs a number to reach, got a \(q.target.kindName)")
         }
         var range: (Double, Double)?
         if let (lo, hi) = q.bracket {
             guard case .number(var a, let ua) = lo, case .number(var b, let ub) = hi else {
-                throw fail("the range of 'solve' needs two numbers, as in [LO, HI]")
+                throw typeError("the range of 'solve' needs two numbers, as in [LO, HI]")
             }
             for u in [ua, ub] where !u.sameDimension(unit) {
                 throw EvalError(message: "unit mismatch: the range is in \(u.nameForMessages) but '\(q.inputText)' is in \(unit.nameForMessages)",
@@ -176,7 +178,7 @@ extension Evaluator {
                 return nil
             case .success(let v):
                 guard let (d, u) = scalar(v) else {
-                    throw fail("'solve' needs '\(q.exprText)' to be a number, got a \(v.kindName)")
+                    throw typeError("'solve' needs '\(q.exprText)' to be a number, got a \(v.kindName)")
                 }
                 guard u.sameDimension(goalUnit) else {
                     throw EvalError(message: "unit mismatch: '\(q.exprText)' is in \(u.nameForMessages) but the value to reach is in \(goalUnit.nameForMessages)",
@@ -331,7 +333,7 @@ extension Evaluator {
             throw fail("'\(q.exprText)' fails at \(q.inputText) = \(x0.map(show) ?? "none")", lastError?.1)
         }
         var delta = s != 0 ? abs(s) * 0.05 : 0.01
-        let limit = max(abs(s), 1) * 1e12
+        let limit = max(abs(s), 1) * 1e6
         var up: (x: Double, r: Double)? = (s, r0), down: (x: Double, r: Double)? = (s, r0)
         var highest = s, lowest = s
         while delta <= limit && (up != nil || down != nil) {

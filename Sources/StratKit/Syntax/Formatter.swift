@@ -535,6 +535,7 @@ private struct FormatPrinter {
         var prev: LexToken?
         var prevOperandEnd = false
         var prevUnary = false
+        var prevContextual = false
         let base = lineIndent
         defer { lineIndent = base }
         while true {
@@ -565,7 +566,7 @@ private struct FormatPrinter {
             if let p = prev {
                 switch tok.kind {
                 case .comma, .rparen, .rbracket, .dot, .colon, .caret: space = false
-                case .lparen: space = p.kind != .identifier
+                case .lparen: space = p.kind != .identifier || prevContextual
                 case .lbracket: space = !prevOperandEnd
                 default: space = true
                 }
@@ -575,7 +576,11 @@ private struct FormatPrinter {
             }
             write(text(tok), space: space)
             prevUnary = tok.kind == .minus && !prevOperandEnd
+            // `for` and `in` right after an operand are `solve`'s keywords, not names:
+            // `… = VALUE in [LO, HI]`, `solve x for (a + b) = 1`.
+            prevContextual = tok.kind == .identifier && prevOperandEnd && (text(tok) == "for" || text(tok) == "in")
             switch tok.kind {
+            case .identifier where prevContextual: prevOperandEnd = false
             case .identifier, .number, .string, .rparen, .rbracket: prevOperandEnd = true
             case .keyword:
                 let w = text(tok)
