@@ -87,12 +87,14 @@ bench-deps: deps
 bench: bench-deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat-bench-whatif
+	$(SWIFT) build $(RELEASE_FLAGS) --product strat-bench-goalseek
 	python3 Benchmarks/bench.py
 
 # Small sizes, one run, no timing claims: keeps the harness from rotting (part of make test).
 bench-smoke: bench-deps
 	$(SWIFT) build --product strat-bench-whatif
-	python3 Benchmarks/bench.py --smoke --strat $(BIN_DEBUG) --whatif .build/debug/strat-bench-whatif
+	$(SWIFT) build --product strat-bench-goalseek
+	python3 Benchmarks/bench.py --smoke --strat $(BIN_DEBUG) --whatif .build/debug/strat-bench-whatif --goalseek .build/debug/strat-bench-goalseek
 
 # Robustness (docs/robustness.md). `make fuzz` builds the libFuzzer target (Fuzz/FuzzMain.swift
 # with the StratKit sources, AddressSanitizer) and fuzzes on one worker for FUZZ_SECONDS,

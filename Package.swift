@@ -32,6 +32,8 @@ let package = Package(
         ),
         // Workload 4 of the benchmarks: what-if cost through the embedding API.
         .executableTarget(name: "strat-bench-whatif", dependencies: ["StratKit"], path: "Benchmarks/WhatIf"),
+        // Goal seek and sensitivity on the Netflix model through the embedding API.
+        .executableTarget(name: "strat-bench-goalseek", dependencies: ["StratKit"], path: "Benchmarks/GoalSeek"),
         .testTarget(name: "StratKitTests", dependencies: ["StratKit"]),
         .testTarget(name: "StratCLITests", dependencies: ["StratKit"]),
     ]

@@ -145,6 +145,8 @@ final class Model {
     var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
     var hostFunctions = NameTable<(index: Int32, arity: Int)>()
     var builtinLists: [String: [Int32]] = [:]
+    /// Resolved `solve` expressions (GoalSeek.swift).
+    var solveSites: [SolveSite] = []
 
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
     var extraGlobals: [(name: String, value: Value)] = []

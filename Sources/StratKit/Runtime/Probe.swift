@@ -1,0 +1,145 @@
+/// Incremental probing (SPEC §7, §16): one input is set to trial values in place while a
+/// target is read back; only the cells downstream of the input that the target needs are
+/// recomputed, in dependency order, and ``Evaluator/restore(_:)`` puts every value back.
+/// Goal seek and sensitivity both evaluate their points this way, inside the evaluator,
+/// so that a `solve` expression can run in the middle of computing another cell.
+struct Probe {
+    /// The cell being varied, and the unit trial values carry.
+    let input: Int32
+    let unit: NumberUnit
+    /// Cells downstream of the input (and the model's volatile cells), in dependency order;
+    /// cells being computed further up the stack are left out.
+    let downstream: [Int32]
+    /// The part of `downstream` that the target reads, recomputed eagerly per point; nil
+    /// when the target looks values up at run time (then they are computed on demand).
+    let work: [Int32]?
+    /// Whether the target can see the input at all (nil: not known statically).
+    let reachesInput: Bool?
+    fileprivate let savedInput: (Value, CellState)
+    fileprivate let savedValues: [Value]
+    fileprivate let savedStates: [CellState]
+    fileprivate let savedSeries: [(projection: Int, series: [Double], unit: NumberUnit, stored: Bool, last: Double)]
+    fileprivate let savedDiagnostics: Int
+    fileprivate let savedWarnings: Set<String>
+    fileprivate let savedProjection: (value: Double, unit: NumberUnit, t: Int)
+    /// Trial points evaluated so far.
+    var evaluations = 0
+}
+
+extension Evaluator {
+    /// Prepares to vary `input` while reading a target whose formula reads `targetDeps`
+    /// (and the cells of the user functions `targetCalls`).
+    mutating func makeProbe(input: Int32, unit: NumberUnit, targetDeps: [Int32], targetCalls: [Int32] = [],
+                            targetVolatile: Bool) -> Probe {
+        model.ensureDependents()
+        let n = model.cells.count
+        // 1: downstream of the input; 2: upstream of the target; 3: both.
+        var mark = [UInt8](repeating: 0, count: n)
+        var queue: [Int32] = [input]
+        mark[Int(input)] = 1
+        for v in model.volatile where mark[Int(v)] == 0 {
+            mark[Int(v)] = 1
+            queue.append(v)
+        }
+        var head = 0
+        while head < queue.count {
+            let c = queue[head]
+            head += 1
+            for d in model.dependents[Int(c)] where mark[Int(d)] == 0 {
+                mark[Int(d)] = 1
+                queue.append(d)
+            }
+        }
+        var roots = targetDeps
+        for f in targetCalls where Int(f) < model.functions.count { roots.append(contentsOf: model.functions[Int(f)].deps) }
+        var up: [Int32] = []
+        var sawVolatile = targetVolatile
+        for r in roots where mark[Int(r)] & 2 == 0 {
+            mark[Int(r)] |= 2
+            up.append(r)
+        }
+        head = 0
+        while head < up.count {
+            let c = up[head]
+            head += 1
+            if model.volatile.contains(c) { sawVolatile = true }
+            for d in model.deps[Int(c)] where mark[Int(d)] & 2 == 0 {
+                mark[Int(d)] |= 2
+                up.append(d)
+            }
+        }
+        var positions = queue.dropFirst().compactMap { c -> Int32? in
+            state[Int(c)] == .running ? nil : model.position[Int(c)]
+        }
+        positions.sort()
+        let downstream = positions.map { model.order[Int($0)] }
+        let work: [Int32]? = targetVolatile ? nil : downstream.filter { mark[Int($0)] & 2 != 0 }
+        var series: [(projection: Int, series: [Double], unit: NumberUnit, stored: Bool, last: Double)] = []
+        for c in downstream {
+            let cell = model.cells[Int(c)]
+            if cell.kind == .derived && cell.derived == .projectionGroup {
+                let p = Int(cell.projection)
+                series.append((p, projSeries[p], projUnits[p], seriesStored[p], projLast[p]))
+            }
+        }
+        return Probe(input: input, unit: unit, downstream: downstream, work: work,
+                     reachesInput: sawVolatile ? nil : mark[Int(input)] & 2 != 0,
+                     savedInput: (values[Int(input)], state[Int(input)]),
+                     savedValues: downstream.map { values[Int($0)] },
+                     savedStates: downstream.map { state[Int($0)] },
+                     savedSeries: series, savedDiagnostics: diagnostics.count, savedWarnings: warningKeys,
+                     savedProjection: (projValue, projUnit, projT))
+    }
+
+    /// The target's value with the input at `x` (base units): a value, or why it failed.
+    /// A hit limit (steps, interruption) is thrown: no later point could succeed.
+    mutating func trial(_ p: inout Probe, at x: Double, target: Int32) throws(EvalError) -> Result<Value, EvalError> {
+        p.evaluations += 1
+        values[Int(p.input)] = .number(x, p.unit)
+        state[Int(p.input)] = .ok
+        for c in p.downstream { state[Int(c)] = .pending }
+        if let w = p.work {
+            for c in w where state[Int(c)] == .pending { compute(c) }
+        }
+        let result: Result<Value, EvalError>
+        do {
+            result = .success(try eval(target))
+        } catch {
+            var e = error
+            if e.silent, let d = diagnostics[p.savedDiagnostics...].first(where: { $0.severity == .error }) {
+                e = EvalError(message: d.message, span: .none, hint: d.hint)
+            }
+            result = .failure(e)
+        }
+        if diagnostics.count > p.savedDiagnostics { diagnostics.removeSubrange(p.savedDiagnostics...) }
+        if steps > limits.maxSteps, case .failure(let e) = result { throw e }
+        if case .failure(let e) = result, e.message == "interrupted" { throw e }
+        return result
+    }
+
+    /// Puts back every value the probe changed.
+    mutating func restore(_ p: Probe) {
+        values[Int(p.input)] = p.savedInput.0
+        state[Int(p.input)] = p.savedInput.1
+        for (i, c) in p.downstream.enumerated() {
+            values[Int(c)] = p.savedValues[i]
+            state[Int(c)] = p.savedStates[i]
+        }
+        for s in p.savedSeries {
+            projSeries[s.projection] = s.series
+            projUnits[s.projection] = s.unit
+            seriesStored[s.projection] = s.stored
+            projLast[s.projection] = s.last
+        }
+        if diagnostics.count > p.savedDiagnostics { diagnostics.removeSubrange(p.savedDiagnostics...) }
+        warningKeys = p.savedWarnings
+        (projValue, projUnit, projT) = p.savedProjection
+    }
+
+    /// A probe's reading as one number: the goal seek and sensitivity work on plain numbers.
+    /// (On an uncertain model this is where a distribution's mean is taken.)
+    func scalar(_ v: Value) -> (Double, NumberUnit)? {
+        if case .number(let d, let u) = v { return (d, u) }
+        return nil
+    }
+}
