@@ -52,7 +52,6 @@ typedef int strat_status;
 #define STRAT_ERR_IO           6  /* a file could not be read (an `import`) */
 #define STRAT_ERR_REENTRANT    7  /* called on an engine from inside one of its own host
                                      functions; the outer call goes on */
-#define STRAT_ERR_UNAVAILABLE  8  /* the operation is not available in this build */
 
 /* ---------------------------------------------------------------------------------------
  * Engines
@@ -154,13 +153,23 @@ strat_status strat_set(strat_engine *e, const char *path, const char *expr, char
 strat_status strat_report_json(strat_engine *e, const char *scenario, char **out_json);
 
 /*
- * Goal seek: the value of an input at which an expression reaches a target.
- * request_json: {"input": "price", "for": "revenue", "value": "$50000",
- *                "in": ["$10", "$100"]}          ("in" optional; values are Strat
- *                                                  expressions, or JSON numbers)
- * *out_json: see docs/embedding-c.md. Returns STRAT_OK, STRAT_ERR_JSON,
- * STRAT_ERR_COMPILE, STRAT_ERR_RUNTIME (no solution in the range searched),
- * STRAT_ERR_ARGUMENT, STRAT_ERR_REENTRANT, STRAT_ERR_UNAVAILABLE.
+ * Goal seek (SPEC §16): the value of an input at which an expression equals a target,
+ * everything else as it is; the model is unchanged afterwards. request_json:
+ *   {"input": "price",            an overridable path (a let or a property)
+ *    "for": "revenue",            the Strat expression that must reach the value
+ *    "value": "$50000",           the value, a Strat expression (or a JSON number)
+ *    "in": ["$10", "$100"],       optional: search only this range of the input
+ *    "scenario": "optimistic",    optional: solve under a scenario
+ *    "overrides": {"units": "2_000"}}   optional: extra overrides, as strat_whatif_json
+ * Without "in" the search widens from the input's value. Host functions take part: each
+ * trial point is an incremental what-if that calls them when their inputs change.
+ * *out_json is `strat solve --format json`:
+ *   {"input", "for", "target", "value", "achieved", "start", "bracket": [low, high],
+ *    "evaluations", "boundary", "scenario"}   (numbers in the value shape above)
+ * Returns STRAT_OK, STRAT_ERR_JSON (bad request, unknown key), STRAT_ERR_COMPILE (unknown
+ * path, an expression that does not depend on the input, a unit mismatch),
+ * STRAT_ERR_RUNTIME (no solution in the range searched: the message names it),
+ * STRAT_ERR_ARGUMENT, STRAT_ERR_REENTRANT.
  */
 strat_status strat_solve_json(strat_engine *e, const char *request_json, char **out_json);
 

@@ -202,8 +202,32 @@ public func strat_report_json(_ e: OpaquePointer?, _ scenario: CString?, _ out: 
 public func strat_solve_json(_ e: OpaquePointer?, _ request: CString?, _ out: OutString?) -> Int32 {
     out?.pointee = nil
     return withEngine(e) { h in
-        _ = try json(request, "request_json")
-        throw Failure(.unavailable, "goal seek is not available in this build of libstrat")
+        let r = try json(request, "request_json")
+        guard let members = r.objectValue else {
+            throw Failure(.json, "request_json must be a JSON object",
+                          hint: "for example {\"input\": \"price\", \"for\": \"revenue\", \"value\": \"$50000\"}")
+        }
+        let known = ["input", "for", "value", "in", "scenario", "overrides"]
+        if let bad = members.first(where: { !known.contains($0.0) }) { throw unknownKey(bad.0, in: "request key", known: known) }
+        func string(_ key: String) throws(Failure) -> String {
+            guard let v = r[key]?.stringValue else { throw Failure(.json, "request_json.\(key) must be a string") }
+            return v
+        }
+        let input = try string("input"), target = try string("for")
+        guard let v = r["value"] else { throw Failure(.json, "request_json.value is missing") }
+        let value = try expression(v, "request_json.value")
+        var range: (low: String, high: String)?
+        if let bracket = r["in"] {
+            guard let ends = bracket.arrayValue, ends.count == 2 else {
+                throw Failure(.json, "request_json.in must be [low, high]")
+            }
+            range = (try expression(ends[0], "request_json.in[0]"), try expression(ends[1], "request_json.in[1]"))
+        }
+        let scenario = r["scenario"] == nil ? nil : try string("scenario")
+        let extra = try r["overrides"].map { o throws(Failure) in try overrides(from: o, "request_json.overrides") } ?? []
+        guard out != nil else { throw Failure(.argument, "out_json is NULL") }
+        let result = try h.engine.solve(input, for: target, equals: value, in: range, scenario: scenario, overrides: extra)
+        try deliver(result.json(), to: out)
     }
 }
 

@@ -8,7 +8,7 @@ import Darwin
 /// Status codes of include/strat.h.
 enum Status: Int32 {
     case ok = 0, argument = 1, json = 2, compile = 3, runtime = 4, assertion = 5, io = 6
-    case reentrant = 7, unavailable = 8
+    case reentrant = 7
 
     /// The status of a Strat error: the kind of its first error.
     init(_ error: StratError) {
@@ -139,7 +139,7 @@ nonisolated(unsafe) private let limitKeys: [(String, WritableKeyPath<Limits, Int
 ]
 
 /// An unknown key: a failure with the closest known one as a hint.
-private func unknownKey(_ key: String, in what: String, known: [String]) -> Failure {
+func unknownKey(_ key: String, in what: String, known: [String]) -> Failure {
     let hint = closestName(key, among: known).map { "did you mean '\($0)'?" } ?? "known: \(known.joined(separator: ", "))"
     return Failure(.json, "unknown \(what) '\(key)'", hint: hint)
 }

@@ -296,8 +296,31 @@ static void test_model(void) {
     strat_string_free(out);
     EXPECT(e, strat_report_json(e, "chep", &out), STRAT_ERR_COMPILE, "did you mean 'cheap'?");
 
-    /* solve: goal seek needs Engine.solve */
+    /* solve: goal seek through the host function (units is 3000 now) */
+    before = rates.calls;
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"local_price\", \"for\": \"revenue\", \"value\": \"$60000\"}", &out), STRAT_OK, "");
+    CHECK(contains(out, "\"input\":\"local_price\"") && contains(out, "\"display\":\"18.51851852\"")
+          && contains(out, "\"achieved\":{\"value\":60000") && contains(out, "\"boundary\":false"), "solve: %s", out);
+    CHECK(rates.calls > before + 2, "goal seek did not go through fx (%d calls)", rates.calls - before);
+    strat_string_free(out);
+    EXPECT(e, strat_eval_json(e, "local_price", &out), STRAT_OK, "");
+    CHECK(contains(out, "\"value\":49,"), "solve changed the model: %s", out);
+    strat_string_free(out);
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"units\", \"for\": \"revenue\", \"value\": 52920, \"in\": [1, 10], \"scenario\": \"cheap\"}", &out),
+           STRAT_ERR_COMPILE, "unit mismatch");
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"units\", \"for\": \"revenue\", \"value\": \"$43200\", \"scenario\": \"cheap\", \"overrides\": {\"local_price\": \"40\"}}", &out), STRAT_OK, "");
+    CHECK(contains(out, "\"scenario\":\"cheap\"") && contains(out, "\"value\":{\"value\":1000"), "solve under a scenario: %s", out);
+    strat_string_free(out);
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"units\", \"for\": \"revenue\", \"value\": \"-$5\", \"in\": [\"1\", \"10\"]}", &out),
+           STRAT_ERR_RUNTIME, "no solution");
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"local_price\", \"for\": \"units\", \"value\": 5}", &out), STRAT_ERR_COMPILE, "does not depend on");
     EXPECT(e, strat_solve_json(e, "{\"input\": ", &out), STRAT_ERR_JSON, "invalid JSON");
+    EXPECT(e, strat_solve_json(e, "[1]", &out), STRAT_ERR_JSON, "must be a JSON object");
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"units\", \"fr\": \"revenue\", \"value\": 1}", &out), STRAT_ERR_JSON, "did you mean 'for'?");
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"units\", \"value\": 1}", &out), STRAT_ERR_JSON, "request_json.for");
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"units\", \"for\": \"revenue\"}", &out), STRAT_ERR_JSON, "value is missing");
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"units\", \"for\": \"revenue\", \"value\": 1, \"in\": [1]}", &out), STRAT_ERR_JSON, "[low, high]");
+    EXPECT(e, strat_solve_json(e, "{\"input\": \"units\", \"for\": \"revenue\", \"value\": \"$1\"}", NULL), STRAT_ERR_ARGUMENT, "out_json is NULL");
 
     strat_engine_free(e);
 }

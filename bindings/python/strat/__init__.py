@@ -23,12 +23,12 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _lib
 
 __all__ = [
-    "Engine", "StratError", "Diagnostic", "Quantity", "Distribution", "Change", "Status",
+    "Engine", "StratError", "Diagnostic", "Quantity", "Distribution", "Change", "Solution", "Status",
     "Value", "version",
 ]
 
@@ -44,7 +44,6 @@ class Status(enum.IntEnum):
     ASSERTION = 5
     IO = 6
     REENTRANT = 7
-    UNAVAILABLE = 8
 
 
 @dataclass(frozen=True)
@@ -143,6 +142,30 @@ class Change:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.before_display or _show(self.before)} → {self.after_display or _show(self.after)}"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The answer of a goal seek (``strat solve --format json``)."""
+
+    input: str
+    for_: str
+    target: Value
+    #: The input's value at the solution, in the input's unit.
+    value: Value
+    #: The expression's value there (within 1e-9 × max(1, |target|) unless ``boundary``).
+    achieved: Value
+    #: The input's value before the search.
+    start: Value
+    bracket: Tuple[Value, Value]
+    evaluations: int
+    #: True when the expression jumps across the target at ``value`` (a step function).
+    boundary: bool
+    scenario: str
+    display: str = field(default="", compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.input} = {self.display or _show(self.value)}"
 
 
 def _show(v: Value) -> str:
@@ -418,10 +441,15 @@ class Engine:
         return self._json_call(self._c.strat_report_json,
                                None if scenario is None else self._utf8(scenario, "scenario"))
 
-    def solve(self, input: str, for_: str, value: Any, in_: Optional[Sequence[Any]] = None,
-              **kw: Any) -> Dict[str, Any]:
-        """Goal seek: the value of ``input`` at which ``for_`` equals ``value``, optionally
-        searched in ``in_ = (low, high)``. Also accepts ``**{"for": ..., "in": ...}``."""
+    def solve(self, input: str, for_: str, value: Any, in_: Optional[Sequence[Any]] = None, *,
+              scenario: Optional[str] = None, overrides: Optional[Mapping[str, Any]] = None,
+              **kw: Any) -> "Solution":
+        """Goal seek: the value of ``input`` at which the expression ``for_`` equals
+        ``value`` (a Strat expression such as "$50000", or a number), searched in
+        ``in_ = (low, high)`` or, without it, widening from the input's value. Optionally
+        under a scenario and extra overrides. The model is unchanged. Raises StratError
+        when there is no solution (the message names the range searched).
+        ``**{"for": ..., "in": ...}`` works too."""
         target = kw.pop("for", for_)
         bracket = kw.pop("in", in_)
         if kw:
@@ -430,7 +458,17 @@ class Engine:
         if bracket is not None:
             low, high = bracket
             request["in"] = [_expression(low), _expression(high)]
-        return self._json_call(self._c.strat_solve_json, json.dumps(request).encode())
+        if scenario is not None:
+            request["scenario"] = scenario
+        if overrides:
+            request["overrides"] = {k: _expression(v) for k, v in overrides.items()}
+        r = self._json_call(self._c.strat_solve_json, json.dumps(request).encode())
+        return Solution(input=r["input"], for_=r["for"], target=_from_report(r["target"]),
+                        value=_from_report(r["value"]), achieved=_from_report(r["achieved"]),
+                        start=_from_report(r["start"]),
+                        bracket=(_from_report(r["bracket"][0]), _from_report(r["bracket"][1])),
+                        evaluations=int(r["evaluations"]), boundary=bool(r["boundary"]),
+                        scenario=r["scenario"], display=_display(r["value"]))
 
     # -- host functions ------------------------------------------------------------------
 

@@ -401,6 +401,43 @@ def test_version():
 # -- goal seek ----------------------------------------------------------------------------------
 
 def test_solve(netflix):
-    with pytest.raises(StratError) as err:
-        netflix.solve("churn", "member_ltv", "$150")
-    assert err.value.status == Status.UNAVAILABLE
+    s = netflix.solve("churn", "member_ltv", "$150")
+    assert s.input == "churn" and s.for_ == "member_ltv" and not s.boundary
+    assert isinstance(s.value, Quantity) and s.value.unit == "%"
+    assert s.achieved.value == pytest.approx(150, rel=1e-9)
+    assert s.start == Quantity(0.038, "%", "3.8%")
+    low, high = s.bracket
+    assert low.value <= s.value.value <= high.value
+    with Engine() as check:  # the answer, put back into the model, gives the target
+        check.load_file(NETFLIX)
+        check.set("churn", repr(s.value.value))
+        assert check.eval("member_ltv").value == pytest.approx(150, rel=1e-8)
+    assert netflix.eval("churn") == Quantity(0.038, "%", "3.8%")  # the model is unchanged
+    assert netflix.solve("churn", "member_ltv", "$150", in_=("1%", "10%")).value.value == pytest.approx(s.value.value, rel=1e-7)
+    under = netflix.solve("arpu", "member_ltv", "$150", scenario="churn_up")
+    assert under.scenario == "churn_up" and str(under).startswith("arpu = $")
+
+
+@needs_cli
+def test_solve_matches_the_cli(netflix):
+    ours = netflix._json_call(netflix._c.strat_solve_json,
+                              json.dumps({"input": "churn", "for": "member_ltv", "value": "$150"}).encode())
+    cli = cli_json("solve", str(NETFLIX), "churn", "--for", "member_ltv=$150", "--format", "json")
+    assert ours == cli
+
+
+def test_solve_through_a_python_function_and_its_errors():
+    with Engine() as e:
+        calls = []
+        e.register("fx", lambda a: (calls.append(a), Quantity(a * 1.08, "$", ""))[1])
+        e.load("let local_price = 49\nlet price = fx(local_price)\nlet revenue = price * 3000\n")
+        s = e.solve("local_price", "revenue", "$60000")
+        assert s.value == pytest.approx(60000 / 3000 / 1.08) and len(calls) > 3
+        with pytest.raises(StratError) as err:
+            e.solve("local_price", "revenue", "-$5", in_=(1, 10))
+        assert err.value.status == Status.RUNTIME and "no solution" in str(err.value)
+        with pytest.raises(StratError) as err:
+            e.solve("local_pric", "revenue", "$1")
+        assert err.value.status == Status.COMPILE and "local_price" in str(err.value)
+        with pytest.raises(TypeError):
+            e.solve("local_price", "revenue", "$1", bogus=1)
