@@ -233,7 +233,7 @@ def _plain(v: Any) -> Value:
         return [_plain(x) for x in v]
     if isinstance(v, dict):
         return _from_report(v)
-    return v
+    raise TypeError(f"unexpected JSON value {v!r}")
 
 
 def _from_report(v: Any) -> Value:
@@ -294,7 +294,7 @@ def _expression(v: Any) -> str:
 
 def version() -> str:
     """libstrat's version."""
-    return _lib.lib().strat_version().decode()
+    return str(_lib.lib().strat_version().decode())
 
 
 class Engine:
@@ -380,7 +380,7 @@ class Engine:
         out = ctypes.c_void_p()
         self._check(fn(self._h(), *args, ctypes.byref(out)))
         try:
-            return json.loads(ctypes.string_at(out.value).decode())
+            return json.loads(ctypes.string_at(out).decode())
         finally:
             self._c.strat_string_free(out)
 
@@ -411,7 +411,8 @@ class Engine:
 
     def eval_json(self, expr: str) -> Dict[str, Any]:
         """The ``strat eval --format json`` entry of an expression: expr, value, unit, display."""
-        return self._json_call(self._c.strat_eval_json, self._utf8(expr, "expr"))
+        entry: Dict[str, Any] = self._json_call(self._c.strat_eval_json, self._utf8(expr, "expr"))
+        return entry
 
     def eval(self, expr: str) -> Value:
         """The value of a Strat expression: float, str, bool, list, None, Quantity (a number
@@ -431,15 +432,16 @@ class Engine:
         self._check(self._c.strat_set(self._h(), self._utf8(path, "path"),
                                       self._utf8(_expression(expr), "expr"), ctypes.byref(out)))
         try:
-            changes = json.loads(ctypes.string_at(out.value).decode())
+            changes = json.loads(ctypes.string_at(out).decode())
         finally:
             self._c.strat_string_free(out)
         return _changes(changes)
 
     def report(self, scenario: Optional[str] = None) -> Dict[str, Any]:
         """The report (the ``strat run --format json`` object) under a scenario."""
-        return self._json_call(self._c.strat_report_json,
-                               None if scenario is None else self._utf8(scenario, "scenario"))
+        report: Dict[str, Any] = self._json_call(self._c.strat_report_json,
+                                                 None if scenario is None else self._utf8(scenario, "scenario"))
+        return report
 
     def solve(self, input: str, for_: str, value: Any, in_: Optional[Sequence[Any]] = None, *,
               scenario: Optional[str] = None, overrides: Optional[Mapping[str, Any]] = None,
@@ -494,7 +496,7 @@ class Engine:
                 self._pending = exc
                 c.strat_call_fail(call, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace"))
                 return 1
-            return c.strat_call_return(call, text.encode())
+            return int(c.strat_call_return(call, text.encode()))
 
         callback = _lib.CALLBACK(trampoline)
         self._check(c.strat_register_function(self._h(), self._utf8(name, "name"), arity, callback, None))
