@@ -160,7 +160,8 @@ extension Evaluator {
             guard a < b else { throw fail("the range of 'solve' is empty: LO and HI are both \(NumberFormat.display(a, unit))") }
             range = (a, b)
         }
-        var probe = makeProbe(input: q.input, unit: unit, targetDeps: q.exprDeps, targetCalls: q.exprCalls, targetVolatile: q.volatile)
+        var probe = makeProbe(input: q.input, unit: unit, upstream: upstream(of: q.exprDeps, calls: q.exprCalls, volatile: q.volatile),
+                              targetVolatile: q.volatile)
         defer { restore(probe) }
         if probe.reachesInput == false {
             throw EvalError(message: "'\(q.exprText)' does not depend on '\(q.inputText)'", span: span,
