@@ -107,6 +107,18 @@ final class SolveTests: XCTestCase {
         }
     }
 
+    func testStartThatFailsAndPoles() throws {
+        let e = Engine()
+        // f fails to evaluate at load (a runtime error): the model stays queryable.
+        XCTAssertThrowsError(try e.load(source: "let x = 1\nlet f = 1 / (x - 1)\n", path: "pole.strat"))
+        // f fails at the start (x = 1); the search widens past it: 1 / (x − 1) = 5 ⇒ x = 1.2.
+        XCTAssertEqual(try e.solve("x", for: "f", equals: "5").value.doubleValue!, 1.2, accuracy: 1e-12)
+        XCTAssertEqual(try e.solve("x", for: "f", equals: "-5").value.doubleValue!, 0.8, accuracy: 1e-12)
+        // f changes sign across its pole without ever being 0: not a solution.
+        let pole = messages { _ = try e.solve("x", for: "f", equals: "0", in: (low: "0.5", high: "1.7")) }
+        XCTAssertTrue(pole.first?.contains("jumps across 0 at x = 1 without reaching it") == true, "\(pole)")
+    }
+
     func testThresholdKRConvergesToTheBoundary() throws {
         let e = try engine()
         // score is 0 below 100K users and 1 from there on: the boundary is 100K.

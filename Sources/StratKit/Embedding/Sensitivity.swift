@@ -129,9 +129,10 @@ extension Engine {
                                                           hint: "try a score, a metric's current value or a projection's final value")])
             }
             var rows: [SensitivityRow] = []
-            for c in inputs(of: deps) {
+            let up = evaluator.upstream(of: deps, volatile: volatile)
+            for c in inputs(of: up) {
                 guard case .number(let x, let u) = evaluator.values[Int(c)] else { continue }
-                var probe = evaluator.makeProbe(input: c, unit: u, targetDeps: deps, targetVolatile: volatile)
+                var probe = evaluator.makeProbe(input: c, unit: u, upstream: up, targetVolatile: volatile)
                 var ends: [Value] = []
                 var failure: String?
                 for f in [1 - by, 1 + by] {
@@ -166,19 +167,11 @@ extension Engine {
         }
     }
 
-    /// The inputs upstream of `deps`: lets and properties whose formula reads no other
-    /// name and whose value is a number (not a projection's period count, not the stdlib's).
-    func inputs(of deps: [Int32]) -> [Int32] {
-        var seen = Set<Int32>(deps)
-        var queue = deps
-        var head = 0
-        while head < queue.count {
-            let c = queue[head]
-            head += 1
-            for d in model.deps[Int(c)] where seen.insert(d).inserted { queue.append(d) }
-        }
+    /// The inputs a target reads: lets and properties whose formula reads no other name
+    /// and whose value is a number (not a projection's period count, not the stdlib's).
+    func inputs(of up: Upstream) -> [Int32] {
         let periods = model.id("periods")
-        return queue.filter { c in
+        return up.cells.filter { c in
             let cell = model.cells[Int(c)]
             guard cell.kind == .formula, model.deps[Int(c)].isEmpty, !model.volatile.contains(c),
                   evaluator.state[Int(c)] == .ok, case .number = evaluator.values[Int(c)] else { return false }

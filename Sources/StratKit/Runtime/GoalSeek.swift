@@ -160,7 +160,8 @@ extension Evaluator {
             guard a < b else { throw fail("the range of 'solve' is empty: LO and HI are both \(NumberFormat.display(a, unit))") }
             range = (a, b)
         }
-        var probe = makeProbe(input: q.input, unit: unit, targetDeps: q.exprDeps, targetCalls: q.exprCalls, targetVolatile: q.volatile)
+        var probe = makeProbe(input: q.input, unit: unit, upstream: upstream(of: q.exprDeps, calls: q.exprCalls, volatile: q.volatile),
+                              targetVolatile: q.volatile)
         defer { restore(probe) }
         if probe.reachesInput == false {
             throw EvalError(message: "'\(q.exprText)' does not depend on '\(q.inputText)'", span: span,
@@ -255,7 +256,12 @@ extension Evaluator {
                 if abs(fb) <= tolerance * 1e-6 { return try answer(b, (min(b, c), max(b, c)), boundary: false) }
                 if abs(xm) <= tol1 {
                     // The bracket has shrunk to nothing. Outside the tolerance, EXPR jumps
-                    // across VALUE here (a step function): the answer is the boundary.
+                    // across VALUE here (a step function): the answer is the boundary. A
+                    // jump larger than at the bracket's ends is a pole, not a step.
+                    if abs(fb) > tolerance && min(abs(fb), abs(fc)) > max(abs(fa0), abs(fb0)) {
+                        throw fail("no solution: '\(q.exprText)' jumps across \(showGoal(goal)) at \(q.inputText) = \(show(b)) without reaching it",
+                                   "it is not continuous there (a division by something that becomes 0?)")
+                    }
                     return try answer(b, (min(b, c), max(b, c)), boundary: abs(fb) > tolerance)
                 }
                 if abs(e) >= tol1 && abs(fa) > abs(fb) {
@@ -329,33 +335,30 @@ extension Evaluator {
             throw noSolution(from: lo, to: hi, points.first?.1 ?? 0)
         }
         // No range: widen from the start on both sides until the residual changes sign.
-        guard let s = x0, let r0 = try residual(s) else {
-            throw fail("'\(q.exprText)' fails at \(q.inputText) = \(x0.map(show) ?? "none")", lastError?.1)
-        }
+        // Where the start itself fails (1 / (x - 1) at x = 1), each side begins at its
+        // first point that evaluates; a side ends at a failure after that.
+        guard let s = x0 else { throw fail("'\(q.inputText)' has no value to start the search from") }
+        let r0 = try residual(s)
         var delta = s != 0 ? abs(s) * 0.05 : 0.01
         let limit = max(abs(s), 1) * 1e6
-        var up: (x: Double, r: Double)? = (s, r0), down: (x: Double, r: Double)? = (s, r0)
+        var sides: [(sign: Double, last: (x: Double, r: Double)?, alive: Bool)] = [(1, r0.map { (s, $0) }, true), (-1, r0.map { (s, $0) }, true)]
         var highest = s, lowest = s
-        while delta <= limit && (up != nil || down != nil) {
-            if let (p, rp) = up {
-                let x = s + delta
-                if let rx = try residual(x) {
-                    highest = x
-                    if let a = try step(p, rp, x, rx) { return a }
-                    up = (x, rx)
-                } else { up = nil }
-            }
-            if let (p, rp) = down {
-                let x = s - delta
-                if let rx = try residual(x) {
-                    lowest = x
-                    if let a = try step(p, rp, x, rx) { return a }
-                    down = (x, rx)
-                } else { down = nil }
+        while delta <= limit && sides.contains(where: \.alive) {
+            for i in sides.indices where sides[i].alive {
+                let x = s + sides[i].sign * delta
+                guard let rx = try residual(x) else {
+                    if sides[i].last != nil { sides[i].alive = false }
+                    continue
+                }
+                highest = max(highest, x)
+                lowest = min(lowest, x)
+                if let (p, rp) = sides[i].last, let a = try step(p, rp, x, rx) { return a }
+                if sides[i].last == nil, abs(rx) <= tolerance { return try answer(x, (x, x), boundary: false) }
+                sides[i].last = (x, rx)
             }
             delta *= 2
         }
-        throw noSolution(from: lowest, to: highest, r0)
+        throw noSolution(from: lowest, to: highest, r0 ?? sides.compactMap(\.last?.r).first ?? 0)
     }
 }
 

@@ -26,46 +26,60 @@ struct Probe {
     var evaluations = 0
 }
 
+/// The cells a target reads, directly or through other cells: computed once and shared by
+/// every probe of one analysis.
+struct Upstream {
+    /// Per cell: does the target (transitively) read it?
+    var marks: [Bool]
+    /// Cells in the set, in discovery order.
+    var cells: [Int32]
+    /// The target, or a cell it reads, looks values up at run time: the set may be incomplete.
+    var volatile: Bool
+}
+
 extension Evaluator {
-    /// Prepares to vary `input` while reading a target whose formula reads `targetDeps`
-    /// (and the cells of the user functions `targetCalls`).
-    mutating func makeProbe(input: Int32, unit: NumberUnit, targetDeps: [Int32], targetCalls: [Int32] = [],
-                            targetVolatile: Bool) -> Probe {
+    /// What a target whose formula reads `deps` (and the cells of the user functions
+    /// `calls`) reads in all.
+    func upstream(of deps: [Int32], calls: [Int32] = [], volatile: Bool) -> Upstream {
+        var marks = [Bool](repeating: false, count: model.cells.count)
+        var roots = deps
+        for f in calls where Int(f) < model.functions.count { roots.append(contentsOf: model.functions[Int(f)].deps) }
+        var up: [Int32] = []
+        var sawVolatile = volatile
+        for r in roots where !marks[Int(r)] {
+            marks[Int(r)] = true
+            up.append(r)
+        }
+        var head = 0
+        while head < up.count {
+            let c = up[head]
+            head += 1
+            if model.volatile.contains(c) { sawVolatile = true }
+            for d in model.deps[Int(c)] where !marks[Int(d)] {
+                marks[Int(d)] = true
+                up.append(d)
+            }
+        }
+        return Upstream(marks: marks, cells: up, volatile: sawVolatile)
+    }
+
+    /// Prepares to vary `input` while reading a target that reads `upstream`.
+    mutating func makeProbe(input: Int32, unit: NumberUnit, upstream: Upstream, targetVolatile: Bool) -> Probe {
         model.ensureDependents()
-        let n = model.cells.count
-        // 1: downstream of the input; 2: upstream of the target; 3: both.
-        var mark = [UInt8](repeating: 0, count: n)
+        var mark = [Bool](repeating: false, count: model.cells.count)
         var queue: [Int32] = [input]
-        mark[Int(input)] = 1
-        for v in model.volatile where mark[Int(v)] == 0 {
-            mark[Int(v)] = 1
+        mark[Int(input)] = true
+        for v in model.volatile where !mark[Int(v)] {
+            mark[Int(v)] = true
             queue.append(v)
         }
         var head = 0
         while head < queue.count {
             let c = queue[head]
             head += 1
-            for d in model.dependents[Int(c)] where mark[Int(d)] == 0 {
-                mark[Int(d)] = 1
+            for d in model.dependents[Int(c)] where !mark[Int(d)] {
+                mark[Int(d)] = true
                 queue.append(d)
-            }
-        }
-        var roots = targetDeps
-        for f in targetCalls where Int(f) < model.functions.count { roots.append(contentsOf: model.functions[Int(f)].deps) }
-        var up: [Int32] = []
-        var sawVolatile = targetVolatile
-        for r in roots where mark[Int(r)] & 2 == 0 {
-            mark[Int(r)] |= 2
-            up.append(r)
-        }
-        head = 0
-        while head < up.count {
-            let c = up[head]
-            head += 1
-            if model.volatile.contains(c) { sawVolatile = true }
-            for d in model.deps[Int(c)] where mark[Int(d)] & 2 == 0 {
-                mark[Int(d)] |= 2
-                up.append(d)
             }
         }
         var positions = queue.dropFirst().compactMap { c -> Int32? in
@@ -73,7 +87,7 @@ extension Evaluator {
         }
         positions.sort()
         let downstream = positions.map { model.order[Int($0)] }
-        let work: [Int32]? = targetVolatile ? nil : downstream.filter { mark[Int($0)] & 2 != 0 }
+        let work: [Int32]? = targetVolatile ? nil : downstream.filter { upstream.marks[Int($0)] }
         var series: [(projection: Int, series: [Double], unit: NumberUnit, stored: Bool, last: Double)] = []
         for c in downstream {
             let cell = model.cells[Int(c)]
@@ -83,7 +97,7 @@ extension Evaluator {
             }
         }
         return Probe(input: input, unit: unit, downstream: downstream, work: work,
-                     reachesInput: sawVolatile ? nil : mark[Int(input)] & 2 != 0,
+                     reachesInput: upstream.volatile ? nil : upstream.marks[Int(input)],
                      savedInput: (values[Int(input)], state[Int(input)]),
                      savedValues: downstream.map { values[Int($0)] },
                      savedStates: downstream.map { state[Int($0)] },

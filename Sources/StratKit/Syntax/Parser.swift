@@ -500,9 +500,7 @@ struct Parser {
         }
         let start = tok.start
         var left: Int32
-        if isWord(solveWords.solve), peek().kind == .identifier {
-            return parseSolve(start)
-        }
+        if atSolve() { return parseSolve(start) }
         if isKeyword(.if_) {
             _ = take()
             let c = parseExpr()
@@ -559,6 +557,13 @@ struct Parser {
         return left
     }
 
+    /// At `solve NAME`? Out of line: parseExpr's frame is paid once per nesting level, so
+    /// it holds no temporaries of its own (the nesting limit must fit the stack).
+    @inline(never)
+    private mutating func atSolve() -> Bool {
+        isWord(solveWords.solve) && peek().kind == .identifier
+    }
+
     /// A name or keyword token spelled as the interned `word`.
     private func isWord(_ word: Int32) -> Bool {
         (tok.kind == .identifier || tok.kind == .keyword) && tok.name == word
@@ -566,6 +571,7 @@ struct Parser {
 
     /// `solve INPUT for EXPR = VALUE [in [LO, HI]]` (SPEC §16); like `if`, it takes
     /// everything to its right, so `VALUE` may be any expression.
+    @inline(never)
     private mutating func parseSolve(_ start: Int32) -> Int32 {
         let shape = "solve INPUT for EXPR = VALUE [in [LO, HI]]"
         _ = take()
