@@ -120,4 +120,5 @@ sanitize: deps
 	ulimit -s 524288 && $(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
 
 clean:
-	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf $(LIB_SCRATCH) lib $(VENV)
+	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf $(LIB_SCRATCH) lib $(VENV) \
+	  bindings/python/strat/libstrat.so bindings/python/build bindings/python/*.egg-info
