@@ -63,8 +63,11 @@ lib:
 	cp $(LIB) bindings/python/strat/libstrat.so.tmp && mv -f bindings/python/strat/libstrat.so.tmp bindings/python/strat/libstrat.so
 
 # The C host (Tests/capi/host.c) under AddressSanitizer, leak checking included, run from a
-# fresh environment (no LD_LIBRARY_PATH) so that it finds the library by its rpath alone.
+# fresh environment (no LD_LIBRARY_PATH) so that it finds the library by its rpath alone;
+# first, a check that the library needs no Swift runtime library of the toolchain.
 test-capi: lib
+	@if readelf -d $(LIB) | grep -E 'NEEDED.*libswift|RUNPATH.*swift'; then \
+	  echo "$(LIB) depends on the Swift toolchain's runtime libraries"; exit 1; fi
 	$(CAPI_CC) -g -fsanitize=address -fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude \
 	  Tests/capi/host.c -Llib -lstrat -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $(LIB_SCRATCH)/capi-host
 	env -i PATH=/usr/bin:/bin $(LIB_SCRATCH)/capi-host
