@@ -71,6 +71,12 @@ test-capi: lib
 	$(CAPI_CC) -g -fsanitize=address -fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude \
 	  Tests/capi/host.c -Llib -lstrat -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $(LIB_SCRATCH)/capi-host
 	env -i PATH=/usr/bin:/bin $(LIB_SCRATCH)/capi-host
+	@# The first host of docs/embedding-c.md, as printed there.
+	awk '/^```c$$/ { on = 1; next } /^```$$/ { if (on) exit } on' docs/embedding-c.md > $(LIB_SCRATCH)/first-host.c
+	$(CAPI_CC) -Wall -Werror -Iinclude $(LIB_SCRATCH)/first-host.c -Llib -lstrat -Wl,-rpath,'$$ORIGIN/../lib' -o $(LIB_SCRATCH)/first-host
+	env -i PATH=/usr/bin:/bin $(LIB_SCRATCH)/first-host > $(LIB_SCRATCH)/first-host.out
+	grep -qF '{"expr":"revenue","value":40000,"unit":"$$","display":"$$40000"}' $(LIB_SCRATCH)/first-host.out
+	grep -qF '"after":{"value":45000,"unit":"$$","display":"$$45000"}' $(LIB_SCRATCH)/first-host.out
 
 # Python test tools in a venv, from pinned versions; (re)installed only when the list changes.
 $(VENV)/.installed: Tests/requirements.txt
