@@ -80,7 +80,9 @@ test-capi: lib
 
 # Python test tools in a venv, from pinned versions; (re)installed only when the list changes.
 $(VENV)/.installed: Tests/requirements.txt
-	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@# Debian's own python3 needs python3-venv for this; install it only when venv fails.
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV) || { rm -rf $(VENV); apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && python3 -m venv $(VENV); }
 	$(VENV)/bin/pip install -q -r Tests/requirements.txt
 	touch $@
 
