@@ -49,7 +49,8 @@ typedef int strat_status;
                                      function that failed or returned bad JSON */
 #define STRAT_ERR_ASSERTION    5  /* strat_load: an `assert` of the model did not hold
                                      (the model is loaded) */
-#define STRAT_ERR_IO           6  /* a file could not be read (an `import`) */
+#define STRAT_ERR_IO           6  /* a file could not be read (reserved: the functions here
+                                     take source text; unreadable imports are COMPILE) */
 #define STRAT_ERR_REENTRANT    7  /* called on an engine from inside one of its own host
                                      functions; the outer call goes on */
 
@@ -102,7 +103,8 @@ void strat_engine_free(strat_engine *e);
  * Loading parses, resolves and evaluates the model, then runs its print and assert
  * statements. Returns STRAT_OK; STRAT_ERR_COMPILE (nothing is loaded); STRAT_ERR_RUNTIME
  * or STRAT_ERR_ASSERTION (the model IS loaded: values that do not depend on the failure
- * can be queried); STRAT_ERR_ARGUMENT; STRAT_ERR_REENTRANT.
+ * can be queried); STRAT_ERR_ARGUMENT; STRAT_ERR_REENTRANT. An `import` that is refused
+ * or cannot be read is a compile error, as in the CLI.
  */
 strat_status strat_load(strat_engine *e, const char *source, size_t len, const char *path);
 
@@ -241,7 +243,7 @@ const char *strat_last_error_json(const strat_engine *e);
 /* Frees a string the library returned through an out_json parameter. NULL is ignored. */
 void strat_string_free(char *s);
 
-/* The library's version, such as "0.2.0". Static: do not free it. */
+/* The library's version, such as "0.1.0" (StratKit.version). Static: do not free it. */
 const char *strat_version(void);
 
 #ifdef __cplusplus
