@@ -235,14 +235,14 @@ extension Evaluator {
         // Between `out` (outside the tolerance) and `inside` (within it), the point nearest
         // `out` that is within it: the boundary of a plateau (a threshold KR's score), or a root.
         func boundary(out: Double, rOut: Double, inside: Double) throws(EvalError) -> SeekAnswer {
-            var a = out, b = inside
+            var a = out, b = inside, ra = rOut
             for _ in 0..<400 {
                 let m = a + (b - a) / 2
                 if m == a || m == b || abs(b - a) <= xTolerance { break }
                 guard let r = try residual(m) else { throw fail("'\(q.exprText)' fails at \(q.inputText) = \(show(m))", lastError?.1) }
                 if abs(r) <= tolerance { b = m }
-                else if (r > 0) == (rOut > 0) { a = m }
-                else { return try brent(a, rOut, m, r) }
+                else if (r > 0) == (rOut > 0) { a = m; ra = r }
+                else { return try brent(a, ra, m, r) }
             }
             return try answer(b, (min(out, inside), max(out, inside)), boundary: false, edge: true)
         }
