@@ -295,7 +295,7 @@ extension REPL {
             return
         }
         do {
-            let r = try session.engine.solve(q.input, for: q.expression, equals: q.value, in: q.range)
+            let r = try session.solve(q.input, for: q.expression, equals: q.value, in: q.range)
             for l in renderSolve(r, color: color).split(separator: "\n") { out.line(String(l)) }
         } catch {
             handle(error, into: &out)

@@ -169,6 +169,7 @@ final class SolveCLITests: XCTestCase {
     func testREPLPiped() throws {
         let r = try piped("""
             :solve price for profit = $7000
+            _ * 2
             :solve price for profit = $1M in [$1, $15]
             solve price for profit = $7000 in [$1, $100]
             let needed = solve units for profit = $0
@@ -179,6 +180,7 @@ final class SolveCLITests: XCTestCase {
             """)
         XCTAssertEqual(r.status, 70, r.stderr)     // the no-solution error
         XCTAssertTrue(r.stdout.contains("price = $20\n  profit = $7000  (target $7000)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\n$40\n"), "`_` holds the answer: " + r.stdout)
         XCTAssertTrue(r.stderr.contains("no solution: 'profit' stays below $1M for price from $1 to $15"), r.stderr)
         XCTAssertTrue(r.stdout.contains("\n$20\n"), r.stdout)
         XCTAssertTrue(r.stdout.contains("\n250\n"), r.stdout)

@@ -116,7 +116,11 @@ final class SolveTests: XCTestCase {
         XCTAssertEqual(try e.solve("x", for: "f", equals: "-5").value.doubleValue!, 0.8, accuracy: 1e-12)
         // f changes sign across its pole without ever being 0: not a solution.
         let pole = messages { _ = try e.solve("x", for: "f", equals: "0", in: (low: "0.5", high: "1.7")) }
-        XCTAssertTrue(pole.first?.contains("jumps across 0 at x = 1 without reaching it") == true, "\(pole)")
+        XCTAssertTrue(pole.first?.contains("no solution: 'f' passes 0 without reaching it for x from 0.5 to 1.7") == true, "\(pole)")
+        // Without a range the pole does not stop the search on the other side: 1 / (x − 1) = 2 ⇒ 1.5,
+        // though the downward side meets the pole first.
+        let e2 = try engine("let x = 0.9\nlet g = 1 / (x - 1)\n")
+        XCTAssertEqual(try e2.solve("x", for: "g", equals: "2").value.doubleValue!, 1.5, accuracy: 1e-12)
     }
 
     func testThresholdKRConvergesToTheBoundary() throws {

@@ -137,3 +137,14 @@ extension Engine {
         return StratError(diagnostics: d)
     }
 }
+
+extension Session {
+    /// A goal seek on the session's model (and its scenario), as the REPL's `:solve` runs
+    /// it; the answer becomes `_`, so `let churn = _` adopts it.
+    public func solve(_ input: String, for expression: String, equals value: String,
+                      in range: (low: String, high: String)? = nil) throws -> SolveResult {
+        let r = try engine.solve(input, for: expression, equals: value, in: range)
+        engine.setExtraGlobal("_", r.value)
+        return r
+    }
+}

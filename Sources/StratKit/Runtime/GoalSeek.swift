@@ -216,7 +216,11 @@ extension Evaluator {
             return try residual(y) == rx
         }
         func noSolution(from a: Double, to b: Double, _ r: Double) -> EvalError {
-            var msg = "no solution: '\(q.exprText)' stays \(r > 0 ? "above" : "below") \(showGoal(goal)) for \(q.inputText) from \(show(a)) to \(show(b))"
+            // EXPR took values on both sides of VALUE, but only across a pole or a gap.
+            let crossed = seenLow < goal && seenHigh > goal
+            var msg = crossed
+                ? "no solution: '\(q.exprText)' passes \(showGoal(goal)) without reaching it for \(q.inputText) from \(show(a)) to \(show(b))"
+                : "no solution: '\(q.exprText)' stays \(r > 0 ? "above" : "below") \(showGoal(goal)) for \(q.inputText) from \(show(a)) to \(show(b))"
             if seenLow <= seenHigh { msg += " (it ranges from \(showGoal(seenLow)) to \(showGoal(seenHigh)))" }
             var hint = q.bracket == nil ? "give a range to search with 'in [LO, HI]'" : "widen the range, or check the value to reach"
             if let (x, m) = lastError { hint = "at \(q.inputText) = \(show(x)): \(m)" }
@@ -231,14 +235,14 @@ extension Evaluator {
         // Between `out` (outside the tolerance) and `inside` (within it), the point nearest
         // `out` that is within it: the boundary of a plateau (a threshold KR's score), or a root.
         func boundary(out: Double, rOut: Double, inside: Double) throws(EvalError) -> SeekAnswer {
-            var a = out, b = inside
+            var a = out, b = inside, ra = rOut
             for _ in 0..<400 {
                 let m = a + (b - a) / 2
                 if m == a || m == b || abs(b - a) <= xTolerance { break }
                 guard let r = try residual(m) else { throw fail("'\(q.exprText)' fails at \(q.inputText) = \(show(m))", lastError?.1) }
                 if abs(r) <= tolerance { b = m }
-                else if (r > 0) == (rOut > 0) { a = m }
-                else { return try brent(a, rOut, m, r) }
+                else if (r > 0) == (rOut > 0) { a = m; ra = r }
+                else { return try brent(a, ra, m, r) }
             }
             return try answer(b, (min(out, inside), max(out, inside)), boundary: false, edge: true)
         }
@@ -303,12 +307,24 @@ extension Evaluator {
             return try answer(b, (min(b, c), max(b, c)), boundary: abs(fb) > tolerance)
         }
         // One step from `p` (residual rp, outside the tolerance) to `x`: a bracket found?
-        func step(_ p: Double, _ rp: Double, _ x: Double, _ rx: Double) throws(EvalError) -> SeekAnswer? {
+        func bracketed(_ p: Double, _ rp: Double, _ x: Double, _ rx: Double) throws(EvalError) -> SeekAnswer? {
             if abs(rx) <= tolerance {
                 return try flat(x, rx, toward: p) ? boundary(out: p, rOut: rp, inside: x) : answer(x, (min(p, x), max(p, x)), boundary: false)
             }
             if (rx > 0) != (rp > 0) { return try brent(p, rp, x, rx) }
             return nil
+        }
+        // The same, but a sign change that is a pole or a gap where EXPR fails is no answer:
+        // `failed` is set and the search goes on elsewhere (limits still stop it).
+        func step(_ p: Double, _ rp: Double, _ x: Double, _ rx: Double, dead failed: inout Bool) throws(EvalError) -> SeekAnswer? {
+            do {
+                return try bracketed(p, rp, x, rx)
+            } catch {
+                if steps > limits.maxSteps || error.message == "interrupted" { throw error }
+                lastError = (x, error.message)
+                failed = true
+                return nil
+            }
         }
         if let (lo, hi) = range {
             // The ends, the start when it lies inside, and a grid for a sign change.
@@ -317,10 +333,11 @@ extension Evaluator {
             var points: [(Double, Double)] = []
             func scan() throws(EvalError) -> SeekAnswer? {
                 points.sort { $0.0 < $1.0 }
+                var dead = false
                 for i in points.indices.dropLast() {
                     let (p, rp) = points[i], (x, rx) = points[i + 1]
-                    if abs(rp) > tolerance, let a = try step(p, rp, x, rx) { return a }
-                    if abs(rp) <= tolerance, abs(rx) > tolerance, let a = try step(x, rx, p, rp) { return a }
+                    if abs(rp) > tolerance, let a = try step(p, rp, x, rx, dead: &dead) { return a }
+                    if abs(rp) <= tolerance, abs(rx) > tolerance, let a = try step(x, rx, p, rp, dead: &dead) { return a }
                 }
                 return nil
             }
@@ -352,7 +369,9 @@ extension Evaluator {
                 }
                 highest = max(highest, x)
                 lowest = min(lowest, x)
-                if let (p, rp) = sides[i].last, let a = try step(p, rp, x, rx) { return a }
+                // A sign change across a pole is passed over: the side widens on from x.
+                var pole = false
+                if let (p, rp) = sides[i].last, let a = try step(p, rp, x, rx, dead: &pole) { return a }
                 if sides[i].last == nil, abs(rx) <= tolerance { return try answer(x, (x, x), boundary: false) }
                 sides[i].last = (x, rx)
             }

@@ -44,22 +44,8 @@ extension Evaluator {
         var marks = [Bool](repeating: false, count: model.cells.count)
         var roots = deps
         for f in calls where Int(f) < model.functions.count { roots.append(contentsOf: model.functions[Int(f)].deps) }
-        var up: [Int32] = []
-        var sawVolatile = volatile
-        for r in roots where !marks[Int(r)] {
-            marks[Int(r)] = true
-            up.append(r)
-        }
-        var head = 0
-        while head < up.count {
-            let c = up[head]
-            head += 1
-            if model.volatile.contains(c) { sawVolatile = true }
-            for d in model.deps[Int(c)] where !marks[Int(d)] {
-                marks[Int(d)] = true
-                up.append(d)
-            }
-        }
+        let up = reach(roots, along: model.deps, &marks)
+        let sawVolatile = volatile || up.contains { model.volatile.contains($0) }
         return Upstream(marks: marks, cells: up, volatile: sawVolatile)
     }
 
@@ -67,21 +53,8 @@ extension Evaluator {
     mutating func makeProbe(input: Int32, unit: NumberUnit, upstream: Upstream, targetVolatile: Bool) -> Probe {
         model.ensureDependents()
         var mark = [Bool](repeating: false, count: model.cells.count)
-        var queue: [Int32] = [input]
-        mark[Int(input)] = true
-        for v in model.volatile where !mark[Int(v)] {
-            mark[Int(v)] = true
-            queue.append(v)
-        }
-        var head = 0
-        while head < queue.count {
-            let c = queue[head]
-            head += 1
-            for d in model.dependents[Int(c)] where !mark[Int(d)] {
-                mark[Int(d)] = true
-                queue.append(d)
-            }
-        }
+        // The input first (dropped below), then the cells it feeds and the volatile ones.
+        let queue = reach([input] + model.volatile, along: model.dependents, &mark)
         var positions = queue.dropFirst().compactMap { c -> Int32? in
             state[Int(c)] == .running ? nil : model.position[Int(c)]
         }
@@ -148,6 +121,26 @@ extension Evaluator {
         if diagnostics.count > p.savedDiagnostics { diagnostics.removeSubrange(p.savedDiagnostics...) }
         warningKeys = p.savedWarnings
         (projValue, projUnit, projT) = p.savedProjection
+    }
+
+    /// Every cell reachable from `roots` along `edges` (deps or dependents), in discovery
+    /// order, marked in `marks`.
+    private func reach(_ roots: [Int32], along edges: [[Int32]], _ marks: inout [Bool]) -> [Int32] {
+        var out: [Int32] = []
+        for r in roots where !marks[Int(r)] {
+            marks[Int(r)] = true
+            out.append(r)
+        }
+        var head = 0
+        while head < out.count {
+            let c = out[head]
+            head += 1
+            for d in edges[Int(c)] where !marks[Int(d)] {
+                marks[Int(d)] = true
+                out.append(d)
+            }
+        }
+        return out
     }
 
     /// A probe's reading as one number: the goal seek and sensitivity work on plain numbers.
