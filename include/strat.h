@@ -2,7 +2,8 @@
  * strat.h — the C API of the Strat interpreter (libstrat).
  *
  * Build the library with `make lib`: it writes lib/libstrat.so (the Swift runtime is
- * linked in statically, so the library needs nothing but the C library at run time).
+ * linked in statically, so at run time the library needs only the system's C and C++
+ * runtime libraries: no Swift toolchain, no LD_LIBRARY_PATH).
  * Compile a host with `cc -Iinclude host.c -Llib -lstrat -Wl,-rpath,'$ORIGIN/lib'`,
  * or load lib/libstrat.so with dlopen / Python's ctypes. docs/embedding-c.md is the guide.
  *
