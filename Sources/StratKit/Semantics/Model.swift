@@ -154,7 +154,6 @@ final class Model {
     /// Reverse edges: cells that read each cell.
     @exclusivity(unchecked) var dependents: [[Int32]] = []
     /// For each projection, the projection whose group cell computes it.
-<<<<<<< HEAD
     @exclusivity(unchecked) var projectionRoots: [Int32] = []
     /// For each group root, its members in stepping order.
     @exclusivity(unchecked) var groupMembers: [Int32: [Int32]] = [:]
@@ -164,17 +163,8 @@ final class Model {
     @exclusivity(unchecked) var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
     @exclusivity(unchecked) var hostFunctions = NameTable<(index: Int32, arity: Int)>()
     @exclusivity(unchecked) var builtinLists: [String: [Int32]] = [:]
-=======
-    var projectionRoots: [Int32] = []
-    var plan: Int32 = -1
-    var lets: [Int32] = []
-    var statements: [Decl] = []
-    var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
-    var hostFunctions = NameTable<(index: Int32, arity: Int)>()
-    var builtinLists: [String: [Int32]] = [:]
     /// Resolved `solve` expressions (GoalSeek.swift).
-    var solveSites: [SolveSite] = []
->>>>>>> capi
+    @exclusivity(unchecked) var solveSites: [SolveSite] = []
 
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
     @exclusivity(unchecked) var extraGlobals: [(name: String, value: Value)] = []

@@ -32,11 +32,8 @@ enum NodeKind: UInt8 {
     case hostCall      // a: host function index, b: extra start, c: count
     case dynMember     // a: object node, b: name id (looked up at run time)
     case projSeries    // a: projection index: its whole series as a list
-<<<<<<< HEAD
     case projAt        // a: projection index, b: period node: `other[t - k]` inside `next:` or a series
-=======
     case solved        // a: index into `Model.solveSites` (a resolved `solve`)
->>>>>>> capi
 }
 
 enum BinaryOp: UInt8 {
