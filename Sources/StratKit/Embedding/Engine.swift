@@ -221,7 +221,10 @@ public final class Engine: @unchecked Sendable {
                     if !ok {
                         var diag = DiagnosticSink.make(.error, .assertion, "assertion failed: \(message ?? text)",
                                                        at: model.pool[d.expr].span, hint: nil, files: program.files)
-                        diag.hint = message == nil ? nil : "condition: \(text)"
+                        let values = assertValues(model.pool[d.expr].span)
+                        diag.hint = [message == nil ? nil : "condition: \(text)", values.isEmpty ? nil : "where " + values]
+                            .compactMap { $0 }.joined(separator: "; ")
+                        if diag.hint == "" { diag.hint = nil }
                         evaluator.diagnostics.append(diag)
                     }
                 } catch {
@@ -231,6 +234,19 @@ public final class Engine: @unchecked Sendable {
                 break
             }
         }
+    }
+
+    /// `x = 5, GROW.score = 0.4`: the values of the names a failed assert's condition
+    /// reads, in source order (as pytest shows them), so the failure explains itself.
+    private func assertValues(_ span: Span) -> String {
+        var seen = Set<Int32>(), parts: [(Int32, String)] = []
+        for n in model.pool.nodes where n.kind == .cell && n.span.file == span.file
+            && n.span.start >= span.start && n.span.end <= span.end && seen.insert(n.a).inserted {
+            guard Int(n.a) < evaluator.values.count, evaluator.state[Int(n.a)] == .ok else { continue }
+            parts.append((n.span.start, "\(model.cellPath(n.a)) = \(evaluator.values[Int(n.a)].description)"))
+            if parts.count == 8 { break }
+        }
+        return parts.sorted { $0.0 < $1.0 }.map(\.1).joined(separator: ", ")
     }
 
     // MARK: Queries
