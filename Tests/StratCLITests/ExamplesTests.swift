@@ -37,6 +37,29 @@ final class ExamplesTests: XCTestCase {
 
     /// The golden file was reviewed by hand once; it guards every number of the report.
     /// Regenerate with `STRAT_UPDATE_GOLDEN=1 make test` after an intended change.
+    /// A clone carries its own language reference: no README, doc or example points
+    /// outside the repository (such as the spec's `../shared/SPEC.md`).
+    func testDocsDoNotLinkOutsideTheRepository() throws {
+        let root = ScriptCorpus.packageRoot
+        let docs = root.appendingPathComponent("docs")
+        var files = [root.appendingPathComponent("README.md"), root.appendingPathComponent("Tests/Scripts/README.md")]
+        files += try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }
+            .map { docs.appendingPathComponent($0) }
+        files += try examples()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: docs.appendingPathComponent("reference.md").path))
+        for f in files {
+            let text = try String(contentsOf: f, encoding: .utf8)
+            XCTAssertFalse(text.contains("../shared"), "\(f.lastPathComponent) points outside the repository")
+            // Every relative Markdown link resolves to a path inside the repository.
+            for part in text.components(separatedBy: "](").dropFirst() {
+                guard let target = part.split(separator: ")", maxSplits: 1).first.map(String.init),
+                      !target.contains("://"), !target.hasPrefix("#"), !target.hasPrefix("mailto:") else { continue }
+                let path = f.deletingLastPathComponent().appendingPathComponent(target).standardizedFileURL.path
+                XCTAssertTrue(path.hasPrefix(root.standardizedFileURL.path + "/"), "\(f.lastPathComponent) links outside the repository: \(target)")
+            }
+        }
+    }
+
     func testNetflixJSONReportMatchesGolden() throws {
         guard let bin = ScriptCorpus.binary() else { return XCTFail("STRAT_BIN is not set") }
         let r = try ProcessRunner.run(bin, ["run", "netflix-engineering.strat", "--format", "json"],
