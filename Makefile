@@ -42,6 +42,8 @@ test: deps venv-test
 	python3 scripts/gen_stdlib.py --check
 	$(SWIFT) build --build-tests
 	set -o pipefail; STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
+	@# Shipped examples and the standard library are in the formatter's canonical layout.
+	$(BIN_DEBUG) fmt --check examples/*.strat stdlib/*.strat
 	$(MAKE) example
 	$(MAKE) package-check
 	$(MAKE) bench-smoke

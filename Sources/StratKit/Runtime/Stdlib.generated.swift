@@ -24,7 +24,7 @@ enum Stdlib {
 // Returns (end / start)^(1 / periods) - 1, displayed as a percent (`0% + x` gives a
 // dimensionless x the display of its left operand, a percent).
 // Example: cagr($100M, $121M, 2) is 10%
-fn cagr(start, end, periods) = 0% + (end / start) ^ (1 / periods) - 1
+fn cagr(start, end, periods) = 0% + (end / start)^(1 / periods) - 1
 
 // compound: `value` grown at `rate` per period for `periods` periods.
 //   value    the amount at period 0 (any unit; the result keeps it)
@@ -32,7 +32,7 @@ fn cagr(start, end, periods) = 0% + (end / start) ^ (1 / periods) - 1
 //   periods  the number of periods (may be fractional)
 // Returns value * (1 + rate)^periods.
 // Example: compound($100, 10%, 2) is $121
-fn compound(value, rate, periods) = value * (1 + rate) ^ periods
+fn compound(value, rate, periods) = value * (1 + rate)^periods
 
 // discount: `value` received `periods` periods from now, in today's money.
 //   value    the future amount (any unit; the result keeps it)
@@ -40,7 +40,7 @@ fn compound(value, rate, periods) = value * (1 + rate) ^ periods
 //   periods  how many periods away the amount is
 // Returns value / (1 + rate)^periods (the same as pv, with `compound`'s argument order).
 // Example: discount($121, 10%, 2) is $100
-fn discount(value, rate, periods) = value / (1 + rate) ^ periods
+fn discount(value, rate, periods) = value / (1 + rate)^periods
 
 // pv: present value of a single future amount.
 //   rate     discount rate per period (a percent)
@@ -48,7 +48,7 @@ fn discount(value, rate, periods) = value / (1 + rate) ^ periods
 //   future_value  the future amount (any unit; the result keeps it)
 // Returns future_value / (1 + rate)^periods.
 // Example: pv(10%, 2, $121) is $100
-fn pv(rate, periods, future_value) = future_value / (1 + rate) ^ periods
+fn pv(rate, periods, future_value) = future_value / (1 + rate)^periods
 
 // fv: future value of an amount held today.
 //   rate     growth (interest) rate per period (a percent)
@@ -56,7 +56,7 @@ fn pv(rate, periods, future_value) = future_value / (1 + rate) ^ periods
 //   present_value  the amount today (any unit; the result keeps it)
 // Returns present_value * (1 + rate)^periods.
 // Example: fv(10%, 2, $100) is $121
-fn fv(rate, periods, present_value) = present_value * (1 + rate) ^ periods
+fn fv(rate, periods, present_value) = present_value * (1 + rate)^periods
 
 // npv: net present value of a list of per-period cash flows.
 //   rate   discount rate per period (a percent)
@@ -71,7 +71,7 @@ fn npv(rate, flows) = if count(flows) == 0 then 0 else _npv_range(1 / (1 + rate)
 // `d` the one-period discount factor. It halves the range, so the call depth grows with
 // log2 of the list's length and any list the limits allow fits in the depth limit.
 fn _npv_range(d, flows, lo, hi) = (
-  if hi - lo == 1 then flows[lo] * d ^ lo
+  if hi - lo == 1 then flows[lo] * d^lo
   else _npv_range(d, flows, lo, floor((lo + hi) / 2)) + _npv_range(d, flows, floor((lo + hi) / 2), hi)
 )
 
@@ -120,7 +120,7 @@ fn irr(flows) = (
 fn _irr_between(flows, lo, hi, steps) = (
   if steps >= 60 then (lo + hi) / 2
   else if _nonneg(npv(lo, flows)) == _nonneg(npv((lo + hi) / 2, flows))
-    then _irr_between(flows, (lo + hi) / 2, hi, steps + 1)
+  then _irr_between(flows, (lo + hi) / 2, hi, steps + 1)
   else _irr_between(flows, lo, (lo + hi) / 2, steps + 1)
 )
 
@@ -130,7 +130,7 @@ fn _irr_between(flows, lo, hi, steps) = (
 //   periods  the number of payments
 // Returns payment * (1 - (1 + rate)^-periods) / rate.
 // Example: annuity($100, 10%, 2) is $173.553719 ($90.909… + $82.644…)
-fn annuity(payment, rate, periods) = payment * (1 - (1 + rate) ^ -periods) / rate
+fn annuity(payment, rate, periods) = payment * (1 - (1 + rate)^-periods) / rate
 """#,
         "growth": #"""
 // Strat standard library: growth curves (`use growth`).
@@ -162,7 +162,7 @@ fn linear(start, slope, t) = start + slope * t
 //   t      the number of periods
 // Returns start * (1 + rate)^t.
 // Example: exponential(100, 10%, 2) is 121
-fn exponential(start, rate, t) = start * (1 + rate) ^ t
+fn exponential(start, rate, t) = start * (1 + rate)^t
 
 // doubling_time: how many periods constant growth at `rate` takes to double a value.
 //   rate  growth per period (a percent, > 0)
@@ -226,7 +226,7 @@ fn grade(score) = if score < 0.4 then "red" else if score < 0.7 then "yellow" el
 //   n      the number of periods (may be fractional)
 // Returns (1 - churn)^n, as a percent.
 // Example: retention(10%, 2) is 81%
-fn retention(churn, n) = 0% + (1 - churn) ^ n
+fn retention(churn, n) = 0% + (1 - churn)^n
 
 // lifetime: the expected number of periods a member stays subscribed.
 //   churn  churn rate per period (a percent, > 0)
@@ -254,7 +254,7 @@ fn net_adds(members, churn, gross_adds) = gross_adds - members * churn
 //   monthly_churn  churn rate per month (a percent)
 // Returns 1 - (1 - monthly_churn)^12, as a percent.
 // Example: annual_churn(2%) is 21.52832763%
-fn annual_churn(monthly_churn) = 100% - (1 - monthly_churn) ^ 12
+fn annual_churn(monthly_churn) = 100% - (1 - monthly_churn)^12
 
 // steady_state: the member base at which churn exactly cancels acquisition
 // (net_adds is 0): where a base with constant churn and gross adds levels off.
