@@ -144,8 +144,16 @@ final class REPL {
     }
 
     /// Renders diagnostics into `out` with the exit code they stand for.
+    /// With piped input, the stdin line the input being processed starts on: its
+    /// diagnostics are then located as `<stdin>:LINE:COL`, not within the entry.
+    var stdinFirstLine: Int?
+
     func report(_ diagnostics: [Diagnostic], into out: inout Output) {
-        for d in diagnostics {
+        for var d in diagnostics {
+            if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0 {
+                d.path = "<stdin>"
+                d.line += first - 1
+            }
             out.error(d.rendered(color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
         }
     }
@@ -230,10 +238,14 @@ final class REPL {
                 continue
             }
             let line = String(decoding: raw, as: UTF8.self)
-            if let input = accept(line, pending: &pending) { process(input) }
+            if let input = accept(line, pending: &pending) {
+                stdinFirstLine = reader.lineNumber - input.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+                process(input)
+            }
         }
         if !pending.isEmpty, !quitRequested {
             // End of input inside an unfinished statement: let the parser say what is missing.
+            stdinFirstLine = reader.lineNumber - pending.count + 1
             process(pending.joined(separator: "\n"))
         }
     }

@@ -188,9 +188,29 @@ final class REPLTests: XCTestCase {
         XCTAssertEqual(r.code, 65)
         XCTAssertEqual(lines(r.out), ["42"])
         XCTAssertTrue(r.err.contains("error: unknown name 'chrun'"), r.err)
-        XCTAssertTrue(r.err.contains(" 1 | chrun\n   | ^~~~~"), r.err)
+        // Piped errors are located on standard input's own lines (chrun is line 2).
+        XCTAssertTrue(r.err.contains("<stdin>:2:1: error: unknown name 'chrun'"), r.err)
+        XCTAssertTrue(r.err.contains(" 2 | chrun\n   | ^~~~~"), r.err)
         XCTAssertTrue(r.err.contains("did you mean 'churn'?"), r.err)
         XCTAssertFalse(r.err.contains("\u{1B}["), "no colour in a pipe")
+    }
+
+    func testPipedErrorsNameTheirStdinLine() throws {
+        let r = try pipe("1 + 1\nlet a = (\n  2 +\n  nosuch)\n3\n")
+        XCTAssertEqual(lines(r.out), ["2", "3"])
+        XCTAssertTrue(r.err.contains("<stdin>:4:3: error: unknown name 'nosuch'"), r.err)
+        XCTAssertFalse(r.err.contains("<expr>") || r.err.contains("<repl>"), r.err)
+    }
+
+    /// `strat repl FILE` loads a model with evaluation errors and lists them, so it can
+    /// be fixed interactively; the values that do not depend on the error are there.
+    func testREPLLoadsAModelWithEvaluationErrors() throws {
+        let path = tempDir.appendingPathComponent("broken.strat").path
+        try "let x = 5\nobjective G \"g\" {\n  kr A \"a\" { target: 0, current: 3 }\n}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try pipe("x + 1\n", ["repl", path])
+        XCTAssertEqual(lines(r.out), ["6"], r.err)
+        XCTAssertTrue(r.err.contains("its target is 0 and it has no baseline"), r.err)
     }
 
     func testRuntimeErrorExitsSeventy() throws {

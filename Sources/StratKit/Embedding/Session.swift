@@ -96,8 +96,9 @@ public final class Session {
         syncSources()
         do {
             try engine.rebuild(runStatements: false)
-        } catch let e as StratError where !e.diagnostics.contains(where: { $0.severity == .error && $0.kind != .runtime }) {
-            // Runtime errors leave a usable model.
+        } catch is StratError where engine.isEvaluated {
+            // Evaluation errors (runtime, or a unit mismatch found while evaluating) fail
+            // only their cells: the model stays usable, so it can be fixed interactively.
         }
         if let s = scenario {
             for (path, expr) in try engine.scenarioOverrides(s) { try engine.set(path, expr) }
