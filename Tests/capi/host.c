@@ -271,7 +271,10 @@ static void test_model(void) {
     EXPECT(e, strat_whatif_json(e, "[\"units\"]", &out), STRAT_ERR_JSON, "must be a JSON object");
     EXPECT(e, strat_whatif_json(e, "{\"units\": null}", &out), STRAT_ERR_JSON, "overrides_json.units");
     EXPECT(e, strat_whatif_json(e, "{\"unit\": \"5\"}", &out), STRAT_ERR_COMPILE, "did you mean 'units'?");
-    EXPECT(e, strat_whatif_json(e, "{\"units\": \"units / 0\"}", &out), STRAT_ERR_COMPILE, "cycle");
+    /* SPEC §7: an override reading its own path is relative (units / 0 divides the old
+       value by zero); reading a value that depends on the path is a cycle. */
+    EXPECT(e, strat_whatif_json(e, "{\"units\": \"units / 0\"}", &out), STRAT_ERR_RUNTIME, "division by zero");
+    EXPECT(e, strat_whatif_json(e, "{\"units\": \"revenue\"}", &out), STRAT_ERR_COMPILE, "cycle");
     EXPECT(e, strat_whatif_json(e, "{\"units\": \"1 / 0\"}", &out), STRAT_ERR_RUNTIME, "division by zero");
 
     /* set */
