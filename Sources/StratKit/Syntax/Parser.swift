@@ -596,6 +596,13 @@ struct Parser {
             guard expect(.comma, "',' between LO and HI in 'in [LO, HI]'") else { return errorNode(span(from: start)) }
             items.append(parseExpr())
             guard expect(.rbracket, "']' to close the range 'in [LO, HI]'") else { return errorNode(span(from: start)) }
+            // Like `if`, a `solve` reaches as far right as it can: what follows its range
+            // would be ambiguous without parentheses.
+            if infix(tok) != nil {
+                error("a 'solve' with a range ends at its ']': put it in parentheses to use it in an expression",
+                      at: span(tok), hint: "(solve INPUT for EXPR = VALUE in [LO, HI]) \(lexer.file.text(tok.start, tok.end)) …")
+                return errorNode(span(from: start))
+            }
         }
         let ex = pool.addExtra(items)
         return pool.add(Node(kind: .solve, a: input, b: ex, c: Int32(items.count), span: span(from: start)))
