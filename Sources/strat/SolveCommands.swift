@@ -232,7 +232,8 @@ func renderTornado(_ r: SensitivityResult, color: Bool, barWidth: Int = 40) -> S
     for (i, row) in r.rows.enumerated() {
         var cells = [Character](repeating: " ", count: 2 * half + 1)
         if let lo = row.low.doubleValue, let hi = row.high.doubleValue, maxDev > 0 {
-            for (v, isLow) in [(lo, true), (hi, false)] {
+            // The longer half first, so that a shorter one on the same side stays visible.
+            for (v, isLow) in [(lo, true), (hi, false)].sorted(by: { abs($0.0 - base) > abs($1.0 - base) }) {
                 let n = Int((abs(v - base) / maxDev * Double(half)).rounded())
                 let fill: Character = isLow ? "░" : "█"
                 if v < base { for k in max(0, half - n)..<half { cells[k] = fill } }
