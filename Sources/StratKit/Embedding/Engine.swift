@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One value that a what-if, a scenario or a redefinition changed.
 public struct Change: Sendable, Hashable, CustomStringConvertible {
     /// The value's path, such as `MODERNIZE_PLATFORM.score` or `churn`.
@@ -63,6 +69,7 @@ public final class Engine: @unchecked Sendable {
         self.configuration = configuration
         program = Program(limits: configuration.limits, importer: nil)
         model = Model(program: program)
+        model.asOf = configuration.asOf ?? CalendarDate(unixSeconds: Double(time(nil)))
         model.build(hostFunctions: [])
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: [])
     }
@@ -153,6 +160,7 @@ public final class Engine: @unchecked Sendable {
         program.excluded = []
         for s in sessionSources { _ = program.load(path: s.path, bytes: s.bytes) }
         model = Model(program: program)
+        model.asOf = configuration.asOf ?? CalendarDate(unixSeconds: Double(time(nil)))
         model.extraGlobals = extraGlobals
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
         program.decls = []  // the model holds what it needs; free the syntax tree's shells
@@ -673,7 +681,9 @@ public final class Engine: @unchecked Sendable {
             case .cell: kind = "let"
             case .function: kind = "fn"
             case .scenario: kind = "scenario"
-            case .object(let o): kind = model.objects[Int(o)].kind.word
+            case .object(let o):
+                let obj = model.objects[Int(o)]
+                kind = obj.kind == .projection && model.projections[Int(obj.projection)].isSeries ? "series" : obj.kind.word
             case .objects: kind = "list"
             }
             out.append((program.interner[k], kind, span.file, span.start))
