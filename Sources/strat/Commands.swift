@@ -291,6 +291,7 @@ enum Strat {
         (Compare.spec, { try Compare($0).run() }),
         (WhatIf.spec, { try WhatIf($0).run() }),
         (Fmt.spec, { try Fmt($0).run() }),
+        (Watch.spec, { try Watch($0).run() }),
     ]
 
     static func usage() -> String {
