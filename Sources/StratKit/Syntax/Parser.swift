@@ -11,10 +11,13 @@ struct Parser {
     private var depth = 0
     private var panic = false
     private var file: Int32 { lexer.file.id }
+    /// `solve`, `for` and `in` are contextual keywords (SPEC §1): names everywhere else.
+    private let solveWords: (solve: Int32, for_: Int32, in_: Int32)
 
     init(file: SourceFile, interner: Interner, pool: ExprPool, sink: DiagnosticSink,
          maxNesting: Int, start: Int = 0, end: Int? = nil) {
         lexer = Lexer(file: file, interner: interner, start: start, end: end)
+        solveWords = (interner.intern("solve"), interner.intern("for"), interner.intern("in"))
         self.pool = pool
         self.sink = sink
         self.maxNesting = maxNesting
@@ -511,6 +514,7 @@ struct Parser {
         }
         let start = tok.start
         var left: Int32
+        if atSolve() { return parseSolve(start) }
         if isKeyword(.if_) {
             _ = take()
             let c = parseExpr()
@@ -591,6 +595,50 @@ struct Parser {
             left = pool.add(Node(kind: .binary, op: BinaryOp.convert.rawValue, a: left, b: target, span: span(from: start)))
         }
         return left
+    }
+
+    /// At `solve NAME`? Out of line: parseExpr's frame is paid once per nesting level, so
+    /// it holds no temporaries of its own (the nesting limit must fit the stack).
+    @inline(never)
+    private mutating func atSolve() -> Bool {
+        isWord(solveWords.solve) && peek().kind == .identifier
+    }
+
+    /// A name or keyword token spelled as the interned `word`.
+    private func isWord(_ word: Int32) -> Bool {
+        (tok.kind == .identifier || tok.kind == .keyword) && tok.name == word
+    }
+
+    /// `solve INPUT for EXPR = VALUE [in [LO, HI]]` (SPEC §16); like `if`, it takes
+    /// everything to its right, so `VALUE` may be any expression.
+    @inline(never)
+    private mutating func parseSolve(_ start: Int32) -> Int32 {
+        let shape = "solve INPUT for EXPR = VALUE [in [LO, HI]]"
+        _ = take()
+        let input = parsePostfix()
+        guard isWord(solveWords.for_) else {
+            error("expected 'for' after the input of 'solve', found \(describe(tok))", at: span(tok), hint: shape)
+            return errorNode(span(from: start))
+        }
+        _ = take()
+        let expr = parseExpr()
+        guard tok.kind == .assign else {
+            let hint = tok.kind == .eof || tok.kind == .newline ? shape : "write a single '=' between the expression and its value: \(shape)"
+            error("expected '=' and the value to reach in 'solve', found \(describe(tok))", at: span(tok), hint: hint)
+            return errorNode(span(from: start))
+        }
+        _ = take()
+        var items = [expr, parseExpr()]
+        if isWord(solveWords.in_) {
+            _ = take()
+            guard expect(.lbracket, "'[' to start the range 'in [LO, HI]'") else { return errorNode(span(from: start)) }
+            items.append(parseExpr())
+            guard expect(.comma, "',' between LO and HI in 'in [LO, HI]'") else { return errorNode(span(from: start)) }
+            items.append(parseExpr())
+            guard expect(.rbracket, "']' to close the range 'in [LO, HI]'") else { return errorNode(span(from: start)) }
+        }
+        let ex = pool.addExtra(items)
+        return pool.add(Node(kind: .solve, a: input, b: ex, c: Int32(items.count), span: span(from: start)))
     }
 
     private mutating func parsePostfix() -> Int32 {
