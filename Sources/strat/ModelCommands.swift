@@ -5,7 +5,7 @@ struct Run {
         name: "run",
         abstract: "Evaluate a model and print its report.",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
-        options: [ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json, markdown or html.", choices: ["text", "json", "markdown", "html"]), OptionSpec(long: "output", short: "o", value: "FILE", help: "Write the report to FILE (atomically) instead of standard output."), OptionSpec(long: "no-report", help: "Print only the output of `print` statements, no report.")],
+        options: [ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json, markdown or html.", choices: ["text", "json", "markdown", "html"]), OptionSpec(long: "output", short: "o", value: "FILE", help: "Write the report to FILE (atomically) instead of standard output."), OptionSpec(long: "sensitivity", value: "TARGET", help: "With --format html: add a tornado chart of what moves TARGET most."), OptionSpec(long: "no-report", help: "Print only the output of `print` statements, no report.")],
         discussion: """
         Prints the output of `print`, then the report: mission, SWOTs with IFE/EFE \
         and posture, objectives with KR scores, the plan score, metrics, \
@@ -32,6 +32,7 @@ struct Run {
     /// `--format html`: the HTML report (HTML/HTMLReport.swift).
     var html = false
     var output: String?
+    var sensitivity: String?
 
     init(_ a: ParsedArguments) throws {
         file = a.positionals[0]
@@ -40,6 +41,8 @@ struct Run {
         noReport = a.flag("no-report")
         html = a.value("format") == "html"
         output = a.value("output")
+        sensitivity = a.value("sensitivity")
+        if sensitivity != nil && !html { throw UsageError(message: "--sensitivity needs --format html (or use 'strat sensitivity')") }
     }
 
     func run() throws {
@@ -59,8 +62,18 @@ struct Run {
         if noReport {
             for p in report.prints { out += p + "\n" }
         } else if html {
+            var sens: SensitivityResult?
+            if let target = sensitivity {
+                do {
+                    sens = try engine.sensitivity(of: target, scenario: model.scenario, overrides: overrides)
+                } catch let e as StratError {
+                    emit(e.diagnostics, json: json)
+                    let code = Exit.code(for: e.diagnostics)
+                    throw ExitCode(code == Exit.ok ? Exit.software : code)
+                }
+            }
             out = renderHTMLReport(report, note: scenarioNote(report.scenario, overrides),
-                                   scenarios: scenarioSet(engine, overrides: overrides), diagnostics: diags)
+                                   scenarios: scenarioSet(engine, overrides: overrides), sensitivity: sens, diagnostics: diags)
         } else {
             switch format {
             case .json:

@@ -361,3 +361,32 @@ def test_watch_help_and_usage():
     assert "Usage: strat watch" in h.stdout and "--output" in h.stdout
     u = run("watch", "examples/quickstart.strat", check_codes=(64,))
     assert "-o" in u.stderr
+
+
+def test_sensitivity_tornado(outdir, driver):
+    ex = "examples/netflix-engineering.strat"
+    out = outdir / "tornado.html"
+    run("run", ex, "--format", "html", "-o", str(out), "--sensitivity", "plan.score")
+    sens = json.loads(run("sensitivity", ex, "plan.score", "--format", "json").stdout)
+    load(driver, out)
+    assert console_errors(driver) == []
+    assert "sensitivity" in driver.execute_script("return [...document.querySelectorAll('main > section')].map(s => s.id)")
+    bars = driver.execute_script("""
+        const s = document.querySelector('#sensitivity svg.tornado');
+        const c = s.querySelector('line.centre');
+        return {centre: +c.getAttribute('x1'), title: s.querySelector('title').textContent,
+                bars: [...s.querySelectorAll('rect.tbar')].map(r => ({input: r.dataset.input, low: r.classList.contains('t-low'),
+                    x: +r.getAttribute('x'), w: +r.getAttribute('width')}))}""")
+    rows = [r for r in sens["rows"] if r["low"] is not None and r["high"] is not None][:12]
+    assert [b["input"] for b in bars["bars"]] == [r["input"] for r in rows for _ in (0, 1)]
+    base = sens["base"]["value"]
+    # Widths in proportion to |target(low) − base| and |target(high) − base|, one scale for all.
+    lengths = [abs(r[k]["value"] - base) for r in rows for k in ("low", "high")]
+    scale = max(b["w"] for b in bars["bars"]) / max(lengths)
+    for b, length in zip(bars["bars"], lengths):
+        assert abs(b["w"] - length * scale) <= 0.15, (b, length * scale)
+        # Every bar starts or ends at the centre line (the base value).
+        assert abs(b["x"] - bars["centre"]) <= 0.06 or abs(b["x"] + b["w"] - bars["centre"]) <= 0.15
+    assert "plan.score" in bars["title"]
+    u = run("run", ex, "--sensitivity", "plan.score", check_codes=(64,))
+    assert "--format html" in u.stderr

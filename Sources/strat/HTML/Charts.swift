@@ -259,3 +259,42 @@ func scenarioBars(_ names: [String], _ rows: [(key: String, scores: [Double?])])
     }
     return svg.render()
 }
+
+// MARK: - Sensitivity tornado
+
+/// A tornado (SPEC §16): one row per input, largest swing first, a bar from the target's
+/// value with the input lowered to its value with the input raised, around a centre line
+/// at the target's base value. Each end is labelled (`−10%` / `+10%` and the value), so
+/// the two sides are told apart by text as well as shade.
+func tornado(_ r: SensitivityResult, maxRows: Int = 12) -> String? {
+    guard let base = r.base.doubleValue, base.isFinite else { return nil }
+    let rows = r.rows.prefix(maxRows).filter { $0.low.doubleValue?.isFinite == true && $0.high.doubleValue?.isFinite == true }
+    guard !rows.isEmpty else { return nil }
+    let unit = r.base.unit ?? .plain
+    let step = compact(r.by * 100, .plain, digits: 3) + "%"
+    let left = 290.0, width = 270.0, rowH = 30.0, top = 26.0
+    let ends = rows.flatMap { [$0.low.doubleValue!, $0.high.doubleValue!] } + [base]
+    let lo = ends.min()!, hi = ends.max()!
+    let span = hi - lo > 0 ? hi - lo : 1
+    func x(_ v: Double) -> Double { left + (v - lo) / span * width }
+    var svg = SVG(width: 720, height: top + Double(rows.count) * rowH + 10,
+                  title: "Sensitivity of \(r.target) (base \(compact(base, unit))): each input −\(step) / +\(step)", cssClass: "tornado")
+    svg.data = [("data-base", "\(base)")]
+    svg.text(x(base), 12, "\(r.target) = \(compact(base, unit))", cls: "axis-title", anchor: .middle)
+    for (i, row) in rows.enumerated() {
+        let y = top + Double(i) * rowH
+        let l = row.low.doubleValue!, h = row.high.doubleValue!
+        svg.text(0, y + 18, clip(row.input, 30), cls: "label", tooltip: "\(row.input) = \(row.value.description)")
+        for (v, cls, name) in [(l, "t-low", "−\(step)"), (h, "t-high", "+\(step)")] {
+            svg.rect(min(x(base), x(v)), y + 5, abs(x(v) - x(base)), 18, cls: "tbar " + cls,
+                     tooltip: "\(row.input) \(name): \(r.target) = \(compact(v, unit))",
+                     extra: [("data-input", row.input), ("data-value", "\(v)")])
+        }
+        // Labels outside the bar ends; the lower value's label on the left.
+        let (a, b) = l <= h ? ((l, "−\(step)"), (h, "+\(step)")) : ((h, "+\(step)"), (l, "−\(step)"))
+        svg.text(min(x(a.0), x(base)) - 4, y + 18, "\(a.1) \(compact(a.0, unit, digits: 3))", cls: "tick", anchor: .end)
+        svg.text(max(x(b.0), x(base)) + 4, y + 18, "\(b.1) \(compact(b.0, unit, digits: 3))", cls: "tick")
+    }
+    svg.line(x(base), top - 4, x(base), top + Double(rows.count) * rowH, cls: "centre")
+    return svg.render()
+}

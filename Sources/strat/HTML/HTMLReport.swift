@@ -14,7 +14,8 @@ private func esc(_ s: String) -> String { htmlEscape(s) }
 
 /// Renders a report as an HTML document. `note` names the scenario and overrides;
 /// `scenarios` (baseline and every declared scenario) feeds the comparison section.
-func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? = nil, diagnostics: [Diagnostic] = []) -> String {
+func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? = nil, sensitivity: SensitivityResult? = nil,
+                      diagnostics: [Diagnostic] = []) -> String {
     var body: [String] = []
     var nav: [(String, String)] = []
     func section(_ id: String, _ title: String, _ html: String) {
@@ -95,6 +96,12 @@ func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? 
 
     if let sc = scenarios, sc.names.count > 1 {
         section("scenarios", "Scenarios", scenarioSection(sc))
+    }
+
+    if let sens = sensitivity {
+        let chart = tornado(sens).map { "<figure class=\"fig\">\($0)<figcaption>Inputs by how far they move <code>\(esc(sens.target))</code> when each is lowered and raised by \(esc(compact(sens.by * 100, .plain, digits: 3)))% on its own; largest first</figcaption></figure>" }
+            ?? "<p class=\"muted\">no inputs: <code>\(esc(sens.target))</code> reads no value that could be varied</p>"
+        section("sensitivity", "Sensitivity", chart)
     }
 
     if let m = alignmentMatrix(r) { section("alignment", "Alignment", m) }

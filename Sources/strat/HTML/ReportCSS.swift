@@ -44,6 +44,7 @@ svg .ie-point{fill:var(--accent);stroke:var(--card);stroke-width:2}svg .point-la
 svg .plot{fill:none;stroke:var(--line)}svg .grid{stroke:var(--line);stroke-width:.7}svg .axis{stroke:var(--muted)}
 svg .series{fill:none;stroke-width:2.5;stroke-linejoin:round}svg .series.dashed{stroke-dasharray:6 4}
 svg .band{opacity:.18;stroke:none}svg .end-label{fill:var(--fg);font-weight:600}
+svg .t-low{fill:var(--c1)}svg .t-high{fill:var(--c0)}svg .centre{stroke:var(--fg);stroke-width:1.5}svg.tornado{max-width:720px}
 .c0{stroke:var(--c0);fill:var(--c0)}.c1{stroke:var(--c1);fill:var(--c1)}.c2{stroke:var(--c2);fill:var(--c2)}
 .c3{stroke:var(--c3);fill:var(--c3)}.c4{stroke:var(--c4);fill:var(--c4)}.c5{stroke:var(--c5);fill:var(--c5)}
 svg .series.c0,svg .series.c1,svg .series.c2,svg .series.c3,svg .series.c4,svg .series.c5{fill:none}
