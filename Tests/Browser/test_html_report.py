@@ -41,7 +41,10 @@ def render(example, outdir):
 
 
 def load(driver, path, width=1280, height=900):
-    driver.set_window_size(width, height)
+    # Device metrics rather than the window size: a window has a minimum width wider
+    # than a phone's, a device override lays the page out at exactly this width.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
     driver.get_log("browser")
     driver.get_log("performance")
     driver.get(path.as_uri())
@@ -134,7 +137,11 @@ def test_loads_clean_with_every_section_and_chart(example, outdir, driver):
     # Counts per kind: one quadrant chart per SWOT, one IE matrix per scored SWOT,
     # one KR chart per objective with KRs, one line chart per projection.
     count = lambda sel: driver.execute_script(f"return document.querySelectorAll({json.dumps(sel)}).length")
-    assert count("svg.swot") == len(data["swots"])
+    assert count("div.swot") == len(data["swots"])
+    assert count("div.swot > svg.quadrant") == 4 * len(data["swots"])
+    quadrants = driver.execute_script("return [...document.querySelectorAll('div.swot')].map(d => [...d.querySelectorAll('svg.quadrant')].map(q => [q.dataset.category, +q.dataset.count]))")
+    for q, s in zip(quadrants, data["swots"]):
+        assert q == [[c, sum(1 for i in s["items"] if i["category"] == c)] for c in ("strength", "weakness", "opportunity", "threat")]
     assert count("svg.ie") == sum(1 for s in data["swots"] if s["ife"] is not None and s["efe"] is not None)
     assert count("#objectives svg.bars") == sum(1 for o in data["objectives"] if o["krs"])
     assert count("#projections svg.line") == sum(1 for p in data["projections"] if p["series"])
@@ -242,6 +249,7 @@ def test_screenshots_phone_dark_and_print(example, outdir, driver):
         png = driver.get_screenshot_as_png()
         assert pixel_stddev(png) > 12, f"{example} looks blank at {width}px"
         # No horizontal scrolling of the page at this width (wide tables scroll inside their box).
+        assert driver.execute_script("return window.innerWidth") == width
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{example} is {overflow}px too wide at {width}px"
     # Dark scheme: a dark background with light text.

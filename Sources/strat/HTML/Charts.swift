@@ -75,38 +75,39 @@ func scoreGauge(_ score: Double, status: String?) -> String {
 
 // MARK: - SWOT quadrants
 
-/// The four SWOT quadrants (internal/external × helpful/harmful), each item with its
-/// weight as a bar and its rating as text.
+/// The four SWOT quadrants (internal/external × helpful/harmful), each its own SVG so
+/// that they sit 2 × 2 on a wide page and one above the other on a phone. Each item has
+/// its weight as a bar and its rating as text.
 func swotQuadrants(_ s: SwotReport) -> String {
     let cats = ["strength", "weakness", "opportunity", "threat"]
     let hints = ["internal · helpful", "internal · harmful", "external · helpful", "external · harmful"]
     let groups = cats.map { c in s.items.filter { $0.category == c } }
     let maxWeight = s.items.compactMap { numberProperty($0, "weight") }.max() ?? 0
-    let rowH = 22.0, headH = 34.0, qW = 350.0, gap = 10.0
-    let rows0 = Double(max(groups[0].count, groups[1].count, 1)), rows1 = Double(max(groups[2].count, groups[3].count, 1))
-    let h0 = headH + rows0 * rowH + 8, h1 = headH + rows1 * rowH + 8
-    var svg = SVG(width: qW * 2 + gap, height: h0 + gap + h1, title: "SWOT \(s.name)" + (s.text.map { ": \($0)" } ?? ""),
-                  cssClass: "swot")
+    let rowH = 22.0, headH = 34.0, qW = 350.0
+    // Both quadrants of a row have the height of the longer one, so the grid lines up.
+    let rows = [max(groups[0].count, groups[1].count, 1), max(groups[2].count, groups[3].count, 1)]
+    var out = "<div class=\"swot\" data-swot=\"\(htmlEscape(s.name))\">"
     for (k, items) in groups.enumerated() {
-        let x = Double(k % 2) * (qW + gap), y = k < 2 ? 0 : h0 + gap, h = k < 2 ? h0 : h1
-        svg.group(cls: "quadrant q-\(cats[k])", extra: [("data-category", cats[k]), ("data-count", "\(items.count)")]) { g in
-            g.rect(x, y, qW, h, cls: "quad-bg", rx: 6)
-            g.text(x + 12, y + 22, categoryTitle(cats[k]), cls: "quad-title")
-            g.text(x + qW - 12, y + 22, hints[k], cls: "quad-hint", anchor: .end)
-            if items.isEmpty { g.text(x + 12, y + headH + 15, "none", cls: "muted") }
-            for (i, it) in items.enumerated() {
-                let iy = y + headH + Double(i) * rowH
-                g.text(x + 12, iy + 15, clip(it.name, 20), cls: "label", tooltip: it.text ?? it.name)
-                if let w = numberProperty(it, "weight"), maxWeight > 0 {
-                    g.rect(x + 175, iy + 5, 110 * min(1, max(0, w / maxWeight)), 12, cls: "wbar", tooltip: "weight \(compactNumber(w))", rx: 2)
-                }
-                if let r = property(it, "rating") {
-                    g.text(x + qW - 12, iy + 15, "r" + r, cls: "tick", anchor: .end, tooltip: "rating \(r)")
-                }
+        let h = headH + Double(rows[k / 2]) * rowH + 8
+        var svg = SVG(width: qW, height: h, title: "\(categoryTitle(cats[k])) of \(s.name): \(items.count)", cssClass: "quadrant q-\(cats[k])")
+        svg.data = [("data-category", cats[k]), ("data-count", "\(items.count)")]
+        svg.rect(0.5, 0.5, qW - 1, h - 1, cls: "quad-bg", rx: 6)
+        svg.text(12, 22, categoryTitle(cats[k]), cls: "quad-title")
+        svg.text(qW - 12, 22, hints[k], cls: "quad-hint", anchor: .end)
+        if items.isEmpty { svg.text(12, headH + 15, "none", cls: "muted") }
+        for (i, it) in items.enumerated() {
+            let iy = headH + Double(i) * rowH
+            svg.text(12, iy + 15, clip(it.name, 20), cls: "label", tooltip: it.text ?? it.name)
+            if let w = numberProperty(it, "weight"), maxWeight > 0 {
+                svg.rect(175, iy + 5, 110 * min(1, max(0, w / maxWeight)), 12, cls: "wbar", tooltip: "weight \(compactNumber(w))", rx: 2)
+            }
+            if let r = property(it, "rating") {
+                svg.text(qW - 12, iy + 15, "r" + r, cls: "tick", anchor: .end, tooltip: "rating \(r)")
             }
         }
+        out += svg.render()
     }
-    return svg.render()
+    return out + "</div>"
 }
 
 func numberProperty(_ i: ItemReport, _ name: String) -> Double? {

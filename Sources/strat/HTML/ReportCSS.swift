@@ -28,7 +28,7 @@ code{font:.88em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .s-red{color:var(--red)}.s-yellow{color:var(--yellow)}.s-green{color:var(--green)}.s-none{color:var(--muted)}
 .fig{margin:8px 0}.fig figcaption{font-size:.85rem;color:var(--muted)}
 svg.chart{display:block;width:100%;height:auto;max-width:100%;font-size:12px;font-family:inherit}
-svg.bars,svg.scenarios,svg.swot{max-width:720px}svg.ie{max-width:400px}svg.line{max-width:640px}svg.gauge{max-width:240px;margin:6px auto 0}
+svg.bars,svg.scenarios{max-width:720px}.swot{display:grid;grid-template-columns:1fr 1fr;gap:8px;max-width:720px}svg.ie{max-width:400px}svg.line{max-width:640px}svg.gauge{max-width:240px;margin:6px auto 0}
 svg .label{fill:var(--fg)}svg .tick,svg .quad-hint,svg .muted{fill:var(--muted);font-size:11px}
 svg .axis-title{fill:var(--muted);font-size:12px;font-weight:600}
 svg .track{fill:var(--track)}svg .guide{stroke:var(--muted);stroke-dasharray:2 3;stroke-width:1}
@@ -36,7 +36,7 @@ svg .bar.s-red{fill:var(--red)}svg .bar.s-yellow{fill:var(--yellow)}svg .bar.s-g
 svg text.s-red{fill:var(--red)}svg text.s-yellow{fill:var(--yellow)}svg text.s-green{fill:var(--green)}svg text.s-none{fill:var(--muted)}
 svg text.value{font-weight:600}svg .pace{stroke:var(--fg);stroke-width:2}
 svg .quad-bg{fill:var(--quad);stroke:var(--line)}svg .quad-title{fill:var(--fg);font-weight:700;font-size:14px}
-svg .q-strength .wbar,svg .q-opportunity .wbar{fill:var(--green)}svg .q-weakness .wbar,svg .q-threat .wbar{fill:var(--red)}
+svg.q-strength .wbar,svg.q-opportunity .wbar{fill:var(--green)}svg.q-weakness .wbar,svg.q-threat .wbar{fill:var(--red)}
 svg .ie-cell{stroke:var(--line);stroke-width:1.5}svg .r-grow{fill:color-mix(in srgb,var(--green) 16%,var(--card))}
 svg .r-hold{fill:color-mix(in srgb,var(--yellow) 16%,var(--card))}svg .r-harvest{fill:color-mix(in srgb,var(--red) 14%,var(--card))}
 svg .ie-cell.current{stroke:var(--fg);stroke-width:3}svg .ie-num{fill:var(--muted);font-weight:600}svg .ie-num.current{fill:var(--fg)}
@@ -66,7 +66,8 @@ details.items summary{cursor:pointer;color:var(--accent);font-size:.9rem}
 .prints{background:var(--quad);padding:10px;border-radius:6px;overflow-x:auto;white-space:pre-wrap}
 .diag li{color:var(--red)}footer{margin-top:20px;font-size:.85rem}
 @media (max-width:720px){main{padding:12px 10px}.summary,.swot-grid{grid-template-columns:1fr}.chart-grid{grid-template-columns:1fr}
-.board{grid-template-columns:1fr 1fr}.section{padding:12px}h1{font-size:1.5rem}}
+.board{grid-template-columns:1fr 1fr}.section{padding:12px}h1{font-size:1.5rem}
+.table-wrap table{min-width:640px}.swot{grid-template-columns:1fr}.facts{grid-template-columns:1fr}.facts dd{margin-bottom:4px}}
 @media (max-width:420px){.board{grid-template-columns:1fr}}
 @media print{@page{size:auto;margin:14mm}body{background:#fff;color:#000;font-size:11pt}main{max-width:none;padding:0}
 .toc{display:none}.section,.summary{border:0;padding:0;margin:0 0 10mm}
