@@ -160,6 +160,8 @@ def test_loads_clean_with_every_section_and_chart(example, outdir, driver):
         assert m["name"] in body
     for p in data["prints"]:
         assert p in body
+    if data.get("as_of"):
+        assert "As of" in body and data["as_of"] in body
     if data["plan"]["score"] is not None:
         assert f"{data['plan']['score']:.2f}" in driver.find_element("css selector", "#summary .big").text
 

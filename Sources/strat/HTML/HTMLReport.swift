@@ -30,6 +30,7 @@ func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? 
     if let m = r.mission { facts += "<dt>Mission</dt><dd>\(esc(m))</dd>" }
     if let v = r.vision { facts += "<dt>Vision</dt><dd>\(esc(v))</dd>" }
     if !r.values.isEmpty { facts += "<dt>Values</dt><dd>\(r.values.map { "<span class=\"chip\">\(esc($0))</span>" }.joined(separator: " "))</dd>" }
+    if let d = r.asOf { facts += "<dt>As of</dt><dd>\(esc(d))</dd>" }
     if let n = note { facts += "<dt>Scenario</dt><dd>\(esc(n))</dd>" }
     if !facts.isEmpty { head += "<dl class=\"facts\">\(facts)</dl>" }
     head += "</header>"
