@@ -271,6 +271,7 @@ enum Strat {
         (Compare.spec, { try Compare($0).run() }),
         (WhatIf.spec, { try WhatIf($0).run() }),
         (Fmt.spec, { try Fmt($0).run() }),
+        (LSPCommand.spec, { try LSPCommand($0).run() }),
     ]
 
     static func usage() -> String {

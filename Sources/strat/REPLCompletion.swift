@@ -66,19 +66,7 @@ extension REPL {
     /// Member names of the value an expression path names: an object's properties, key
     /// results, categories and built-in properties; for a list of objects, their names
     /// (a category's items) and the members they share.
-    func members(of path: String) -> [String] {
-        let e = session.engine
-        var names = e.members(of: path)
-        if case .list(let l)? = try? e.evaluate(path) {
-            let items = l.compactMap { v -> String? in
-                guard case .ref(let r) = v else { return nil }
-                return r.path.split(separator: ".").last.map(String.init)
-            }
-            names = items + names
-        }
-        var seen = Set<String>()
-        return names.filter { seen.insert($0).inserted }
-    }
+    func members(of path: String) -> [String] { memberNames(session.engine, path) }
 
     /// The expression that ends `text` (for completion after `)` or `]`): an identifier
     /// path with calls and indexes, e.g. `x + MODERNIZE.krs[0]` → `MODERNIZE.krs[0]`.

@@ -140,6 +140,8 @@ public final class Engine: @unchecked Sendable {
     /// earlier declarations of those names are left out).
     var sessionSources: [(path: String, bytes: [UInt8])] = []
     var redefined: Set<String> = []
+    /// Name uses of the last load (``Configuration/recordSymbols``).
+    var recordedUses: [SymbolTarget] = []
     /// Constants the host keeps in the namespace (the REPL's `_`).
     var extraGlobals: [(name: String, value: Value)] = []
 
@@ -154,9 +156,12 @@ public final class Engine: @unchecked Sendable {
         for s in sessionSources { _ = program.load(path: s.path, bytes: s.bytes) }
         model = Model(program: program)
         model.extraGlobals = extraGlobals
+        if configuration.recordSymbols { model.uses = [] }
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
         program.decls = []  // the model holds what it needs; free the syntax tree's shells
         if program.sink.errorCount == 0 { checkScenarios() }
+        recordedUses = model.uses ?? []
+        model.uses = nil  // queries resolve expressions of their own; those are not the model's
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
         evaluator.interrupt = configuration.interrupt
         scenario = nil

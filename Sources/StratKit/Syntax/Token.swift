@@ -171,3 +171,6 @@ final class Interner: @unchecked Sendable {
 
     subscript(id: Int32) -> String { names[Int(id)] }
 }
+
+/// The reserved words, for editor completion and highlighting.
+package var keywordNames: [String] { Keyword.allCases.map(\.text) }
