@@ -20,15 +20,18 @@ let package = Package(
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
         ),
+        // The language server (`strat lsp`): message layer, documents, features.
+        .target(name: "StratLSP", dependencies: ["StratKit"]),
         .executableTarget(
             name: "strat",
             dependencies: [
-                "StratKit", "CEditLine",
+                "StratKit", "StratLSP", "CEditLine",
             ]
         ),
         // Workload 4 of the benchmarks: what-if cost through the embedding API.
         .executableTarget(name: "strat-bench-whatif", dependencies: ["StratKit"], path: "Benchmarks/WhatIf"),
         .testTarget(name: "StratKitTests", dependencies: ["StratKit"]),
         .testTarget(name: "StratCLITests", dependencies: ["StratKit"]),
+        .testTarget(name: "StratLSPTests", dependencies: ["StratLSP", "StratKit"]),
     ]
 )

@@ -119,10 +119,7 @@ func emit(_ diagnostics: [Diagnostic], json: Bool) {
 }
 
 /// Diagnostics without repeats (a runtime error found at load and again by the report).
-func unique(_ ds: [Diagnostic]) -> [Diagnostic] {
-    var seen = Set<Diagnostic>()
-    return ds.filter { seen.insert($0).inserted }
-}
+func unique(_ ds: [Diagnostic]) -> [Diagnostic] { uniqueDiagnostics(ds) }
 
 /// Engines live until the process exits: freeing a large model just before exit is wasted work.
 nonisolated(unsafe) var liveEngines: [Engine] = []

@@ -54,6 +54,15 @@ package struct SymbolIndex: Sendable {
     package init() {}
 }
 
+/// The names every model has: the plan and the lists of its declarations.
+package let topLevelCollections = ["plan", "objectives", "metrics", "swots", "projections", "retros"]
+
+/// Diagnostics without repeats (a runtime error found at load and again by a report).
+package func uniqueDiagnostics(_ ds: [Diagnostic]) -> [Diagnostic] {
+    var seen = Set<Diagnostic>()
+    return ds.filter { seen.insert($0).inserted }
+}
+
 /// A standard-library or built-in function, for completion, hover and signature help.
 package struct FunctionSignature: Sendable {
     /// The function's name.

@@ -5,10 +5,11 @@
 import StratKit
 
 /// Splits a byte stream into LSP messages. Malformed headers and oversized messages are
-/// reported as `.error` frames and skipped, so one bad message never stalls the stream.
-struct FrameReader {
+/// reported as `.error` frames and skipped (an oversized body up to the next header), so
+/// one bad message never stalls the stream or fills memory.
+package struct FrameReader {
     /// A message body, or why some bytes were dropped.
-    enum Frame: Equatable {
+    package enum Frame: Equatable, Sendable {
         case message([UInt8])
         case error(String)
     }
@@ -22,27 +23,42 @@ struct FrameReader {
     private var start = 0
     /// Body length of the header already read, while its body is still arriving.
     private var pendingLength: Int?
-    /// Bytes of an oversized body still to discard.
-    private var skipping = 0
+    /// After an oversized message: bytes are dropped up to the next `Content-Length`.
+    private var resyncing = false
 
-    init(maxMessageBytes: Int = 64 << 20) { self.maxMessageBytes = maxMessageBytes }
+    package init(maxMessageBytes: Int = 64 << 20) { self.maxMessageBytes = maxMessageBytes }
+
+    /// Bytes the reader waits for before it looks for the next header: the rest of a
+    /// body announced by a Content-Length, or of an oversized body being skipped.
+    package var awaitedBytes: Int {
+        if let n = pendingLength { return max(0, n - (buffer.count - start)) }
+        return 0
+    }
 
     /// Bytes buffered and not yet returned as frames.
-    var buffered: Int { buffer.count - start }
+    package var buffered: Int { buffer.count - start }
 
-    mutating func feed<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        if skipping > 0 {
-            let n = min(skipping, bytes.count)
-            skipping -= n
-            buffer.append(contentsOf: bytes.dropFirst(n))
-        } else {
-            buffer.append(contentsOf: bytes)
-        }
+    package mutating func feed<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
     }
 
     /// The next complete frame, or nil when more bytes are needed.
-    mutating func next() -> Frame? {
+    package mutating func next() -> Frame? {
         compact()
+        if resyncing {
+            let marker = Array("Content-Length".utf8)
+            var i = start
+            while i + marker.count <= buffer.count {
+                if buffer[i] == marker[0] && Array(buffer[i..<i + marker.count]) == marker { break }
+                i += 1
+            }
+            if i + marker.count > buffer.count {
+                start = max(start, buffer.count - marker.count + 1)
+                return nil
+            }
+            start = i
+            resyncing = false
+        }
         if let length = pendingLength {
             guard buffer.count - start >= length else { return nil }
             let body = Array(buffer[start..<start + length])
@@ -62,9 +78,18 @@ struct FrameReader {
         let header = String(decoding: buffer[start..<end], as: UTF8.self)
         start = end + 4
         var length: Int?
-        for line in header.split(separator: "\r\n", omittingEmptySubsequences: true) {
+        var malformed: Substring?
+        for var line in header.split(separator: "\r\n", omittingEmptySubsequences: true) {
+            // Bytes left over from a broken message may precede a header on its line:
+            // recover from the last `Content-Length:` in it.
+            let lower = line.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 32 : $0 }, marker = Array("content-length:".utf8)
+            if lower.count > marker.count, let at = stride(from: lower.count - marker.count, through: 1, by: -1)
+                .first(where: { Array(lower[$0..<$0 + marker.count]) == marker }) {
+                line = Substring(String(decoding: Array(line.utf8)[at...], as: UTF8.self))
+            }
             guard let colon = line.firstIndex(of: ":") else {
-                return .error("malformed header line '\(line.prefix(80))'")
+                malformed = line
+                continue
             }
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].drop(while: { $0 == " " || $0 == "\t" })
@@ -76,11 +101,13 @@ struct FrameReader {
                 length = n
             }
         }
-        guard let n = length else { return .error("message header without Content-Length") }
+        guard let n = length else {
+            if let m = malformed { return .error("malformed header line '\(m.prefix(80))'") }
+            return .error("message header without Content-Length")
+        }
         if n > maxMessageBytes {
-            let have = min(n, buffer.count - start)
-            start += have
-            skipping = n - have
+            // Not buffered: its bytes are dropped up to the next header.
+            resyncing = true
             return .error("message of \(n) bytes exceeds the limit of \(maxMessageBytes) bytes")
         }
         pendingLength = n
@@ -136,7 +163,7 @@ extension JSONValue {
 }
 
 /// The framed form of one message.
-func frame(_ message: JSONValue) -> String {
+package func frame(_ message: JSONValue) -> String {
     let body = message.serialized
     return "Content-Length: \(body.utf8.count)\r\n\r\n" + body
 }
@@ -145,7 +172,7 @@ func frame(_ message: JSONValue) -> String {
 
 /// Line starts of a document's UTF-8 bytes, to convert between byte offsets and LSP
 /// positions (0-based line, UTF-16 code units).
-struct LineIndex {
+package struct LineIndex {
     let bytes: [UInt8]
     private(set) var starts: [Int] = [0]
 

@@ -11,51 +11,8 @@ import Glibc
 import Darwin
 #endif
 
-struct LSPCommand {
-    static let spec = CommandSpec(
-        name: "lsp",
-        abstract: "Run the language server (LSP 3.17 over standard input and output).",
-        options: [],
-        discussion: """
-        Speaks the Language Server Protocol over standard input and output for \
-        editors: diagnostics as you type (every diagnostic of `strat check`), hover \
-        with values, go to definition, references, rename, the document outline, \
-        completion, signature help, formatting (as `strat fmt`) and inlay hints \
-        showing each `let`'s value and each key result's score and status. Imports \
-        resolve relative to the importing file; open buffers win over the files on \
-        disk. docs/editors.md shows how to set up VS Code, Neovim and Helix.
-
-        Exit code: 0 after `shutdown` and `exit`, 1 when the input ends or `exit` \
-        comes without `shutdown`.
-        """)
-
-    init(_ a: ParsedArguments) throws {}
-
-    func run() throws {
-        signal(SIGPIPE, SIG_IGN)
-        let server = LanguageServer(send: { writeAll(1, frame($0)) })
-        let code = server.serve(input: 0)
-        if code != 0 { throw ExitCode(code) }
-    }
-}
-
-/// Writes every byte (retrying partial writes and interrupted calls); false when the
-/// reader has gone away.
-@discardableResult
-func writeAll(_ fd: Int32, _ s: String) -> Bool {
-    let bytes = Array(s.utf8)
-    var off = 0
-    while off < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return false }
-        off += n
-    }
-    return true
-}
-
 /// One open document.
-final class Document {
+package final class Document {
     let uri: String
     /// The file path (`file://` URIs), or the URI itself for other schemes.
     let path: String
@@ -120,7 +77,7 @@ struct BufferImporter: Importer {
     }
 }
 
-final class LanguageServer {
+package final class LanguageServer {
     private let send: (JSONValue) -> Void
     private var initialized = false
     private var shuttingDown = false
@@ -129,14 +86,14 @@ final class LanguageServer {
     private var order: [String] = []
     /// Diagnostics already published per URI (to clear only what was shown).
     private var published: Set<String> = []
-    var reader = FrameReader()
+    package var reader = FrameReader()
 
-    init(send: @escaping (JSONValue) -> Void) { self.send = send }
+    package init(send: @escaping (JSONValue) -> Void) { self.send = send }
 
     // MARK: Loop
 
     /// Serves until `exit` or the end of input; returns the exit code.
-    func serve(input fd: Int32) -> Int32 {
+    package func serve(input fd: Int32) -> Int32 {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             while let f = reader.next() {
@@ -157,7 +114,7 @@ final class LanguageServer {
     }
 
     /// Handles one frame; returns an exit code when the server should stop.
-    func handle(frame f: FrameReader.Frame) -> Int32? {
+    package func handle(frame f: FrameReader.Frame) -> Int32? {
         switch f {
         case .error(let m):
             respond(id: .null, error: LSPError(code: ErrorCode.parseError, message: m))
@@ -172,7 +129,7 @@ final class LanguageServer {
         }
     }
 
-    func handle(message msg: JSONValue) -> Int32? {
+    package func handle(message msg: JSONValue) -> Int32? {
         if let batch = msg.arrayValue {
             // JSON-RPC batches are not part of LSP; answer each element anyway.
             if batch.isEmpty { respond(id: .null, error: LSPError(code: ErrorCode.invalidRequest, message: "empty batch")) }
@@ -342,7 +299,7 @@ final class LanguageServer {
             diags = [Diagnostic(severity: .error, kind: .runtime, message: "\(error)")]
         }
         doc.setEngine(engine)
-        publish(uri: doc.uri, unique(diags).map { lspDiagnostic($0, in: doc) }, version: doc.version)
+        publish(uri: doc.uri, uniqueDiagnostics(diags).map { lspDiagnostic($0, in: doc) }, version: doc.version)
     }
 
     private func publish(uri: String, _ diagnostics: [JSONValue], version: Int? = nil) {

@@ -248,7 +248,7 @@ extension LanguageServer {
         let partialChars = before.reversed().prefix(while: { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) })
         let partial = String(partialChars.reversed())
         let head = String(before.dropLast(partial.count))
-        if head.hasSuffix("."), let receiver = REPL.trailingExpression(String(head.dropLast())), !receiver.contains("(") {
+        if head.hasSuffix("."), let receiver = trailingExpression(String(head.dropLast())), !receiver.contains("(") {
             var names: [String] = []
             if let engine = doc.engine { names = memberNames(engine, receiver) }
             if names.isEmpty, let owner = doc.index.symbols.firstIndex(where: { $0.path == receiver }) {
@@ -273,7 +273,7 @@ extension LanguageServer {
         for f in Engine.functionSignatures where seen.insert(f.name).inserted {
             item(f.name, 3, detail: f.label + (f.module.map { "  (use \($0))" } ?? ""), doc: f.doc)
         }
-        for n in REPL.builtinNames where seen.insert(n).inserted { item(n, 6, detail: "built-in") }
+        for n in topLevelCollections where seen.insert(n).inserted { item(n, 6, detail: "built-in") }
         for k in keywordNames where seen.insert(k).inserted { item(k, 14) }
         for u in numberSuffixes where u.first?.isLetter == true && seen.insert(u).inserted { item(u, 11, detail: "number suffix (after a number, e.g. 100\(u))") }
         return .obj([("isIncomplete", .bool(false)), ("items", .array(items))])
@@ -379,7 +379,7 @@ extension LanguageServer {
 
 /// Member names for completion after `.`: an object's properties, key results and
 /// built-in members; for a list of objects, their names first (shared with the REPL).
-func memberNames(_ e: Engine, _ path: String) -> [String] {
+package func memberNames(_ e: Engine, _ path: String) -> [String] {
     var names = e.members(of: path)
     if case .list(let l)? = try? e.evaluate(path) {
         let items = l.compactMap { v -> String? in
@@ -390,4 +390,34 @@ func memberNames(_ e: Engine, _ path: String) -> [String] {
     }
     var seen = Set<String>()
     return names.filter { seen.insert($0).inserted }
+}
+
+/// The expression that ends `text` (for completion after `)` or `]`): an identifier
+/// path with calls and indexes, e.g. `x + MODERNIZE.krs[0]` → `MODERNIZE.krs[0]`.
+package func trailingExpression(_ text: String) -> String? {
+    let chars = Array(text)
+    var i = chars.count
+    while i > 0 {
+        let c = chars[i - 1]
+        if c == ")" || c == "]" {
+            let open: Character = c == ")" ? "(" : "["
+            var depth = 0
+            var j = i - 1
+            while j >= 0 {
+                if chars[j] == c { depth += 1 } else if chars[j] == open {
+                    depth -= 1
+                    if depth == 0 { break }
+                }
+                j -= 1
+            }
+            if j < 0 { return nil }
+            i = j
+        } else if c == "_" || c == "." || (c.isASCII && (c.isLetter || c.isNumber)) {
+            i -= 1
+        } else {
+            break
+        }
+    }
+    let s = String(chars[i...])
+    return s.isEmpty ? nil : s
 }
