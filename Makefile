@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: deps build release demo test stdlib example bench bench-deps bench-smoke fuzz sanitize clean
+.PHONY: deps build release demo test test-lsp stdlib example bench bench-deps bench-smoke fuzz sanitize clean
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -28,9 +28,26 @@ test: deps
 	$(SWIFT) build --build-tests
 	set -o pipefail; STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
 	$(MAKE) example
+	$(MAKE) test-lsp
 	$(MAKE) bench-smoke
 	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
 	@grep -E "Executed [0-9]+ tests" .build/test.log | tail -1 | sed -E 's/.*Executed ([0-9]+) tests, with ([0-9]+) failures.*/tests: \1 passed, \2 failed/'
+
+# Python test tools (pinned in Tests/requirements.txt) live in the ignored venv .venv-test/,
+# created when missing and refreshed when the requirements change; python3-venv comes
+# from Debian when the interpreter lacks it.
+VENV = .venv-test
+$(VENV)/.installed: Tests/requirements.txt
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { echo "installing python3-venv…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	@touch $@
+
+# The language server end to end through a real LSP client (pytest-lsp): Tests/LSP/.
+test-lsp: $(VENV)/.installed
+	$(SWIFT) build --product strat
+	cd Tests/LSP && STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(CURDIR)/$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 # Regenerate the bundled standard library after editing stdlib/*.strat.
 stdlib:

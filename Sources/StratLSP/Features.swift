@@ -249,12 +249,10 @@ extension LanguageServer {
         let partial = String(partialChars.reversed())
         let head = String(before.dropLast(partial.count))
         if head.hasSuffix("."), let receiver = trailingExpression(String(head.dropLast())), !receiver.contains("(") {
-            var names: [String] = []
-            if let engine = doc.engine { names = memberNames(engine, receiver) }
-            if names.isEmpty, let owner = doc.index.symbols.firstIndex(where: { $0.path == receiver }) {
-                names = doc.index.symbols.filter { $0.parent == owner }.map(\.name)
-            }
-            for n in names { item(n, 10) }
+            var names = doc.engine?.memberNames(ofPath: receiver) ?? []
+            if names.isEmpty, let engine = doc.engine { names = memberNames(engine, receiver) }
+            var seen = Set<String>()
+            for n in names where seen.insert(n).inserted { item(n, 10) }
             return .obj([("isIncomplete", .bool(false)), ("items", .array(items))])
         }
         if let first = partial.first, first.isNumber {

@@ -161,6 +161,44 @@ extension Engine {
         return index
     }
 
+    /// Member names of the object a dotted path names (`MODERNIZE_PLATFORM`,
+    /// `Engineering.priorities`), found without evaluating, so that a model with errors
+    /// still completes; nil when the path names no object.
+    package func memberNames(ofPath path: String) -> [String]? {
+        let (model, _) = state
+        var current: Member?
+        for (i, part) in path.split(separator: ".").enumerated() {
+            guard let id = model.interner.lookup(String(part)) else { return nil }
+            if i == 0 {
+                switch model.globals[id] {
+                case .object(let x)?: current = .object(x)
+                case .objects(let l)?: current = .objects(l)
+                default:
+                    if part == "plan" { current = .object(model.plan) }
+                    else if let l = model.builtinLists[String(part)] { current = .objects(l) }
+                    else { return nil }
+                }
+            } else if case .object(let x)? = current {
+                current = model.objects[Int(x)].members[id]
+            } else if case .objects(let list)? = current, let x = list.first(where: { model.objects[Int($0)].name == id }) {
+                current = .object(x)
+            } else {
+                return nil
+            }
+        }
+        switch current {
+        case .object(let o)?:
+            var names = model.objects[Int(o)].order.map { model.name($0) }
+            if model.objects[Int(o)].kind == .projection { names += ["final", "series", "periods"] }
+            return names + ["name", "path"]
+        case .objects(let list)?:
+            let items = list.map { model.name(model.objects[Int($0)].name) }
+            return items + (list.first.map { model.objects[Int($0)].order.map { model.name($0) } } ?? [])
+        default:
+            return nil
+        }
+    }
+
     /// What each part of a scenario override's path (`Engineering.weaknesses.TESTING.rating`) names.
     private func overrideUses(_ o: Override) -> [SymbolTarget] {
         let (model, _) = state
@@ -233,7 +271,8 @@ private func docComment(_ f: SourceFile, _ offset: Int) -> String? {
         lines.insert(String(trimmed.dropFirst(2).drop(while: { $0 == " " })), at: 0)
         l -= 1
     }
-    if lines.isEmpty, let trailing = trailingComment(f.lineText(line)) { return trailing }
+    // `let churn = 3.8%  // monthly churn`: the comment on the line says most.
+    if let trailing = trailingComment(f.lineText(line)) { lines.insert(trailing, at: 0) }
     return lines.isEmpty ? nil : lines.joined(separator: "\n")
 }
 
