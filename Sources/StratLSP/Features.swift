@@ -92,7 +92,8 @@ extension LanguageServer {
             let sym = doc.index.symbols[s]
             if let use, !use.exact {
                 // A computed member such as `LATENCY.score`: its value, and what computes it.
-                let member = String(decoding: doc.bytes[use.start..<use.end], as: UTF8.self)
+                let r = min(use.start, doc.bytes.count)..<min(max(use.start, use.end), doc.bytes.count)
+                let member = String(decoding: doc.bytes[r], as: UTF8.self)
                 let path = sym.path + "." + member
                 md = "```strat\n\(path)\n```\n"
                 md += "value: `\(value(doc.engine, path) ?? "not evaluated")`"

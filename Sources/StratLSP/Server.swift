@@ -239,6 +239,11 @@ package final class LanguageServer {
         case "textDocument/didSave":
             // The saved file may be imported by documents that are not open buffers of it.
             if let uri = params["textDocument"]?["uri"]?.stringValue, let doc = docs[uri] { markImporters(of: doc.path) }
+        case "workspace/didChangeWatchedFiles":
+            // Files changed on disk: documents importing them are analysed again.
+            for c in params["changes"]?.arrayValue ?? [] {
+                if let uri = c["uri"]?.stringValue, let path = filePath(fromURI: uri) { markImporters(of: path) }
+            }
         default:
             break  // `initialized`, `$/cancelRequest`, `$/setTrace`, unknown notifications: nothing to do
         }
