@@ -104,6 +104,10 @@ extension LanguageServer {
                 md = describe(sym, engine: doc.engine)
             }
             range = use.map { doc.lines.range($0.start, $0.end) } ?? doc.lines.range(sym.nameStart, sym.nameEnd)
+        } else if word(at: off, in: doc) == "plan", let engine = doc.engine {
+            // The plan rolls the objectives up; it has no declaration to point at.
+            md = "```strat\nplan\n```\n"
+            md += ["score", "status"].compactMap { m in value(engine, "plan." + m).map { "\(m): `\($0)`" } }.joined(separator: "  \n")
         } else if let w = word(at: off, in: doc), let f = Engine.functionSignatures.first(where: { $0.name == w }) {
             md = "```strat\n\(f.label)\n```\n" + (f.module.map { "(`use \($0)`)\n\n" } ?? "built-in function\n\n") + f.doc
         } else {

@@ -187,6 +187,14 @@ async def test_hover_shows_value_formula_doc_and_scores(client: LanguageClient, 
     assert "score: `0.4523809524`" in text and "status: `yellow`" in text
     h = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(MODEL, "round", 1)))
     assert "round(x, digits)" in hover_text(h)
+    # A computed member in a path: its value and its rule.
+    text = MODEL + "let s = MODERNIZE_PLATFORM.LATENCY.score\nassert plan.score > 0\n"
+    change_doc(client, uri, 2, text)
+    h = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(text, "score\n", 1)))
+    t = hover_text(h)
+    assert "MODERNIZE_PLATFORM.LATENCY.score" in t and "0.4523809524" in t and "clamp(progress, 0, 1)" in t
+    h = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(text, "plan.", 1)))
+    assert "score: `0.4523809524`" in hover_text(h) and "status: `yellow`" in hover_text(h)
 
 
 async def test_hover_on_stdlib_function_shows_its_doc_comment(client: LanguageClient, tmp_path):
