@@ -128,7 +128,7 @@ extension LanguageServer {
             if let f = sym.formula { lines.append("= `\(f)`") }
         case "let", "property":
             let v = value(engine, sym.path)
-            lines.append("value: `\(v ?? "not evaluated")`")
+            lines.append("value: `\(v ?? "not evaluated")`" + (v == nil && engine?.diagnostics.isEmpty == false ? " (the file has errors)" : ""))
             if let f = sym.formula, f != v { lines.append("formula: `\(f)`") }
         case "scenario":
             break

@@ -229,6 +229,20 @@ async def test_definition_in_file_and_across_an_import(client: LanguageClient, t
     assert "20%" in hover_text(h)
 
 
+async def test_rename_across_an_import(client: LanguageClient, tmp_path):
+    lib = tmp_path / "lib.strat"
+    lib.write_text("let base = 10%\nlet twice = base * 2\n")
+    main_text = 'import "lib.strat"\nlet y = base * 2 + twice\n'
+    uri = open_doc(client, tmp_path / "main.strat", main_text)
+    await wait_diagnostics(client, uri, lambda d: d == [])
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=doc_id(uri), position=pos(main_text, "base"), new_name="rate")
+    )
+    assert sorted(edit.changes) == sorted([uri, uri_of(lib)])
+    assert [(e.range.start.line, e.range.start.character) for e in edit.changes[uri_of(lib)]] == [(0, 4), (1, 12)]
+    assert [(e.range.start.line, e.range.start.character) for e in edit.changes[uri]] == [(1, 8)]
+
+
 async def test_open_buffer_wins_and_importers_are_rediagnosed(client: LanguageClient, tmp_path):
     lib = tmp_path / "lib.strat"
     lib.write_text("let base = 10%\n")

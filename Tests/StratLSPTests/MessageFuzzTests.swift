@@ -118,6 +118,57 @@ final class MessageFuzzTests: XCTestCase {
         }
     }
 
+    /// Valid JSON with hostile values: each leaf of a seed message replaced by a value of
+    /// the wrong type, out of range, huge, negative or empty.
+    func testHostileParametersGetAnswersNotCrashes() throws {
+        let hostile: [JSONValue] = [
+            .null, .bool(true), .number(-1), .number(1e300), .number(-1e300), .number(2147483648), .number(0.5),
+            .number(9.2e18), .string(""), .string("file:///"), .string(String(repeating: "x", count: 5000)),
+            .string("\u{1F600}\u{0}"), .array([]), .object([]), .array([.number(1), .null]),
+        ]
+        func leaves(_ v: JSONValue, _ path: [Int]) -> [[Int]] {
+            switch v {
+            case .object(let m): return [path] + m.enumerated().flatMap { leaves($0.element.1, path + [$0.offset]) }
+            case .array(let a): return [path] + a.enumerated().flatMap { leaves($0.element, path + [$0.offset]) }
+            default: return [path]
+            }
+        }
+        func replace(_ v: JSONValue, _ path: ArraySlice<Int>, _ new: JSONValue) -> JSONValue {
+            guard let i = path.first else { return new }
+            switch v {
+            case .object(var m): m[i].1 = replace(m[i].1, path.dropFirst(), new); return .object(m)
+            case .array(var a): a[i] = replace(a[i], path.dropFirst(), new); return .array(a)
+            default: return v
+            }
+        }
+        var rng = SplitMix(state: 0xBAD_1DEA)
+        let parsed = try seeds.map { try JSONValue.parse($0) }
+        var out: [JSONValue] = []
+        let server = LanguageServer(send: { out.append($0) })
+        for m in parsed.prefix(3) { _ = server.handle(message: m) }  // initialize, initialized, didOpen
+        for _ in 0..<3000 {
+            let m = parsed[rng.below(parsed.count)]
+            var bad = m
+            for _ in 0..<(1 + rng.below(3)) {
+                let ls = leaves(bad, [])
+                bad = replace(bad, ls[rng.below(ls.count)][...], hostile[rng.below(hostile.count)])
+            }
+            if bad["method"]?.stringValue == "exit" { continue }
+            let before = out.count
+            _ = server.handle(message: bad)
+            if rng.below(3) == 0 { server.analyzePending() }
+            // A request (a message with a valid id) gets exactly one answer.
+            if bad["method"]?.stringValue != nil, let id = bad["id"], id.intValue != nil || id.stringValue != nil {
+                let answers = out[before...].filter { $0["id"] == id && ($0["result"] != nil || $0["error"] != nil) }
+                XCTAssertEqual(answers.count, 1, bad.serialized.prefix(300) + "")
+            }
+        }
+        // Still serving: a well-formed hover is answered with a result.
+        _ = server.handle(message: parsed[2])
+        _ = server.handle(message: parsed[4])
+        XCTAssertNotNil(out.last?["result"], out.last?.serialized ?? "")
+    }
+
     func testFrameReaderSplitsAtEveryBoundary() {
         let messages = seeds.map(framed)
         let all = messages.flatMap { $0 }

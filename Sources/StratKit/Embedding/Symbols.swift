@@ -236,7 +236,7 @@ extension Engine {
     }
 
     /// Every built-in function and every function of the standard library's modules.
-    package static var functionSignatures: [FunctionSignature] {
+    package static let functionSignatures: [FunctionSignature] = {
         var out = Builtin.allCases.map { FunctionSignature(name: $0.name, params: $0.paramNames, doc: $0.doc, module: nil) }
         for (module, text) in Stdlib.modules.sorted(by: { $0.key < $1.key }) {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -256,7 +256,7 @@ extension Engine {
             }
         }
         return out
-    }
+    }()
 }
 
 /// The `//` lines directly above the line holding `offset`, without the slashes.
