@@ -163,6 +163,32 @@ extension LanguageServer {
         return .array(occurrences(of: sym, includeDeclaration: include).compactMap { location($0.file, $0.start, $0.end) })
     }
 
+    /// The uses of the name under the cursor in this document (and its declaration here).
+    func highlights(_ params: JSONValue) throws -> JSONValue {
+        let (doc, off) = try positioned(params)
+        guard let (s, _) = symbol(at: off, in: doc) else { return .array([]) }
+        let sym = doc.index.symbols[s]
+        return .array(occurrences(of: sym, includeDeclaration: true).filter { $0.file == doc.path }.map {
+            .obj([("range", doc.lines.range($0.start, $0.end)), ("kind", .int($0.start == sym.nameStart && $0.file == sym.file ? 3 : 2))])
+        })
+    }
+
+    /// Quick fixes: a `did you mean` hint's name replaces the misspelt one.
+    func codeActions(_ params: JSONValue) throws -> JSONValue {
+        let doc = try document(params)
+        var actions: [JSONValue] = []
+        for d in params["context"]?["diagnostics"]?.arrayValue ?? [] {
+            guard let fix = d["data"]?["replacement"]?.stringValue, let range = d["range"],
+                  let s = range["start"], let e = range["end"],
+                  doc.lines.offset(line: s["line"]?.intValue ?? -1, character: s["character"]?.intValue ?? -1) != nil,
+                  doc.lines.offset(line: e["line"]?.intValue ?? -1, character: e["character"]?.intValue ?? -1) != nil else { continue }
+            let edit = JSONValue.obj([("changes", .object([(doc.uri, .array([.obj([("range", range), ("newText", .str(fix))])]))]))])
+            actions.append(.obj([("title", .str("Change to '\(fix)'")), ("kind", .str("quickfix")),
+                                 ("diagnostics", .array([d])), ("isPreferred", .bool(true)), ("edit", edit)]))
+        }
+        return .array(actions)
+    }
+
     private func renamable(_ params: JSONValue) throws -> (Document, SymbolIndex.Symbol, SymbolIndex.Use?) {
         let (doc, off) = try positioned(params)
         guard let (s, use) = symbol(at: off, in: doc) else {

@@ -195,6 +195,8 @@ package final class LanguageServer {
         case "textDocument/hover": return try hover(params)
         case "textDocument/definition": return try definition(params)
         case "textDocument/references": return try references(params)
+        case "textDocument/documentHighlight": return try highlights(params)
+        case "textDocument/codeAction": return try codeActions(params)
         case "textDocument/prepareRename": return try prepareRename(params)
         case "textDocument/rename": return try rename(params)
         case "textDocument/documentSymbol": return try documentSymbols(params)
@@ -342,8 +344,19 @@ package final class LanguageServer {
         case .warning: severity = 2
         case .note: severity = 3
         }
+        // `did you mean 'churn'?` on the diagnostic's own file: a quick fix (codeAction).
+        var data: JSONValue?
+        if d.path == doc.path, let h = d.hint, let fix = suggestion(h) { data = .obj([("replacement", .str(fix))]) }
         return .obj([("range", range), ("severity", .int(severity)), ("source", .str("strat")),
-                     ("code", .str(d.kind.rawValue)), ("message", .str(message))])
+                     ("code", .str(d.kind.rawValue)), ("message", .str(message)), ("data", data)])
+    }
+
+    /// The name a `did you mean 'x'?` hint proposes.
+    func suggestion(_ hint: String) -> String? {
+        let prefix = "did you mean '"
+        guard hint.hasPrefix(prefix), hint.hasSuffix("'?") else { return nil }
+        let name = hint.dropFirst(prefix.count).dropLast(2)
+        return name.isEmpty || name.contains("'") ? nil : String(name)
     }
 
     // MARK: Capabilities
@@ -356,6 +369,8 @@ package final class LanguageServer {
                 ("hoverProvider", .bool(true)),
                 ("definitionProvider", .bool(true)),
                 ("referencesProvider", .bool(true)),
+                ("documentHighlightProvider", .bool(true)),
+                ("codeActionProvider", .obj([("codeActionKinds", .array([.str("quickfix")]))])),
                 ("renameProvider", .obj([("prepareProvider", .bool(true))])),
                 ("documentSymbolProvider", .bool(true)),
                 ("completionProvider", .obj([("triggerCharacters", .array([.str(".")])), ("resolveProvider", .bool(false))])),

@@ -146,6 +146,28 @@ async def test_diagnostics_appear_with_ranges_and_hints_and_clear(client: Langua
     assert await wait_diagnostics(client, uri) == []
 
 
+async def test_did_you_mean_is_a_quick_fix(client: LanguageClient, tmp_path):
+    text = "let churn = 3%\nlet m = 100 * chrun\n"
+    uri = open_doc(client, tmp_path / "q.strat", text)
+    diags = await wait_diagnostics(client, uri, lambda d: len(d) > 0)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(text_document=doc_id(uri), range=diags[0].range,
+                               context=types.CodeActionContext(diagnostics=diags))
+    )
+    assert len(actions) == 1 and actions[0].title == "Change to 'churn'"
+    edit = actions[0].edit.changes[uri][0]
+    assert edit.new_text == "churn" and edit.range == types.Range(start=pos(text, "chrun"), end=pos(text, "chrun", 5))
+
+
+async def test_document_highlight(client: LanguageClient, tmp_path):
+    uri = open_doc(client, tmp_path / "m.strat", MODEL)
+    hl = await client.text_document_document_highlight_async(
+        types.DocumentHighlightParams(text_document=doc_id(uri), position=pos(MODEL, "let churn", 5))
+    )
+    assert sorted((h.range.start.line, h.kind) for h in hl) == [
+        (1, types.DocumentHighlightKind.Write), (2, types.DocumentHighlightKind.Read), (18, types.DocumentHighlightKind.Read)]
+
+
 async def test_incremental_change_and_runtime_and_assert_diagnostics(client: LanguageClient, tmp_path):
     text = "let a = 10\nlet b = a / 2\nassert b > 1 \"b too small\"\n"
     uri = open_doc(client, tmp_path / "b.strat", text)
