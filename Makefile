@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: deps build release demo test test-lsp stdlib example bench bench-deps bench-smoke fuzz sanitize clean
+.PHONY: deps build release demo test test-lsp stdlib example bench bench-deps bench-smoke fuzz fuzz-lsp sanitize clean
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -84,6 +84,11 @@ FUZZ_SECONDS ?= 600
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# The language server's message layer under libFuzzer (scripts/fuzz-lsp.sh); findings land in
+# .build-fuzz-lsp/artifacts/.
+fuzz-lsp:
+	scripts/fuzz-lsp.sh $(FUZZ_SECONDS)
+
 # The whole test suite under AddressSanitizer (the CLI tests run the ASan-built binary), then
 # the multi-engine tests under ThreadSanitizer. ASan frames are several times larger, so the
 # main thread gets a bigger stack (TSan's too); use-after-return detection is off because it moves locals
@@ -100,4 +105,4 @@ sanitize: deps
 	ulimit -s 524288 && $(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
 
 clean:
-	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf
+	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf .build-fuzz-lsp
