@@ -34,6 +34,7 @@ seed() {
     "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"textDocument/documentSymbol\",\"params\":{$uri}}" \
     "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"textDocument/formatting\",\"params\":{$uri}}" \
     "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"textDocument/signatureHelp\",\"params\":{$uri,\"position\":{\"line\":1,\"character\":25}}}" \
+    "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"textDocument/semanticTokens/full\",\"params\":{$uri}}" \
     "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"textDocument/references\",\"params\":{$uri,\"position\":{\"line\":0,\"character\":5}}}" \
     "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/didChange\",\"params\":{\"textDocument\":{\"uri\":\"file:///fuzz/a.strat\",\"version\":2},\"contentChanges\":[{\"range\":{\"start\":{\"line\":0,\"character\":12},\"end\":{\"line\":0,\"character\":16}},\"text\":\"chrun +\"}]}}" \
     "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/didChange\",\"params\":{\"textDocument\":{\"uri\":\"file:///fuzz/a.strat\",\"version\":3},\"contentChanges\":[{\"text\":\"let x = (\"}]}}"; do

@@ -406,6 +406,81 @@ extension LanguageServer {
     }
 }
 
+// MARK: Semantic tokens
+
+extension LanguageServer {
+    /// Token types and modifiers of `semanticTokens` (the legend sent at initialize).
+    static let tokenTypes = ["namespace", "class", "enum", "enumMember", "struct", "function", "variable",
+                             "property", "keyword", "number", "string", "comment"]
+    static let tokenModifiers = ["declaration", "readonly", "defaultLibrary"]
+
+    /// Highlighting from the engine: keywords, numbers, strings and comments from the
+    /// lexer; each name by what it refers to (a let, a function, an objective, …).
+    func semanticTokens(_ params: JSONValue) throws -> JSONValue {
+        let doc = try document(params)
+        let index = doc.index
+        var named: [Int: (symbol: Int, declaration: Bool)] = [:]
+        for u in index.uses where u.file == doc.path { named[u.start] = (u.symbol, false) }
+        for (i, s) in index.symbols.enumerated() where s.file == doc.path { named[s.nameStart] = (i, true) }
+        func type(_ t: String) -> Int { Self.tokenTypes.firstIndex(of: t) ?? 6 }
+        var data: [JSONValue] = []
+        var lastLine = 0, lastChar = 0
+        func emit(_ start: Int, _ end: Int, _ t: Int, _ mods: Int) {
+            // One token per line: a block comment or a string over several lines is split.
+            var s = start
+            while s < end {
+                let p = doc.lines.position(s)
+                let lineEnd = min(end, doc.lines.lineRange(p.line).upperBound)
+                let e = doc.lines.position(max(s, lineEnd))
+                if e.character > p.character {
+                    data += [.int(p.line - lastLine), .int(p.line == lastLine ? p.character - lastChar : p.character),
+                             .int(e.character - p.character), .int(t), .int(mods)]
+                    lastLine = p.line
+                    lastChar = p.character
+                }
+                guard p.line + 1 < doc.lines.lineCount else { break }
+                s = doc.lines.starts[p.line + 1]
+            }
+        }
+        for tok in lexicalTokens(doc.bytes) {
+            switch tok.kind {
+            case .keyword: emit(tok.start, tok.end, type("keyword"), 0)
+            case .number: emit(tok.start, tok.end, type("number"), 0)
+            case .string: emit(tok.start, tok.end, type("string"), 0)
+            case .comment: emit(tok.start, tok.end, type("comment"), 0)
+            case .identifier:
+                if let (sym, decl) = named[tok.start] {
+                    let s = index.symbols[sym]
+                    var mods = decl ? 1 : 0
+                    if s.kind == "let" { mods |= 2 }
+                    if s.file.hasPrefix("<stdlib>") { mods |= 4 }
+                    emit(tok.start, tok.end, type(Self.tokenType(s.kind)), mods)
+                } else if Engine.functionSignatures.contains(where: { $0.name == String(decoding: doc.bytes[tok.start..<tok.end], as: UTF8.self) }),
+                          doc.bytes[tok.end...].first(where: { $0 != 32 }) == UInt8(ascii: "(") {
+                    emit(tok.start, tok.end, type("function"), 4)
+                } else {
+                    emit(tok.start, tok.end, type("variable"), 0)
+                }
+            }
+        }
+        return .obj([("data", .array(data))])
+    }
+
+    static func tokenType(_ kind: String) -> String {
+        switch kind {
+        case "let": return "variable"
+        case "fn": return "function"
+        case "swot", "retro": return "class"
+        case "objective": return "namespace"
+        case "kr", "metric": return "struct"
+        case "scenario": return "enum"
+        case "property": return "property"
+        case "projection": return "variable"
+        default: return "enumMember"
+        }
+    }
+}
+
 /// Member names for completion after `.`: an object's properties, key results and
 /// built-in members; for a list of objects, their names first (shared with the REPL).
 package func memberNames(_ e: Engine, _ path: String) -> [String] {

@@ -174,7 +174,7 @@ package func frame(_ message: JSONValue) -> String {
 /// positions (0-based line, UTF-16 code units).
 package struct LineIndex {
     let bytes: [UInt8]
-    private(set) var starts: [Int] = [0]
+    private(set) package var starts: [Int] = [0]
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes

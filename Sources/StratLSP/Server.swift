@@ -204,6 +204,7 @@ package final class LanguageServer {
         case "textDocument/signatureHelp": return try signatureHelp(params)
         case "textDocument/formatting": return try formatting(params)
         case "textDocument/inlayHint": return try inlayHints(params)
+        case "textDocument/semanticTokens/full": return try semanticTokens(params)
         default:
             throw LSPError(code: ErrorCode.methodNotFound, message: "unknown method '\(method.prefix(100))'")
         }
@@ -377,6 +378,11 @@ package final class LanguageServer {
                 ("signatureHelpProvider", .obj([("triggerCharacters", .array([.str("("), .str(",")]))])),
                 ("documentFormattingProvider", .bool(true)),
                 ("inlayHintProvider", .bool(true)),
+                ("semanticTokensProvider", .obj([
+                    ("legend", .obj([("tokenTypes", .array(tokenTypes.map { .str($0) })),
+                                     ("tokenModifiers", .array(tokenModifiers.map { .str($0) }))])),
+                    ("full", .bool(true)),
+                ])),
             ])),
             ("serverInfo", .obj([("name", .str("strat")), ("version", .str(StratKit.version))])),
         ])

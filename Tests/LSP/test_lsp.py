@@ -23,7 +23,7 @@ NETFLIX = ROOT / "examples" / "netflix-engineering.strat"
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[STRAT, "lsp"]))
 async def client(lsp_client: LanguageClient):
-    await lsp_client.initialize_session(
+    lsp_client.init_result = await lsp_client.initialize_session(
         types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
     )
     yield
@@ -425,6 +425,36 @@ async def test_inlay_hints_show_values_and_kr_scores(client: LanguageClient, tmp
     assert (2, "= 252.044M") in labels
     assert (3, "= 40.6%") in labels
     assert (13, "score 0.4523809524 · yellow") in labels
+
+
+async def test_semantic_tokens_classify_names_by_what_they_refer_to(client: LanguageClient, tmp_path):
+    text = MODEL + 'print "members: \\(members) \\(MODERNIZE_PLATFORM.score)"\n/* two\nlines */\n'
+    uri = open_doc(client, tmp_path / "m.strat", text)
+    res = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(text_document=doc_id(uri)))
+    legend = client.init_result.capabilities.semantic_tokens_provider.legend
+    lines = text.split("\n")
+    toks, line, col = {}, 0, 0
+    d = res.data
+    for i in range(0, len(d), 5):
+        line += d[i]
+        col = col + d[i + 1] if d[i] == 0 else d[i + 1]
+        # Columns are UTF-16 units; the model is ASCII, so they index the line directly.
+        word = lines[line][col:col + d[i + 2]]
+        mods = {m for b, m in enumerate(legend.token_modifiers) if d[i + 4] >> b & 1}
+        toks.setdefault(word, []).append((line, legend.token_types[d[i + 3]], mods))
+    assert toks["let"][0][1] == "keyword"
+    assert toks["churn"][0] == (1, "variable", {"declaration", "readonly"})
+    assert toks["3.8%"][0][1] == "number" and toks["120ms"][0][1] == "number"
+    assert toks["// monthly churn"][0][1] == "comment"
+    assert ("MODERNIZE_PLATFORM", "namespace") in {(w, t[1]) for w, ts in toks.items() for t in ts}
+    assert toks["LATENCY"][0][1] == "struct" and toks["Eng"][0][1] == "class"
+    assert toks["round"][0][1:] == ("function", {"defaultLibrary"})
+    assert toks["low_churn"][0][1] == "enum"
+    # Inside an interpolation the names are names again; the text around them is string.
+    assert [t[1] for t in toks["members"]][-1] == "variable"
+    assert toks['"members: \\('][0][1] == "string"
+    # A block comment over two lines is two tokens.
+    assert toks["/* two"][0][1] == "comment" and toks["lines */"][0][1] == "comment"
 
 
 # ---------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ final class MessageFuzzTests: XCTestCase {
             #"{"jsonrpc":"2.0","id":6,"method":"textDocument/signatureHelp","params":{"textDocument":{"uri":"file:///tmp/fuzz/a.strat"},"position":{"line":1,"character":30}}}"#,
             #"{"jsonrpc":"2.0","id":7,"method":"textDocument/documentSymbol","params":{"textDocument":{"uri":"file:///tmp/fuzz/a.strat"}}}"#,
             #"{"jsonrpc":"2.0","id":8,"method":"textDocument/formatting","params":{"textDocument":{"uri":"file:///tmp/fuzz/a.strat"},"options":{"tabSize":2,"insertSpaces":true}}}"#,
+            #"{"jsonrpc":"2.0","id":10,"method":"textDocument/semanticTokens/full","params":{"textDocument":{"uri":"file:///tmp/fuzz/a.strat"}}}"#,
             #"{"jsonrpc":"2.0","id":9,"method":"textDocument/references","params":{"textDocument":{"uri":"file:///tmp/fuzz/a.strat"},"position":{"line":0,"character":5},"context":{"includeDeclaration":true}}}"#,
         ]
     }

@@ -338,3 +338,60 @@ extension String {
         String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }
+
+/// One lexical token, for an editor's semantic highlighting.
+package struct LexicalToken: Sendable, Equatable {
+    /// What the token is.
+    package enum Kind: Sendable, Equatable { case keyword, identifier, number, string, comment }
+    /// Its kind.
+    package var kind: Kind
+    /// Byte range.
+    package var start: Int, end: Int
+}
+
+/// The keywords, names, numbers (with their unit suffix), strings and comments of a
+/// source, in order; the expressions inside string interpolations are tokens of their own.
+/// Punctuation and operators are left out. Lexical errors only end a token early.
+package func lexicalTokens(_ bytes: [UInt8], limit: Int = 1_000_000) -> [LexicalToken] {
+    let file = SourceFile(path: "<tokens>", bytes: bytes, id: 0)
+    var out: [LexicalToken] = []
+    func lex(_ start: Int, _ end: Int, depth: Int) {
+        var lexer = Lexer(file: file, interner: Interner(), start: start, end: end)
+        lexer.keepComments = true
+        while out.count < limit {
+            let t = lexer.next()
+            let s = Int(t.start), e = Int(t.end)
+            switch t.kind {
+            case .eof: return
+            case .keyword: out.append(.init(kind: .keyword, start: s, end: e))
+            case .identifier: out.append(.init(kind: .identifier, start: s, end: e))
+            case .number: out.append(.init(kind: .number, start: s, end: e))
+            case .comment: out.append(.init(kind: .comment, start: s, end: e))
+            case .string:
+                // Pieces of text around `\(…)`, whose contents are lexed in turn.
+                var piece = s, k = s
+                while k + 1 < e {
+                    if bytes[k] == UInt8(ascii: "\\") && bytes[k + 1] == UInt8(ascii: "(") && depth < 8 {
+                        var level = 0, j = k + 1
+                        while j < e {
+                            if bytes[j] == UInt8(ascii: "(") { level += 1 }
+                            if bytes[j] == UInt8(ascii: ")") { level -= 1; if level == 0 { break } }
+                            j += 1
+                        }
+                        out.append(.init(kind: .string, start: piece, end: k + 2))
+                        lex(k + 2, min(j, e), depth: depth + 1)
+                        piece = min(j, e)
+                        k = piece
+                        continue
+                    }
+                    k += bytes[k] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                if piece < e { out.append(.init(kind: .string, start: piece, end: e)) }
+            default: break
+            }
+            if t.kind == .error && e <= s { return }
+        }
+    }
+    lex(0, bytes.count, depth: 0)
+    return out
+}
