@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: deps build release demo test test-lsp stdlib example bench bench-deps bench-smoke fuzz fuzz-lsp sanitize clean
+.PHONY: deps build release demo test test-lsp venv-test stdlib example package-check bench bench-deps bench-smoke fuzz fuzz-lsp sanitize clean
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -23,31 +23,36 @@ release: deps
 demo: release
 	@$(BIN_RELEASE) run examples/netflix-engineering.strat
 
-test: deps
+# Python for the tests (reference computations): a venv in .venv-test/ with the pinned
+# packages of Tests/requirements.txt, made (python3-venv installed) only when missing and
+# refreshed when the requirements change.
+VENV = .venv-test
+
+venv-test: $(VENV)/.installed
+
+$(VENV)/.installed: Tests/requirements.txt
+	@if [ ! -x $(VENV)/bin/python3 ]; then \
+	  python3 -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv…"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }; \
+	  python3 -m venv $(VENV); \
+	fi
+	$(VENV)/bin/python3 -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	@touch $@
+
+test: deps venv-test
 	python3 scripts/gen_stdlib.py --check
 	$(SWIFT) build --build-tests
 	set -o pipefail; STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
 	$(MAKE) example
+	$(MAKE) package-check
 	$(MAKE) test-lsp
 	$(MAKE) bench-smoke
 	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
 	@grep -E "Executed [0-9]+ tests" .build/test.log | tail -1 | sed -E 's/.*Executed ([0-9]+) tests, with ([0-9]+) failures.*/tests: \1 passed, \2 failed/'
 
-# Python test tools (pinned in Tests/requirements.txt) live in the ignored venv .venv-test/,
-# created when missing and refreshed when the requirements change; python3-venv comes
-# from Debian when the interpreter lacks it.
-VENV = .venv-test
-$(VENV)/.installed: Tests/requirements.txt
-	@python3 -c 'import ensurepip, venv' 2>/dev/null || { echo "installing python3-venv…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
-	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
-	@touch $@
-
 # The language server end to end through a real LSP client (pytest-lsp): Tests/LSP/.
-test-lsp: $(VENV)/.installed
+test-lsp: venv-test
 	$(SWIFT) build --product strat
-	cd Tests/LSP && STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(CURDIR)/$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	cd Tests/LSP && STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(CURDIR)/$(VENV)/bin/python3 -m pytest -q -p no:cacheprovider
 
 # Regenerate the bundled standard library after editing stdlib/*.strat.
 stdlib:
@@ -61,6 +66,11 @@ EXAMPLE_SCRATCH = $(EXAMPLE_DIR)/.build
 example: deps
 	$(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH)
 	"$$($(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH) --show-bin-path)/plan-tool"
+
+# A throwaway host depending on a tagged clone of this repository by URL and version, as a
+# user's package would (part of make test): fails if the manifest uses unsafe flags.
+package-check: deps
+	scripts/check_package_by_url.sh
 
 # Benchmarks against Lua 5.4 (docs/performance.md); lua5.4 comes from Debian.
 bench-deps: deps
@@ -105,4 +115,4 @@ sanitize: deps
 	ulimit -s 524288 && $(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
 
 clean:
-	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf .build-fuzz-lsp
+	rm -rf .build $(VENV) $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf .build-fuzz-lsp

@@ -9,12 +9,8 @@ let package = Package(
     ],
     targets: [
         // The interpreter: no terminal, no libedit, no Foundation (start-up time matters).
-        .target(
-            name: "StratKit",
-            // The interpreter's hot loops touch class-held arrays; the code never
-            // overlaps accesses, so dynamic exclusivity checks are pure overhead.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-        ),
+        // No unsafe flags: a package that has them cannot be depended on by version.
+        .target(name: "StratKit"),
         .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",

@@ -468,7 +468,7 @@ extension REPL {
         guard needArgument(argument, ":project NAME", into: &out) else { return }
         let e = session.engine
         guard let (values, period) = e.series(of: argument) else {
-            let projections = visibleNames.filter { $0.kind == "projection" }.map(\.name)
+            let projections = visibleNames.filter { $0.kind == "projection" || $0.kind == "series" }.map(\.name)
             let hint = projections.isEmpty ? "no projections are declared"
                 : (Arguments.closestWord(argument, among: projections).map { "did you mean '\($0)'? " } ?? "")
                     + "projections: " + projections.joined(separator: ", ")
@@ -483,6 +483,8 @@ extension REPL {
         out.line("  " + st.cyan(sparkline(numbers, maxWidth: 48)))
         let unit = values.last?.unit ?? .plain
         var rows: [[Cell]] = [[Cell(singular(period), st.dim(singular(period))), Cell("value", st.dim("value")), .empty]]
+        // Anchored at a date: label the periods as reports do (`2026-Q3`).
+        let dates = ((try? e.evaluate(argument + ".dates"))?.listValue ?? []).compactMap(\.dateValue)
         for t in sampleRows(count: values.count) {
             let v = numbers[t]
             let text = compact(v, unit, digits: 7)
@@ -494,7 +496,7 @@ extension REPL {
                     delta = (pct >= 0 ? "+" : "") + fmt2(pct) + "%"
                 }
             }
-            rows.append([Cell(String(t)), Cell(text), Cell(delta, st.dim(delta))])
+            rows.append([Cell(t < dates.count ? dates[t].periodLabel(period) : String(t)), Cell(text), Cell(delta, st.dim(delta))])
         }
         for line in renderTable(rows, align: [.right, .right, .right], indent: "  ") { out.line(line) }
     }

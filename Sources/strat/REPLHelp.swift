@@ -187,16 +187,34 @@ extension REPL {
               growth:  r is short for next: value * (1 + r)
               min: / max:  clamp every period
             NAME[t]  NAME.final (= NAME[N])  NAME.series (N+1 values)  NAME.periods
+            NAME.sum .avg .min .max; inside next: other[t] (same period), other[t - k]
               projection subscribers over 8 quarters { start: members, next: value * (1 - churn * 3) + 9M }
-              projection revenue over 5 years { start: $33B, growth: 12% }
-            :project NAME shows one as a table and a sparkline.
+              projection revenue over 5 years from 2026-07-01 { start: $33B, growth: 12% }
+            `from DATE` anchors period 0: NAME.dates, NAME.at(DATE), reports label 2026-Q3.
+            :project NAME shows one as a table and a sparkline. See also :help series, dates.
+            """,
+        "series": """
+            series NAME = EXPR      a formula at every period of the projections it reads
+              series revenue = customers * price        (customers[t] × price, t = 0…N)
+            Inside it a projection's bare name is its value at the same period; inside a
+            next:, a series' bare name is its previous period. NAME[t] .series .final .sum
+            .avg .min .max .dates .at(DATE). Time functions: delay(x, k) (x k periods
+            earlier), lookup(x, [[x0, y0], [x1, y1], …]) (piecewise-linear), cumsum(list).
+            """,
+        "dates": """
+            2026-03-31               a date literal (an invalid day is an error)
+            date + 30d, date - 1mo   a date; whole months clamp at month ends (01-31 + 1mo = 02-28)
+            date - date              a time in days;  dates compare with < == >=
+            date.year .month .day .quarter .week .weekday;  today (--as-of DATE)
+            1mo 1qtr 1yr             a year is 365.2425 d, a month a year / 12
+            $120K / 1yr              a rate: $120K/yr;  rate * 6mo is $60K;  x -> mo converts
             """,
         "retro": """
             retro NAME "TITLE" {
               went_well NAME "TEXT"
               not_well NAME "TEXT"
               learning NAME "TEXT"
-              action NAME "TEXT" { owner: "Mobile", due: "2027-03-31", status: "open" }
+              action NAME "TEXT" { owner: "Mobile", due: 2027-03-31, status: "open" }
             }
             Items are reached by category: H1.went_well.X, H1.not_well.Y, H1.learnings.Z,
             H1.actions.W; items may take any properties.
@@ -341,7 +359,8 @@ extension REPL {
         "krs": "kr", "key": "kr", "baseline": "kr", "target": "kr", "current": "kr",
         "progress": "scores", "score": "scores", "status": "scores", "met": "scores", "weight": "scores",
         "metrics": "metric", "scenarios": "scenario", "projections": "projection", "over": "projection",
-        "growth": "projection", "series": "projection", "final": "projection",
+        "growth": "projection", "final": "projection", "delay": "series", "lookup": "series",
+        "cumsum": "series", "today": "dates", "date": "dates", "from": "projection", "mo": "dates", "yr": "dates",
         "went_well": "retro", "not_well": "retro", "learning": "retro", "action": "retro", "retros": "retro",
         "learnings": "retro", "actions": "retro",
         "then": "if", "else": "if",
@@ -395,7 +414,7 @@ extension REPL {
             out.line("  and prints what changed: let churn = 3.2%")
             out.line("")
             out.line(st.bold("Help topics") + st.dim("  (:help TOPIC)"))
-            let topics = ["let", "fn", "org", "swot", "objective", "kr", "metric", "scenario", "projection", "retro",
+            let topics = ["let", "fn", "org", "swot", "objective", "kr", "metric", "scenario", "projection", "series", "dates", "retro",
                           "use", "import", "assert", "print", "if", "units", "numbers", "strings", "lists",
                           "scores", "plan", "operators", "functions", "none", "names", "comments", "to", "keys"]
             var line = " "

@@ -174,6 +174,9 @@ public struct Configuration: Sendable {
     /// language server's definition, references and rename). Off by default: it costs
     /// memory per name use.
     package var recordSymbols = false
+    /// The evaluation date, the value of `today` (SPEC §14). Nil: the library reads the
+    /// system clock once per load (hosts that want reproducible runs set it).
+    public var asOf: CalendarDate?
 
     /// The default configuration.
     public init() {}

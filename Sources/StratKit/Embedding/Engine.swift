@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One value that a what-if, a scenario or a redefinition changed.
 public struct Change: Sendable, Hashable, CustomStringConvertible {
     /// The value's path, such as `MODERNIZE_PLATFORM.score` or `churn`.
@@ -63,6 +69,7 @@ public final class Engine: @unchecked Sendable {
         self.configuration = configuration
         program = Program(limits: configuration.limits, importer: nil)
         model = Model(program: program)
+        model.asOf = configuration.asOf ?? CalendarDate(unixSeconds: Double(time(nil)))
         model.build(hostFunctions: [])
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: [])
     }
@@ -155,6 +162,7 @@ public final class Engine: @unchecked Sendable {
         program.excluded = []
         for s in sessionSources { _ = program.load(path: s.path, bytes: s.bytes) }
         model = Model(program: program)
+        model.asOf = configuration.asOf ?? CalendarDate(unixSeconds: Double(time(nil)))
         model.extraGlobals = extraGlobals
         if configuration.recordSymbols { model.uses = [] }
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
@@ -685,7 +693,9 @@ public final class Engine: @unchecked Sendable {
             case .cell: kind = "let"
             case .function: kind = "fn"
             case .scenario: kind = "scenario"
-            case .object(let o): kind = model.objects[Int(o)].kind.word
+            case .object(let o):
+                let obj = model.objects[Int(o)]
+                kind = obj.kind == .projection && model.projections[Int(obj.projection)].isSeries ? "series" : obj.kind.word
             case .objects: kind = "list"
             }
             out.append((program.interner[k], kind, span.file, span.start))
@@ -705,7 +715,7 @@ public final class Engine: @unchecked Sendable {
         }
         guard let first = ids.first else { return [] }
         var names = model.objects[Int(first)].order.map { program.interner[$0] }
-        if model.objects[Int(first)].kind == .projection { names.append(contentsOf: ["final", "series", "periods"]) }
+        if model.objects[Int(first)].kind == .projection { names.append(contentsOf: projectionComputedMembers) }
         if ids.count > 1 || names.isEmpty { names.append(contentsOf: []) }
         var seen = Set<String>()
         return (names + ["name", "path"]).filter { seen.insert($0).inserted }

@@ -54,6 +54,9 @@ package struct SymbolIndex: Sendable {
     package init() {}
 }
 
+/// The members a projection computes besides its properties (for completion).
+let projectionComputedMembers = ["final", "series", "periods"]
+
 /// The names every model has: the plan and the lists of its declarations.
 package let topLevelCollections = ["plan", "objectives", "metrics", "swots", "projections", "retros"]
 
@@ -189,7 +192,7 @@ extension Engine {
         switch current {
         case .object(let o)?:
             var names = model.objects[Int(o)].order.map { model.name($0) }
-            if model.objects[Int(o)].kind == .projection { names += ["final", "series", "periods"] }
+            if model.objects[Int(o)].kind == .projection { names += projectionComputedMembers }
             return names + ["name", "path"]
         case .objects(let list)?:
             let items = list.map { model.name(model.objects[Int($0)].name) }
@@ -237,7 +240,8 @@ extension Engine {
 
     /// Every built-in function and every function of the standard library's modules.
     package static let functionSignatures: [FunctionSignature] = {
-        var out = Builtin.allCases.map { FunctionSignature(name: $0.name, params: $0.paramNames, doc: $0.doc, module: nil) }
+        // `at` is a projection's method (`p.at(DATE)`), not a function of its own.
+        var out = Builtin.allCases.filter { $0 != .at }.map { FunctionSignature(name: $0.name, params: $0.paramNames, doc: $0.doc, module: nil) }
         for (module, text) in Stdlib.modules.sorted(by: { $0.key < $1.key }) {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             for (i, line) in lines.enumerated() where line.hasPrefix("fn ") {
@@ -308,6 +312,10 @@ extension Builtin {
         case .sum, .avg, .count: return ["list"]
         case .round: return ["x", "digits"]
         case .clamp: return ["x", "low", "high"]
+        case .cumsum: return ["list"]
+        case .delay: return ["x", "k"]
+        case .lookup: return ["x", "points"]
+        case .at: return ["date"]
         default: return ["x"]
         }
     }
@@ -329,6 +337,10 @@ extension Builtin {
         case .ln: return "The natural logarithm."
         case .log10: return "The base-10 logarithm."
         case .clamp: return "x limited to the range low…high."
+        case .cumsum: return "The running totals of a list."
+        case .delay: return "Inside `next:` or a series: x's value k periods earlier (its first value before that)."
+        case .lookup: return "x interpolated linearly in a table of points `[[x0, y0], [x1, y1], …]`, clamped at the ends."
+        case .at: return "`p.at(DATE)`: the projection's value at a date."
         }
     }
 }

@@ -80,6 +80,7 @@ private struct TreeDump {
 
     mutating func decl(_ d: Decl) {
         out += "decl \(d.kind.rawValue) \(d.name >= 0 ? interner[d.name] : "-") period=\(d.period.rawValue) path=\(d.path)\n"
+        out += " from "; expr(d.anchor); out += "\n"
         out += " title "; expr(d.title); out += "\n"
         out += " expr "; expr(d.expr); out += "\n"
         out += " message "; expr(d.message); out += "\n"
@@ -116,7 +117,7 @@ private struct TreeDump {
         case .range: out += "range("; expr(n.a); out += ","; expr(n.b); out += ")"
         case .threshold: out += "thr\(n.op)("; expr(n.a); out += ")"
         case .call, .interp, .list:
-            out += n.kind == .call ? "call(\(interner[n.a])" : n.kind == .interp ? "interp(" : "list("
+            out += n.kind == .call ? "call\(n.op)(\(interner[n.a])" : n.kind == .interp ? "interp(" : "list("
             for c in pool.children(n) { out += ","; expr(c) }
             out += ")"
         default:

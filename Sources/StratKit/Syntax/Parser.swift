@@ -134,6 +134,16 @@ struct Parser {
     private mutating func parseDecl(allowExpressions: Bool) -> Decl? {
         let start = tok
         let s = span(start)
+        if tok.kind == .identifier, lexer.interner[tok.name] == "series", peek().kind == .identifier {
+            // `series NAME = EXPR`: `series` is contextual, so `x.series` and names stay free.
+            _ = take()
+            guard let (name, ns) = expectName("a series name") else { synchronize(); return nil }
+            guard expect(.assign, "'='") else { synchronize(); return nil }
+            let e = parseExpr()
+            var d = Decl(kind: .series, name: name, nameSpan: ns, span: s, expr: e)
+            d.span = Span(file: file, start: start.start, end: max(start.start, lastEnd))
+            return d
+        }
         guard tok.kind == .keyword, let kw = Keyword(rawValue: tok.name) else {
             if allowExpressions { return exprDecl() }
             if tok.kind == .identifier, peek().kind == .assign {
@@ -224,6 +234,10 @@ struct Parser {
                 error("unknown period unit '\(word)'", at: span(tok), hint: hint ?? "use days, weeks, months, quarters or years")
             }
             _ = take()
+            if tok.kind == .identifier, lexer.interner[tok.name] == "from" {
+                _ = take()
+                d.anchor = parseExpr()
+            }
             parseBlock(into: &d, items: [])
             return done(d)
         case .scenario:
@@ -550,6 +564,32 @@ struct Parser {
             let right = op == .pow ? parseExpr(minPrec: Prec.unary) : parseExpr(minPrec: prec + 1)
             left = pool.add(Node(kind: .binary, op: op!.rawValue, a: left, b: right, span: span(from: start)))
         }
+        return minPrec == 0 && tok.kind == .arrow ? conversions(left, start) : left
+    }
+
+    /// Time units a display conversion (`x -> mo`) may name.
+    static let conversionUnits: [String: NumberUnit.Display] = [
+        "ms": .ms, "s": .s, "min": .min, "h": .h, "d": .d, "wk": .wk, "mo": .mo, "qtr": .qtr, "yr": .yr,
+    ]
+
+    /// `expr -> unit …`, the lowest-precedence form (as in Numbat): shows a duration in
+    /// another time unit, or a rate over another one (`$120K/yr -> mo` is `$10K/mo`).
+    private mutating func conversions(_ left: Int32, _ start: Int32) -> Int32 {
+        var left = left
+        while tok.kind == .arrow {
+            _ = take()
+            let t = tok
+            let word = t.kind == .identifier || t.kind == .keyword ? lexer.interner[t.name] : ""
+            guard let d = Self.conversionUnits[word] else {
+                let hint = closest(word, among: Self.conversionUnits.keys).map { "did you mean '\($0)'?" }
+                    ?? "convert to a time unit: \(Self.conversionUnits.keys.sorted().joined(separator: " "))"
+                error("expected a time unit after '->', found \(describe(t))", at: span(t), hint: hint)
+                return errorNode(span(from: start))
+            }
+            _ = take()
+            let target = pool.add(ExprPool.numberNode(1, NumberUnit(time: 1, display: d), span: span(t)))
+            left = pool.add(Node(kind: .binary, op: BinaryOp.convert.rawValue, a: left, b: target, span: span(from: start)))
+        }
         return left
     }
 
@@ -560,7 +600,18 @@ struct Parser {
         while true {
             chain += 1
             if chainTooDeep(chain) { return errorNode(span(from: start)) }
-            if tok.kind == .lparen, pool[e].kind == .name {
+            if tok.kind == .lparen, pool[e].kind == .member, lexer.interner[pool[e].b] == "at" {
+                // `p.at(DATE)`: a method call, kept as a call whose first argument is the receiver.
+                _ = take()
+                var args: [Int32] = [pool[e].a]
+                while tok.kind != .rparen && tok.kind != .eof {
+                    args.append(parseExpr())
+                    if tok.kind == .comma { _ = take() } else { break }
+                }
+                if !expect(.rparen, "')' to close the argument list") { return errorNode(span(from: start)) }
+                let ex = pool.addExtra(args)
+                e = pool.add(Node(kind: .call, op: 1, a: pool[e].b, b: ex, c: Int32(args.count), span: span(from: start)))
+            } else if tok.kind == .lparen, pool[e].kind == .name {
                 _ = take()
                 var args: [Int32] = []
                 while tok.kind != .rparen && tok.kind != .eof {
