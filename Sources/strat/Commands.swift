@@ -276,6 +276,8 @@ enum Strat {
           strat eval plan.strat -e plan.score -e 'MODERNIZE_PLATFORM.score'
           strat compare plan.strat
           strat whatif plan.strat --set churn=3.2%
+          strat solve plan.strat churn --for 'subscribers.final = 300M'
+          strat sensitivity plan.strat plan.score --top 5
           strat fmt --check *.strat
           strat                          (the interactive REPL)
         """
@@ -287,6 +289,8 @@ enum Strat {
         (Check.spec, { try Check($0).run() }),
         (Compare.spec, { try Compare($0).run() }),
         (WhatIf.spec, { try WhatIf($0).run() }),
+        (Solve.spec, { try Solve($0).run() }),
+        (Sensitivity.spec, { try Sensitivity($0).run() }),
         (Fmt.spec, { try Fmt($0).run() }),
         (LSPCommand.spec, { try LSPCommand($0).run() }),
     ]

@@ -24,6 +24,8 @@ extension REPL {
         Command(name: ":explain", arguments: "EXPR", summary: "the formula tree behind a value, with each input's value"),
         Command(name: ":deps", arguments: "NAME", summary: "what a value reads, and what reads it"),
         Command(name: ":whatif", arguments: "PATH = EXPR[, …]", summary: "the values that would change (the model is not changed)"),
+        Command(name: ":solve", arguments: "INPUT for EXPR = V", summary: "goal seek: INPUT's value at which EXPR reaches V (in [LO, HI])"),
+        Command(name: ":sensitivity", arguments: "TARGET", summary: "a tornado of TARGET with each input ±10% (by STEP, top N)"),
         Command(name: ":scenario", arguments: "[NAME]", summary: "list scenarios, or apply one to the session (baseline: none)"),
         Command(name: ":compare", arguments: "[A,B,…]", summary: "key outputs of every scenario side by side"),
         Command(name: ":report", arguments: "[SCENARIO]", summary: "the full report, as `strat run` prints it"),
@@ -68,6 +70,8 @@ extension REPL {
         case ":explain": explain(argument, into: &out)
         case ":deps": deps(argument, into: &out)
         case ":whatif": whatIf(argument, into: &out)
+        case ":solve": solveCommand(argument, into: &out)
+        case ":sensitivity": sensitivityCommand(argument, into: &out)
         case ":scenario": scenario(argument, into: &out)
         case ":compare": compare(argument, into: &out)
         case ":report": report(argument, into: &out)

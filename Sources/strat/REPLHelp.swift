@@ -56,6 +56,23 @@ extension REPL {
               :whatif churn = 3.2%, members = 275M
               :whatif MODERNIZE_PLATFORM.MICROSERVICES.current = 70%
             """,
+        "solve": """
+            :solve INPUT for EXPR = VALUE [in [LO, HI]]
+                             goal seek: the value of INPUT (a let or a property) at which
+                             EXPR equals VALUE, everything else as it is; the model is not
+                             changed. Without a range the search widens from INPUT's value.
+              :solve churn for subscribers.final = 300M
+              :solve price for revenue = $1M in [$1, $100]
+              :solve users for GROW.USERS.score = 1
+            """,
+        "sensitivity": """
+            :sensitivity TARGET [by STEP] [top N]
+                             every input TARGET depends on (a let or a property whose formula
+                             reads no other name) moved down and up by STEP (default 10%): a
+                             tornado chart by swing, the centre line at TARGET's value
+              :sensitivity plan.score
+              :sensitivity subscribers.final by 20% top 5
+            """,
         "scenario": """
             :scenario        the scenarios (baseline and every declared one); * marks the
                              one applied to the session
@@ -218,6 +235,17 @@ extension REPL {
             }
             Items are reached by category: H1.went_well.X, H1.not_well.Y, H1.learnings.Z,
             H1.actions.W; items may take any properties.
+            """,
+        "solve": """
+            solve INPUT for EXPR = VALUE [in [LO, HI]]      goal seek, as an expression
+            The value of INPUT (a let or a property path) at which EXPR equals VALUE,
+            everything else as it is, in INPUT's unit. Without a range the search widens
+            from INPUT's value; the answer is within 1e-9 × max(1, |VALUE|) (Brent's
+            method); for a step function (a threshold key result's score) it is the
+            boundary. No solution, or an EXPR that does not read INPUT, is an error.
+              let needed_churn = solve churn for subscribers.final = 300M
+              solve price for revenue = $1M in [$1, $100]
+            `solve`, `for` and `in` are names everywhere else.
             """,
         "units": """
             Numbers carry a unit with a dimension over {time, money}; percent and ratio are
@@ -416,7 +444,7 @@ extension REPL {
             out.line(st.bold("Help topics") + st.dim("  (:help TOPIC)"))
             let topics = ["let", "fn", "org", "swot", "objective", "kr", "metric", "scenario", "projection", "series", "dates", "retro",
                           "use", "import", "assert", "print", "if", "units", "numbers", "strings", "lists",
-                          "scores", "plan", "operators", "functions", "none", "names", "comments", "to", "keys"]
+                          "scores", "plan", "operators", "functions", "none", "names", "comments", "to", "solve", "keys"]
             var line = " "
             for t in topics {
                 if line.count + t.count + 1 > 78 { out.line(line); line = " " }

@@ -46,8 +46,8 @@ public final class Engine: @unchecked Sendable {
     /// Limits, importer and output.
     public let configuration: Configuration
     private var program: Program
-    private var model: Model
-    private var evaluator: Evaluator
+    var model: Model
+    var evaluator: Evaluator
     private var hosts: [HostFunction] = []
     var loadedSources: [(path: String, bytes: [UInt8])] = []
     /// Warnings and errors of the last load or operation.
@@ -130,11 +130,11 @@ public final class Engine: @unchecked Sendable {
         return normalizePath(path)
     }
 
-    private var busy = false
+    var busy = false
 
     /// Refuses re-entry: a host function that calls back into its own engine would
     /// otherwise corrupt the evaluation under way.
-    private func enter() throws {
+    func enter() throws {
         if busy {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .runtime,
                                                       message: "a host function called back into its own engine",
@@ -246,19 +246,12 @@ public final class Engine: @unchecked Sendable {
         do {
             return try evaluator.eval(node)
         } catch {
-            if error.silent {
-                throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .runtime,
-                                                          message: "the expression depends on a value that failed to evaluate")])
-            }
-            evaluator.report(error)
-            let d = evaluator.diagnostics
-            evaluator.diagnostics = []
-            throw StratError(diagnostics: d)
+            throw runtimeFailure(error)
         }
     }
 
     /// Parses and resolves an expression in the scope of `owner` (-1: top level).
-    private func compileExpression(_ text: String, path: String, owner: Int32, projection: Int32 = -1) throws -> Int32 {
+    func compileExpression(_ text: String, path: String, owner: Int32, projection: Int32 = -1) throws -> Int32 {
         try refuseIfBroken()
         evaluator.releaseSnapshot()
         defer { evaluator.refresh() }
@@ -332,14 +325,14 @@ public final class Engine: @unchecked Sendable {
 
     /// A model that failed to load (compile errors) has unresolved names and no evaluation
     /// order: queries on it throw the load's errors instead of reaching those parts.
-    private func refuseIfBroken() throws {
+    func refuseIfBroken() throws {
         if program.sink.errorCount > 0 { throw StratError(diagnostics: program.sink.items) }
     }
 
-    private var lastDeps = Set<Int32>()
+    var lastDeps = Set<Int32>()
     private var stamps: [UInt32] = []
     private var stamp: UInt32 = 0
-    private var lastVolatile = false
+    var lastVolatile = false
 
     // MARK: Paths
 
@@ -388,7 +381,7 @@ public final class Engine: @unchecked Sendable {
 
     /// The cell an override may replace: computed values (scores, statuses, matrices,
     /// projection results) are read-only.
-    private func overridableCell(at path: String) throws -> Int32 {
+    func overridableCell(at path: String) throws -> Int32 {
         let c = try cell(at: path)
         let cell = model.cells[Int(c)]
         if cell.kind == .derived {

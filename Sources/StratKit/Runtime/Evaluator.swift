@@ -372,7 +372,11 @@ struct Evaluator {
                             hint: "use a single value for now; 'to' is reserved for uncertain inputs")
         case .threshold:
             throw EvalError(message: "a threshold ('>= x' or '<= x') is only allowed as a 'target:'", span: n.span)
-        case .name, .member, .call, .error:
+        case .solved:
+            depth += 1
+            defer { depth -= 1 }
+            return try evalSolve(n)
+        case .name, .member, .call, .error, .solve:
             throw EvalError(message: "internal: unresolved expression", span: n.span)
         }
     }

@@ -163,6 +163,8 @@ final class Model {
     @exclusivity(unchecked) var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
     @exclusivity(unchecked) var hostFunctions = NameTable<(index: Int32, arity: Int)>()
     @exclusivity(unchecked) var builtinLists: [String: [Int32]] = [:]
+    /// Resolved `solve` expressions (GoalSeek.swift).
+    @exclusivity(unchecked) var solveSites: [SolveSite] = []
 
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
     @exclusivity(unchecked) var extraGlobals: [(name: String, value: Value)] = []

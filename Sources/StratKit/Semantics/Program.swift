@@ -21,6 +21,9 @@ final class Program {
 
     func addFile(path: String, bytes: [UInt8]) -> SourceFile {
         let f = SourceFile(path: path, bytes: bytes, id: Int32(files.count))
+        // The sink shares the array: drop its copy first, or every append (one per
+        // evaluated expression) copies all the files before it.
+        sink.files = []
         files.append(f)
         sink.files = files
         return f

@@ -332,6 +332,13 @@ extension Model {
             return .dynamic
         case .call:
             return resolveCall(node, n, scope, &ctx)
+        case .solve:
+            return resolveSolve(node, n, scope, &ctx)
+        case .solved:
+            ctx.deps.formUnion(solveSites[Int(n.a)].deps)
+            ctx.calls.formUnion(solveSites[Int(n.a)].calls)
+            if solveSites[Int(n.a)].volatile { ctx.volatile = true }
+            return .dynamic
         }
     }
 

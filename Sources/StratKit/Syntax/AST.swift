@@ -17,6 +17,7 @@ enum NodeKind: UInt8 {
     case cond          // a: condition, b: then, c: else
     case range         // a, b: `a to b` (reserved)
     case threshold     // op: BinaryOp.ge/.le, a: bound (only as a `target:` value)
+    case solve         // a: input node, b: extra start of [expr, value(, lo, hi)], c: 2 or 4
     case error         // a parse error already reported
     // Resolved
     case cell          // a: cell index
@@ -32,6 +33,7 @@ enum NodeKind: UInt8 {
     case dynMember     // a: object node, b: name id (looked up at run time)
     case projSeries    // a: projection index: its whole series as a list
     case projAt        // a: projection index, b: period node: `other[t - k]` inside `next:` or a series
+    case solved        // a: index into `Model.solveSites` (a resolved `solve`)
 }
 
 enum BinaryOp: UInt8 {
