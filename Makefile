@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: browser-deps test-html screenshot deps build release demo test venv-test stdlib example package-check bench bench-deps bench-smoke fuzz sanitize clean lib test-capi test-python
+.PHONY: browser-deps test-html screenshot deps build release demo test test-lsp venv-test stdlib example package-check bench bench-deps bench-smoke fuzz fuzz-lsp sanitize clean lib test-capi test-python
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -46,11 +46,17 @@ test: deps venv-test
 	$(BIN_DEBUG) fmt --check examples/*.strat stdlib/*.strat
 	$(MAKE) example
 	$(MAKE) package-check
+	$(MAKE) test-lsp
 	$(MAKE) bench-smoke
 	$(MAKE) test-capi test-python
 	$(MAKE) test-html
 	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
 	@grep -E "Executed [0-9]+ tests" .build/test.log | tail -1 | sed -E 's/.*Executed ([0-9]+) tests, with ([0-9]+) failures.*/tests: \1 passed, \2 failed/'
+
+# The language server end to end through a real LSP client (pytest-lsp): Tests/LSP/.
+test-lsp: venv-test
+	$(SWIFT) build --product strat
+	cd Tests/LSP && STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(CURDIR)/$(VENV)/bin/python3 -m pytest -q -p no:cacheprovider
 
 # The HTML report in a real browser (docs/html-report.md): Debian's chromium and
 # chromium-driver, installed only when missing, driven by selenium from the venv.
@@ -147,6 +153,11 @@ FUZZ_SECONDS ?= 600
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# The language server's message layer under libFuzzer (scripts/fuzz-lsp.sh); findings land in
+# .build-fuzz-lsp/artifacts/.
+fuzz-lsp:
+	scripts/fuzz-lsp.sh $(FUZZ_SECONDS)
+
 # The whole test suite under AddressSanitizer (the CLI tests run the ASan-built binary), then
 # the multi-engine tests under ThreadSanitizer. ASan frames are several times larger, so the
 # main thread gets a bigger stack (TSan's too); use-after-return detection is off because it moves locals
@@ -163,5 +174,5 @@ sanitize: deps
 	ulimit -s 524288 && $(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
 
 clean:
-	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf $(LIB_SCRATCH) lib $(VENV) \
+	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf .build-fuzz-lsp $(LIB_SCRATCH) lib $(VENV) \
 	  bindings/python/strat/libstrat.so bindings/python/build bindings/python/*.egg-info

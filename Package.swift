@@ -20,10 +20,12 @@ let package = Package(
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
         ),
+        // The language server (`strat lsp`): message layer, documents, features.
+        .target(name: "StratLSP", dependencies: ["StratKit"]),
         .executableTarget(
             name: "strat",
             dependencies: [
-                "StratKit", "CEditLine",
+                "StratKit", "StratLSP", "CEditLine",
             ]
         ),
         // Workload 4 of the benchmarks: what-if cost through the embedding API.
@@ -32,5 +34,6 @@ let package = Package(
         .executableTarget(name: "strat-bench-goalseek", dependencies: ["StratKit"], path: "Benchmarks/GoalSeek"),
         .testTarget(name: "StratKitTests", dependencies: ["StratKit"]),
         .testTarget(name: "StratCLITests", dependencies: ["StratKit"]),
+        .testTarget(name: "StratLSPTests", dependencies: ["StratLSP", "StratKit"]),
     ]
 )

@@ -150,6 +150,11 @@ def main():
     else:
         print(f"\n(what-if benchmark skipped: {args.whatif} not built)")
     goal_seek(args, results, runs)
+    # Workload 6: the language server (Benchmarks/lsp_bench.py).
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import lsp_bench
+    results["lsp"] = lsp_bench.run(args.strat, 200 if args.smoke else 10000)
+    lsp_bench.report(results["lsp"])
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -128,10 +128,7 @@ func emit(_ diagnostics: [Diagnostic], json: Bool) {
 }
 
 /// Diagnostics without repeats (a runtime error found at load and again by the report).
-func unique(_ ds: [Diagnostic]) -> [Diagnostic] {
-    var seen = Set<Diagnostic>()
-    return ds.filter { seen.insert($0).inserted }
-}
+func unique(_ ds: [Diagnostic]) -> [Diagnostic] { uniqueDiagnostics(ds) }
 
 /// Engines live until the process exits: freeing a large model just before exit is wasted work.
 nonisolated(unsafe) var liveEngines: [Engine] = []
@@ -298,6 +295,7 @@ enum Strat {
         (Sensitivity.spec, { try Sensitivity($0).run() }),
         (Fmt.spec, { try Fmt($0).run() }),
         (Watch.spec, { try Watch($0).run() }),
+        (LSPCommand.spec, { try LSPCommand($0).run() }),
     ]
 
     static func usage() -> String {

@@ -2,6 +2,7 @@
 // after `:load`/`:save`, and the arguments of `:help`, `:scenario`, `:project`.
 
 import StratKit
+import StratLSP
 
 extension REPL {
     static let keywords = [
@@ -66,47 +67,8 @@ extension REPL {
     /// Member names of the value an expression path names: an object's properties, key
     /// results, categories and built-in properties; for a list of objects, their names
     /// (a category's items) and the members they share.
-    func members(of path: String) -> [String] {
-        let e = session.engine
-        var names = e.members(of: path)
-        if case .list(let l)? = try? e.evaluate(path) {
-            let items = l.compactMap { v -> String? in
-                guard case .ref(let r) = v else { return nil }
-                return r.path.split(separator: ".").last.map(String.init)
-            }
-            names = items + names
-        }
-        var seen = Set<String>()
-        return names.filter { seen.insert($0).inserted }
-    }
+    func members(of path: String) -> [String] { memberNames(session.engine, path) }
 
-    /// The expression that ends `text` (for completion after `)` or `]`): an identifier
-    /// path with calls and indexes, e.g. `x + MODERNIZE.krs[0]` → `MODERNIZE.krs[0]`.
-    static func trailingExpression(_ text: String) -> String? {
-        let chars = Array(text)
-        var i = chars.count
-        while i > 0 {
-            let c = chars[i - 1]
-            if c == ")" || c == "]" {
-                let open: Character = c == ")" ? "(" : "["
-                var depth = 0
-                var j = i - 1
-                while j >= 0 {
-                    if chars[j] == c { depth += 1 } else if chars[j] == open {
-                        depth -= 1
-                        if depth == 0 { break }
-                    }
-                    j -= 1
-                }
-                if j < 0 { return nil }
-                i = j
-            } else if c == "_" || c == "." || (c.isASCII && (c.isLetter || c.isNumber)) {
-                i -= 1
-            } else {
-                break
-            }
-        }
-        let s = String(chars[i...])
-        return s.isEmpty ? nil : s
-    }
+    /// The expression that ends `text` (shared with the language server).
+    static func trailingExpression(_ text: String) -> String? { StratLSP.trailingExpression(text) }
 }

@@ -110,21 +110,21 @@ public struct FileImporter: Importer {
 }
 
 /// The canonical absolute path with symbolic links resolved, or nil when it does not exist.
-func realPath(_ path: String) -> String? {
+package func realPath(_ path: String) -> String? {
     guard let p = realpath(path, nil) else { return nil }
     defer { free(p) }
     return String(cString: p)
 }
 
 /// The folder part of a path ("" for a bare file name).
-func directoryOf(_ path: String) -> String {
+package func directoryOf(_ path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "" }
     let d = String(path[..<slash])
     return d.isEmpty ? "/" : d
 }
 
 /// Collapses `.` and `..` components lexically.
-func normalizePath(_ path: String) -> String {
+package func normalizePath(_ path: String) -> String {
     let absolute = path.hasPrefix("/")
     var parts: [Substring] = []
     for c in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -170,6 +170,10 @@ public struct Configuration: Sendable {
     public var interrupt: (@Sendable () -> Bool)?
     /// Receives `print` output; when nil, output is only collected in reports.
     public var output: (@Sendable (String) -> Void)?
+    /// Record what every name in the model refers to, for ``Engine/symbolIndex()`` (the
+    /// language server's definition, references and rename). Off by default: it costs
+    /// memory per name use.
+    package var recordSymbols = false
     /// The evaluation date, the value of `today` (SPEC §14). Nil: the library reads the
     /// system clock once per load (hosts that want reproducible runs set it).
     public var asOf: CalendarDate?

@@ -151,6 +151,8 @@ public final class Engine: @unchecked Sendable {
     /// earlier declarations of those names are left out).
     var sessionSources: [(path: String, bytes: [UInt8])] = []
     var redefined: Set<String> = []
+    /// Name uses of the last load (``Configuration/recordSymbols``).
+    var recordedUses: [SymbolTarget] = []
     /// Constants the host keeps in the namespace (the REPL's `_`).
     var extraGlobals: [(name: String, value: Value)] = []
 
@@ -166,9 +168,12 @@ public final class Engine: @unchecked Sendable {
         model = Model(program: program)
         model.asOf = configuration.asOf ?? CalendarDate(unixSeconds: Double(time(nil)))
         model.extraGlobals = extraGlobals
+        if configuration.recordSymbols { model.uses = [] }
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
         program.decls = []  // the model holds what it needs; free the syntax tree's shells
         if program.sink.errorCount == 0 { checkScenarios() }
+        recordedUses = model.uses ?? []
+        model.uses = nil  // queries resolve expressions of their own; those are not the model's
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
         evaluator.interrupt = configuration.interrupt
         scenario = nil
@@ -748,7 +753,7 @@ public final class Engine: @unchecked Sendable {
         }
         guard let first = ids.first else { return [] }
         var names = model.objects[Int(first)].order.map { program.interner[$0] }
-        if model.objects[Int(first)].kind == .projection { names.append(contentsOf: ["final", "series", "periods"]) }
+        if model.objects[Int(first)].kind == .projection { names.append(contentsOf: projectionComputedMembers) }
         if ids.count > 1 || names.isEmpty { names.append(contentsOf: []) }
         var seen = Set<String>()
         return (names + ["name", "path"]).filter { seen.insert($0).inserted }

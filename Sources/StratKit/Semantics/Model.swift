@@ -170,6 +170,8 @@ final class Model {
 
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
     @exclusivity(unchecked) var extraGlobals: [(name: String, value: Value)] = []
+    /// Name uses and their targets, recorded while resolving when editors ask (nil: off).
+    var uses: [SymbolTarget]?
     /// Every named top-level declaration's full source range, for `:show` and `:save`.
     @exclusivity(unchecked) var declSpans: [String: Span] = [:]
 

@@ -353,10 +353,14 @@ extension Model {
             if s == "value" && scope.inNext { pool[node] = Node(kind: .projValue, span: n.span); return .dynamic }
             if s == "t" { pool[node] = Node(kind: .projT, span: n.span); return .dynamic }
         }
-        if let m = lookupName(name, scope) { return bindMember(node, m, &ctx) }
+        if let m = lookupName(name, scope) {
+            recordUse(n.span, m)
+            return bindMember(node, m, &ctx)
+        }
         if let g = globals[name] {
             switch g {
             case .cell(let c):
+                recordUse(n.span, .cell(c))
                 pool[node] = Node(kind: .cell, a: c, span: n.span)
                 ctx.deps.insert(c)
                 return .cell(c)
@@ -364,6 +368,7 @@ extension Model {
                 if scope.inNext || scope.inSeries, objects[Int(o)].kind == .projection {
                     let q = objects[Int(o)].projection
                     if q != scope.projection {
+                        recordUse(n.span, .object(o))
                         // In `next:` the previous period (Euler steps); in a series the same one.
                         pool[node] = Node(kind: .projPrev, a: q, b: scope.inSeries ? 0 : 1, span: n.span)
                         ctx.coupled.insert(q)
@@ -376,6 +381,7 @@ extension Model {
                         return .dynamic
                     }
                 }
+                recordUse(n.span, .object(o))
                 return bindObject(node, o, &ctx)
             case .objects(let l):
                 return bindMember(node, .objects(l), &ctx)
@@ -432,7 +438,10 @@ extension Model {
                 ctx.deps.insert(projections[Int(q)].group)
                 return .dynamic
             }
-            if let m = objects[Int(o)].members[n.b] { return bindMember(node, m, &ctx) }
+            if let m = objects[Int(o)].members[n.b] {
+                recordUse(memberSpan(n), m)
+                return bindMember(node, m, &ctx)
+            }
             if let v = genericMember(o, mname) {
                 pool[node] = Node(kind: .constant, a: pool.constant(v), span: n.span)
                 return .dynamic
@@ -444,7 +453,10 @@ extension Model {
             return .dynamic
         case .objects(let list):
             // `Engineering.priorities.MODERNIZE`: a member naming an item selects it.
-            if let o = list.first(where: { objects[Int($0)].name == n.b }) { return bindObject(node, o, &ctx) }
+            if let o = list.first(where: { objects[Int($0)].name == n.b }) {
+                recordUse(memberSpan(n), .object(o))
+                return bindObject(node, o, &ctx)
+            }
             var cellsOut: [Int32] = [], objsOut: [Int32] = []
             for o in list {
                 if objects[Int(o)].kind == .projection && mname == "series" { pool[node] = Node(kind: .dynMember, a: n.a, b: n.b, span: n.span); ctx.volatile = true; return .dynamic }
@@ -509,6 +521,7 @@ extension Model {
             sink.error("delay() works only inside a projection's 'next:' or a series", at: n.span,
                        hint: "delay(x, k) is x's value k periods earlier, so it needs a period")
         }
+        if case .function(let f)? = globals[n.a] { recordFunctionUse(n, f) }
         if case .function(let f)? = globals[n.a], functions[Int(f)].params.count == argCount {
             pool[node] = Node(kind: .userCall, a: f, b: n.b, c: n.c, span: n.span)
             ctx.calls.insert(f)
@@ -803,4 +816,38 @@ extension Model {
         let at = cycle.min(by: { cells[Int($0)].span.start < cells[Int($1)].span.start }) ?? cycle[0]
         sink.error("reference cycle: \(names.joined(separator: " -> "))", at: cells[Int(at)].span)
     }
+}
+
+// MARK: Name uses for editors
+
+extension Model {
+    /// Notes that the name at `span` refers to `target` (only when editors asked for it).
+    func recordUse(_ span: Span, _ target: Member) {
+        guard uses != nil, span.file >= 0 else { return }
+        switch target {
+        case .cell(let c): uses?.append(SymbolTarget(span: span, kind: .cell, id: c))
+        case .object(let o): uses?.append(SymbolTarget(span: span, kind: .object, id: o))
+        case .objects: break
+        }
+    }
+
+    func recordFunctionUse(_ n: Node, _ f: Int32) {
+        guard uses != nil, n.span.file >= 0 else { return }
+        let len = Int32(interner[n.a].utf8.count)
+        uses?.append(SymbolTarget(span: Span(file: n.span.file, start: n.span.start, end: n.span.start + len), kind: .function, id: f))
+    }
+
+    /// The member name of `a.b`: the last bytes of the node's span.
+    func memberSpan(_ n: Node) -> Span {
+        let len = Int32(interner[n.b].utf8.count)
+        return Span(file: n.span.file, start: max(n.span.start, n.span.end - len), end: n.span.end)
+    }
+}
+
+/// A name's use and what it refers to: a cell, an object or a function.
+struct SymbolTarget {
+    enum Kind: UInt8 { case cell, object, function }
+    var span: Span
+    var kind: Kind
+    var id: Int32
 }

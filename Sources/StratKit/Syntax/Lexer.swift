@@ -417,7 +417,7 @@ struct Lexer {
                 unit = money ? NumberUnit(money: 1, display: .moneyMagnitude) : .magnitude
             }
             if !ok {
-                let known = money ? ["K", "M", "B", "T"] : ["K", "M", "B", "T", "%", "x", "ms", "s", "min", "h", "d", "wk", "mo", "qtr", "yr"]
+                let known = money ? ["K", "M", "B", "T"] : numberSuffixes
                 let hint = closest(suffix, among: known).map { "did you mean '\($0)'?" }
                     ?? "number suffixes are \(known.joined(separator: " "))"
                 error("unknown number suffix '\(suffix)'", ss, i, hint: hint)
@@ -478,3 +478,7 @@ func closest<S: Sequence>(_ name: String, among candidates: S) -> String? where 
     }
     return bestD <= limit ? best : nil
 }
+
+/// Every number suffix the lexer accepts (`$` amounts take only the magnitudes), for
+/// diagnostics and editor completion.
+package let numberSuffixes = ["K", "M", "B", "T", "%", "x", "ms", "s", "min", "h", "d", "wk", "mo", "qtr", "yr"]

@@ -179,3 +179,6 @@ final class Interner: @unchecked Sendable {
 
     subscript(id: Int32) -> String { names[Int(id)] }
 }
+
+/// The reserved words, for editor completion and highlighting.
+package var keywordNames: [String] { Keyword.allCases.map(\.text) }
