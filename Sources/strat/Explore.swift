@@ -21,6 +21,7 @@ func jsonValue(_ v: Value) -> String {
     case .none: return "null"
     case .ref(let r): return jsonString(r.path)
     case .list(let l): return "[" + l.map(jsonValue).joined(separator: ", ") + "]"
+    case .dist: return v.reportJSON
     }
 }
 

@@ -159,6 +159,7 @@ public final class Engine: @unchecked Sendable {
         if program.sink.errorCount == 0 { checkScenarios() }
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
         evaluator.interrupt = configuration.interrupt
+        evaluator.configureSimulation(samples: configuration.samples, seed: configuration.seed, threads: configuration.threads)
         scenario = nil
         committed = []
         printed = []
@@ -201,6 +202,11 @@ public final class Engine: @unchecked Sendable {
                 if d.message >= 0, case .string(let s)? = try? evaluator.eval(d.message) { message = s }
                 do {
                     let v = try evaluator.eval(d.expr)
+                    if case .dist(let s, _) = v, s.isBool {
+                        evaluator.report(EvalError(message: "an assert needs a definite true/false, but this condition is uncertain (true in \(NumberFormat.display(s.fractionTrue, NumberUnit(display: .percent))) of samples)",
+                                                   span: model.pool[d.expr].span, hint: "assert on its probability, e.g. assert P(\(text)) >= 90%"))
+                        continue
+                    }
                     guard case .bool(let ok) = v else {
                         evaluator.report(EvalError(message: "an assert needs a true/false condition, got \(v.kindName)", span: model.pool[d.expr].span))
                         continue

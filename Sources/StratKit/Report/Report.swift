@@ -13,6 +13,9 @@ public struct ReportValue: Sendable, Encodable, Hashable {
             try c.encode(d, forKey: .value)
             try c.encode(u.symbol, forKey: .unit)
             try c.encode(value.description, forKey: .display)
+        case .dist:
+            var c = encoder.singleValueContainer()
+            try c.encode(DistributionJSON(self))
         case .string(let s):
             var c = encoder.singleValueContainer()
             try c.encode(s)
@@ -41,6 +44,7 @@ public struct ReportValue: Sendable, Encodable, Hashable {
             w.key("unit"); w.string(u.symbol)
             w.key("display"); w.string(value.description)
             w.endObject()
+        case .dist(let s, let u): Self.writeDistribution(&w, s, u, value.description)
         case .string(let s): w.string(s)
         case .bool(let b): w.bool(b)
         case .none: w.null()

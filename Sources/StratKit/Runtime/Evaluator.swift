@@ -13,6 +13,9 @@ struct EvalError: Error {
     var silent = false
     /// Unit and type errors are errors in the script (exit 65) even when evaluation finds them.
     var kind: Diagnostic.Kind = .runtime
+    /// A numeric built-in met a distribution: retry it sample-wise (Distributions.swift).
+    var lift = false
+    static let lift = EvalError(message: "", span: .none, silent: true, lift: true)
     static let dependency = EvalError(message: "", span: .none, silent: true)
 }
 
@@ -56,6 +59,8 @@ struct Evaluator {
     var keepSeries: [Bool] = []
     var projLast: [Double] = []
     var projUnits: [NumberUnit] = []
+    /// Sample count, seed, stream identity and uncertain projections (SPEC §13).
+    var mc = MonteCarlo()
     /// Runtime diagnostics, in the order found.
     var diagnostics: [Diagnostic] = []
     var warningKeys: Set<String> = []
@@ -161,6 +166,11 @@ struct Evaluator {
 
     mutating func compute(_ c: Int32) {
         let i = Int(c)
+        // Constructors key their draws by the declaration being computed.
+        let site = (mc.cell, mc.period)
+        mc.cell = c
+        mc.period = 0
+        defer { (mc.cell, mc.period) = site }
         state[i] = .running
         computed += 1
         if i < codeIndex.count, codeIndex[i] != -1, model.cells[i].kind == .formula {
@@ -256,12 +266,16 @@ struct Evaluator {
         case .local:
             return stack[frameBase + Int(n.a)]
         case .projValue:
+            if let d = mc.value { return .dist(d, projUnit) }
             return .number(projValue, projUnit)
         case .projT:
             return .number(Double(projT))
         case .projPrev:
             let s = projSeries[Int(n.a)]
             let k = projT - 1
+            if !mc.projDists[Int(n.a)].isEmpty, k >= 0, k < mc.projDists[Int(n.a)].count {
+                return .dist(mc.projDists[Int(n.a)][k], projUnits[Int(n.a)])
+            }
             guard k >= 0, k < s.count else {
                 throw EvalError(message: "projection '\(model.interner[model.objects[Int(model.projections[Int(n.a)].object)].name])' has no value at period \(k)", span: n.span)
             }
@@ -272,13 +286,19 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             let v = try eval(n.a)
-            guard case .number(let d, let u) = v else { throw typeError("negate", v, n.a, n.span) }
+            guard case .number(let d, let u) = v else {
+                if case .dist = v { return try distUnary(.neg, v, n) }
+                throw typeError("negate", v, n.a, n.span)
+            }
             return .number(-d, u)
         case .not:
             depth += 1
             defer { depth -= 1 }
             let v = try eval(n.a)
-            guard case .bool(let b) = v else { throw typeError("apply 'not' to", v, n.a, n.span) }
+            guard case .bool(let b) = v else {
+                if case .dist = v { return try distUnary(.not, v, n) }
+                throw typeError("apply 'not' to", v, n.a, n.span)
+            }
             return .bool(!b)
         case .binary:
             depth += 1
@@ -288,10 +308,12 @@ struct Evaluator {
             let op = BinaryOp(rawValue: n.op)!
             if op == .and || op == .or {
                 let l = try eval(n.a)
+                if case .dist = l { return try distBinary(op, l, try eval(n.b), n) }
                 guard case .bool(let lb) = l else { throw typeError("use '\(op.symbol)' with", l, n.a, n.span) }
                 if op == .and && !lb { return .bool(false) }
                 if op == .or && lb { return .bool(true) }
                 let r = try eval(n.b)
+                if case .dist = r { return try distBinary(op, .bool(lb), r, n) }
                 guard case .bool(let rb) = r else { throw typeError("use '\(op.symbol)' with", r, n.b, n.span) }
                 return .bool(rb)
             }
@@ -305,7 +327,10 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             let c = try eval(n.a)
-            guard case .bool(let b) = c else { throw typeError("use as a condition", c, n.a, n.span) }
+            guard case .bool(let b) = c else {
+                if case .dist(let s, _) = c, s.isBool { return try distCond(s, n) }
+                throw typeError("use as a condition", c, n.a, n.span)
+            }
             return try eval(b ? n.b : n.c)
         case .list:
             depth += 1
@@ -333,7 +358,14 @@ struct Evaluator {
         case .builtin:
             depth += 1
             defer { depth -= 1 }
-            return try callBuiltin(Builtin(rawValue: n.a)!, n)
+            let b = Builtin(rawValue: n.a)!
+            if b.rawValue >= Builtin.normal.rawValue { return try distributionBuiltin(b, n, i) }
+            do {
+                return try callBuiltin(b, n)
+            } catch {
+                if error.lift { return try liftedBuiltin(b, n) }
+                throw error
+            }
         case .userCall:
             depth += 1
             defer { depth -= 1 }
@@ -352,10 +384,10 @@ struct Evaluator {
             _ = try read(model.projections[Int(n.a)].group, n.span)
             try ensureSeries(Int(n.a), n.span)
             let s = projSeries[Int(n.a)], u = projUnits[Int(n.a)]
+            if !mc.projDists[Int(n.a)].isEmpty { return .list(mc.projDists[Int(n.a)].map { .dist($0, u) }) }
             return .list(s.map { .number($0, u) })
         case .range:
-            throw EvalError(message: "distributions ('a to b') are not supported yet", span: n.span,
-                            hint: "use a single value for now; 'to' is reserved for uncertain inputs")
+            return try draw(i)
         case .threshold:
             throw EvalError(message: "a threshold ('>= x' or '<= x') is only allowed as a 'target:'", span: n.span)
         case .name, .member, .call, .error:
@@ -455,7 +487,8 @@ struct Evaluator {
                          hint: "both sides of '\(op.symbol)' need the same dimension (time, money or none)", kind: .compile)
     }
 
-    private func binaryOther(_ op: BinaryOp, _ l: Value, _ r: Value, _ n: Node) throws(EvalError) -> Value {
+    private mutating func binaryOther(_ op: BinaryOp, _ l: Value, _ r: Value, _ n: Node) throws(EvalError) -> Value {
+        if l.isUncertain || r.isUncertain { return try distBinary(op, l, r, n) }
         switch op {
         case .eq: return .bool(Value.equal(l, r))
         case .ne: return .bool(!Value.equal(l, r))
@@ -514,6 +547,7 @@ struct Evaluator {
             _ = try read(model.projections[p].group, n.span)
             try ensureSeries(p, n.span)
             let s = projSeries[p]
+            if !mc.projDists[p].isEmpty, d >= 0, d < Double(mc.projDists[p].count) { return .dist(mc.projDists[p][Int(d)], projUnits[p]) }
             guard d >= 0, d < Double(s.count) else {
                 throw EvalError(message: "period \(NumberFormat.significant(d)) out of range (projection '\(r.path)' has periods 0…\(max(0, s.count - 1)))",
                                 span: nodes[Int(n.b)].span)
@@ -540,6 +574,7 @@ struct Evaluator {
                 let p = Int(o.projection)
                 _ = try read(model.projections[p].group, span)
                 try ensureSeries(p, span)
+                if !mc.projDists[p].isEmpty { return .list(mc.projDists[p].map { .dist($0, projUnits[p]) }) }
                 return .list(projSeries[p].map { .number($0, projUnits[p]) })
             }
             switch o.members[name] {
@@ -616,6 +651,7 @@ struct Evaluator {
                 }
                 out.append((d, u))
             case .none: continue
+            case .dist: throw EvalError.lift
             default:
                 throw EvalError(message: "\(name)() needs numbers, got a \(v.kindName)", span: n.span)
             }
@@ -628,6 +664,7 @@ struct Evaluator {
         let v = try eval(node)
         guard case .number(let d, let u) = v else {
             if case .none = v { throw typeError("call \(name)() with", v, node, n.span) }
+            if case .dist = v { throw EvalError.lift }
             throw EvalError(message: "\(name)() needs a number, got \(describeOperand(v, node))", span: n.span)
         }
         return (d, u)
@@ -723,6 +760,8 @@ struct Evaluator {
             }
             guard lo <= hi else { throw EvalError(message: "clamp() needs lo <= hi", span: n.span) }
             return .number(Swift.min(Swift.max(x, lo), hi), ux)
+        case .normal, .uniform, .triangular, .pert, .beta, .bernoulli, .mixture, .mean, .sd, .median, .percentile, .P:
+            throw EvalError(message: "internal: \(b.name)() is evaluated by distributionBuiltin", span: n.span)
         }
     }
 }

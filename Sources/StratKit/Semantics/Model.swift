@@ -145,6 +145,11 @@ final class Model {
     var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
     var hostFunctions = NameTable<(index: Int32, arity: Int)>()
     var builtinLists: [String: [Int32]] = [:]
+    /// Constructor nodes (`a to b`, `normal(…)`, …) and the local part of their random
+    /// stream's key (SPEC §13). Empty for a model without distributions.
+    var siteKeys: [Int32: UInt64] = [:]
+    /// `simulate N seed S` (nil when absent): the sample count and seed nodes.
+    var simulate: (samples: Int32, seed: Int32, span: Span)?
 
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
     var extraGlobals: [(name: String, value: Value)] = []
@@ -269,6 +274,13 @@ final class Model {
                 statements.append(d)
             case .use, .import_:
                 break
+            case .simulate:
+                if let prev = simulate {
+                    sink.error("a model has at most one 'simulate'", at: d.span)
+                    sink.add(.note, .compile, "first 'simulate' here", at: prev.span)
+                } else {
+                    simulate = (d.expr, d.message, d.span)
+                }
             }
         }
         for (name, v) in extraGlobals where globals[id(name)] == nil {

@@ -1,6 +1,8 @@
 /// Built-in functions.
 enum Builtin: Int32, CaseIterable {
     case min, max, sum, avg, count, abs, round, floor, ceil, sqrt, exp, ln, log10, clamp
+    // Distributions and their summaries (SPEC §13; Distributions.swift).
+    case normal, uniform, triangular, pert, beta, bernoulli, mixture, mean, sd, median, percentile, P
 
     var name: String {
         switch self {
@@ -18,6 +20,18 @@ enum Builtin: Int32, CaseIterable {
         case .ln: return "ln"
         case .log10: return "log10"
         case .clamp: return "clamp"
+        case .normal: return "normal"
+        case .uniform: return "uniform"
+        case .triangular: return "triangular"
+        case .pert: return "pert"
+        case .beta: return "beta"
+        case .bernoulli: return "bernoulli"
+        case .mixture: return "mixture"
+        case .mean: return "mean"
+        case .sd: return "sd"
+        case .median: return "median"
+        case .percentile: return "percentile"
+        case .P: return "P"
         }
     }
 
@@ -27,7 +41,18 @@ enum Builtin: Int32, CaseIterable {
         case .min, .max: return 1...Int.max
         case .sum, .avg, .count, .abs, .floor, .ceil, .sqrt, .exp, .ln, .log10: return 1...1
         case .round: return 1...2
-        case .clamp: return 3...3
+        case .clamp, .triangular, .pert: return 3...3
+        case .normal, .uniform, .beta, .percentile: return 2...2
+        case .bernoulli, .mean, .sd, .median, .P: return 1...1
+        case .mixture: return 1...2
+        }
+    }
+
+    /// Constructors draw samples: each call site is a random variable with its own stream.
+    var isConstructor: Bool {
+        switch self {
+        case .normal, .uniform, .triangular, .pert, .beta, .bernoulli, .mixture: return true
+        default: return false
         }
     }
 
@@ -205,6 +230,8 @@ extension Model {
         var calls = SmallSet()
         var coupled = SmallSet()
         var volatile = false
+        /// Constructor sites numbered so far in this formula (their ordinals, SPEC §13).
+        var sites: UInt64 = 0
         /// Recursion depth, and the thread's stack bounds once it is deep.
         var depth = 0
         var stack: (base: UInt, limit: UInt)?
@@ -300,9 +327,14 @@ extension Model {
         case .neg, .not, .threshold:
             resolve(n.a, scope, &ctx)
             return .dynamic
-        case .binary, .range:
+        case .binary:
             resolve(n.a, scope, &ctx)
             resolve(n.b, scope, &ctx)
+            return .dynamic
+        case .range:
+            resolve(n.a, scope, &ctx)
+            resolve(n.b, scope, &ctx)
+            numberSite(node, scope, &ctx)
             return .dynamic
         case .cond:
             resolve(n.a, scope, &ctx)
@@ -475,6 +507,7 @@ extension Model {
         }
         if hostFunctions[n.a] == nil, globals[n.a] == nil, let b = builtinIds[n.a], b.arity.contains(argCount) {
             pool[node] = Node(kind: .builtin, a: b.rawValue, b: n.b, c: n.c, span: n.span)
+            if b.isConstructor { numberSite(node, scope, &ctx) }
             return .dynamic
         }
         let args = Array(pool.children(n))
@@ -515,6 +548,15 @@ extension Model {
             sink.error("unknown function '\(name)'", at: n.span, hint: hint)
         }
         return .dynamic
+    }
+
+    /// Gives a constructor its site identity: its ordinal within the formula being
+    /// resolved (and the function it is in), independent of the rest of the file.
+    private func numberSite(_ node: Int32, _ scope: Scope, _ ctx: inout ResolveContext) {
+        ctx.sites += 1
+        var local = SampleRandom.mix(ctx.sites &* SampleRandom.gamma)
+        if scope.function >= 0 { local ^= SampleRandom.hash("fn " + interner[functions[Int(scope.function)].name]) }
+        siteKeys[node] = local
     }
 
     // MARK: Ordering
