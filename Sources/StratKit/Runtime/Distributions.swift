@@ -632,8 +632,9 @@ extension Evaluator {
 extension Value {
     /// `mean (p5 … p95)` for a numeric distribution, `P(true)` for a bool one.
     static func displayDistribution(_ s: Samples, _ u: NumberUnit) -> String {
-        if s.isBool { return NumberFormat.display(s.fractionTrue, NumberUnit(display: .percent)) + " true" }
-        return "\(NumberFormat.display(s.mean, u)) (\(NumberFormat.display(s.percentile(0.05), u)) … \(NumberFormat.display(s.percentile(0.95), u)))"
+        if s.isBool { return NumberFormat.display(s.fractionTrue, NumberUnit(display: .percent), digits: 3) + " true" }
+        func d(_ x: Double) -> String { NumberFormat.display(x, u, digits: 3) }
+        return "\(d(s.mean)) (\(d(s.percentile(0.05))) … \(d(s.percentile(0.95))))"
     }
 }
 
@@ -687,5 +688,209 @@ extension Value {
         var w = JSONWriter()
         ReportValue(self).write(&w)
         return w.output
+    }
+}
+
+// MARK: - Scores of uncertain models
+
+extension Evaluator {
+    private mutating func member(_ o: Int32, _ name: String, _ span: Span) throws(EvalError) -> Value {
+        guard let c = model.member(o, name) else { return .none }
+        return try read(c, span)
+    }
+
+    private func objectList(_ o: Int32, _ name: String) -> [Int32] {
+        if case .objects(let l)? = model.objects[Int(o)].members[model.id(name)] { return l }
+        return []
+    }
+
+    /// Progress, score, met, exposure and roll-ups when an input is a distribution: the
+    /// same formulas, sample by sample. Nil when every input is plain (the scalar code runs).
+    mutating func uncertainDerived(_ cell: Cell) throws(EvalError) -> Value? {
+        let o = cell.owner
+        let span = cell.span
+        let op = Node(kind: .binary, span: span)
+        switch cell.derived {
+        case .progress:
+            let cur = try member(o, "current", span), tgt = try member(o, "target", span), base = try member(o, "baseline", span)
+            guard cur.isUncertain || tgt.isUncertain || base.isUncertain, !cur.isNone, !tgt.isNone else { return nil }
+            let obj = model.objects[Int(o)]
+            switch obj.targetForm {
+            case .atLeast, .atMost:
+                let met = try distBinary(obj.targetForm == .atLeast ? .ge : .le, cur, tgt, op)
+                guard case .dist(let s, _) = met else { return nil }
+                return .dist(Samples(s.array), .plain)
+            case .linear:
+                let r = base.isNone ? try distBinary(.div, cur, tgt, op)
+                    : try distBinary(.div, try distBinary(.sub, cur, base, op), try distBinary(.sub, tgt, base, op), op)
+                if case .dist(let s, _) = r { return .dist(s, .plain) }
+                return r
+            }
+        case .score where model.member(o, "progress") != nil:
+            guard case .dist(let s, _) = try member(o, "progress", span) else { return nil }
+            return .dist(map1(Lane(c: 0, p: UnsafePointer(s.data))) { Swift.min(Swift.max($0, 0), 1) }, .plain)
+        case .met:
+            guard case .dist(let s, _) = try member(o, "progress", span) else { return nil }
+            return .dist(map1(Lane(c: 0, p: UnsafePointer(s.data)), isBool: true) { $0 >= 1 || Value.numbersEqual($0, 1) ? 1 : 0 }, .plain)
+        case .exposure:
+            let p = try member(o, "probability", span), i = try member(o, "impact", span)
+            guard p.isUncertain || i.isUncertain, !p.isNone, !i.isNone else { return nil }
+            return try distBinary(.mul, p, i, op)
+        case .objectiveScore, .planScore:
+            let items = cell.derived == .planScore ? (model.builtinLists["objectives"] ?? []) : objectList(o, "krs")
+            var parts: [(Value, Double)] = []
+            var uncertain = false
+            for k in items {
+                let s = try member(k, "score", span)
+                if s.isNone { continue }
+                let w = try member(k, "weight", span).doubleValue ?? 1
+                if w < 0 { return nil }  // the scalar code reports it
+                if s.isUncertain { uncertain = true }
+                parts.append((s, w))
+            }
+            let sw = parts.reduce(0) { $0 + $1.1 }
+            guard uncertain, sw > 0 else { return nil }
+            let out = newSamples()
+            out.data.initialize(repeating: 0, count: mc.samples)
+            for (s, w) in parts {
+                guard let (l, _) = lane(s) else { continue }
+                let f = w / sw
+                for i in 0..<mc.samples { out.data[i] += f * l.at(i) }
+            }
+            return .dist(out, .plain)
+        default:
+            return nil
+        }
+    }
+
+    /// `chance`: the probability of a good score, P(score ≥ 0.7), or P(score = 1) when the
+    /// objective is committed. A plain score gives 100% or 0%.
+    mutating func chance(_ cell: Cell) throws(EvalError) -> Value {
+        let o = cell.owner
+        let kind = model.objects[Int(o)].kind
+        let parent = kind == .kr ? model.objects[Int(o)].parent : o
+        var committed = false
+        if kind != .plan, kind != .metric, parent >= 0, case .bool(true) = try member(parent, "committed", cell.span) { committed = true }
+        let pct = NumberUnit(display: .percent)
+        func good(_ x: Double) -> Bool { committed ? x >= 1 || Value.numbersEqual(x, 1) : x + 1e-9 >= 0.7 }
+        switch try member(o, "score", cell.span) {
+        case .number(let d, _): return .number(good(d) ? 1 : 0, pct)
+        case .dist(let s, _):
+            var k = 0
+            for i in 0..<s.count where good(s[i]) { k += 1 }
+            return .number(Double(k) / Double(Swift.max(1, s.count)), pct)
+        default: return .none
+        }
+    }
+}
+
+// MARK: - Uncertain projections
+
+extension Evaluator {
+    /// Steps a projection group sample-wise when a start, growth, bound or `next:` is
+    /// uncertain: every period keeps its N samples (`mc.projDists`), and `projSeries`
+    /// holds the means so scalar readers (tables, sparklines) still work. Returns false,
+    /// having changed nothing but probes, when the group is plain.
+    mutating func stepUncertainGroup(_ members: [Int], _ span: Span) throws(EvalError) -> Bool {
+        for p in members { mc.projDists[p] = [] }
+        struct Step { var p: Int; var start: Value; var growth: Value?; var lo: Value?; var hi: Value?; var unit: NumberUnit; var next: Int32; var name: String }
+        var steps: [Step] = []
+        var count = -1
+        var uncertain = false
+        for p in members {
+            let pr = model.projections[p]
+            let name = model.interner[model.objects[Int(pr.object)].name]
+            let n = try periodCount(p, span)
+            if count >= 0 && n != count { return false }  // the scalar code reports it
+            count = n
+            let sv = try read(pr.start, span)
+            guard let (_, u) = lane(sv) else { return false }
+            var st = Step(p: p, start: sv, unit: u, next: pr.next, name: name)
+            if pr.growth >= 0 { st.growth = try read(pr.growth, span) }
+            if pr.min >= 0 { st.lo = try read(pr.min, span) }
+            if pr.max >= 0 { st.hi = try read(pr.max, span) }
+            for v in [sv, st.growth, st.lo, st.hi] where v?.isUncertain == true { uncertain = true }
+            steps.append(st)
+        }
+        if count <= 0 { return false }
+        if !uncertain {
+            // Probe period 1 with the plain starts: a `next:` that draws noise or reads an
+            // uncertain value gives a distribution.
+            for st in steps { projSeries[st.p] = [st.start.doubleValue ?? 0]; projUnits[st.p] = st.unit }
+            for st in steps where st.next >= 0 {
+                projValue = st.start.doubleValue ?? 0
+                projUnit = st.unit
+                projT = 1
+                let saved = (mc.cell, mc.period)
+                mc.cell = model.projections[st.p].group
+                mc.period = 1
+                defer { (mc.cell, mc.period) = saved }
+                let before = diagnostics.count
+                if let r = try? eval(st.next), r.isUncertain { uncertain = true; break }
+                diagnostics.removeSubrange(before...)
+            }
+        }
+        if !uncertain { return false }
+        let stored = Double(mc.samples) * Double(count + 1) * Double(steps.count)
+        if stored > Double(limits.maxSampleCells) {
+            throw EvalError(message: "an uncertain projection of \(count + 1) periods × \(formatCount(mc.samples)) samples\(steps.count > 1 ? " × \(steps.count) coupled projections" : "") is more than the samples × stored periods limit (\(formatCount(limits.maxSampleCells)))",
+                            span: model.objects[Int(model.projections[steps[0].p].object)].span,
+                            hint: "lower the sample count (--samples or 'simulate N') or the number of periods; the limit can be raised by the embedder")
+        }
+        mc.used = true
+        func clamp(_ v: Value, _ st: Step) throws(EvalError) -> Samples {
+            guard var s = broadcast(v) else { throw EvalError(message: "projection '\(st.name)' must give numbers", span: span) }
+            let op = Node(kind: .binary, span: span)
+            if let lo = st.lo, case .dist(let r, _) = try liftedBuiltin2(.max, .dist(s, st.unit), lo, op) { s = r }
+            if let hi = st.hi, case .dist(let r, _) = try liftedBuiltin2(.min, .dist(s, st.unit), hi, op) { s = r }
+            return s
+        }
+        for st in steps {
+            mc.projDists[st.p] = [try clamp(st.start, st)]
+            projUnits[st.p] = st.unit
+        }
+        let saved = (mc.cell, mc.period)
+        defer { (mc.cell, mc.period, mc.value) = (saved.0, saved.1, nil) }
+        for t in 1...count {
+            if t & 0xFF == 0, let stop = interrupt, stop() { throw EvalError(message: "interrupted", span: span) }
+            for st in steps {
+                let prev = mc.projDists[st.p][t - 1]
+                let v: Value
+                let op = Node(kind: .binary, span: st.next >= 0 ? nodes[Int(st.next)].span : span)
+                if let g = st.growth {
+                    v = try distBinary(.mul, .dist(prev, st.unit), try distBinary(.add, .number(1), g, op), op)
+                } else {
+                    mc.value = prev
+                    projUnit = st.unit
+                    projT = t
+                    mc.cell = model.projections[st.p].group
+                    mc.period = t
+                    v = try eval(st.next)
+                    mc.value = nil
+                    guard let (_, u) = lane(v) else {
+                        throw EvalError(message: "'next:' must give a number, got \(describeOperand(v, st.next))", span: nodes[Int(st.next)].span)
+                    }
+                    guard u.sameDimension(st.unit) else {
+                        throw EvalError(message: "unit mismatch: 'next:' gives \(u.nameForMessages) but the projection starts in \(st.unit.nameForMessages)",
+                                        span: nodes[Int(st.next)].span)
+                    }
+                }
+                mc.projDists[st.p].append(try clamp(v, st))
+            }
+        }
+        for st in steps {
+            projSeries[st.p] = mc.projDists[st.p].map(\.mean)
+            seriesStored[st.p] = true
+            projLast[st.p] = projSeries[st.p].last ?? 0
+        }
+        return true
+    }
+
+    /// Sample-wise min/max of two values (projection bounds).
+    private mutating func liftedBuiltin2(_ b: Builtin, _ x: Value, _ y: Value, _ op: Node) throws(EvalError) -> Value {
+        guard let (l, u) = lane(x), let (r, ur) = lane(y), u.sameDimension(ur) else {
+            throw EvalError(message: "a projection's min/max must be a number in the unit of its start", span: op.span)
+        }
+        return .dist(b == .min ? map2(l, r) { Swift.min($0, $1) } : map2(l, r) { Swift.max($0, $1) }, u)
     }
 }

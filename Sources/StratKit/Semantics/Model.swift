@@ -57,6 +57,8 @@ enum Derived: UInt8 {
     case planScore, planStatus, unsupported, unaddressed
     case ife, efe, ieCell, posture, exposure
     case projectionGroup, projectionFinal
+    /// P(score ≥ 0.7), or P(score = 1) when committed (SPEC §13).
+    case chance
 }
 
 /// One value in the dependency graph.
@@ -295,7 +297,7 @@ final class Model {
         p.add(id("metrics"), .objects(metricIds))
         p.add(id("swots"), .objects(swotIds))
         objects[Int(plan)] = p
-        for (k, v) in [("score", Derived.planScore), ("status", .planStatus),
+        for (k, v) in [("score", Derived.planScore), ("status", .planStatus), ("chance", .chance),
                        ("unsupported_priorities", .unsupported), ("unaddressed", .unaddressed)] {
             let c = addCell(Cell(kind: .derived, derived: v, owner: plan, name: id(k), span: .none))
             objects[Int(plan)].add(id(k), .cell(c))
@@ -365,6 +367,8 @@ final class Model {
             }
             let c = addCell(Cell(kind: .derived, derived: .objectiveStatus, owner: o, name: id("status"), span: d.nameSpan))
             objects[Int(o)].add(id("status"), .cell(c))
+            let ch = addCell(Cell(kind: .derived, derived: .chance, owner: o, name: id("chance"), span: d.nameSpan))
+            objects[Int(o)].add(id("chance"), .cell(ch))
         }
         return o
     }
@@ -401,7 +405,7 @@ final class Model {
                 objects[Int(o)].add(id(k), .cell(constantCell(.list([]), owner: o, name: id(k), span: span)))
             }
         }
-        var derived: [(String, Derived)] = [("progress", .progress), ("status", .status), ("met", .met)]
+        var derived: [(String, Derived)] = [("progress", .progress), ("status", .status), ("met", .met), ("chance", .chance)]
         if objects[Int(o)].members[id("score")] == nil { derived.insert(("score", .score), at: 1) }
         for (k, v) in derived {
             if objects[Int(o)].members[id(k)] != nil {

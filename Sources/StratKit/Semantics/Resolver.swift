@@ -218,6 +218,9 @@ extension Model {
         case .ieCell, .posture: return [m("ife"), m("efe")].compactMap { $0 }
         case .exposure: return [m("probability"), m("impact")].compactMap { $0 }
         case .projectionGroup: return []
+        case .chance:
+            let parent = objects[Int(o)].kind == .kr ? objects[Int(o)].parent : o
+            return [m("score"), parent >= 0 ? member(parent, "committed") : nil].compactMap { $0 }
         case .projectionFinal:
             return [projections[Int(cell.projection)].group]
         }
