@@ -91,6 +91,8 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
     public var met: Bool?
     /// Other declared properties.
     public var properties: [ReportProperty]
+    /// P(score ≥ 0.7) (P(score = 1) when committed); nil unless the model is uncertain.
+    public var chance: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case name, text, baseline, target, targetForm = "target_form", current, weight, progress, score, status, met
@@ -109,6 +111,7 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
         try c.encode(score, forKey: DynamicKey("score"))
         try c.encode(status, forKey: DynamicKey("status"))
         try c.encode(met, forKey: DynamicKey("met"))
+        if let ch = chance { try c.encode(ch, forKey: DynamicKey("chance")) }
         for p in properties { try c.encode(p.value, forKey: DynamicKey(p.name)) }
     }
 
@@ -125,6 +128,7 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
         w.key("score"); if let s = score { w.double(s) } else { w.null() }
         w.key("status"); if let s = status { w.string(s) } else { w.null() }
         w.key("met"); if let m = met { w.bool(m) } else { w.null() }
+        if let ch = chance { w.key("chance"); w.double(ch) }
         for p in properties { w.key(p.name); p.value.write(&w) }
         w.endObject()
     }
@@ -150,6 +154,8 @@ public struct ObjectiveReport: Sendable, Encodable, Hashable {
     public var addresses: [String]
     /// Its key results.
     public var krs: [ScoredReport]
+    /// P(score ≥ 0.7) (P(score = 1) when committed); nil unless the model is uncertain.
+    public var chance: Double? = nil
 
     enum CodingKeys: String, CodingKey { case name, text, weight, committed, score, status, supports, addresses, krs }
 
@@ -161,6 +167,7 @@ public struct ObjectiveReport: Sendable, Encodable, Hashable {
         w.key("committed"); w.bool(committed)
         w.key("score"); if let s = score { w.double(s) } else { w.null() }
         w.key("status"); if let s = status { w.string(s) } else { w.null() }
+        if let ch = chance { w.key("chance"); w.double(ch) }
         w.key("supports"); w.beginArray(); for s in supports { w.string(s) }; w.endArray()
         w.key("addresses"); w.beginArray(); for s in addresses { w.string(s) }; w.endArray()
         w.key("krs"); w.beginArray(); for k in krs { k.write(&w) }; w.endArray()
@@ -261,6 +268,17 @@ public struct ProjectionReport: Sendable, Encodable, Hashable {
     public var series: [Double]
     /// The last value.
     public var final: ReportValue
+    /// For an uncertain projection: the 5th, 50th and 95th percentiles of every period.
+    public var bands: (p5: [Double], p50: [Double], p95: [Double])? = nil
+
+    public static func == (a: ProjectionReport, b: ProjectionReport) -> Bool {
+        a.name == b.name && a.periods == b.periods && a.period == b.period && a.unit == b.unit && a.series == b.series
+            && a.final == b.final && a.bands?.p5 == b.bands?.p5 && a.bands?.p50 == b.bands?.p50 && a.bands?.p95 == b.bands?.p95
+    }
+
+    public func hash(into h: inout Hasher) { h.combine(name); h.combine(series) }
+
+    enum CodingKeys: String, CodingKey { case name, periods, period, unit, series, final }
 
     func write(_ w: inout JSONWriter) {
         w.beginObject()
@@ -270,6 +288,13 @@ public struct ProjectionReport: Sendable, Encodable, Hashable {
         w.key("unit"); w.string(unit)
         w.key("series"); w.beginArray(); for d in series { w.double(d) }; w.endArray()
         w.key("final"); final.write(&w)
+        if let b = bands {
+            w.key("percentiles"); w.beginObject()
+            for (k, xs) in [("5", b.p5), ("50", b.p50), ("95", b.p95)] {
+                w.key(k); w.beginArray(); for d in xs { w.double(d) }; w.endArray()
+            }
+            w.endObject()
+        }
         w.endObject()
     }
 }
@@ -280,6 +305,8 @@ public struct PlanReport: Sendable, Encodable, Hashable {
     public var score: Double?
     /// `red`, `yellow`, `green`, or nil.
     public var status: String?
+    /// P(score ≥ 0.7); nil unless the model is uncertain.
+    public var chance: Double? = nil
     /// Priorities no objective or KR supports.
     public var unsupportedPriorities: [String]
     /// Weaknesses and threats nothing addresses.
@@ -291,6 +318,7 @@ public struct PlanReport: Sendable, Encodable, Hashable {
         w.beginObject()
         w.key("score"); if let s = score { w.double(s) } else { w.null() }
         w.key("status"); if let s = status { w.string(s) } else { w.null() }
+        if let ch = chance { w.key("chance"); w.double(ch) }
         w.key("unsupported_priorities"); w.beginArray(); for s in unsupportedPriorities { w.string(s) }; w.endArray()
         w.key("unaddressed"); w.beginArray(); for s in unaddressed { w.string(s) }; w.endArray()
         w.endObject()
@@ -322,6 +350,8 @@ public struct AssertionReport: Sendable, Encodable, Hashable {
 public struct Report: Sendable, Encodable {
     /// Scenario name (`baseline` when none).
     public var scenario: String
+    /// Sample count and seed, when the model is uncertain (every report states them).
+    public var simulation: Simulation? = nil
     /// `org`, if declared.
     public var org: String?
     /// `mission`, if declared.
@@ -380,6 +410,12 @@ public struct Report: Sendable, Encodable {
         w.pretty = pretty
         w.beginObject()
         w.key("scenario"); w.string(scenario)
+        if let s = simulation {
+            w.key("simulation"); w.beginObject()
+            w.key("samples"); w.int(s.samples)
+            w.key("seed"); w.int(Int(truncatingIfNeeded: s.seed))
+            w.endObject()
+        }
         w.key("org"); if let s = org { w.string(s) } else { w.null() }
         w.key("mission"); if let s = mission { w.string(s) } else { w.null() }
         w.key("vision"); if let s = vision { w.string(s) } else { w.null() }
@@ -520,7 +556,7 @@ extension Engine {
         var valuesList: [String] = []
         if info.values >= 0, case .list(let l) = value(info.values) { valuesList = l.map { $0.stringValue ?? $0.description } }
         let planScore = member(model.plan, "score")
-        return Report(scenario: scenario,
+        var report = Report(scenario: scenario,
                       org: info.org >= 0 ? string(value(info.org)) : nil,
                       mission: info.mission >= 0 ? string(value(info.mission)) : nil,
                       vision: info.vision >= 0 ? string(value(info.vision)) : nil,
@@ -533,5 +569,7 @@ extension Engine {
                       retros: retros, prints: printed,
                       assertions: assertions.map { AssertionReport(expression: $0.expression, message: $0.message, passed: $0.passed, line: $0.line) },
                       diagnostics: diagnostics)
+        if ev.mc.used { addUncertainty(&report) }
+        return report
     }
 }

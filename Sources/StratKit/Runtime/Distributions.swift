@@ -633,8 +633,14 @@ extension Value {
     /// `mean (p5 … p95)` for a numeric distribution, `P(true)` for a bool one.
     static func displayDistribution(_ s: Samples, _ u: NumberUnit) -> String {
         if s.isBool { return NumberFormat.display(s.fractionTrue, NumberUnit(display: .percent), digits: 3) + " true" }
-        func d(_ x: Double) -> String { NumberFormat.display(x, u, digits: 3) }
-        return "\(d(s.mean)) (\(d(s.percentile(0.05))) … \(d(s.percentile(0.95))))"
+        let m = s.mean, lo = s.percentile(0.05), hi = s.percentile(0.95)
+        // Three significant digits, more when the spread is small next to the values
+        // (99.89% (99.8% … 99.99%), not 99.9% (99.8% … 100%)).
+        var digits = 3
+        let spread = hi - lo, big = Swift.max(Swift.abs(lo), Swift.abs(hi))
+        if spread > 0, big > 0 { digits = Swift.min(10, Swift.max(3, Int((log10(big / spread)).rounded(.up)) + 1)) }
+        func d(_ x: Double) -> String { NumberFormat.display(x, u, digits: digits) }
+        return "\(d(m)) (\(d(lo)) … \(d(hi)))"
     }
 }
 
@@ -892,5 +898,53 @@ extension Evaluator {
             throw EvalError(message: "a projection's min/max must be a number in the unit of its start", span: op.span)
         }
         return .dist(b == .min ? map2(l, r) { Swift.min($0, $1) } : map2(l, r) { Swift.max($0, $1) }, u)
+    }
+}
+
+/// The sample count and seed of an uncertain model's report.
+public struct Simulation: Sendable, Hashable {
+    /// Samples per distribution.
+    public var samples: Int
+    /// The seed every random stream derives from.
+    public var seed: UInt64
+}
+
+extension Engine {
+    /// Whether the last evaluation drew any distribution, and with what N and seed.
+    public var simulation: Simulation? {
+        let ev = state.evaluator
+        return ev.mc.used ? Simulation(samples: ev.mc.samples, seed: ev.mc.seed) : nil
+    }
+
+    /// Adds what only uncertain models report: N and the seed, each score's chance, and
+    /// every uncertain projection's p5/p50/p95 per period.
+    func addUncertainty(_ r: inout Report) {
+        let (model, ev) = state
+        r.simulation = Simulation(samples: ev.mc.samples, seed: ev.mc.seed)
+        func chance(_ o: Int32) -> Double? {
+            guard let c = model.member(o, "chance"), ev.state[Int(c)] == .ok else { return nil }
+            return ev.values[Int(c)].doubleValue
+        }
+        func named(_ list: [Int32], _ name: String) -> Int32? { list.first { model.interner[model.objects[Int($0)].name] == name } }
+        let objectives = model.builtinLists["objectives"] ?? []
+        for i in r.objectives.indices {
+            guard let o = named(objectives, r.objectives[i].name) else { continue }
+            r.objectives[i].chance = chance(o)
+            var krs: [Int32] = []
+            if case .objects(let l)? = model.objects[Int(o)].members[model.id("krs")] { krs = l }
+            for k in r.objectives[i].krs.indices {
+                if let kr = named(krs, r.objectives[i].krs[k].name) { r.objectives[i].krs[k].chance = chance(kr) }
+            }
+        }
+        let metrics = model.builtinLists["metrics"] ?? []
+        for i in r.metrics.indices {
+            if let m = named(metrics, r.metrics[i].name) { r.metrics[i].chance = chance(m) }
+        }
+        r.plan.chance = chance(model.plan)
+        for p in r.projections.indices where p < ev.mc.projDists.count && !ev.mc.projDists[p].isEmpty {
+            let ds = ev.mc.projDists[p]
+            r.projections[p].bands = (ds.map { $0.percentile(0.05) }, ds.map { $0.percentile(0.5) }, ds.map { $0.percentile(0.95) })
+            if let last = ds.last { r.projections[p].final = ReportValue(.dist(last, ev.projUnits[p])) }
+        }
     }
 }
