@@ -49,9 +49,16 @@ struct ModelOptions {
         OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value.", repeatable: true),
     ]
 
+    /// `--samples N` and `--seed S` (SPEC §13): override the model's `simulate`.
+    static let simulationSpecs = [
+        OptionSpec(long: "samples", value: "N", help: "Monte Carlo samples per distribution (overrides 'simulate N'; default 10000)."),
+        OptionSpec(long: "seed", value: "S", help: "Monte Carlo seed (overrides 'simulate … seed S'; default 1)."),
+    ]
+
     init(_ a: ParsedArguments) throws {
         scenario = a.value("scenario")
         sets = a.all("set")
+        try parseSimulationOptions(a)
         try validate()
     }
 
@@ -147,6 +154,9 @@ enum Loaded {
 func loadModel(_ file: String, json: Bool, runStatements: Bool = false) -> Loaded {
     var config = Configuration()
     config.useDefaultImporter = true
+    config.samples = cliSimulation.samples
+    config.seed = cliSimulation.seed
+    config.threads = threadsFromEnvironment()
     // Standard input has no folder of its own: imports resolve under the working directory.
     if file == "-" { config.importer = FileImporter(root: ".") }
     let engine = Engine(configuration: config)
@@ -270,6 +280,7 @@ enum Strat {
         (Check.spec, { try Check($0).run() }),
         (Compare.spec, { try Compare($0).run() }),
         (WhatIf.spec, { try WhatIf($0).run() }),
+        (SamplesCommand.spec, { try SamplesCommand($0).run() }),
         (Fmt.spec, { try Fmt($0).run() }),
     ]
 

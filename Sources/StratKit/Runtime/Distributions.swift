@@ -653,6 +653,12 @@ extension ReportValue {
         w.key("unit"); w.string(s.isBool ? "%" : u.symbol)
         w.key("display"); w.string(display)
         w.key("distribution")
+        writeSummary(&w, s)
+        w.endObject()
+    }
+
+    /// The `distribution` object of SPEC §13.
+    static func writeSummary(_ w: inout JSONWriter, _ s: Samples) {
         w.beginObject()
         w.key("samples"); w.int(s.count)
         w.key("mean"); w.double(s.mean)
@@ -668,7 +674,6 @@ extension ReportValue {
         w.beginObject()
         w.key("edges"); w.beginArray(); for e in h.edges { w.double(e) }; w.endArray()
         w.key("counts"); w.beginArray(); for c in h.counts { w.int(c) }; w.endArray()
-        w.endObject()
         w.endObject()
         w.endObject()
     }
@@ -907,9 +912,20 @@ public struct Simulation: Sendable, Hashable {
     public var samples: Int
     /// The seed every random stream derives from.
     public var seed: UInt64
+
+    /// Makes a simulation record.
+    public init(samples: Int, seed: UInt64) {
+        self.samples = samples
+        self.seed = seed
+    }
 }
 
 extension Engine {
+    /// The sample count distributions get (`simulate`, overridden by the configuration).
+    public var configuredSamples: Int { state.evaluator.mc.samples }
+    /// The seed every stream derives from.
+    public var configuredSeed: UInt64 { state.evaluator.mc.seed }
+
     /// Whether the last evaluation drew any distribution, and with what N and seed.
     public var simulation: Simulation? {
         let ev = state.evaluator

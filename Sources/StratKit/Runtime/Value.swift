@@ -192,6 +192,7 @@ extension Value {
         w.key("value"); writePlain(&w)
         w.key("unit"); w.string(unit?.symbol ?? "")
         w.key("display"); w.string(description)
+        if case .dist(let s, _) = self { w.key("distribution"); ReportValue.writeSummary(&w, s) }
         w.endObject()
         return w.output
     }
