@@ -482,7 +482,7 @@ extension Engine {
             return []
         }
         let fixed: Set<String> = ["baseline", "target", "current", "weight", "score", "progress", "status", "met", "text", "title",
-                                  "supports", "addresses"]
+                                  "supports", "addresses", "chance"]
         func extras(_ o: Int32, skip: Set<String>) -> [ReportProperty] {
             model.objects[Int(o)].order.compactMap { id in
                 let n = interner[id]
