@@ -182,7 +182,10 @@ public final class Engine: @unchecked Sendable {
         evaluator.armStackGuard()
         printed = []
         assertions = []
-        for d in model.statements {
+        for (k, d) in model.statements.enumerated() {
+            // Each statement is its own declaration for the streams of its constructors.
+            evaluator.mc.cell = -2 - Int32(truncatingIfNeeded: k)
+            defer { evaluator.mc.cell = -1 }
             switch d.kind {
             case .print:
                 evaluator.steps = 0
@@ -236,6 +239,7 @@ public final class Engine: @unchecked Sendable {
         let node = try compileExpression(expression, path: "<expr>", owner: -1)
         evaluator.steps = 0
         evaluator.armStackGuard()
+        evaluator.mc.queryPath = SampleRandom.hash("<query> " + expression)
         do {
             return try evaluator.eval(node)
         } catch {

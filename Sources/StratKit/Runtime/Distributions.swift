@@ -20,6 +20,9 @@ struct MonteCarlo {
     /// Whether any distribution was drawn: reports then state N and the seed.
     var used = false
     var pathKeys: [Int32: UInt64] = [:]
+    /// The declaration part of a query's keys: its source text (two `-e` expressions
+    /// are two random variables; the same text twice is the same one).
+    var queryPath: UInt64 = 0
     /// Per projection: every period's samples when the projection is uncertain, else empty.
     var projDists: [[Samples]] = []
     /// `value` inside `next:` while an uncertain projection steps.
@@ -115,7 +118,9 @@ extension Evaluator {
     /// The stream key of the constructor at `node`, for the current declaration.
     mutating func streamKey(_ node: Int32) -> UInt64 {
         let path: UInt64
-        if let k = mc.pathKeys[mc.cell] {
+        if mc.cell == -1 {
+            path = mc.queryPath
+        } else if let k = mc.pathKeys[mc.cell] {
             path = k
         } else {
             let name = mc.cell >= 0 ? model.cellPath(mc.cell) : mc.cell == -1 ? "<query>" : "<statement \(-2 - Int(mc.cell))>"
