@@ -16,6 +16,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
     if !r.values.isEmpty { facts.append([Cell("Values", st.bold("Values")), Cell(r.values.joined(separator: " · "))]) }
     if let n = note { facts.append([Cell("Scenario", st.bold("Scenario")), Cell(n)]) }
     if let s = r.simulation { facts.append([Cell("Simulation", st.bold("Simulation")), Cell(simulationNote(s))]) }
+    if let d = r.asOf { facts.append([Cell("As of", st.bold("As of")), Cell(d)]) }
     head += renderTable(facts, align: [.left, .left], indent: "")
     if !head.isEmpty { sections.append(head) }
 
@@ -91,7 +92,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             let first = p.series.first.map { compact($0, u) } ?? "—"
             let last = p.series.last.map { compact($0, u) } ?? "—"
             rows.append([Cell(p.name), Cell(first), Cell("→"), Cell(last),
-                         Cell("over \(p.periods) \(p.periods == 1 ? singular(p.period) : p.period)"),
+                         Cell("over \(p.periods) \(p.periods == 1 ? singular(p.period) : p.period)" + (p.labels.first.map { " from \($0)" } ?? "")),
                          Cell(sparkline(p.series), st.cyan(sparkline(p.series)))])
         }
         lines += renderTable(rows, align: [.left, .right, .left, .right, .left, .left], indent: "  ")
@@ -106,7 +107,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             }
             var t: [[Cell]] = [heads]
             for i in idx {
-                var row = [Cell(String(i))]
+                var row = [Cell(periodLabel(g, i))]
                 for p in g {
                     row.append(Cell(i < p.series.count ? compact(p.series[i], unitOf(p)) : ""))
                     if let b = p.bands {

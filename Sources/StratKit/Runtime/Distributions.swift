@@ -232,6 +232,7 @@ extension Evaluator {
         if case .number(_, let u) = probe { unit = u } else { unit = .plain }
         let s: Samples
         switch op {
+        case .convert: s = map1(x) { $0 }
         case .add: s = map2(x, y) { $0 + $1 }
         case .sub: s = map2(x, y) { $0 - $1 }
         case .mul: s = map2(x, y) { $0 * $1 }
@@ -697,15 +698,6 @@ struct DistributionJSON: Encodable {
     }
 }
 
-extension Value {
-    /// The value as `run --format json` writes it (a number object, with a
-    /// `distribution` summary when uncertain), compact.
-    public var reportJSON: String {
-        var w = JSONWriter()
-        ReportValue(self).write(&w)
-        return w.output
-    }
-}
 
 // MARK: - Scores of uncertain models
 
