@@ -27,6 +27,8 @@ struct MonteCarlo {
     var projDists: [[Samples]] = []
     /// `value` inside `next:` while an uncertain projection steps.
     var value: Samples?
+    /// Whether any projection holds samples (readers check `projDists` only then).
+    var uncertainProjections = false
 }
 
 /// A numeric operand of a sample-wise operation: a pointer to N samples, or one constant.
@@ -846,6 +848,7 @@ extension Evaluator {
                             hint: "lower the sample count (--samples or 'simulate N') or the number of periods; the limit can be raised by the embedder")
         }
         mc.used = true
+        mc.uncertainProjections = true
         func clamp(_ v: Value, _ st: Step) throws(EvalError) -> Samples {
             guard var s = broadcast(v) else { throw EvalError(message: "projection '\(st.name)' must give numbers", span: span) }
             let op = Node(kind: .binary, span: span)
@@ -958,6 +961,54 @@ extension Engine {
             let ds = ev.mc.projDists[p]
             r.projections[p].bands = (ds.map { $0.percentile(0.05) }, ds.map { $0.percentile(0.5) }, ds.map { $0.percentile(0.95) })
             if let last = ds.last { r.projections[p].final = ReportValue(.dist(last, ev.projUnits[p])) }
+        }
+    }
+}
+
+// MARK: - Evaluator hooks
+// Out of line so that the interpreter's recursive `eval` keeps its stack frame (debug
+// builds give every local of every case its own slot).
+
+extension Evaluator {
+    @inline(never) mutating func uncertainValue() -> Value { .dist(mc.value!, projUnit) }
+
+    @inline(never) func uncertainPeriod(_ p: Int, _ k: Int) -> Value? {
+        let ds = mc.projDists[p]
+        guard !ds.isEmpty, k >= 0, k < ds.count else { return nil }
+        return .dist(ds[k], projUnits[p])
+    }
+
+    @inline(never) func uncertainSeries(_ p: Int) -> Value? {
+        let ds = mc.projDists[p]
+        if ds.isEmpty { return nil }
+        let u = projUnits[p]
+        return .list(ds.map { .dist($0, u) })
+    }
+
+    @inline(never) mutating func uncertainLogic(_ op: BinaryOp, _ l: Value, _ n: Node) throws(EvalError) -> Value {
+        try distBinary(op, l, try eval(n.b), n)
+    }
+
+    @inline(never) mutating func distCond(_ c: Value, _ n: Node) throws(EvalError) -> Value {
+        guard case .dist(let s, _) = c, s.isBool else { throw typeError("use as a condition", c, n.a, n.span) }
+        return try distCond(s, n)
+    }
+
+    /// Built-ins added after v0.1: distributions and summaries here, time functions in
+    /// their own file.
+    @inline(never) mutating func callBuiltinBeyondV1(_ n: Node, _ i: Int32) throws(EvalError) -> Value {
+        let b = Builtin(rawValue: n.a)!
+        if b.isDistribution { return try distributionBuiltin(b, n, i) }
+        return try callTimeBuiltin(b, n, i)
+    }
+
+    /// A v0.1 built-in; one that meets a distribution is retried sample-wise.
+    @inline(never) mutating func callBuiltinOrLift(_ b: Builtin, _ n: Node) throws(EvalError) -> Value {
+        do {
+            return try callBuiltin(b, n)
+        } catch {
+            if error.lift { return try liftedBuiltin(b, n) }
+            throw error
         }
     }
 }

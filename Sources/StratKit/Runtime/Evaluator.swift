@@ -170,12 +170,17 @@ struct Evaluator {
     }
 
     mutating func compute(_ c: Int32) {
-        let i = Int(c)
         // Constructors key their draws by the declaration being computed.
-        let site = (mc.cell, mc.period)
+        let cell = mc.cell, period = mc.period
         mc.cell = c
         mc.period = 0
-        defer { (mc.cell, mc.period) = site }
+        computeCell(c)
+        mc.cell = cell
+        mc.period = period
+    }
+
+    private mutating func computeCell(_ c: Int32) {
+        let i = Int(c)
         state[i] = .running
         computed += 1
         if i < codeIndex.count, codeIndex[i] != -1, model.cells[i].kind == .formula {
@@ -271,16 +276,14 @@ struct Evaluator {
         case .local:
             return stack[frameBase + Int(n.a)]
         case .projValue:
-            if let d = mc.value { return .dist(d, projUnit) }
+            if mc.value != nil { return uncertainValue() }
             return .number(projValue, projUnit)
         case .projT:
             return .number(Double(projT))
         case .projPrev:
             let s = projSeries[Int(n.a)]
             let k = projT - Int(n.b)
-            if !mc.projDists[Int(n.a)].isEmpty, k >= 0, k < mc.projDists[Int(n.a)].count {
-                return .dist(mc.projDists[Int(n.a)][k], projUnits[Int(n.a)])
-            }
+            if mc.uncertainProjections, let v = uncertainPeriod(Int(n.a), k) { return v }
             if k >= 0, k < s.count { return .number(s[k], projUnits[Int(n.a)]) }
             return try readPeriod(Int(n.a), k, n.span)
         case .projAt:
@@ -319,12 +322,12 @@ struct Evaluator {
             let op = BinaryOp(rawValue: n.op)!
             if op == .and || op == .or {
                 let l = try eval(n.a)
-                if case .dist = l { return try distBinary(op, l, try eval(n.b), n) }
+                if l.isUncertain { return try uncertainLogic(op, l, n) }
                 guard case .bool(let lb) = l else { throw typeError("use '\(op.symbol)' with", l, n.a, n.span) }
                 if op == .and && !lb { return .bool(false) }
                 if op == .or && lb { return .bool(true) }
                 let r = try eval(n.b)
-                if case .dist = r { return try distBinary(op, .bool(lb), r, n) }
+                if r.isUncertain { return try distBinary(op, .bool(lb), r, n) }
                 guard case .bool(let rb) = r else { throw typeError("use '\(op.symbol)' with", r, n.b, n.span) }
                 return .bool(rb)
             }
@@ -340,7 +343,7 @@ struct Evaluator {
             defer { depth -= 1 }
             let c = try eval(n.a)
             guard case .bool(let b) = c else {
-                if case .dist(let s, _) = c, s.isBool { return try distCond(s, n) }
+                if c.isUncertain { return try distCond(c, n) }
                 throw typeError("use as a condition", c, n.a, n.span)
             }
             return try eval(b ? n.b : n.c)
@@ -370,15 +373,8 @@ struct Evaluator {
         case .builtin:
             depth += 1
             defer { depth -= 1 }
-            let b = Builtin(rawValue: n.a)!
-            if b.isDistribution { return try distributionBuiltin(b, n, i) }
-            if b.rawValue >= Builtin.cumsum.rawValue { return try callTimeBuiltin(b, n, i) }
-            do {
-                return try callBuiltin(b, n)
-            } catch {
-                if error.lift { return try liftedBuiltin(b, n) }
-                throw error
-            }
+            if n.a >= Builtin.normal.rawValue { return try callBuiltinBeyondV1(n, i) }
+            return try callBuiltinOrLift(Builtin(rawValue: n.a)!, n)
         case .userCall:
             depth += 1
             defer { depth -= 1 }
@@ -397,7 +393,7 @@ struct Evaluator {
             _ = try read(model.projections[Int(n.a)].group, n.span)
             try ensureSeries(Int(n.a), n.span)
             let s = projSeries[Int(n.a)], u = projUnits[Int(n.a)]
-            if !mc.projDists[Int(n.a)].isEmpty { return .list(mc.projDists[Int(n.a)].map { .dist($0, u) }) }
+            if mc.uncertainProjections, let v = uncertainSeries(Int(n.a)) { return v }
             return .list(s.map { .number($0, u) })
         case .range:
             return try draw(i)
@@ -702,7 +698,7 @@ struct Evaluator {
         return .number(d, u)
     }
 
-    private mutating func callBuiltin(_ b: Builtin, _ n: Node) throws(EvalError) -> Value {
+    mutating func callBuiltin(_ b: Builtin, _ n: Node) throws(EvalError) -> Value {
         switch b {
         case .min, .max:
             if n.c == 2 {
