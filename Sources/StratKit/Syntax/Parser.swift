@@ -652,6 +652,30 @@ struct Parser {
         return pool.add(Node(kind: .solve, a: input, b: ex, c: Int32(items.count), span: span(from: start)))
     }
 
+    /// Whether `e` followed by `(` is a call: a name, or `p.at(DATE)`. Out of line, like
+    /// ``parseCall(_:_:)``: parsePostfix's frame is paid once per nesting level.
+    @inline(never)
+    private func isCallee(_ e: Int32) -> Bool {
+        pool[e].kind == .name || pool[e].kind == .member && lexer.interner[pool[e].b] == "at"
+    }
+
+    /// The argument list of a call of `e` (at its `(`); nil after a syntax error. `p.at(DATE)`
+    /// is a method call, kept as a call whose first argument is the receiver.
+    @inline(never)
+    private mutating func parseCall(_ e: Int32, _ start: Int32) -> Int32? {
+        let method = pool[e].kind == .member
+        _ = take()
+        var args: [Int32] = method ? [pool[e].a] : []
+        while tok.kind != .rparen && tok.kind != .eof {
+            args.append(parseExpr())
+            if tok.kind == .comma { _ = take() } else { break }
+        }
+        if !expect(.rparen, "')' to close the argument list") { return nil }
+        let ex = pool.addExtra(args)
+        let callee = method ? pool[e].b : pool[e].a
+        return pool.add(Node(kind: .call, op: method ? 1 : 0, a: callee, b: ex, c: Int32(args.count), span: span(from: start)))
+    }
+
     private mutating func parsePostfix() -> Int32 {
         let start = tok.start
         var e = parsePrimary()
@@ -659,28 +683,9 @@ struct Parser {
         while true {
             chain += 1
             if chainTooDeep(chain) { return errorNode(span(from: start)) }
-            if tok.kind == .lparen, pool[e].kind == .member, lexer.interner[pool[e].b] == "at" {
-                // `p.at(DATE)`: a method call, kept as a call whose first argument is the receiver.
-                _ = take()
-                var args: [Int32] = [pool[e].a]
-                while tok.kind != .rparen && tok.kind != .eof {
-                    args.append(parseExpr())
-                    if tok.kind == .comma { _ = take() } else { break }
-                }
-                if !expect(.rparen, "')' to close the argument list") { return errorNode(span(from: start)) }
-                let ex = pool.addExtra(args)
-                e = pool.add(Node(kind: .call, op: 1, a: pool[e].b, b: ex, c: Int32(args.count), span: span(from: start)))
-            } else if tok.kind == .lparen, pool[e].kind == .name {
-                _ = take()
-                var args: [Int32] = []
-                while tok.kind != .rparen && tok.kind != .eof {
-                    args.append(parseExpr())
-                    if tok.kind == .comma { _ = take() } else { break }
-                }
-                if !expect(.rparen, "')' to close the argument list") { return errorNode(span(from: start)) }
-                let name = pool[e].a
-                let ex = pool.addExtra(args)
-                e = pool.add(Node(kind: .call, a: name, b: ex, c: Int32(args.count), span: span(from: start)))
+            if tok.kind == .lparen, isCallee(e) {
+                guard let call = parseCall(e, start) else { return errorNode(span(from: start)) }
+                e = call
             } else if tok.kind == .dot {
                 _ = take()
                 guard tok.kind == .identifier || tok.kind == .keyword else {
