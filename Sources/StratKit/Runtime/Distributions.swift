@@ -267,7 +267,7 @@ extension Evaluator {
     }
 
     /// `-x` and `not c` of a distribution.
-    mutating func distUnary(_ kind: NodeKind, _ v: Value, _ n: Node) throws(EvalError) -> Value {
+    @inline(never) mutating func distUnary(_ kind: NodeKind, _ v: Value, _ n: Node) throws(EvalError) -> Value {
         if kind == .not {
             guard let x = boolLane(v) else { throw typeError("apply 'not' to", v, n.a, n.span) }
             return .dist(map1(x, isBool: true) { $0 != 0 ? 0 : 1 }, .plain)
@@ -972,26 +972,44 @@ extension Engine {
 extension Evaluator {
     @inline(never) mutating func uncertainValue() -> Value { .dist(mc.value!, projUnit) }
 
-    @inline(never) func uncertainPeriod(_ p: Int, _ k: Int) -> Value? {
+    /// `other` at period k inside `next:` (samples when uncertain).
+    @inline(never) mutating func uncertainPeriodOrRead(_ p: Int, _ k: Int, _ span: Span) throws(EvalError) -> Value {
         let ds = mc.projDists[p]
-        guard !ds.isEmpty, k >= 0, k < ds.count else { return nil }
-        return .dist(ds[k], projUnits[p])
+        if !ds.isEmpty, k >= 0, k < ds.count { return .dist(ds[k], projUnits[p]) }
+        let s = projSeries[p]
+        if k >= 0, k < s.count { return .number(s[k], projUnits[p]) }
+        return try readPeriod(p, k, span)
     }
 
-    @inline(never) func uncertainSeries(_ p: Int) -> Value? {
-        let ds = mc.projDists[p]
-        if ds.isEmpty { return nil }
-        let u = projUnits[p]
+    /// `p.series`: a list of distributions when the projection is uncertain.
+    @inline(never) func uncertainSeries(_ p: Int) -> Value {
+        let ds = mc.projDists[p], u = projUnits[p]
+        if ds.isEmpty { return .list(projSeries[p].map { .number($0, u) }) }
         return .list(ds.map { .dist($0, u) })
     }
 
+    /// `and`/`or` whose left side is not a bool: a bool distribution, or a type error.
     @inline(never) mutating func uncertainLogic(_ op: BinaryOp, _ l: Value, _ n: Node) throws(EvalError) -> Value {
-        try distBinary(op, l, try eval(n.b), n)
+        guard l.isUncertain else { throw typeError("use '\(op.symbol)' with", l, n.a, n.span) }
+        return try distBinary(op, l, try eval(n.b), n)
     }
 
+    @inline(never) mutating func uncertainLogicRight(_ op: BinaryOp, _ lb: Bool, _ r: Value, _ n: Node) throws(EvalError) -> Value {
+        guard r.isUncertain else { throw typeError("use '\(op.symbol)' with", r, n.b, n.span) }
+        return try distBinary(op, .bool(lb), r, n)
+    }
+
+    /// `if` whose condition is not a bool: a bool distribution, or a type error.
     @inline(never) mutating func distCond(_ c: Value, _ n: Node) throws(EvalError) -> Value {
         guard case .dist(let s, _) = c, s.isBool else { throw typeError("use as a condition", c, n.a, n.span) }
         return try distCond(s, n)
+    }
+
+    /// Every built-in call: v0.1's (retried sample-wise on a distribution), then
+    /// distributions and summaries, then time functions.
+    @inline(never) mutating func callAnyBuiltin(_ n: Node, _ i: Int32) throws(EvalError) -> Value {
+        if n.a >= Builtin.normal.rawValue { return try callBuiltinBeyondV1(n, i) }
+        return try callBuiltinOrLift(Builtin(rawValue: n.a)!, n)
     }
 
     /// Built-ins added after v0.1: distributions and summaries here, time functions in

@@ -283,7 +283,7 @@ struct Evaluator {
         case .projPrev:
             let s = projSeries[Int(n.a)]
             let k = projT - Int(n.b)
-            if mc.uncertainProjections, let v = uncertainPeriod(Int(n.a), k) { return v }
+            if mc.uncertainProjections { return try uncertainPeriodOrRead(Int(n.a), k, n.span) }
             if k >= 0, k < s.count { return .number(s[k], projUnits[Int(n.a)]) }
             return try readPeriod(Int(n.a), k, n.span)
         case .projAt:
@@ -300,19 +300,13 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             let v = try eval(n.a)
-            guard case .number(let d, let u) = v else {
-                if case .dist = v { return try distUnary(.neg, v, n) }
-                throw typeError("negate", v, n.a, n.span)
-            }
+            guard case .number(let d, let u) = v else { return try distUnary(.neg, v, n) }
             return .number(-d, u)
         case .not:
             depth += 1
             defer { depth -= 1 }
             let v = try eval(n.a)
-            guard case .bool(let b) = v else {
-                if case .dist = v { return try distUnary(.not, v, n) }
-                throw typeError("apply 'not' to", v, n.a, n.span)
-            }
+            guard case .bool(let b) = v else { return try distUnary(.not, v, n) }
             return .bool(!b)
         case .binary:
             depth += 1
@@ -322,13 +316,11 @@ struct Evaluator {
             let op = BinaryOp(rawValue: n.op)!
             if op == .and || op == .or {
                 let l = try eval(n.a)
-                if l.isUncertain { return try uncertainLogic(op, l, n) }
-                guard case .bool(let lb) = l else { throw typeError("use '\(op.symbol)' with", l, n.a, n.span) }
+                guard case .bool(let lb) = l else { return try uncertainLogic(op, l, n) }
                 if op == .and && !lb { return .bool(false) }
                 if op == .or && lb { return .bool(true) }
                 let r = try eval(n.b)
-                if r.isUncertain { return try distBinary(op, .bool(lb), r, n) }
-                guard case .bool(let rb) = r else { throw typeError("use '\(op.symbol)' with", r, n.b, n.span) }
+                guard case .bool(let rb) = r else { return try uncertainLogicRight(op, lb, r, n) }
                 return .bool(rb)
             }
             if op == .convert { return try convert(try eval(n.a), NumberUnit(packed: nodes[Int(n.b)].c).display, n) }
@@ -342,10 +334,7 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             let c = try eval(n.a)
-            guard case .bool(let b) = c else {
-                if c.isUncertain { return try distCond(c, n) }
-                throw typeError("use as a condition", c, n.a, n.span)
-            }
+            guard case .bool(let b) = c else { return try distCond(c, n) }
             return try eval(b ? n.b : n.c)
         case .list:
             depth += 1
@@ -373,8 +362,7 @@ struct Evaluator {
         case .builtin:
             depth += 1
             defer { depth -= 1 }
-            if n.a >= Builtin.normal.rawValue { return try callBuiltinBeyondV1(n, i) }
-            return try callBuiltinOrLift(Builtin(rawValue: n.a)!, n)
+            return try callAnyBuiltin(n, i)
         case .userCall:
             depth += 1
             defer { depth -= 1 }
@@ -393,7 +381,7 @@ struct Evaluator {
             _ = try read(model.projections[Int(n.a)].group, n.span)
             try ensureSeries(Int(n.a), n.span)
             let s = projSeries[Int(n.a)], u = projUnits[Int(n.a)]
-            if mc.uncertainProjections, let v = uncertainSeries(Int(n.a)) { return v }
+            if mc.uncertainProjections { return uncertainSeries(Int(n.a)) }
             return .list(s.map { .number($0, u) })
         case .range:
             return try draw(i)
