@@ -803,6 +803,8 @@ extension Evaluator {
     /// having changed nothing but probes, when the group is plain.
     mutating func stepUncertainGroup(_ members: [Int], _ span: Span) throws(EvalError) -> Bool {
         for p in members { mc.projDists[p] = [] }
+        // Series (SPEC §14) are stepped by their own code, sample-free for now.
+        if members.contains(where: { model.projections[$0].isSeries }) { return false }
         struct Step { var p: Int; var start: Value; var growth: Value?; var lo: Value?; var hi: Value?; var unit: NumberUnit; var next: Int32; var name: String }
         var steps: [Step] = []
         var count = -1
