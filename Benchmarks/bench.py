@@ -195,9 +195,6 @@ def goal_seek(args, results, runs):
     print("  whole processes: " + ", ".join(f"{k} {v * 1000:.1f}ms" for k, v in procs.items()))
 
 
-if __name__ == "__main__":
-    main()
-
 
 MC = os.path.join(ROOT, "Benchmarks", "MonteCarlo")
 
@@ -262,3 +259,7 @@ def monte_carlo(args, results, runs):
     ratio = nm["uncertain (10,000 samples)"] / nm["plain"]
     print(f"  netflix run: uncertain {nm['uncertain (10,000 samples)'] * 1000:.1f}ms, plain {nm['plain'] * 1000:.1f}ms, ratio {ratio:.2f}")
     results["monte_carlo"] = {"samples": int(n), "median_s": med, "netflix_s": nm, "netflix_ratio": ratio}
+
+
+if __name__ == "__main__":
+    main()
