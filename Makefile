@@ -48,6 +48,7 @@ test: deps venv-test
 	$(MAKE) package-check
 	$(MAKE) test-lsp
 	$(MAKE) bench-smoke
+	$(VENV)/bin/python3 Tests/Uncertainty/stats_test.py $(BIN_DEBUG)
 	$(MAKE) test-capi test-python
 	$(MAKE) test-html
 	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
@@ -133,11 +134,11 @@ test-python: lib $(VENV)/.installed
 bench-deps: deps
 	@command -v lua5.4 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4 >/dev/null; }
 
-bench: bench-deps
+bench: bench-deps venv-test
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat-bench-whatif
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat-bench-goalseek
-	python3 Benchmarks/bench.py
+	python3 Benchmarks/bench.py --python $(VENV)/bin/python3
 
 # Small sizes, one run, no timing claims: keeps the harness from rotting (part of make test).
 bench-smoke: bench-deps

@@ -50,9 +50,16 @@ struct ModelOptions {
         OptionSpec(long: "as-of", value: "DATE", help: "Evaluate as of this date (YYYY-MM-DD): the value of `today` (default: the system date)."),
     ]
 
+    /// `--samples N` and `--seed S` (SPEC §13): override the model's `simulate`.
+    static let simulationSpecs = [
+        OptionSpec(long: "samples", value: "N", help: "Monte Carlo samples per distribution (overrides 'simulate N'; default 10000)."),
+        OptionSpec(long: "seed", value: "S", help: "Monte Carlo seed (overrides 'simulate … seed S'; default 1)."),
+    ]
+
     init(_ a: ParsedArguments) throws {
         scenario = a.value("scenario")
         sets = a.all("set")
+        try parseSimulationOptions(a)
         try Self.takeAsOf(a)
         try validate()
     }
@@ -164,6 +171,9 @@ func cliConfiguration() -> Configuration {
 func loadModel(_ file: String, json: Bool, runStatements: Bool = false) -> Loaded {
     var config = cliConfiguration()
     config.useDefaultImporter = true
+    config.samples = cliSimulation.samples
+    config.seed = cliSimulation.seed
+    config.threads = threadsFromEnvironment()
     // Standard input has no folder of its own: imports resolve under the working directory.
     if file == "-" { config.importer = FileImporter(root: ".") }
     let engine = Engine(configuration: config)
@@ -291,6 +301,7 @@ enum Strat {
         (Check.spec, { try Check($0).run() }),
         (Compare.spec, { try Compare($0).run() }),
         (WhatIf.spec, { try WhatIf($0).run() }),
+        (SamplesCommand.spec, { try SamplesCommand($0).run() }),
         (Solve.spec, { try Solve($0).run() }),
         (Sensitivity.spec, { try Sensitivity($0).run() }),
         (Fmt.spec, { try Fmt($0).run() }),

@@ -5,7 +5,7 @@ struct Run {
         name: "run",
         abstract: "Evaluate a model and print its report.",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
-        options: [ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json, markdown or html.", choices: ["text", "json", "markdown", "html"]), OptionSpec(long: "output", short: "o", value: "FILE", help: "Write the report to FILE (atomically) instead of standard output."), OptionSpec(long: "sensitivity", value: "TARGET", help: "With --format html: add a tornado chart of what moves TARGET most."), OptionSpec(long: "no-report", help: "Print only the output of `print` statements, no report.")],
+        options: [ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json, markdown or html.", choices: ["text", "json", "markdown", "html"]), OptionSpec(long: "output", short: "o", value: "FILE", help: "Write the report to FILE (atomically) instead of standard output."), OptionSpec(long: "sensitivity", value: "TARGET", help: "With --format html: add a tornado chart of what moves TARGET most."), OptionSpec(long: "no-report", help: "Print only the output of `print` statements, no report.")] + ModelOptions.simulationSpecs,
         discussion: """
         Prints the output of `print`, then the report: mission, SWOTs with IFE/EFE \
         and posture, objectives with KR scores, the plan score, metrics, \
@@ -115,7 +115,7 @@ struct Eval {
         name: "eval",
         abstract: "Evaluate expressions against a model (or none).",
         positionals: "[FILE]", minPositionals: 0, maxPositionals: 1,
-        options: [OptionSpec(long: "expr", short: "e", value: "EXPR", help: "An expression to evaluate.", repeatable: true), ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
+        options: [OptionSpec(long: "expr", short: "e", value: "EXPR", help: "An expression to evaluate.", repeatable: true), ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])] + ModelOptions.simulationSpecs,
         discussion: """
         Prints one value per -e, in its display form (`85%`, `$2.5M`, `1100ms`). \
         With --format json, prints a JSON array of {"expr", "value", "unit", \

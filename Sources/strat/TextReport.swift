@@ -15,6 +15,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
     if let v = r.vision { facts.append([Cell("Vision", st.bold("Vision")), Cell(v)]) }
     if !r.values.isEmpty { facts.append([Cell("Values", st.bold("Values")), Cell(r.values.joined(separator: " · "))]) }
     if let n = note { facts.append([Cell("Scenario", st.bold("Scenario")), Cell(n)]) }
+    if let s = r.simulation { facts.append([Cell("Simulation", st.bold("Simulation")), Cell(simulationNote(s))]) }
     if let d = r.asOf { facts.append([Cell("As of", st.bold("As of")), Cell(d)]) }
     head += renderTable(facts, align: [.left, .left], indent: "")
     if !head.isEmpty { sections.append(head) }
@@ -60,6 +61,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             }
             if case .number(let w, _) = o.weight.value, w != 1 { facts.append("weight " + o.weight.value.description) }
             if o.committed { facts.append("committed") }
+            if let c = o.chance { facts.append("chance " + percentText(c)) }
             lines.append("    " + facts.joined(separator: "   "))
             if !o.krs.isEmpty {
                 lines += scoredTable(o.krs, header: "key result", st: st, indent: "    ")
@@ -73,7 +75,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
     // Plan score.
     if let s = r.plan.score {
         sections.append([st.bold("Plan score") + "  " + st.status(bar(s), r.plan.status) + " " + fmt2(s) + "  "
-            + st.status(r.plan.status ?? "", r.plan.status)])
+            + st.status(r.plan.status ?? "", r.plan.status) + (r.plan.chance.map { "   chance " + percentText($0) } ?? "")])
     }
 
     // Metrics.
@@ -97,12 +99,25 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
         for g in projectionGroups(r.projections) {
             let count = g.map(\.series.count).max() ?? 0
             let idx = sampleRows(count: count)
-            var t: [[Cell]] = [[Cell(singular(g[0].period), st.dim(singular(g[0].period)))] + g.map { Cell($0.name, st.dim($0.name)) }]
+            // An uncertain projection shows its mean and its p5 / p50 / p95 bands.
+            var heads = [Cell(singular(g[0].period), st.dim(singular(g[0].period)))]
+            for p in g {
+                heads.append(Cell(p.name, st.dim(p.name)))
+                if p.bands != nil { heads += ["p5", "p50", "p95"].map { Cell($0, st.dim($0)) } }
+            }
+            var t: [[Cell]] = [heads]
             for i in idx {
-                t.append([Cell(periodLabel(g, i))] + g.map { p in Cell(i < p.series.count ? compact(p.series[i], unitOf(p)) : "") })
+                var row = [Cell(periodLabel(g, i))]
+                for p in g {
+                    row.append(Cell(i < p.series.count ? compact(p.series[i], unitOf(p)) : ""))
+                    if let b = p.bands {
+                        for xs in [b.p5, b.p50, b.p95] { row.append(Cell(i < xs.count ? compact(xs[i], unitOf(p)) : "")) }
+                    }
+                }
+                t.append(row)
             }
             lines.append("")
-            lines += renderTable(t, align: [.right] + g.map { _ in .right }, indent: "  ")
+            lines += renderTable(t, align: [.right] + Array(repeating: .right, count: heads.count - 1), indent: "  ")
             if idx.count < count { lines.append("  " + st.dim("(\(idx.count) of \(count) rows; `strat run --format json` has the whole series)")) }
         }
         sections.append(lines)
@@ -168,6 +183,8 @@ func scoredTable(_ ks: [ScoredReport], header: String, st: Style, indent: String
     var rows: [[Cell]] = [[Cell(header, st.dim(header)), Cell("baseline", st.dim("baseline")), .empty,
                            Cell("current", st.dim("current")), .empty, Cell("target", st.dim("target")),
                            Cell("score", st.dim("score")), .empty, Cell("status", st.dim("status"))]]
+    let chances = ks.contains { $0.chance != nil }
+    if chances { rows[0].append(Cell("chance", st.dim("chance"))) }
     for k in ks {
         let hasBaseline: Bool
         if case .none = k.baseline.value { hasBaseline = false } else { hasBaseline = true }
@@ -179,9 +196,36 @@ func scoredTable(_ ks: [ScoredReport], header: String, st: Style, indent: String
             score = Cell("—")
         }
         let status = k.status ?? (k.score == nil ? "unscored" : "")
-        rows.append([Cell(k.name), Cell(hasBaseline ? show(k.baseline) : ""), Cell(hasBaseline ? "→" : ""),
-                     Cell(show(k.current)), Cell("→"), Cell(showTarget(k)), score,
-                     .empty, Cell(status, st.status(status, k.status)), Cell(k.text ?? "")])
+        var row = [Cell(k.name), Cell(hasBaseline ? show(k.baseline) : ""), Cell(hasBaseline ? "→" : ""),
+                   Cell(show(k.current)), Cell("→"), Cell(showTarget(k)), score,
+                   .empty, Cell(status, st.status(status, k.status))]
+        if chances { row.append(Cell(k.chance.map(percentText) ?? "")) }
+        rows.append(row + [Cell(k.text ?? "")])
     }
-    return renderTable(rows, align: [.left, .right, .left, .right, .left, .right, .left, .left, .left, .left], indent: indent)
+    return renderTable(rows, align: [.left, .right, .left, .right, .left, .right, .left, .left, .left] + (chances ? [.right] : []) + [.left], indent: indent)
+}
+
+/// `10,000 samples · seed 1`: every report of an uncertain model states N and the seed.
+func simulationNote(_ s: Simulation) -> String {
+    "\(groupedCount(s.samples)) samples · seed \(s.seed)"
+}
+
+/// A probability as a whole percent, or with one decimal near the ends (`0.4%`, `99.6%`).
+func percentText(_ p: Double) -> String {
+    let x = p * 100
+    if x > 0 && x < 1 || x > 99 && x < 100 { return NumberFormat_oneDecimal(x) + "%" }
+    return String(Int(x.rounded())) + "%"
+}
+
+private func NumberFormat_oneDecimal(_ x: Double) -> String {
+    let r = (x * 10).rounded() / 10
+    return r == r.rounded() ? String(Int(r)) : String(r)
+}
+
+/// 10000 → `10,000`.
+func groupedCount(_ n: Int) -> String {
+    var s = String(n)
+    var i = s.count - 3
+    while i > 0 { s.insert(",", at: s.index(s.startIndex, offsetBy: i)); i -= 3 }
+    return s
 }

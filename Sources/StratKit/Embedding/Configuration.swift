@@ -21,6 +21,10 @@ public struct Limits: Sendable, Hashable {
     public var maxListLength = 10_000_000
     /// Bytes of one source file.
     public var maxSourceBytes = 256 * 1024 * 1024
+    /// Samples of one distribution (SPEC §13).
+    public var maxSamples = 10_000_000
+    /// Samples × stored projection periods of one uncertain projection group.
+    public var maxSampleCells = 200_000_000
     /// Compile diagnostics kept for one load; past it one more says the rest are not shown.
     public var maxDiagnostics = 1000
 
@@ -168,6 +172,13 @@ public struct Configuration: Sendable {
     /// periods); returning true stops the evaluation with an "interrupted" error. The
     /// REPL connects it to Ctrl-C.
     public var interrupt: (@Sendable () -> Bool)?
+    /// Monte Carlo sample count; nil uses the model's `simulate N` (default 10,000).
+    public var samples: Int?
+    /// Monte Carlo seed; nil uses the model's `simulate … seed S` (default 1).
+    public var seed: UInt64?
+    /// Threads for sample loops; nil uses every processor online. Results are identical
+    /// for any thread count.
+    public var threads: Int?
     /// Receives `print` output; when nil, output is only collected in reports.
     public var output: (@Sendable (String) -> Void)?
     /// Record what every name in the model refers to, for ``Engine/symbolIndex()`` (the

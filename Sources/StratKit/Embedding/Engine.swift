@@ -176,6 +176,7 @@ public final class Engine: @unchecked Sendable {
         model.uses = nil  // queries resolve expressions of their own; those are not the model's
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
         evaluator.interrupt = configuration.interrupt
+        evaluator.configureSimulation(samples: configuration.samples, seed: configuration.seed, threads: configuration.threads)
         scenario = nil
         committed = []
         printed = []
@@ -198,7 +199,10 @@ public final class Engine: @unchecked Sendable {
         evaluator.armStackGuard()
         printed = []
         assertions = []
-        for d in model.statements {
+        for (k, d) in model.statements.enumerated() {
+            // Each statement is its own declaration for the streams of its constructors.
+            evaluator.mc.cell = -2 - Int32(truncatingIfNeeded: k)
+            defer { evaluator.mc.cell = -1 }
             switch d.kind {
             case .print:
                 evaluator.steps = 0
@@ -218,6 +222,11 @@ public final class Engine: @unchecked Sendable {
                 if d.message >= 0, case .string(let s)? = try? evaluator.eval(d.message) { message = s }
                 do {
                     let v = try evaluator.eval(d.expr)
+                    if case .dist(let s, _) = v, s.isBool {
+                        evaluator.report(EvalError(message: "an assert needs a definite true/false, but this condition is uncertain (true in \(NumberFormat.display(s.fractionTrue, NumberUnit(display: .percent))) of samples)",
+                                                   span: model.pool[d.expr].span, hint: "assert on its probability, e.g. assert P(\(text)) >= 90%"))
+                        continue
+                    }
                     guard case .bool(let ok) = v else {
                         evaluator.report(EvalError(message: "an assert needs a true/false condition, got \(v.kindName)", span: model.pool[d.expr].span))
                         continue
@@ -263,6 +272,7 @@ public final class Engine: @unchecked Sendable {
         let node = try compileExpression(expression, path: "<expr>", owner: -1)
         evaluator.steps = 0
         evaluator.armStackGuard()
+        evaluator.mc.queryPath = SampleRandom.hash("<query> " + expression)
         do {
             return try evaluator.eval(node)
         } catch {

@@ -128,6 +128,7 @@ extension Engine {
         case .exposure: return "probability × impact"
         case .projectionGroup: return "the projection's series"
         case .projectionFinal: return "the value at the last period"
+        case .chance: return "P(score >= 0.7), or P(score = 1) when committed"
         case .projectionFirst: return "the value at period 0 (the start, within min/max)"
         case .projectionDates: return "the first day of each period, from the anchor date"
         case .seriesPeriods: return "the periods the series' inputs all have"

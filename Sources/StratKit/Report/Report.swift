@@ -13,6 +13,9 @@ public struct ReportValue: Sendable, Encodable, Hashable {
             try c.encode(d, forKey: .value)
             try c.encode(u.symbol, forKey: .unit)
             try c.encode(value.description, forKey: .display)
+        case .dist:
+            var c = encoder.singleValueContainer()
+            try c.encode(DistributionJSON(self))
         case .string(let s):
             var c = encoder.singleValueContainer()
             try c.encode(s)
@@ -41,6 +44,7 @@ public struct ReportValue: Sendable, Encodable, Hashable {
             w.key("unit"); w.string(u.symbol)
             w.key("display"); w.string(value.description)
             w.endObject()
+        case .dist(let s, let u): Self.writeDistribution(&w, s, u, value.description)
         case .string(let s): w.string(s)
         case .bool(let b): w.bool(b)
         case .none: w.null()
@@ -87,6 +91,8 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
     public var met: Bool?
     /// Other declared properties.
     public var properties: [ReportProperty]
+    /// P(score ≥ 0.7) (P(score = 1) when committed); nil unless the model is uncertain.
+    public var chance: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case name, text, baseline, target, targetForm = "target_form", current, weight, progress, score, status, met
@@ -105,6 +111,7 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
         try c.encode(score, forKey: DynamicKey("score"))
         try c.encode(status, forKey: DynamicKey("status"))
         try c.encode(met, forKey: DynamicKey("met"))
+        if let ch = chance { try c.encode(ch, forKey: DynamicKey("chance")) }
         for p in properties { try c.encode(p.value, forKey: DynamicKey(p.name)) }
     }
 
@@ -121,6 +128,7 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
         w.key("score"); if let s = score { w.double(s) } else { w.null() }
         w.key("status"); if let s = status { w.string(s) } else { w.null() }
         w.key("met"); if let m = met { w.bool(m) } else { w.null() }
+        if let ch = chance { w.key("chance"); w.double(ch) }
         for p in properties { w.key(p.name); p.value.write(&w) }
         w.endObject()
     }
@@ -146,6 +154,8 @@ public struct ObjectiveReport: Sendable, Encodable, Hashable {
     public var addresses: [String]
     /// Its key results.
     public var krs: [ScoredReport]
+    /// P(score ≥ 0.7) (P(score = 1) when committed); nil unless the model is uncertain.
+    public var chance: Double? = nil
 
     enum CodingKeys: String, CodingKey { case name, text, weight, committed, score, status, supports, addresses, krs }
 
@@ -157,6 +167,7 @@ public struct ObjectiveReport: Sendable, Encodable, Hashable {
         w.key("committed"); w.bool(committed)
         w.key("score"); if let s = score { w.double(s) } else { w.null() }
         w.key("status"); if let s = status { w.string(s) } else { w.null() }
+        if let ch = chance { w.key("chance"); w.double(ch) }
         w.key("supports"); w.beginArray(); for s in supports { w.string(s) }; w.endArray()
         w.key("addresses"); w.beginArray(); for s in addresses { w.string(s) }; w.endArray()
         w.key("krs"); w.beginArray(); for k in krs { k.write(&w) }; w.endArray()
@@ -257,6 +268,17 @@ public struct ProjectionReport: Sendable, Encodable, Hashable {
     public var series: [Double]
     /// The last value.
     public var final: ReportValue
+    /// For an uncertain projection: the 5th, 50th and 95th percentiles of every period.
+    public var bands: (p5: [Double], p50: [Double], p95: [Double])? = nil
+
+    public static func == (a: ProjectionReport, b: ProjectionReport) -> Bool {
+        a.name == b.name && a.periods == b.periods && a.period == b.period && a.unit == b.unit && a.series == b.series
+            && a.final == b.final && a.bands?.p5 == b.bands?.p5 && a.bands?.p50 == b.bands?.p50 && a.bands?.p95 == b.bands?.p95
+    }
+
+    public func hash(into h: inout Hasher) { h.combine(name); h.combine(series) }
+
+    enum CodingKeys: String, CodingKey { case name, periods, period, unit, series, final }
     /// `projection` or `series`.
     public var kind: String = "projection"
     /// With `from DATE`: the first day of each period (`2026-07-01`), and its label
@@ -273,6 +295,13 @@ public struct ProjectionReport: Sendable, Encodable, Hashable {
         w.key("unit"); w.string(unit)
         w.key("series"); w.beginArray(); for d in series { w.double(d) }; w.endArray()
         w.key("final"); final.write(&w)
+        if let b = bands {
+            w.key("percentiles"); w.beginObject()
+            for (k, xs) in [("5", b.p5), ("50", b.p50), ("95", b.p95)] {
+                w.key(k); w.beginArray(); for d in xs { w.double(d) }; w.endArray()
+            }
+            w.endObject()
+        }
         if !dates.isEmpty {
             w.key("dates"); w.beginArray(); for d in dates { w.string(d) }; w.endArray()
             w.key("labels"); w.beginArray(); for l in labels { w.string(l) }; w.endArray()
@@ -287,6 +316,8 @@ public struct PlanReport: Sendable, Encodable, Hashable {
     public var score: Double?
     /// `red`, `yellow`, `green`, or nil.
     public var status: String?
+    /// P(score ≥ 0.7); nil unless the model is uncertain.
+    public var chance: Double? = nil
     /// Priorities no objective or KR supports.
     public var unsupportedPriorities: [String]
     /// Weaknesses and threats nothing addresses.
@@ -298,6 +329,7 @@ public struct PlanReport: Sendable, Encodable, Hashable {
         w.beginObject()
         w.key("score"); if let s = score { w.double(s) } else { w.null() }
         w.key("status"); if let s = status { w.string(s) } else { w.null() }
+        if let ch = chance { w.key("chance"); w.double(ch) }
         w.key("unsupported_priorities"); w.beginArray(); for s in unsupportedPriorities { w.string(s) }; w.endArray()
         w.key("unaddressed"); w.beginArray(); for s in unaddressed { w.string(s) }; w.endArray()
         w.endObject()
@@ -337,6 +369,8 @@ public struct ReportOverride: Sendable, Encodable, Equatable {
 public struct Report: Sendable, Encodable {
     /// Scenario name (`baseline` when none).
     public var scenario: String
+    /// Sample count and seed, when the model is uncertain (every report states them).
+    public var simulation: Simulation? = nil
     /// `org`, if declared.
     public var org: String?
     /// `mission`, if declared.
@@ -406,6 +440,12 @@ public struct Report: Sendable, Encodable {
             w.beginObject(); w.key("path"); w.string(o.path); w.key("expr"); w.string(o.expr); w.endObject()
         }
         w.endArray()
+        if let s = simulation {
+            w.key("simulation"); w.beginObject()
+            w.key("samples"); w.int(s.samples)
+            w.key("seed"); w.int(Int(truncatingIfNeeded: s.seed))
+            w.endObject()
+        }
         if let d = asOf { w.key("as_of"); w.string(d) }
         w.key("org"); if let s = org { w.string(s) } else { w.null() }
         w.key("mission"); if let s = mission { w.string(s) } else { w.null() }
@@ -473,7 +513,7 @@ extension Engine {
             return []
         }
         let fixed: Set<String> = ["baseline", "target", "current", "weight", "score", "progress", "status", "met", "text", "title",
-                                  "supports", "addresses"]
+                                  "supports", "addresses", "chance"]
         func extras(_ o: Int32, skip: Set<String>) -> [ReportProperty] {
             model.objects[Int(o)].order.compactMap { id in
                 let n = interner[id]
@@ -569,6 +609,7 @@ extension Engine {
                       retros: retros, prints: printed,
                       assertions: assertions.map { AssertionReport(expression: $0.expression, message: $0.message, passed: $0.passed, line: $0.line) },
                       diagnostics: diagnostics)
+        if ev.mc.used { addUncertainty(&report) }
         if model.readsToday { report.asOf = model.asOf.description }
         return report
     }

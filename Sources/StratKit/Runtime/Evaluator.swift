@@ -13,6 +13,9 @@ struct EvalError: Error {
     var silent = false
     /// Unit and type errors are errors in the script (exit 65) even when evaluation finds them.
     var kind: Diagnostic.Kind = .runtime
+    /// A numeric built-in met a distribution: retry it sample-wise (Distributions.swift).
+    var lift = false
+    static let lift = EvalError(message: "", span: .none, silent: true, lift: true)
     static let dependency = EvalError(message: "", span: .none, silent: true)
 }
 
@@ -56,6 +59,8 @@ struct Evaluator {
     var keepSeries: [Bool] = []
     var projLast: [Double] = []
     var projUnits: [NumberUnit] = []
+    /// Sample count, seed, stream identity and uncertain projections (SPEC §13).
+    var mc = MonteCarlo()
     /// Each projection's period count once its group is computed (reads past it fail).
     var projCounts: [Int] = []
     /// Values each `delay()` call site has seen, by node, for the group being stepped.
@@ -165,6 +170,16 @@ struct Evaluator {
     }
 
     mutating func compute(_ c: Int32) {
+        // Constructors key their draws by the declaration being computed.
+        let cell = mc.cell, period = mc.period
+        mc.cell = c
+        mc.period = 0
+        computeCell(c)
+        mc.cell = cell
+        mc.period = period
+    }
+
+    private mutating func computeCell(_ c: Int32) {
         let i = Int(c)
         state[i] = .running
         computed += 1
@@ -261,12 +276,14 @@ struct Evaluator {
         case .local:
             return stack[frameBase + Int(n.a)]
         case .projValue:
+            if mc.value != nil { return uncertainValue() }
             return .number(projValue, projUnit)
         case .projT:
             return .number(Double(projT))
         case .projPrev:
             let s = projSeries[Int(n.a)]
             let k = projT - Int(n.b)
+            if mc.uncertainProjections { return try uncertainPeriodOrRead(Int(n.a), k, n.span) }
             if k >= 0, k < s.count { return .number(s[k], projUnits[Int(n.a)]) }
             return try readPeriod(Int(n.a), k, n.span)
         case .projAt:
@@ -283,13 +300,13 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             let v = try eval(n.a)
-            guard case .number(let d, let u) = v else { throw typeError("negate", v, n.a, n.span) }
+            guard case .number(let d, let u) = v else { return try distUnary(.neg, v, n) }
             return .number(-d, u)
         case .not:
             depth += 1
             defer { depth -= 1 }
             let v = try eval(n.a)
-            guard case .bool(let b) = v else { throw typeError("apply 'not' to", v, n.a, n.span) }
+            guard case .bool(let b) = v else { return try distUnary(.not, v, n) }
             return .bool(!b)
         case .binary:
             depth += 1
@@ -299,11 +316,11 @@ struct Evaluator {
             let op = BinaryOp(rawValue: n.op)!
             if op == .and || op == .or {
                 let l = try eval(n.a)
-                guard case .bool(let lb) = l else { throw typeError("use '\(op.symbol)' with", l, n.a, n.span) }
+                guard case .bool(let lb) = l else { return try uncertainLogic(op, l, n) }
                 if op == .and && !lb { return .bool(false) }
                 if op == .or && lb { return .bool(true) }
                 let r = try eval(n.b)
-                guard case .bool(let rb) = r else { throw typeError("use '\(op.symbol)' with", r, n.b, n.span) }
+                guard case .bool(let rb) = r else { return try uncertainLogicRight(op, lb, r, n) }
                 return .bool(rb)
             }
             if op == .convert { return try convert(try eval(n.a), NumberUnit(packed: nodes[Int(n.b)].c).display, n) }
@@ -317,7 +334,7 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             let c = try eval(n.a)
-            guard case .bool(let b) = c else { throw typeError("use as a condition", c, n.a, n.span) }
+            guard case .bool(let b) = c else { return try distCond(c, n) }
             return try eval(b ? n.b : n.c)
         case .list:
             depth += 1
@@ -345,9 +362,7 @@ struct Evaluator {
         case .builtin:
             depth += 1
             defer { depth -= 1 }
-            let b = Builtin(rawValue: n.a)!
-            if b.rawValue >= Builtin.cumsum.rawValue { return try callTimeBuiltin(b, n, i) }
-            return try callBuiltin(b, n)
+            return try callAnyBuiltin(n, i)
         case .userCall:
             depth += 1
             defer { depth -= 1 }
@@ -366,10 +381,10 @@ struct Evaluator {
             _ = try read(model.projections[Int(n.a)].group, n.span)
             try ensureSeries(Int(n.a), n.span)
             let s = projSeries[Int(n.a)], u = projUnits[Int(n.a)]
+            if mc.uncertainProjections { return uncertainSeries(Int(n.a)) }
             return .list(s.map { .number($0, u) })
         case .range:
-            throw EvalError(message: "distributions ('a to b') are not supported yet", span: n.span,
-                            hint: "use a single value for now; 'to' is reserved for uncertain inputs")
+            return try draw(i)
         case .threshold:
             throw EvalError(message: "a threshold ('>= x' or '<= x') is only allowed as a 'target:'", span: n.span)
         case .solved:
@@ -477,7 +492,8 @@ struct Evaluator {
                          hint: "both sides of '\(op.symbol)' need the same dimension (time, money or none)", kind: .compile)
     }
 
-    private func binaryOther(_ op: BinaryOp, _ l: Value, _ r: Value, _ n: Node) throws(EvalError) -> Value {
+    private mutating func binaryOther(_ op: BinaryOp, _ l: Value, _ r: Value, _ n: Node) throws(EvalError) -> Value {
+        if l.isUncertain || r.isUncertain { return try distBinary(op, l, r, n) }
         switch op {
         case .eq: return .bool(Value.equal(l, r))
         case .ne: return .bool(!Value.equal(l, r))
@@ -536,6 +552,7 @@ struct Evaluator {
             _ = try read(model.projections[p].group, n.span)
             try ensureSeries(p, n.span)
             let s = projSeries[p]
+            if !mc.projDists[p].isEmpty, d >= 0, d < Double(mc.projDists[p].count) { return .dist(mc.projDists[p][Int(d)], projUnits[p]) }
             guard d >= 0, d < Double(s.count) else {
                 throw EvalError(message: "period \(NumberFormat.significant(d)) out of range (projection '\(r.path)' has periods 0…\(max(0, s.count - 1)))",
                                 span: nodes[Int(n.b)].span)
@@ -562,6 +579,7 @@ struct Evaluator {
                 let p = Int(o.projection)
                 _ = try read(model.projections[p].group, span)
                 try ensureSeries(p, span)
+                if !mc.projDists[p].isEmpty { return .list(mc.projDists[p].map { .dist($0, projUnits[p]) }) }
                 return .list(projSeries[p].map { .number($0, projUnits[p]) })
             }
             switch o.members[name] {
@@ -644,6 +662,7 @@ struct Evaluator {
                 }
                 out.append((d, u))
             case .none: continue
+            case .dist: throw EvalError.lift
             default:
                 throw EvalError(message: "\(name)() needs numbers, got a \(v.kindName)", span: n.span)
             }
@@ -656,6 +675,7 @@ struct Evaluator {
         let v = try eval(node)
         guard case .number(let d, let u) = v else {
             if case .none = v { throw typeError("call \(name)() with", v, node, n.span) }
+            if case .dist = v { throw EvalError.lift }
             throw EvalError(message: "\(name)() needs a number, got \(describeOperand(v, node))", span: n.span)
         }
         return (d, u)
@@ -666,7 +686,7 @@ struct Evaluator {
         return .number(d, u)
     }
 
-    private mutating func callBuiltin(_ b: Builtin, _ n: Node) throws(EvalError) -> Value {
+    mutating func callBuiltin(_ b: Builtin, _ n: Node) throws(EvalError) -> Value {
         switch b {
         case .min, .max:
             if n.c == 2 {
@@ -754,6 +774,8 @@ struct Evaluator {
             }
             guard lo <= hi else { throw EvalError(message: "clamp() needs lo <= hi", span: n.span) }
             return .number(Swift.min(Swift.max(x, lo), hi), ux)
+        case .normal, .uniform, .triangular, .pert, .beta, .bernoulli, .mixture, .mean, .sd, .median, .percentile, .P:
+            throw EvalError(message: "internal: \(b.name)() is evaluated by distributionBuiltin", span: n.span)
         }
     }
 }

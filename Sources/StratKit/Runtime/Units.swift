@@ -254,37 +254,38 @@ enum NumberFormat {
         return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    static func magnitude(_ x: Double) -> String {
+    static func magnitude(_ x: Double, digits: Int = 10) -> String {
         let a = abs(x)
-        if a >= 1e12 { return significant(x / 1e12) + "T" }
-        if a >= 1e9 { return significant(x / 1e9) + "B" }
-        if a >= 1e6 { return significant(x / 1e6) + "M" }
-        if a >= 1e3 { return significant(x / 1e3) + "K" }
-        return significant(x)
+        if a >= 1e12 { return significant(x / 1e12, digits: digits) + "T" }
+        if a >= 1e9 { return significant(x / 1e9, digits: digits) + "B" }
+        if a >= 1e6 { return significant(x / 1e6, digits: digits) + "M" }
+        if a >= 1e3 { return significant(x / 1e3, digits: digits) + "K" }
+        return significant(x, digits: digits)
     }
 
-    /// A number in its unit, as the REPL and reports show it.
-    static func display(_ x: Double, _ u: NumberUnit) -> String {
+    /// A number in its unit, as the REPL and reports show it (`digits` significant digits;
+    /// distributions use 3).
+    static func display(_ x: Double, _ u: NumberUnit, digits: Int = 10) -> String {
         if u.isRate {
-            return display(x * NumberUnit.timeScale(u.per), u.numerator) + "/" + NumberUnit(time: 1, display: u.per).symbol
+            return display(x * NumberUnit.timeScale(u.per), u.numerator, digits: digits) + "/" + NumberUnit(time: 1, display: u.per).symbol
         }
         if !u.isSimple {
             let sym = u.derivedSymbol
             // Powers of a duration are shown in its unit (`16 h^2`), others in seconds.
             let shown = u.display.isTime && u.money == 0 ? x / pow(NumberUnit.timeScale(u.display), Double(u.time)) : x
-            return sym.isEmpty ? significant(x) : significant(shown) + " " + sym
+            return sym.isEmpty ? significant(x, digits: digits) : significant(shown, digits: digits) + " " + sym
         }
         switch u.display {
-        case .plain: return significant(x)
-        case .magnitude: return magnitude(x)
-        case .percent: return significant(x * 100) + "%"
-        case .ratio: return significant(x) + "x"
+        case .plain: return significant(x, digits: digits)
+        case .magnitude: return magnitude(x, digits: digits)
+        case .percent: return significant(x * 100, digits: digits) + "%"
+        case .ratio: return significant(x, digits: digits) + "x"
         case .ms, .s, .min, .h, .d, .wk, .mo, .qtr, .yr:
-            return significant(x / NumberUnit.timeScale(u.display)) + u.symbol
+            return significant(x / NumberUnit.timeScale(u.display), digits: digits) + u.symbol
         case .date:
             return CalendarDate(unixSeconds: x).description
-        case .money: return (x < 0 ? "-$" : "$") + significant(abs(x))
-        case .moneyMagnitude: return (x < 0 ? "-$" : "$") + magnitude(abs(x))
+        case .money: return (x < 0 ? "-$" : "$") + significant(abs(x), digits: digits)
+        case .moneyMagnitude: return (x < 0 ? "-$" : "$") + magnitude(abs(x), digits: digits)
         }
     }
 

@@ -37,19 +37,52 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     case none
     /// A declared object.
     case ref(ObjectRef)
+    /// An uncertain number (SPEC §13): N aligned samples in base units and their unit.
+    /// A bool distribution (an uncertain comparison) has `Samples.isBool` and samples 1/0.
+    case dist(Samples, NumberUnit)
 
     /// A plain number.
     public static func number(_ d: Double) -> Value { .number(d, .plain) }
 
-    /// The number in base units, or nil for other kinds.
+    /// The number in base units (the mean of a numeric distribution), or nil for other kinds.
     public var doubleValue: Double? {
-        if case .number(let d, _) = self { return d }
-        return nil
+        switch self {
+        case .number(let d, _): return d
+        case .dist(let s, _) where !s.isBool: return s.mean
+        default: return nil
+        }
     }
 
-    /// The unit of a number, or nil.
+    /// The unit of a number or numeric distribution, or nil.
     public var unit: NumberUnit? {
-        if case .number(_, let u) = self { return u }
+        switch self {
+        case .number(_, let u): return u
+        case .dist(let s, let u) where !s.isBool: return u
+        default: return nil
+        }
+    }
+
+    /// True for a distribution (an uncertain number or bool). Cheap: no summary is computed.
+    public var isUncertain: Bool {
+        if case .dist = self { return true }
+        return false
+    }
+
+    /// The mean of a distribution (P(true) for a bool one), the number itself for a plain
+    /// number, 1/0 for a bool; nil otherwise.
+    public var mean: Double? {
+        switch self {
+        case .number(let d, _): return d
+        case .bool(let b): return b ? 1 : 0
+        case .dist(let s, _): return s.mean
+        default: return nil
+        }
+    }
+
+    /// The summary of a distribution (mean, sd, percentiles, histogram, samples), or nil
+    /// for a value that is not uncertain.
+    public var distribution: Distribution? {
+        if case .dist(let s, _) = self { return Distribution(s) }
         return nil
     }
 
@@ -87,6 +120,7 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
         case .string(let s): return nested ? quoted(s) : s
         case .none: return "none"
         case .ref(let r): return r.path
+        case .dist(let s, let u): return Value.displayDistribution(s, u)
         case .list(let items):
             var s = "["
             for (i, v) in items.enumerated() {
@@ -107,6 +141,7 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
         case .list: return "list"
         case .none: return "none"
         case .ref: return "object"
+        case .dist(let s, _): return s.isBool ? "bool distribution" : "distribution"
         }
     }
 
@@ -118,6 +153,7 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
         case (.string(let x), .string(let y)): return x == y
         case (.none, .none): return true
         case (.ref(let x), .ref(let y)): return x.id == y.id
+        case (.dist(let x, _), .dist(let y, _)): return x.sameSamples(y)
         case (.list(let x), .list(let y)):
             if x.count != y.count { return false }
             for i in 0..<x.count where !equal(x[i], y[i]) { return false }
@@ -156,6 +192,7 @@ extension Value {
         w.key("value"); writePlain(&w)
         w.key("unit"); w.string(unit?.symbol ?? "")
         w.key("display"); w.string(description)
+        if case .dist(let s, _) = self { w.key("distribution"); ReportValue.writeSummary(&w, s) }
         w.endObject()
         return w.output
     }
@@ -167,6 +204,7 @@ extension Value {
         case .bool(let b): w.bool(b)
         case .none: w.null()
         case .ref(let r): w.string(r.path)
+        case .dist(let s, _): w.double(s.mean)
         case .list(let l):
             w.beginArray()
             for v in l { v.writePlain(&w) }

@@ -57,6 +57,8 @@ enum Derived: UInt8 {
     case planScore, planStatus, unsupported, unaddressed
     case ife, efe, ieCell, posture, exposure
     case projectionGroup, projectionFinal
+    /// P(score ≥ 0.7), or P(score = 1) when committed (SPEC §13).
+    case chance
     /// `p[0]` outside the group (the start within min/max), and `p.dates`.
     case projectionFirst, projectionDates
     /// A series' period count (its inputs' horizon).
@@ -167,6 +169,11 @@ final class Model {
     @exclusivity(unchecked) var builtinLists: [String: [Int32]] = [:]
     /// Resolved `solve` expressions (GoalSeek.swift).
     @exclusivity(unchecked) var solveSites: [SolveSite] = []
+    /// Constructor nodes (`a to b`, `normal(…)`, …) and the local part of their random
+    /// stream's key (SPEC §13). Empty for a model without distributions.
+    @exclusivity(unchecked) var siteKeys: [Int32: UInt64] = [:]
+    /// `simulate N seed S` (nil when absent): the sample count and seed nodes.
+    @exclusivity(unchecked) var simulate: (samples: Int32, seed: Int32, span: Span)?
 
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
     @exclusivity(unchecked) var extraGlobals: [(name: String, value: Value)] = []
@@ -296,6 +303,13 @@ final class Model {
                 statements.append(d)
             case .use, .import_:
                 break
+            case .simulate:
+                if let prev = simulate {
+                    sink.error("a model has at most one 'simulate'", at: d.span)
+                    sink.add(.note, .compile, "first 'simulate' here", at: prev.span)
+                } else {
+                    simulate = (d.expr, d.message, d.span)
+                }
             }
         }
         for (name, v) in extraGlobals where globals[id(name)] == nil {
@@ -310,7 +324,7 @@ final class Model {
         p.add(id("metrics"), .objects(metricIds))
         p.add(id("swots"), .objects(swotIds))
         objects[Int(plan)] = p
-        for (k, v) in [("score", Derived.planScore), ("status", .planStatus),
+        for (k, v) in [("score", Derived.planScore), ("status", .planStatus), ("chance", .chance),
                        ("unsupported_priorities", .unsupported), ("unaddressed", .unaddressed)] {
             let c = addCell(Cell(kind: .derived, derived: v, owner: plan, name: id(k), span: .none))
             objects[Int(plan)].add(id(k), .cell(c))
@@ -380,6 +394,8 @@ final class Model {
             }
             let c = addCell(Cell(kind: .derived, derived: .objectiveStatus, owner: o, name: id("status"), span: d.nameSpan))
             objects[Int(o)].add(id("status"), .cell(c))
+            let ch = addCell(Cell(kind: .derived, derived: .chance, owner: o, name: id("chance"), span: d.nameSpan))
+            objects[Int(o)].add(id("chance"), .cell(ch))
         }
         return o
     }
@@ -440,7 +456,7 @@ final class Model {
                 objects[Int(o)].add(id(k), .cell(constantCell(.list([]), owner: o, name: id(k), span: span)))
             }
         }
-        var derived: [(String, Derived)] = [("progress", .progress), ("status", .status), ("met", .met)]
+        var derived: [(String, Derived)] = [("progress", .progress), ("status", .status), ("met", .met), ("chance", .chance)]
         if case .cell(let c)? = objects[Int(o)].members[id("score")] { cells[Int(c)].customScore = true }
         else { derived.insert(("score", .score), at: 1) }
         for (k, v) in derived {

@@ -1,6 +1,8 @@
 /// Built-in functions.
 enum Builtin: Int32, CaseIterable {
     case min, max, sum, avg, count, abs, round, floor, ceil, sqrt, exp, ln, log10, clamp
+    // Distributions and their summaries (SPEC §13; Distributions.swift).
+    case normal, uniform, triangular, pert, beta, bernoulli, mixture, mean, sd, median, percentile, P
     /// Time functions (SPEC §14); `at` is `p.at(DATE)`.
     case cumsum, delay, lookup, at
 
@@ -20,6 +22,18 @@ enum Builtin: Int32, CaseIterable {
         case .ln: return "ln"
         case .log10: return "log10"
         case .clamp: return "clamp"
+        case .normal: return "normal"
+        case .uniform: return "uniform"
+        case .triangular: return "triangular"
+        case .pert: return "pert"
+        case .beta: return "beta"
+        case .bernoulli: return "bernoulli"
+        case .mixture: return "mixture"
+        case .mean: return "mean"
+        case .sd: return "sd"
+        case .median: return "median"
+        case .percentile: return "percentile"
+        case .P: return "P"
         case .cumsum: return "cumsum"
         case .delay: return "delay"
         case .lookup: return "lookup"
@@ -34,6 +48,21 @@ enum Builtin: Int32, CaseIterable {
         case .sum, .avg, .count, .abs, .floor, .ceil, .sqrt, .exp, .ln, .log10, .cumsum: return 1...1
         case .round, .delay, .lookup, .at: return 1...2
         case .clamp: return 3...3
+        case .triangular, .pert: return 3...3
+        case .normal, .uniform, .beta, .percentile: return 2...2
+        case .bernoulli, .mean, .sd, .median, .P: return 1...1
+        case .mixture: return 1...2
+        }
+    }
+
+    /// Distributions and their summaries, evaluated by Distributions.swift.
+    var isDistribution: Bool { rawValue >= Builtin.normal.rawValue && rawValue <= Builtin.P.rawValue }
+
+    /// Constructors draw samples: each call site is a random variable with its own stream.
+    var isConstructor: Bool {
+        switch self {
+        case .normal, .uniform, .triangular, .pert, .beta, .bernoulli, .mixture: return true
+        default: return false
         }
     }
 
@@ -164,6 +193,9 @@ extension Model {
         case .ieCell, .posture: return [m("ife"), m("efe")].compactMap { $0 }
         case .exposure: return [m("probability"), m("impact")].compactMap { $0 }
         case .projectionGroup: return []
+        case .chance:
+            let parent = objects[Int(o)].kind == .kr ? objects[Int(o)].parent : o
+            return [m("score"), parent >= 0 ? member(parent, "committed") : nil].compactMap { $0 }
         case .projectionFinal:
             return [projections[Int(cell.projection)].group]
         case .projectionFirst:
@@ -186,6 +218,8 @@ extension Model {
         /// Projections read at the same period (`other[t]`, a series' inputs).
         var now = SmallSet()
         var volatile = false
+        /// Constructor sites numbered so far in this formula (their ordinals, SPEC §13).
+        var sites: UInt64 = 0
         /// Recursion depth, and the thread's stack bounds once it is deep.
         var depth = 0
         var stack: (base: UInt, limit: UInt)?
@@ -284,9 +318,14 @@ extension Model {
         case .neg, .not, .threshold:
             resolve(n.a, scope, &ctx)
             return .dynamic
-        case .binary, .range:
+        case .binary:
             resolve(n.a, scope, &ctx)
             resolve(n.b, scope, &ctx)
+            return .dynamic
+        case .range:
+            resolve(n.a, scope, &ctx)
+            resolve(n.b, scope, &ctx)
+            numberSite(node, scope, &ctx)
             return .dynamic
         case .cond:
             resolve(n.a, scope, &ctx)
@@ -529,6 +568,7 @@ extension Model {
         }
         if hostFunctions[n.a] == nil, globals[n.a] == nil, let b = builtinIds[n.a], b.arity.contains(argCount) {
             pool[node] = Node(kind: .builtin, a: b.rawValue, b: n.b, c: n.c, span: n.span)
+            if b.isConstructor { numberSite(node, scope, &ctx) }
             return .dynamic
         }
         let args = Array(pool.children(n))
@@ -569,6 +609,15 @@ extension Model {
             sink.error("unknown function '\(name)'", at: n.span, hint: hint)
         }
         return .dynamic
+    }
+
+    /// Gives a constructor its site identity: its ordinal within the formula being
+    /// resolved (and the function it is in), independent of the rest of the file.
+    private func numberSite(_ node: Int32, _ scope: Scope, _ ctx: inout ResolveContext) {
+        ctx.sites += 1
+        var local = SampleRandom.mix(ctx.sites &* SampleRandom.gamma)
+        if scope.function >= 0 { local ^= SampleRandom.hash("fn " + interner[functions[Int(scope.function)].name]) }
+        siteKeys[node] = local
     }
 
     /// The projection a `.name` node names (a top-level projection or series), if any.

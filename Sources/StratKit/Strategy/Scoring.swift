@@ -7,7 +7,9 @@ import Glibc
 extension Evaluator {
     mutating func computeDerived(_ c: Int32, _ cell: Cell) throws(EvalError) -> Value {
         let o = cell.owner
+        if !model.siteKeys.isEmpty, let v = try uncertainDerived(cell) { return v }
         switch cell.derived {
+        case .chance: return try chance(cell)
         case .progress: return try progress(o, cell.span)
         case .score:
             guard let p = try optionalNumber(o, "progress", cell.span) else { return .none }
@@ -62,6 +64,7 @@ extension Evaluator {
             let p = Int(cell.projection)
             _ = try read(model.projections[p].group, cell.span)
             guard !projSeries[p].isEmpty else { return .none }
+            if let last = mc.projDists[p].last { return .dist(last, projUnits[p]) }
             return .number(projLast[p], projUnits[p])
         case .projectionFirst:
             return try projectionFirst(Int(cell.projection), cell.span)
@@ -118,6 +121,8 @@ extension Evaluator {
         switch v {
         case .none: return nil
         case .number(let d, let u): return (d, u)
+        // Statuses, matrices and postures of an uncertain model read the means (SPEC §13).
+        case .dist(let s, let u) where !s.isBool: return (s.mean, u)
         default:
             let c = model.member(o, name)!
             throw EvalError(message: "'\(model.cellPath(c))' must be a number, not a \(v.kindName)", span: model.cells[Int(c)].span)
@@ -246,7 +251,7 @@ extension Evaluator {
 
     // MARK: Projections
 
-    private mutating func periodCount(_ p: Int, _ span: Span) throws(EvalError) -> Int {
+    mutating func periodCount(_ p: Int, _ span: Span) throws(EvalError) -> Int {
         let pr = model.projections[p]
         let name = model.interner[model.objects[Int(pr.object)].name]
         let v = try read(pr.count, span)
@@ -266,6 +271,7 @@ extension Evaluator {
     private mutating func computeProjectionGroup(_ root: Int32, _ span: Span) throws(EvalError) {
         if model.projectionRoots[Int(root)] != root { return }
         let members = (model.groupMembers[root] ?? [root]).map(Int.init)
+        if !model.siteKeys.isEmpty, try stepUncertainGroup(members, span) { return }
         typealias Step = (p: Int, growth: Double?, lo: Double?, hi: Double?, unit: NumberUnit, next: Int32)
         var steps: [Step] = []
         var counts: [Int: Int] = [:]

@@ -184,6 +184,8 @@ struct Override {
 enum DeclKind: UInt8 {
     case let_, fn, org, mission, vision, values, swot, objective, metric, scenario
     case projection, retro, use, import_, assert, print, expr
+    /// `simulate N [seed S]`: `expr` is N, `message` the seed (or -1).
+    case simulate
     /// `series NAME = EXPR` (SPEC §14).
     case series
 }

@@ -134,6 +134,17 @@ struct Parser {
     private mutating func parseDecl(allowExpressions: Bool) -> Decl? {
         let start = tok
         let s = span(start)
+        // `simulate N [seed S]` (SPEC §13): `simulate` is contextual, so a name `simulate` still works.
+        if tok.kind == .identifier, lexer.interner[tok.name] == "simulate", peek().kind == .number {
+            _ = take()
+            var d = Decl(kind: .simulate, nameSpan: s, span: s, expr: parseExpr())
+            if tok.kind == .identifier, lexer.interner[tok.name] == "seed" {
+                _ = take()
+                d.message = parseExpr()
+            }
+            d.span = Span(file: file, start: start.start, end: max(start.start, lastEnd))
+            return d
+        }
         if tok.kind == .identifier, lexer.interner[tok.name] == "series", peek().kind == .identifier {
             // `series NAME = EXPR`: `series` is contextual, so `x.series` and names stay free.
             _ = take()

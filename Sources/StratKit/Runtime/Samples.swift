@@ -1,0 +1,251 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
+/// The samples of an uncertain value (SPEC §13): N doubles in one contiguous buffer, in
+/// base units, aligned across every value of the model (sample i of every distribution
+/// belongs to the same simulated world). Immutable once built; summaries are computed on
+/// first use and kept.
+///
+/// A bool distribution (a comparison of uncertain values) stores 1 and 0.
+public final class Samples: @unchecked Sendable {
+    /// Number of samples.
+    public let count: Int
+    /// True for a bool distribution (samples are 1 or 0).
+    public let isBool: Bool
+    let data: UnsafeMutablePointer<Double>
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private var cachedMean: Double?
+    private var sorted: UnsafeMutablePointer<Double>?
+
+    /// An uninitialized buffer; the creator fills every element before sharing it.
+    init(uninitialized count: Int, isBool: Bool = false) {
+        self.count = count
+        self.isBool = isBool
+        data = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, count))
+        if count * 8 >= 4 << 20 { adviseHugePages(UnsafeMutableRawBufferPointer(start: data, count: count * 8)) }
+        lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+    }
+
+    /// Samples copied from an array.
+    public convenience init(_ values: [Double], isBool: Bool = false) {
+        self.init(uninitialized: values.count, isBool: isBool)
+        values.withUnsafeBufferPointer { b in
+            if let p = b.baseAddress { data.initialize(from: p, count: values.count) }
+        }
+    }
+
+    /// A value repeated `count` times.
+    convenience init(repeating v: Double, count: Int, isBool: Bool = false) {
+        self.init(uninitialized: count, isBool: isBool)
+        data.initialize(repeating: v, count: count)
+    }
+
+    deinit {
+        data.deallocate()
+        sorted?.deallocate()
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    /// Sample `i`.
+    @inline(__always) public subscript(_ i: Int) -> Double { data[i] }
+
+    /// The samples as an array.
+    public var array: [Double] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    var buffer: UnsafeBufferPointer<Double> { UnsafeBufferPointer(start: data, count: count) }
+
+    /// The mean, summed in fixed blocks of 4,096 samples so the result is the same
+    /// whatever the thread count.
+    public var mean: Double {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if let m = cachedMean { return m }
+        let m = Samples.blockSum(data, count) / Double(Swift.max(1, count))
+        cachedMean = m
+        return m
+    }
+
+    static let block = 4096
+
+    /// Sum in fixed blocks: each block's partial sum (a plain loop the compiler unrolls),
+    /// then the partial sums in order.
+    static func blockSum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
+        let blocks = (n + block - 1) / block
+        if blocks <= 1 { return plainSum(p, n) }
+        var s = 0.0
+        for b in 0..<blocks {
+            let lo = b * block
+            s += plainSum(p + lo, Swift.min(block, n - lo))
+        }
+        return s
+    }
+
+    @inline(__always) static func plainSum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        while i + 4 <= n {
+            s0 += p[i]; s1 += p[i + 1]; s2 += p[i + 2]; s3 += p[i + 3]
+            i += 4
+        }
+        while i < n { s0 += p[i]; i += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    /// The sample standard deviation (divisor N − 1; 0 for one sample).
+    public var sd: Double {
+        let m = mean
+        guard count > 1 else { return 0 }
+        var s = 0.0
+        for i in 0..<count {
+            let d = data[i] - m
+            s += d * d
+        }
+        return (s / Double(count - 1)).squareRoot()
+    }
+
+    /// The smallest sample.
+    public var min: Double { withSorted { $0[0] } }
+    /// The largest sample.
+    public var max: Double { withSorted { $0[count - 1] } }
+
+    /// The q-quantile (q in 0…1) with linear interpolation between order statistics
+    /// (numpy's default, Hyndman and Fan's type 7).
+    public func percentile(_ q: Double) -> Double {
+        withSorted { s in
+            let h = Swift.min(Swift.max(q, 0), 1) * Double(count - 1)
+            let lo = Int(h.rounded(.down))
+            let hi = Swift.min(lo + 1, count - 1)
+            return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
+        }
+    }
+
+    /// The fraction of samples that are not zero (for a bool distribution, P(true)).
+    public var fractionTrue: Double {
+        var k = 0
+        for i in 0..<count where data[i] != 0 { k += 1 }
+        return Double(k) / Double(Swift.max(1, count))
+    }
+
+    private func withSorted<T>(_ body: (UnsafePointer<Double>) -> T) -> T {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if sorted == nil {
+            let s = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, count))
+            s.initialize(from: data, count: count)
+            var b = UnsafeMutableBufferPointer(start: s, count: count)
+            b.sort()
+            sorted = s
+        }
+        return body(sorted!)
+    }
+
+    /// Counts in `bins` equal-width bins from the smallest to the largest sample (one bin
+    /// when every sample is equal). Edges has bins + 1 entries.
+    public func histogram(bins: Int = 20) -> (edges: [Double], counts: [Int]) {
+        let lo = min, hi = max
+        if !(hi > lo) { return ([lo, hi], [count]) }
+        let k = Swift.max(1, bins)
+        let width = (hi - lo) / Double(k)
+        var counts = [Int](repeating: 0, count: k)
+        for i in 0..<count {
+            var b = Int(((data[i] - lo) / width).rounded(.down))
+            if b >= k { b = k - 1 }
+            if b < 0 { b = 0 }
+            counts[b] += 1
+        }
+        var edges: [Double] = []
+        for j in 0...k { edges.append(j == k ? hi : lo + Double(j) * width) }
+        return (edges, counts)
+    }
+
+    /// Exact equality of every sample.
+    func sameSamples(_ o: Samples) -> Bool {
+        if o === self { return true }
+        if o.count != count || o.isBool != isBool { return false }
+        return memcmp(data, o.data, count * 8) == 0
+    }
+}
+
+/// Work split over threads. Each index is independent, and the split never changes a
+/// result (only which thread computes it).
+enum Parallel {
+    /// The default thread count: the processors online (at most 64).
+    static let threads: Int = {
+        let n = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return Swift.max(1, Swift.min(n, 64))
+    }()
+
+    /// Calls `body(lo, hi)` over contiguous ranges covering 0..<n: one range per thread
+    /// when n has at least `grain` elements per thread, else one range on this thread.
+    static func ranges(_ n: Int, grain: Int = 65_536, threads: Int, _ body: (Int, Int) -> Void) {
+        let t = Swift.min(threads, n / Swift.max(1, grain))
+        if t <= 1 {
+            body(0, n)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: t) { c in
+                box.value(n * c / t, n * (c + 1) / t)
+            }
+        }
+    }
+}
+
+/// Carries a non-Sendable closure into `concurrentPerform`: its ranges never overlap.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ v: T) { value = v }
+}
+
+/// A summary of an uncertain value, for hosts (SPEC §11, §13).
+public struct Distribution: Sendable, Hashable {
+    /// Number of samples.
+    public var count: Int
+    /// Mean, in base units.
+    public var mean: Double
+    /// Sample standard deviation.
+    public var sd: Double
+    /// Smallest and largest sample.
+    public var min: Double
+    /// Largest sample.
+    public var max: Double
+    /// The 5th, 25th, 50th, 75th and 95th percentiles, keyed by 5, 25, 50, 75, 95.
+    public var percentiles: [Int: Double]
+    /// A 20-bin histogram from min to max.
+    public var histogram: (edges: [Double], counts: [Int]) { samplesRef.histogram() }
+    /// Every sample, in base units (sample i is the same simulated world in every value).
+    public var samples: [Double] { samplesRef.array }
+    let samplesRef: Samples
+
+    init(_ s: Samples) {
+        samplesRef = s
+        count = s.count
+        mean = s.mean
+        sd = s.sd
+        min = s.min
+        max = s.max
+        percentiles = [5: s.percentile(0.05), 25: s.percentile(0.25), 50: s.percentile(0.5),
+                       75: s.percentile(0.75), 95: s.percentile(0.95)]
+    }
+
+    /// The q-quantile (q in 0…1).
+    public func percentile(_ q: Double) -> Double { samplesRef.percentile(q) }
+
+    public static func == (a: Distribution, b: Distribution) -> Bool { a.samplesRef.sameSamples(b.samplesRef) }
+    public func hash(into h: inout Hasher) { h.combine(count); h.combine(mean) }
+}
+
+extension Samples: Hashable {
+    public static func == (a: Samples, b: Samples) -> Bool { a.sameSamples(b) }
+    public func hash(into h: inout Hasher) {
+        h.combine(count)
+        if count > 0 { h.combine(data[0]) }
+    }
+}
