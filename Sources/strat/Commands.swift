@@ -208,20 +208,8 @@ func invalidUTF8(_ bytes: [UInt8], path: String) -> Diagnostic? {
     return nil
 }
 
-func readStdin() -> [UInt8]? {
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress!, 65536) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return nil
-        }
-        if n == 0 { break }
-        out.append(contentsOf: buf[0..<n])
-    }
-    return out
-}
+/// Standard input, at most the source limit + 1 bytes (the loader reports a larger input).
+func readStdin() -> [UInt8]? { readAll(fd: 0, limit: Limits().maxSourceBytes) }
 
 /// Checks `--scenario`: an unknown name is a usage error (exit 64).
 func checkScenario(_ name: String?, in engine: Engine, json: Bool) throws {

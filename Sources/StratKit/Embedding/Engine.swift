@@ -76,17 +76,19 @@ public final class Engine: @unchecked Sendable {
         try enter()
         defer { busy = false }
         loadedSources = [(path, Array(source.utf8))]
+        mainIsFile = false
         try rebuild(runStatements: runStatements)
     }
 
     /// Loads a model from a file through the host's file system.
     public func load(file path: String, runStatements: Bool = true) throws {
-        guard let bytes = readFileBytes(path) else {
+        guard let bytes = readFileBytes(path, limit: configuration.limits.maxSourceBytes) else {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .io, message: "cannot read '\(path)'", path: path)])
         }
         try enter()
         defer { busy = false }
         loadedSources = [(path, bytes)]
+        mainIsFile = true
         try rebuild(runStatements: runStatements)
     }
 
@@ -95,6 +97,7 @@ public final class Engine: @unchecked Sendable {
         try enter()
         defer { busy = false }
         loadedSources = [(path, bytes)]
+        mainIsFile = false
         try rebuild(runStatements: runStatements)
     }
 
@@ -109,12 +112,18 @@ public final class Engine: @unchecked Sendable {
 
     /// The configured importer, or files under the loaded file's folder. Source text
     /// without a file location (a path like `<input>`) gets no default importer, so an
-    /// embedded model cannot reach the process's working directory.
+    /// embedded model cannot reach the process's working directory. Only a whole
+    /// `<name>` is such a placeholder, and never a path given to ``load(file:runStatements:)``.
     private func importer(for path: String) -> Importer? {
         if let i = configuration.importer { return i }
-        guard configuration.useDefaultImporter, !path.hasPrefix("<") else { return nil }
-        return FileImporter(root: directoryOf(path).isEmpty ? "." : directoryOf(path))
+        let placeholder = !mainIsFile && path.hasPrefix("<") && path.hasSuffix(">") && !path.contains("/")
+        guard configuration.useDefaultImporter, !placeholder else { return nil }
+        return FileImporter(root: directoryOf(path).isEmpty ? "." : directoryOf(path),
+                            maxBytes: configuration.limits.maxSourceBytes)
     }
+
+    /// Whether the loaded source came from ``load(file:runStatements:)``.
+    private var mainIsFile = false
 
     /// The loaded file's identity for "imported once" and import cycles: the key its
     /// importer gives it (the default importer keys files by their real path).

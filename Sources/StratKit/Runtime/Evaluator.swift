@@ -242,6 +242,10 @@ struct Evaluator {
             throw EvalError(message: "interrupted", span: nodes[Int(i)].span)
         }
         let n = nodes[Int(i)]
+        // Every composite expression raises `depth` before evaluating its operands, so one
+        // check here covers all of them (negation, not, conditions, lists, calls, …).
+        if depth > limits.maxNesting * 4 { throw nestingError(n.span) }
+        if stackExhausted() { throw stackError(n.span) }
         switch n.kind {
         case .number:
             return n.numberValue
@@ -283,8 +287,6 @@ struct Evaluator {
         case .binary:
             depth += 1
             defer { depth -= 1 }
-            if depth > limits.maxNesting * 4 { throw nestingError(n.span) }
-            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let op = BinaryOp(rawValue: n.op)!
             if op == .and || op == .or {
                 let l = try eval(n.a)
@@ -326,7 +328,6 @@ struct Evaluator {
         case .index:
             depth += 1
             defer { depth -= 1 }
-            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let base = try eval(n.a)
             let iv = try eval(n.b)
             return try index(base, iv, n)
@@ -345,7 +346,6 @@ struct Evaluator {
         case .dynMember:
             depth += 1
             defer { depth -= 1 }
-            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let base = try eval(n.a)
             return try dynamicMember(base, n.b, n.span)
         case .projSeries:
@@ -402,12 +402,14 @@ struct Evaluator {
         case .mul:
             r = x * y
             if !(ux.display == .plain && uy.display == .plain && ux.isDimensionless && uy.isDimensionless) {
+                guard NumberUnit.exponentsFit(Int(ux.time) + Int(uy.time), Int(ux.money) + Int(uy.money)) else { throw exponentError(n.span) }
                 u = NumberUnit.product(ux, uy)
             }
         case .div:
             if y == 0 { throw EvalError(message: "division by zero", span: n.span) }
             r = x / y
             if !(ux.display == .plain && uy.display == .plain && ux.isDimensionless && uy.isDimensionless) {
+                guard NumberUnit.exponentsFit(Int(ux.time) - Int(uy.time), Int(ux.money) - Int(uy.money)) else { throw exponentError(n.span) }
                 u = NumberUnit.quotient(ux, uy)
             }
         case .pow:
@@ -418,8 +420,9 @@ struct Evaluator {
                 guard y == y.rounded(), abs(y) <= 16 else {
                     throw EvalError(message: "unit mismatch: \(ux.nameForMessages) can only be raised to a whole power", span: n.span)
                 }
-                u = NumberUnit(time: Int8(clamping: Int(ux.time) * Int(y)), money: Int8(clamping: Int(ux.money) * Int(y)),
-                               display: y == 1 ? ux.display : .plain)
+                let t = Int(ux.time) * Int(y), m = Int(ux.money) * Int(y)
+                guard NumberUnit.exponentsFit(t, m) else { throw exponentError(n.span) }
+                u = NumberUnit(time: Int8(t), money: Int8(m), display: y == 1 ? ux.display : .plain)
             } else if ux.display == .percent {
                 u = .plain
             }
@@ -442,6 +445,10 @@ struct Evaluator {
                             hint: "the result overflowed or is undefined")
         }
         return .number(r, u)
+    }
+
+    func exponentError(_ span: Span) -> EvalError {
+        EvalError(message: "unit exponent out of range (beyond ±\(NumberUnit.maxExponent))", span: span)
     }
 
     func mismatch(_ op: BinaryOp, _ a: NumberUnit, _ b: NumberUnit, _ span: Span) -> EvalError {
