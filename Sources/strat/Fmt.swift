@@ -85,7 +85,7 @@ struct Fmt {
             return changed ? Exit.assertion : Exit.ok
         }
         if f == "-" {
-            writeOut(formatted)
+            writeOutExact(formatted)
             return Exit.ok
         }
         if changed && !writeFileAtomically(f, formatted) {
@@ -126,7 +126,10 @@ func writeFileAtomically(_ path: String, _ text: String) -> Bool {
         if n <= 0 { ok = false; break }
         off += n
     }
-    if ok && hasMode { ok = fchmod(fd, st.st_mode & 0o7777) == 0 }
+    // A new file gets the usual mode (666 less the umask), not mkstemp's 600.
+    let mask = umask(0o022); umask(mask)
+    let mode = hasMode ? st.st_mode & 0o7777 : 0o666 & ~mask
+    if ok { ok = fchmod(fd, mode) == 0 }
     if ok { ok = fsync(fd) == 0 }
     if close(fd) != 0 { ok = false }
     if !ok || rename(tmp, target) != 0 { unlink(tmp); return false }

@@ -55,7 +55,7 @@ struct Run {
         } else {
             switch format {
             case .json:
-                writeOut(report.json() + "\n")
+                writeOutExact(report.json() + "\n")
             case .text:
                 var out = ""
                 for p in report.prints { out += p + "\n" }
@@ -170,7 +170,7 @@ struct Eval {
                 code = Exit.worst(code, c == Exit.assertion || c == Exit.ok ? Exit.software : c)
             }
         }
-        writeOut(out)
+        if json { writeOutExact(out) } else { writeOut(out) }
         emit(unique(diags), json: json)
         if code != 0 { throw ExitCode(code) }
     }

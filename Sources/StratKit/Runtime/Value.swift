@@ -140,7 +140,9 @@ func quoted(_ s: String) -> String {
         case "\\": out += "\\\\"
         case "\n": out += "\\n"
         case "\t": out += "\\t"
-        default: out.unicodeScalars.append(u)
+        case "\r": out += "\\r"
+        default:
+            if u.isTerminalControl { out += String(displayedScalar: u) } else { out.unicodeScalars.append(u) }
         }
     }
     return out + "\""

@@ -74,19 +74,21 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         case .warning: sev = yellow + "warning" + reset
         case .note: sev = cyan + "note" + reset
         }
-        var out = bold + loc + reset + sev + ": " + bold + message + reset
+        var out = bold + loc.escapingControls() + reset + sev + ": " + bold + message.escapingControls() + reset
+        let help = hint?.escapingControls()
         if let text = sourceLine, line > 0 {
             let num = String(line)
             let pad = String(repeating: " ", count: num.count)
-            let shown = text.replacingTabs()
-            out += "\n \(num) | \(shown)"
-            let prefix = text.unicodeScalars.prefix(max(0, column - 1))
-            let indent = String(prefix.map { $0 == "\t" ? "    " : " " }.joined())
+            // Control characters are shown escaped (`\u{1B}`), and the caret moves by
+            // the width of what is shown.
+            let shownScalars = text.unicodeScalars.map { $0 == "\t" ? "    " : String(displayedScalar: $0) }
+            out += "\n \(num) | \(shownScalars.joined())"
+            let indent = shownScalars.prefix(max(0, column - 1)).map { String(repeating: " ", count: $0.unicodeScalars.count) }.joined()
             let avail = max(1, text.unicodeScalars.count - (column - 1))
             let n = max(1, min(length, avail))
             out += "\n \(pad) | \(indent)\(red)^\(String(repeating: "~", count: n - 1))\(reset)"
-            if let h = hint { out += "\n \(pad) = help: \(h)" }
-        } else if let h = hint {
+            if let h = help { out += "\n \(pad) = help: \(h)" }
+        } else if let h = help {
             out += "\n   = help: \(h)"
         }
         return out
@@ -108,10 +110,30 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension String {
-    fileprivate func replacingTabs() -> String {
-        var s = ""
-        for ch in unicodeScalars { if ch == "\t" { s += "    " } else { s.unicodeScalars.append(ch) } }
-        return s
+    /// A scalar as shown to a person: itself, or `\u{1B}` for a control character (C0
+    /// other than tab and newline, DEL, C1), which a terminal would otherwise obey.
+    init(displayedScalar u: Unicode.Scalar) {
+        if u.isTerminalControl { self = "\\u{" + String(u.value, radix: 16, uppercase: true) + "}" }
+        else { self = String(Character(u)) }
+    }
+
+    /// The text with control characters escaped (`\u{1B}`, `\u{D}`; tab and newline
+    /// kept): for every human-facing output, so that text from a model cannot move the
+    /// cursor, retitle a window or ring the bell. JSON output escapes on its own.
+    public func escapingControls() -> String {
+        guard unicodeScalars.contains(where: \.isTerminalControl) else { return self }
+        var out = ""
+        for u in unicodeScalars {
+            if u.isTerminalControl { out += String(displayedScalar: u) } else { out.unicodeScalars.append(u) }
+        }
+        return out
+    }
+}
+
+extension Unicode.Scalar {
+    /// C0 controls other than tab and newline, DEL and C1 controls.
+    var isTerminalControl: Bool {
+        (value < 0x20 && value != 0x09 && value != 0x0A) || (value >= 0x7F && value <= 0x9F)
     }
 }
 
