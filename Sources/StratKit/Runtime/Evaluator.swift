@@ -314,15 +314,26 @@ struct Evaluator {
             defer { depth -= 1 }
             var out: [Value] = []
             out.reserveCapacity(Int(n.c))
-            for k in Int(n.b)..<Int(n.b + n.c) { out.append(try eval(extra[k])) }
+            var nested = false
+            for k in Int(n.b)..<Int(n.b + n.c) {
+                let v = try eval(extra[k])
+                if case .list = v { nested = true }
+                out.append(v)
+            }
+            if nested { _ = try listDepth(out, n.span, level: 1) }
             return .list(out)
         case .interp:
             depth += 1
             defer { depth -= 1 }
             var s = ""
             for k in Int(n.b)..<Int(n.b + n.c) {
-                s += try eval(extra[k]).description
-                if s.utf8.count > limits.maxStringLength { throw stringLimit(n.span) }
+                // Shown with a budget: a huge (or hugely shared) list stops at the limit
+                // instead of being written out in full first.
+                var budget = limits.maxStringLength - s.utf8.count + 1
+                let piece = try eval(extra[k]).display(nested: false, budget: &budget)
+                if budget <= 0 || s.utf8.count + piece.utf8.count > limits.maxStringLength { throw stringLimit(n.span) }
+                try charge(bytes: piece.utf8.count, n.span)
+                s += piece
             }
             return .string(s)
         case .index:
@@ -352,6 +363,7 @@ struct Evaluator {
             _ = try read(model.projections[Int(n.a)].group, n.span)
             try ensureSeries(Int(n.a), n.span)
             let s = projSeries[Int(n.a)], u = projUnits[Int(n.a)]
+            try charge(s.count, n.span)
             return .list(s.map { .number($0, u) })
         case .range:
             throw EvalError(message: "distributions ('a to b') are not supported yet", span: n.span,
@@ -360,6 +372,77 @@ struct Evaluator {
             throw EvalError(message: "a threshold ('>= x' or '<= x') is only allowed as a 'target:'", span: n.span)
         case .name, .member, .call, .error:
             throw EvalError(message: "internal: unresolved expression", span: n.span)
+        }
+    }
+
+    /// Counts `n` steps of work done in one go (elements mapped, copied or compared), so
+    /// that the step limit bounds it like any other evaluation.
+    @inline(__always)
+    mutating func charge(_ n: Int, _ span: Span) throws(EvalError) {
+        steps &+= n
+        if steps > limits.maxSteps {
+            throw EvalError(message: "more than \(formatCount(limits.maxSteps)) evaluation steps", span: span,
+                            hint: "the step limit can be raised by the embedder")
+        }
+    }
+
+    /// Work over `n` bytes of text: one step per 8 bytes.
+    @inline(__always)
+    mutating func charge(bytes n: Int, _ span: Span) throws(EvalError) { try charge(n >> 3, span) }
+
+    /// Deepest nesting of a list value (1 for a flat list); lists nested deeper than
+    /// 4 × `maxNesting` are an error (they would exhaust the stack when printed, compared
+    /// or freed). Visited lists count as steps.
+    mutating func listDepth(_ items: [Value], _ span: Span, level: Int) throws(EvalError) -> Int {
+        if level > limits.maxNesting * 4 {
+            throw EvalError(message: "list nested deeper than \(limits.maxNesting * 4)", span: span)
+        }
+        var d = 1
+        for v in items {
+            if case .list(let inner) = v {
+                try charge(1 + inner.count >> 6, span)
+                d = Swift.max(d, 1 + (try listDepth(inner, span, level: level + 1)))
+            }
+        }
+        return d
+    }
+
+    /// `==` on values, lists element by element, each element a step.
+    mutating func equal(_ a: Value, _ b: Value, _ span: Span) throws(EvalError) -> Bool {
+        guard case .list(let x) = a, case .list(let y) = b else {
+            if case .string(let p) = a, case .string(let q) = b { try charge(bytes: Swift.min(p.utf8.count, q.utf8.count), span) }
+            return Value.equal(a, b)
+        }
+        if x.count != y.count { return false }
+        try charge(x.count, span)
+        for i in 0..<x.count where !(try equal(x[i], y[i], span)) { return false }
+        return true
+    }
+
+    /// Checks a value a host function returned (see ``callHost``).
+    private mutating func checkHostValue(_ v: Value, _ name: String, _ span: Span, level: Int) throws(EvalError) {
+        switch v {
+        case .number(let d, let u):
+            if !d.isFinite { throw EvalError(message: "function '\(name)' returned a number that is not finite", span: span) }
+            if !NumberUnit.exponentsFit(Int(u.time), Int(u.money)) { throw exponentError(span) }
+        case .string(let s):
+            if s.utf8.count > limits.maxStringLength {
+                throw EvalError(message: "function '\(name)' returned a string longer than \(formatCount(limits.maxStringLength)) bytes", span: span)
+            }
+        case .list(let items):
+            if items.count > limits.maxListLength {
+                throw EvalError(message: "function '\(name)' returned a list longer than \(formatCount(limits.maxListLength)) elements", span: span)
+            }
+            if level >= limits.maxNesting * 4 {
+                throw EvalError(message: "function '\(name)' returned a list nested deeper than \(limits.maxNesting * 4)", span: span)
+            }
+            try charge(items.count, span)
+            for x in items { try checkHostValue(x, name, span, level: level + 1) }
+        case .ref(let r):
+            if r.id < 0 || Int(r.id) >= model.objects.count {
+                throw EvalError(message: "function '\(name)' returned an unknown object", span: span)
+            }
+        case .bool, .none: break
         }
     }
 
@@ -462,17 +545,23 @@ struct Evaluator {
                          hint: "both sides of '\(op.symbol)' need the same dimension (time, money or none)", kind: .compile)
     }
 
-    private func binaryOther(_ op: BinaryOp, _ l: Value, _ r: Value, _ n: Node) throws(EvalError) -> Value {
+    private mutating func binaryOther(_ op: BinaryOp, _ l: Value, _ r: Value, _ n: Node) throws(EvalError) -> Value {
         switch op {
-        case .eq: return .bool(Value.equal(l, r))
-        case .ne: return .bool(!Value.equal(l, r))
+        case .eq: return .bool(try equal(l, r, n.span))
+        case .ne: return .bool(try !equal(l, r, n.span))
         default: break
         }
         if case .string(let a) = l, case .string(let b) = r {
             switch op {
             case .add:
                 if a.utf8.count + b.utf8.count > limits.maxStringLength { throw stringLimit(n.span) }
+                try charge(bytes: a.utf8.count + b.utf8.count, n.span)
                 return .string(a + b)
+            case .lt, .le, .gt, .ge:
+                try charge(bytes: Swift.min(a.utf8.count, b.utf8.count), n.span)
+            default: break
+            }
+            switch op {
             case .lt: return .bool(a < b)
             case .le: return .bool(a <= b)
             case .gt: return .bool(a > b)
@@ -484,6 +573,7 @@ struct Evaluator {
             if a.count + b.count > limits.maxListLength {
                 throw EvalError(message: "list longer than \(formatCount(limits.maxListLength)) elements", span: n.span)
             }
+            try charge(a.count + b.count, n.span)
             return .list(a + b)
         }
         let verb: String
@@ -537,6 +627,8 @@ struct Evaluator {
             for v in items {
                 if case .ref(let r) = v, model.objects[Int(r.id)].name == name { return v }
             }
+            // Mapping a member over a list is work per element (nested lists multiply it).
+            try charge(items.count, span)
             var out: [Value] = []
             out.reserveCapacity(items.count)
             for v in items { out.append(try dynamicMember(v, name, span)) }
@@ -547,6 +639,7 @@ struct Evaluator {
                 let p = Int(o.projection)
                 _ = try read(model.projections[p].group, span)
                 try ensureSeries(p, span)
+                try charge(projSeries[p].count, span)
                 return .list(projSeries[p].map { .number($0, projUnits[p]) })
             }
             switch o.members[name] {
@@ -597,9 +690,9 @@ struct Evaluator {
         let h = hosts[Int(n.a)]
         do {
             let v = try h.body(args)
-            if case .number(let d, _) = v, !d.isFinite {
-                throw EvalError(message: "function '\(h.name)' returned a number that is not finite", span: n.span)
-            }
+            // A host value meets the checks a Strat value meets: finite numbers at any
+            // depth, the string and list limits, the nesting limit.
+            try checkHostValue(v, h.name, n.span, level: 0)
             return v
         } catch let e as EvalError {
             throw e
@@ -612,7 +705,7 @@ struct Evaluator {
     private mutating func numberArgs(_ n: Node, _ name: String, flatten: Bool) throws(EvalError) -> [(Double, NumberUnit)] {
         var vals: [Value] = []
         for k in Int(n.b)..<Int(n.b + n.c) { vals.append(try eval(extra[k])) }
-        if flatten, vals.count == 1, case .list(let l) = vals[0] { vals = l }
+        if flatten, vals.count == 1, case .list(let l) = vals[0] { vals = l; try charge(l.count, n.span) }
         var out: [(Double, NumberUnit)] = []
         out.reserveCapacity(vals.count)
         for v in vals {
@@ -676,7 +769,10 @@ struct Evaluator {
             let v = try eval(extra[Int(n.b)])
             switch v {
             case .list(let l): return .number(Double(l.count))
-            case .string(let s): return .number(Double(s.count))
+            case .string(let s):
+                // Counting characters (grapheme clusters) is slow work: a step per 2 bytes.
+                try charge(s.utf8.count >> 1, n.span)
+                return .number(Double(s.count))
             default: throw EvalError(message: "count() needs a list, got \(describeOperand(v, extra[Int(n.b)]))", span: n.span)
             }
         case .abs:
