@@ -193,7 +193,7 @@ public final class Engine: @unchecked Sendable {
         for d in model.statements {
             switch d.kind {
             case .print:
-                evaluator.steps = 0
+                resetSteps()
                 do {
                     let v = try evaluator.eval(d.expr)
                     printed.append(v.description)
@@ -202,7 +202,7 @@ public final class Engine: @unchecked Sendable {
                     evaluator.report(error)
                 }
             case .assert:
-                evaluator.steps = 0
+                resetSteps()
                 let file = program.files[Int(d.span.file)]
                 let (line, _) = file.lineColumn(d.span.start)
                 let text = file.text(model.pool[d.expr].span.start, model.pool[d.expr].span.end)
@@ -237,7 +237,7 @@ public final class Engine: @unchecked Sendable {
         try enter()
         defer { busy = false }
         let node = try compileExpression(expression, path: "<expr>", owner: -1)
-        evaluator.steps = 0
+        resetSteps()
         evaluator.armStackGuard()
         do {
             return try evaluator.eval(node)
@@ -293,7 +293,9 @@ public final class Engine: @unchecked Sendable {
     /// Stores every period of projection `p` if it was computed without keeping them.
     func materializeSeries(_ p: Int) {
         guard evaluator.state[Int(model.projections[p].group)] == .ok else { return }
-        do { try evaluator.ensureSeries(p, .none) } catch { evaluator.report(error) }
+        // Errors found now (a step limit hit while storing the periods) point at the projection.
+        let at = model.objects[Int(model.projections[p].object)].span
+        do { try evaluator.ensureSeries(p, at) } catch { evaluator.report(error) }
     }
 
     /// Stores every period of every projection (reports list them all).
@@ -302,7 +304,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     func evaluateNode(_ node: Int32) throws -> Value {
-        evaluator.steps = 0
+        resetSteps()
         evaluator.armStackGuard()
         do { return try evaluator.eval(node) } catch {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .runtime, message: error.message)])
@@ -513,7 +515,7 @@ public final class Engine: @unchecked Sendable {
                                           stored: evaluator.seriesStored[p], last: evaluator.projLast[p]))
             }
         }
-        evaluator.steps = 0
+        resetSteps()
         evaluator.armStackGuard()
         for c in affected where evaluator.state[Int(c)] == .pending { evaluator.compute(c) }
         var changes: [Change] = []
@@ -637,8 +639,14 @@ public final class Engine: @unchecked Sendable {
                          _ body: () throws -> T) throws -> T {
         try refuseIfBroken()
         var all = try scenarioOverrides(name ?? "baseline")
+        let fromScenario = all.count
         all.append(contentsOf: overrides)
-        let (_, saved) = try apply(all)
+        let saved: Saved
+        do {
+            (_, saved) = try apply(all)
+        } catch let e as StratError where fromScenario > 0 {
+            throw locateAtScenario(e, name ?? "baseline")
+        }
         let savedScenario = scenario
         scenario = name
         defer {
@@ -646,6 +654,23 @@ public final class Engine: @unchecked Sendable {
             scenario = savedScenario
         }
         return try body()
+    }
+
+    /// A reference cycle that a scenario's overrides create is the scenario's error: it
+    /// points at the override (of a name in the cycle) rather than at a `let` that is
+    /// fine without the scenario.
+    private func locateAtScenario(_ e: StratError, _ name: String) -> StratError {
+        guard let id = program.interner.lookup(name), case .scenario(let s)? = model.globals[id] else { return e }
+        let sc = model.scenarios[Int(s)]
+        return StratError(diagnostics: e.diagnostics.map { d in
+            guard d.message.hasPrefix("reference cycle") else { return d }
+            let culprit = sc.overrides.first { o in
+                d.message.contains(o.path.map { program.interner[$0.name] }.joined(separator: "."))
+            }
+            let span = culprit.map { Span(file: $0.span.file, start: $0.path[0].span.start, end: $0.path.last!.span.end) } ?? sc.span
+            return DiagnosticSink.make(.error, d.kind, d.message + " (created by scenario '\(name)')", at: span,
+                                       hint: d.hint, files: program.files)
+        })
     }
 
     /// The report of the model under a scenario (`nil` or "baseline" for none), with
@@ -672,9 +697,21 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Compares key outputs across scenarios.
+    /// Compares key outputs across scenarios. The scenarios share one step budget
+    /// (`maxSteps` for the whole comparison, not per scenario).
     public func compare(scenarios names: [String]) throws -> [(scenario: String, report: Report)] {
-        try names.map { ($0, try report(scenario: $0)) }
+        evaluator.steps = 0
+        sharingSteps = true
+        defer { sharingSteps = false }
+        return try names.map { ($0, try report(scenario: $0)) }
+    }
+
+    /// While set, operations keep counting steps from where the previous one stopped.
+    private var sharingSteps = false
+
+    /// Starts an operation's step count (unless a comparison shares one budget).
+    private func resetSteps() {
+        if !sharingSteps { evaluator.steps = 0 }
     }
 
     // MARK: Introspection for tools (REPL completion, :ls)

@@ -205,7 +205,14 @@ struct Evaluator {
             }
             return v
         case .derived:
-            return try computeDerived(c, cell)
+            // SPEC §2 holds for built-in semantics too: huge weights (1e308 + 1e308) or a
+            // target of 1e-320 must not turn into an `inf` progress or a `nan` score.
+            let v = try computeDerived(c, cell)
+            if case .number(let d, _) = v, !d.isFinite {
+                throw EvalError(message: "'\(model.cellPath(c))' is not a finite number", span: cell.span,
+                                hint: "check the numbers it is computed from (weights, ratings, targets, probability and impact)")
+            }
+            return v
         }
     }
 
