@@ -23,6 +23,9 @@ public struct Limits: Sendable, Hashable {
     public var maxSourceBytes = 256 * 1024 * 1024
     /// Compile diagnostics kept for one load; past it one more says the rest are not shown.
     public var maxDiagnostics = 1000
+    /// Bytes of `print` output of one run, and (roughly) of the values one report holds;
+    /// past it the rest is left out with an error that names this limit.
+    public var maxOutputBytes = 64 * 1024 * 1024
 
     /// The defaults of SPEC §8.
     public init() {}

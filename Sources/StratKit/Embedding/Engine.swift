@@ -190,24 +190,33 @@ public final class Engine: @unchecked Sendable {
         evaluator.armStackGuard()
         printed = []
         assertions = []
+        // The statements share one step budget, and their output one byte budget.
+        resetSteps()
+        var outputLeft = configuration.limits.maxOutputBytes
         for d in model.statements {
             switch d.kind {
             case .print:
-                resetSteps()
                 do {
                     let v = try evaluator.eval(d.expr)
-                    printed.append(v.description)
-                    if emit { configuration.output?(v.description) }
+                    let text = v.description
+                    if outputLeft < 0 { continue }
+                    outputLeft -= text.utf8.count + 1
+                    if outputLeft < 0 {
+                        evaluator.report(EvalError(message: "print output larger than \(formatCount(configuration.limits.maxOutputBytes)) bytes; the rest is not printed",
+                                                   span: d.span, hint: "the output limit can be raised by the embedder"))
+                        continue
+                    }
+                    printed.append(text)
+                    if emit { configuration.output?(text) }
                 } catch {
                     evaluator.report(error)
                 }
             case .assert:
-                resetSteps()
                 let file = program.files[Int(d.span.file)]
                 let (line, _) = file.lineColumn(d.span.start)
                 let text = file.text(model.pool[d.expr].span.start, model.pool[d.expr].span.end)
                 var message: String?
-                if d.message >= 0, case .string(let s)? = try? evaluator.eval(d.message) { message = s }
+                if d.message >= 0, case .string(let s)? = try? evaluator.eval(d.message) { message = shortened(s) }
                 do {
                     let v = try evaluator.eval(d.expr)
                     guard case .bool(let ok) = v else {
@@ -229,6 +238,21 @@ public final class Engine: @unchecked Sendable {
             }
         }
     }
+
+    /// An assert message as diagnostics and reports show it: at most
+    /// ``maxAssertMessageBytes`` (a 10 MB message failing in a loop would flood stderr).
+    private func shortened(_ s: String) -> String {
+        guard s.utf8.count > Engine.maxAssertMessageBytes else { return s }
+        var out = ""
+        for ch in s {
+            if out.utf8.count + ch.utf8.count > Engine.maxAssertMessageBytes { break }
+            out.append(ch)
+        }
+        return out + "… (\(formatCount(s.utf8.count)) bytes)"
+    }
+
+    /// Longest assert message kept, in bytes.
+    public static let maxAssertMessageBytes = 10_000
 
     // MARK: Queries
 
@@ -592,8 +616,12 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Recomputes every value from scratch (a full recalculation, as a spreadsheet's
-    /// Ctrl-Alt-F9); values are unchanged unless host functions are impure.
+    /// Ctrl-Alt-F9); values are unchanged unless host functions are impure. Called from
+    /// a host function while this engine evaluates, it does nothing (it would recurse
+    /// without end).
     public func recalculate() {
+        guard (try? enter()) != nil else { return }
+        defer { busy = false }
         for i in evaluator.state.indices { evaluator.state[i] = .pending }
         evaluator.evaluateAll()
         diagnostics.append(contentsOf: collectRuntimeErrors())

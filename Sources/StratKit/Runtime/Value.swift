@@ -122,6 +122,30 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
         budget -= out.utf8.count - before
     }
 
+    /// About how many bytes the value takes in a pretty JSON report, counted up to `limit` + 1
+    /// (a list sharing its elements is counted once per use, as output writes it).
+    func approximateBytes(limit: Int) -> Int {
+        var total = 0
+        approximateBytes(&total, limit)
+        return total
+    }
+
+    private func approximateBytes(_ total: inout Int, _ limit: Int) {
+        if total > limit { return }
+        switch self {
+        case .string(let s): total += s.utf8.count + 2
+        case .ref(let r): total += r.path.utf8.count
+        case .list(let items):
+            total += 2
+            for v in items {
+                if total > limit { return }
+                v.approximateBytes(&total, limit)
+            }
+        case .number: total += 100   // `{"value", "unit", "display"}` in pretty JSON
+        default: total += 8
+        }
+    }
+
     /// The kind's name, for messages.
     var kindName: String {
         switch self {

@@ -167,8 +167,10 @@ struct DiagnosticSink {
     /// Diagnostics kept (``Limits/maxDiagnostics``); past it they are counted, not stored.
     var maxItems = Int.max
 
+    /// Adds a diagnostic. The hint is computed only when the diagnostic is kept: a
+    /// "did you mean" search for each of 100,000 unknown names past the cap took minutes.
     mutating func add(_ severity: Diagnostic.Severity, _ kind: Diagnostic.Kind = .compile,
-                      _ message: String, at span: Span, hint: String? = nil) {
+                      _ message: String, at span: Span, hint: @autoclosure () -> String? = nil) {
         if severity == .error { errorCount += 1 }
         if items.count >= maxItems {
             if items.count == maxItems {
@@ -177,12 +179,15 @@ struct DiagnosticSink {
             }
             return
         }
-        items.append(Self.make(severity, kind, message, at: span, hint: hint, files: files))
+        items.append(Self.make(severity, kind, message, at: span, hint: hint(), files: files))
     }
 
-    mutating func error(_ message: String, at span: Span, hint: String? = nil) {
-        add(.error, .compile, message, at: span, hint: hint)
+    mutating func error(_ message: String, at span: Span, hint: @autoclosure () -> String? = nil) {
+        add(.error, .compile, message, at: span, hint: hint())
     }
+
+    /// True once no more diagnostics are kept (callers can skip costly messages).
+    var isFull: Bool { items.count >= maxItems }
 
     static func make(_ severity: Diagnostic.Severity, _ kind: Diagnostic.Kind, _ message: String,
                      at span: Span, hint: String?, files: [SourceFile]) -> Diagnostic {
