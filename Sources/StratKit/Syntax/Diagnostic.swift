@@ -179,15 +179,19 @@ struct DiagnosticSink {
             }
             return
         }
-        items.append(Self.make(severity, kind, message, at: span, hint: hint(), files: files))
+        items.append(Self.make(severity, kind, message, at: span, hint: items.count < Self.maxHinted ? hint() : nil, files: files))
     }
+
+    /// Diagnostics that get a hint ("did you mean" searches every name, so thousands of
+    /// unknown names in a large model would take minutes); later ones have none.
+    static let maxHinted = 20
 
     mutating func error(_ message: String, at span: Span, hint: @autoclosure () -> String? = nil) {
         add(.error, .compile, message, at: span, hint: hint())
     }
 
-    /// True once no more diagnostics are kept (callers can skip costly messages).
-    var isFull: Bool { items.count >= maxItems }
+    /// True once diagnostics get no more hints (callers can skip computing them).
+    var isFull: Bool { items.count >= Swift.min(maxItems, Self.maxHinted) }
 
     static func make(_ severity: Diagnostic.Severity, _ kind: Diagnostic.Kind, _ message: String,
                      at span: Span, hint: String?, files: [SourceFile]) -> Diagnostic {
