@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: deps build release demo test stdlib example bench bench-deps bench-smoke fuzz sanitize clean
+.PHONY: deps build release demo test venv-test stdlib example package-check bench bench-deps bench-smoke fuzz sanitize clean lib test-capi test-python
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -23,12 +23,29 @@ release: deps
 demo: release
 	@$(BIN_RELEASE) run examples/netflix-engineering.strat
 
-test: deps
+# Python for the tests (reference computations): a venv in .venv-test/ with the pinned
+# packages of Tests/requirements.txt, made (python3-venv installed) only when missing and
+# refreshed when the requirements change.
+VENV = .venv-test
+
+venv-test: $(VENV)/.installed
+
+$(VENV)/.installed: Tests/requirements.txt
+	@if [ ! -x $(VENV)/bin/python3 ]; then \
+	  python3 -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv…"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }; \
+	  python3 -m venv $(VENV); \
+	fi
+	$(VENV)/bin/python3 -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	@touch $@
+
+test: deps venv-test
 	python3 scripts/gen_stdlib.py --check
 	$(SWIFT) build --build-tests
 	set -o pipefail; STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
 	$(MAKE) example
+	$(MAKE) package-check
 	$(MAKE) bench-smoke
+	$(MAKE) test-capi test-python
 	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
 	@grep -E "Executed [0-9]+ tests" .build/test.log | tail -1 | sed -E 's/.*Executed ([0-9]+) tests, with ([0-9]+) failures.*/tests: \1 passed, \2 failed/'
 
@@ -45,6 +62,47 @@ example: deps
 	$(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH)
 	"$$($(SWIFT) build --package-path $(EXAMPLE_DIR) --scratch-path $(EXAMPLE_SCRATCH) --show-bin-path)/plan-tool"
 
+# A throwaway host depending on a tagged clone of this repository by URL and version, as a
+# user's package would (part of make test): fails if the manifest uses unsafe flags.
+package-check: deps
+	scripts/check_package_by_url.sh
+
+# The C API (docs/embedding-c.md): lib/libstrat.so and include/strat.h. The Swift runtime is
+# linked in (-static-stdlib), so C programs and Python's ctypes load the library with no
+# LD_LIBRARY_PATH. It has a scratch folder of its own because -static-stdlib changes the
+# compile flags: sharing .build would rebuild the release binary's objects each time.
+# A copy goes next to the Python package, which finds it there once pip-installed.
+LIB_SCRATCH = .build-lib
+LIB = lib/libstrat.so
+CAPI_CC ?= cc
+
+lib:
+	$(SWIFT) build -c release --product StratC --scratch-path $(LIB_SCRATCH) --static-swift-stdlib -Xswiftc -static-stdlib
+	mkdir -p lib
+	cp $(LIB_SCRATCH)/release/libStratC.so $(LIB).tmp && mv -f $(LIB).tmp $(LIB)
+	cp $(LIB) bindings/python/strat/libstrat.so.tmp && mv -f bindings/python/strat/libstrat.so.tmp bindings/python/strat/libstrat.so
+
+# The C host (Tests/capi/host.c) under AddressSanitizer, leak checking included, run from a
+# fresh environment (no LD_LIBRARY_PATH) so that it finds the library by its rpath alone;
+# first, a check that the library needs no Swift runtime library of the toolchain.
+test-capi: lib
+	@if readelf -d $(LIB) | grep -E 'NEEDED.*libswift|RUNPATH.*swift'; then \
+	  echo "$(LIB) depends on the Swift toolchain's runtime libraries"; exit 1; fi
+	$(CAPI_CC) -g -fsanitize=address -fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude \
+	  Tests/capi/host.c -Llib -lstrat -Wl,-rpath,'$$ORIGIN/../lib' -lpthread -o $(LIB_SCRATCH)/capi-host
+	env -i PATH=/usr/bin:/bin $(LIB_SCRATCH)/capi-host
+	@# The first host of docs/embedding-c.md, as printed there.
+	awk '/^```c$$/ { on = 1; next } /^```$$/ { if (on) exit } on' docs/embedding-c.md > $(LIB_SCRATCH)/first-host.c
+	$(CAPI_CC) -Wall -Werror -Iinclude $(LIB_SCRATCH)/first-host.c -Llib -lstrat -Wl,-rpath,'$$ORIGIN/../lib' -o $(LIB_SCRATCH)/first-host
+	env -i PATH=/usr/bin:/bin $(LIB_SCRATCH)/first-host > $(LIB_SCRATCH)/first-host.out
+	grep -qF '{"expr":"revenue","value":40000,"unit":"$$","display":"$$40000"}' $(LIB_SCRATCH)/first-host.out
+	grep -qF '"after":{"value":45000,"unit":"$$","display":"$$45000"}' $(LIB_SCRATCH)/first-host.out
+
+# The Python package, pip-installed into the venv as a user would, then its pytest suite.
+test-python: lib $(VENV)/.installed
+	$(VENV)/bin/pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
+	STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) STRAT_TEST_INSTALLED=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests
+
 # Benchmarks against Lua 5.4 (docs/performance.md); lua5.4 comes from Debian.
 bench-deps: deps
 	@command -v lua5.4 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4 >/dev/null; }
@@ -52,12 +110,14 @@ bench-deps: deps
 bench: bench-deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat-bench-whatif
+	$(SWIFT) build $(RELEASE_FLAGS) --product strat-bench-goalseek
 	python3 Benchmarks/bench.py
 
 # Small sizes, one run, no timing claims: keeps the harness from rotting (part of make test).
 bench-smoke: bench-deps
 	$(SWIFT) build --product strat-bench-whatif
-	python3 Benchmarks/bench.py --smoke --strat $(BIN_DEBUG) --whatif .build/debug/strat-bench-whatif
+	$(SWIFT) build --product strat-bench-goalseek
+	python3 Benchmarks/bench.py --smoke --strat $(BIN_DEBUG) --whatif .build/debug/strat-bench-whatif --goalseek .build/debug/strat-bench-goalseek
 
 # Robustness (docs/robustness.md). `make fuzz` builds the libFuzzer target (Fuzz/FuzzMain.swift
 # with the StratKit sources, AddressSanitizer) and fuzzes on one worker for FUZZ_SECONDS,
@@ -83,4 +143,5 @@ sanitize: deps
 	ulimit -s 524288 && $(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
 
 clean:
-	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf
+	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf $(LIB_SCRATCH) lib $(VENV) \
+	  bindings/python/strat/libstrat.so bindings/python/build bindings/python/*.egg-info

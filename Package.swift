@@ -6,15 +6,15 @@ let package = Package(
     products: [
         .library(name: "StratKit", targets: ["StratKit"]),
         .executable(name: "strat", targets: ["strat"]),
+        // The C API (include/strat.h) as a shared library; `make lib` copies it to lib/libstrat.so.
+        .library(name: "StratC", type: .dynamic, targets: ["StratC"]),
     ],
     targets: [
         // The interpreter: no terminal, no libedit, no Foundation (start-up time matters).
-        .target(
-            name: "StratKit",
-            // The interpreter's hot loops touch class-held arrays; the code never
-            // overlaps accesses, so dynamic exclusivity checks are pure overhead.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-        ),
+        // No unsafe flags: a package that has them cannot be depended on by version.
+        .target(name: "StratKit"),
+        // The C boundary over StratKit: @_cdecl functions, status codes, JSON in and out.
+        .target(name: "StratC", dependencies: ["StratKit"]),
         .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",
@@ -28,6 +28,8 @@ let package = Package(
         ),
         // Workload 4 of the benchmarks: what-if cost through the embedding API.
         .executableTarget(name: "strat-bench-whatif", dependencies: ["StratKit"], path: "Benchmarks/WhatIf"),
+        // Goal seek and sensitivity on the Netflix model through the embedding API.
+        .executableTarget(name: "strat-bench-goalseek", dependencies: ["StratKit"], path: "Benchmarks/GoalSeek"),
         .testTarget(name: "StratKitTests", dependencies: ["StratKit"]),
         .testTarget(name: "StratCLITests", dependencies: ["StratKit"]),
     ]

@@ -90,6 +90,7 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--strat", default=os.path.join(ROOT, ".build", "release", "strat"))
     ap.add_argument("--whatif", default=os.path.join(ROOT, ".build", "release", "strat-bench-whatif"))
+    ap.add_argument("--goalseek", default=os.path.join(ROOT, ".build", "release", "strat-bench-goalseek"))
     ap.add_argument("--out", default=os.path.join(ROOT, ".bench"))
     ap.add_argument("--json", help="also write the results to this file")
     args = ap.parse_args()
@@ -148,11 +149,48 @@ def main():
               f"vs load: small {w['small_1000_s'] / w['load_s']:.2f}, x0 {w['root_s'] / w['load_s']:.2f}")
     else:
         print(f"\n(what-if benchmark skipped: {args.whatif} not built)")
+    goal_seek(args, results, runs)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
     if args.smoke:
         print("\nbench-smoke: every program printed the expected value")
+
+
+NETFLIX = os.path.join(ROOT, "examples", "netflix-engineering.strat")
+# The goal seek asked of the Netflix model: the churn at which end-of-year members reach 270M.
+SOLVE = ("churn", "projected_eoy_members", "270M")
+
+
+def goal_seek(args, results, runs):
+    """Sensitivity of plan.score over every input of the Netflix model and one solve on it,
+    timed after the load through the API (median of many runs), plus whole `strat` processes."""
+    if not os.path.exists(args.goalseek):
+        print(f"\n(goal-seek benchmark skipped: {args.goalseek} not built)")
+        return
+    n = 1 if args.smoke else 51
+    p = subprocess.run([args.goalseek, NETFLIX, "plan.score", *SOLVE, str(n)],
+                       stdout=subprocess.PIPE, text=True, check=True)
+    g = json.loads(p.stdout)
+    # Closed form check of the answer against the CLI's own (JSON) answer.
+    cli = subprocess.run([args.strat, "solve", NETFLIX, SOLVE[0], "--for", f"{SOLVE[1]} = {SOLVE[2]}", "--format", "json"],
+                         stdout=subprocess.PIPE, text=True, check=True)
+    if abs(json.loads(cli.stdout)["value"]["value"] - g["solve_answer"]) > 1e-12:
+        raise SystemExit("goal-seek benchmark: the API and the CLI disagree")
+    procs = {}
+    for name, cmd in (("load only", [args.strat, "eval", NETFLIX, "-e", "1"]),
+                      ("sensitivity", [args.strat, "sensitivity", NETFLIX, "plan.score"]),
+                      ("solve", [args.strat, "solve", NETFLIX, SOLVE[0], "--for", f"{SOLVE[1]} = {SOLVE[2]}"])):
+        procs[name] = statistics.median(run_timed(cmd)[0] for _ in range(runs))
+    g["process_s"] = procs
+    results["goalseek"] = g
+    print(f"\ngoal seek and sensitivity (examples/netflix-engineering.strat, {g['cells']} cells):")
+    print(f"  load (parse + evaluate)           {g['load_s'] * 1000:9.2f}ms")
+    print(f"  sensitivity of plan.score         {g['sensitivity_s'] * 1000:9.2f}ms  "
+          f"({g['sensitivity_inputs']} inputs, {g['sensitivity_cells']} cells recomputed)")
+    print(f"  solve {SOLVE[0]} for {SOLVE[1]} = {SOLVE[2]}  {g['solve_s'] * 1000:6.2f}ms  "
+          f"({g['solve_evaluations']} evaluations, {g['solve_cells']} cells recomputed)")
+    print("  whole processes: " + ", ".join(f"{k} {v * 1000:.1f}ms" for k, v in procs.items()))
 
 
 if __name__ == "__main__":

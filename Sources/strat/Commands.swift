@@ -47,12 +47,21 @@ struct ModelOptions {
     static let specs = [
         OptionSpec(long: "scenario", value: "NAME", help: "Evaluate under this scenario (default: baseline)."),
         OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value.", repeatable: true),
+        OptionSpec(long: "as-of", value: "DATE", help: "Evaluate as of this date (YYYY-MM-DD): the value of `today` (default: the system date)."),
     ]
 
     init(_ a: ParsedArguments) throws {
         scenario = a.value("scenario")
         sets = a.all("set")
+        try Self.takeAsOf(a)
         try validate()
+    }
+
+    /// `--as-of DATE` sets the process's evaluation date (the value of `today`).
+    static func takeAsOf(_ a: ParsedArguments) throws {
+        guard let d = a.value("as-of") else { return }
+        guard let date = CalendarDate(d) else { throw UsageError(message: "--as-of needs a date YYYY-MM-DD, got '\(d)'") }
+        cliAsOf = date
     }
 
     func validate() throws { _ = try overrides() }
@@ -189,8 +198,19 @@ enum Loaded {
 /// Reads FILE (`-` is stdin) and loads it into a fresh engine. Compile errors and
 /// unreadable files are reported here; runtime errors come back with the engine, which
 /// stays queryable.
-func loadModel(_ file: String, json: Bool, runStatements: Bool = false) -> Loaded {
+/// The evaluation date: `--as-of`, else the system date (the library reads no clock of
+/// its own when the host gives it one; reports state it).
+nonisolated(unsafe) var cliAsOf: CalendarDate?
+
+/// The configuration every command's engine starts from.
+func cliConfiguration() -> Configuration {
     var config = Configuration()
+    config.asOf = cliAsOf ?? CalendarDate(unixSeconds: Double(time(nil)))
+    return config
+}
+
+func loadModel(_ file: String, json: Bool, runStatements: Bool = false) -> Loaded {
+    var config = cliConfiguration()
     config.useDefaultImporter = true
     // Standard input has no folder of its own: imports resolve under the working directory.
     if file == "-" { config.importer = FileImporter(root: ".") }
@@ -292,6 +312,8 @@ enum Strat {
           strat eval plan.strat -e plan.score -e 'MODERNIZE_PLATFORM.score'
           strat compare plan.strat
           strat whatif plan.strat --set churn=3.2%
+          strat solve plan.strat churn --for 'subscribers.final = 300M'
+          strat sensitivity plan.strat plan.score --top 5
           strat fmt --check *.strat
           strat                          (the interactive REPL)
         """
@@ -303,6 +325,8 @@ enum Strat {
         (Check.spec, { try Check($0).run() }),
         (Compare.spec, { try Compare($0).run() }),
         (WhatIf.spec, { try WhatIf($0).run() }),
+        (Solve.spec, { try Solve($0).run() }),
+        (Sensitivity.spec, { try Sensitivity($0).run() }),
         (Fmt.spec, { try Fmt($0).run() }),
     ]
 

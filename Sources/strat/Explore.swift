@@ -31,7 +31,7 @@ struct Compare {
         name: "compare",
         abstract: "Key outputs of every scenario side by side.",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
-        options: [OptionSpec(long: "scenarios", value: "a,b,…", help: "Scenarios to compare (default: baseline and every declared scenario)."), OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value in every scenario.", repeatable: true), OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"])],
+        options: [OptionSpec(long: "scenarios", value: "a,b,…", help: "Scenarios to compare (default: baseline and every declared scenario)."), OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value in every scenario.", repeatable: true), ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"])],
         discussion: """
         One table with a column per scenario (baseline first, then every declared \
         scenario, or those given with --scenarios) and a row per key output: the \
@@ -57,6 +57,7 @@ struct Compare {
         file = a.positionals[0]
         scenarios = a.value("scenarios")
         sets = a.all("set")
+        try ModelOptions.takeAsOf(a)
         format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
         try validate()
     }
@@ -197,7 +198,7 @@ struct WhatIf {
         name: "whatif",
         abstract: "The values that change under overrides, before → after.",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
-        options: [ModelOptions.specs[1], ModelOptions.specs[0], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
+        options: [ModelOptions.specs[1], ModelOptions.specs[0], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
         discussion: """
         Applies the --set overrides to the model (under --scenario, default \
         baseline) without changing it, and prints every value that changed, in \

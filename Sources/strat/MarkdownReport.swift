@@ -65,6 +65,7 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
     if let v = r.vision { facts.append("**Vision:** \(mdText(v))") }
     if !r.values.isEmpty { facts.append("**Values:** \(r.values.map(mdText).joined(separator: " · "))") }
     if let n = note { facts.append("**Scenario:** \(mdText(n))") }
+    if let d = r.asOf { facts.append("**As of:** \(mdText(d))") }
     if !facts.isEmpty { blocks.append(facts.enumerated().map { $0.offset < facts.count - 1 ? $0.element + "  " : $0.element }) }
 
     if !r.prints.isEmpty {
@@ -127,12 +128,12 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         blocks.append(mdTable(["Projection", "Start", "Final", "Periods", "Trend"], r.projections.map { p in
             let u = unitOf(p)
             return [p.name, p.series.first.map { compact($0, u) } ?? "", p.series.last.map { compact($0, u) } ?? "",
-                    "\(p.periods) \(p.period)", sparkline(p.series)]
+                    "\(p.periods) \(p.period)" + (p.labels.first.map { " from \($0)" } ?? ""), sparkline(p.series)]
         }, right: [1, 2]))
         for g in projectionGroups(r.projections) {
             let count = g.map(\.series.count).max() ?? 0
             let idx = sampleRows(count: count)
-            let rows = idx.map { i in [String(i)] + g.map { p in i < p.series.count ? compact(p.series[i], unitOf(p)) : "" } }
+            let rows = idx.map { i in [periodLabel(g, i)] + g.map { p in i < p.series.count ? compact(p.series[i], unitOf(p)) : "" } }
             blocks.append(mdTable([singular(g[0].period).capitalizedFirst] + g.map(\.name), rows,
                                   right: Set(0...g.count)))
         }

@@ -5,7 +5,7 @@ struct Run {
         name: "run",
         abstract: "Evaluate a model and print its report.",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
-        options: [ModelOptions.specs[0], ModelOptions.specs[1], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"]), OptionSpec(long: "no-report", help: "Print only the output of `print` statements, no report.")],
+        options: [ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"]), OptionSpec(long: "no-report", help: "Print only the output of `print` statements, no report.")],
         discussion: """
         Prints the output of `print`, then the report: mission, SWOTs with IFE/EFE \
         and posture, objectives with KR scores, the plan score, metrics, \
@@ -86,7 +86,7 @@ struct Eval {
         name: "eval",
         abstract: "Evaluate expressions against a model (or none).",
         positionals: "[FILE]", minPositionals: 0, maxPositionals: 1,
-        options: [OptionSpec(long: "expr", short: "e", value: "EXPR", help: "An expression to evaluate.", repeatable: true), ModelOptions.specs[0], ModelOptions.specs[1], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
+        options: [OptionSpec(long: "expr", short: "e", value: "EXPR", help: "An expression to evaluate.", repeatable: true), ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
         discussion: """
         Prints one value per -e, in its display form (`85%`, `$2.5M`, `1100ms`). \
         With --format json, prints a JSON array of {"expr", "value", "unit", \
@@ -122,7 +122,7 @@ struct Eval {
 
     func run() throws {
         let json = format == .json
-        var engine = Engine()
+        var engine = Engine(configuration: cliConfiguration())
         var diags: [Diagnostic] = []
         if let f = file {
             switch loadModel(f, json: json, runStatements: false) {

@@ -24,7 +24,7 @@ final class REPL {
         name: "repl",
         abstract: "The interactive REPL (also `strat` with no arguments).",
         positionals: "[FILE]", minPositionals: 0, maxPositionals: 1,
-        options: [],
+        options: [ModelOptions.specs[2]],
         discussion: """
         Evaluates expressions and declarations as you type them, on top of FILE's \
         model when one is given. Type :help in the REPL for its commands and for help \
@@ -51,6 +51,7 @@ final class REPL {
         Strat.replEntry = { args in REPL.main(args) }
         if !Strat.commands.contains(where: { $0.spec.name == spec.name }) {
             Strat.commands.insert((spec, { parsed in
+                try ModelOptions.takeAsOf(parsed)
                 let code = REPL.start(file: parsed.positionals.first)
                 if code != 0 { throw ExitCode(code) }
             }), at: 0)
@@ -65,6 +66,7 @@ final class REPL {
                 writeOut(Arguments.help(spec))
                 return 0
             }
+            try ModelOptions.takeAsOf(parsed)
             return start(file: parsed.positionals.first)
         } catch let e as UsageError {
             writeErr("error: \(e.message)\nUsage: strat repl [FILE]  (see 'strat repl --help')")
@@ -89,7 +91,7 @@ final class REPL {
     var session = REPL.emptySession()
 
     static func emptySession() -> Session {
-        var configuration = Configuration()
+        var configuration = cliConfiguration()
         configuration.importer = FileImporter(root: ".")
         // Ctrl-C during a long evaluation stops it (the engine polls this).
         configuration.interrupt = { LineEditor.takeInterruptRequest() }
@@ -374,7 +376,7 @@ final class REPL {
             if let x = v("ie_cell") { parts.append("cell \(x)") }
             if let x = v("posture") { parts.append("\(x)") }
             return parts.joined(separator: ", ")
-        case "projection":
+        case "projection", "series":
             guard let s = e.series(of: name) else { return "" }
             let final = s.values.last?.description ?? "none"
             return "final \(final) after \(s.values.count - 1) \(s.values.count == 2 ? singular(s.period) : s.period)  "
@@ -445,7 +447,7 @@ final class REPL {
     static func underscoreInDeclaration(_ text: String) -> String? {
         let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
             .prefix(while: { $0.isLetter || $0 == "_" })
-        guard ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro"].contains(String(first)),
+        guard ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro", "series"].contains(String(first)),
               identifiers(in: text).contains("_") else { return nil }
         return "`_` (the last value) cannot be used in a declaration"
     }

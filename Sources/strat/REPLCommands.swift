@@ -24,6 +24,8 @@ extension REPL {
         Command(name: ":explain", arguments: "EXPR", summary: "the formula tree behind a value, with each input's value"),
         Command(name: ":deps", arguments: "NAME", summary: "what a value reads, and what reads it"),
         Command(name: ":whatif", arguments: "PATH = EXPR[, …]", summary: "the values that would change (the model is not changed)"),
+        Command(name: ":solve", arguments: "INPUT for EXPR = V", summary: "goal seek: INPUT's value at which EXPR reaches V (in [LO, HI])"),
+        Command(name: ":sensitivity", arguments: "TARGET", summary: "a tornado of TARGET with each input ±10% (by STEP, top N)"),
         Command(name: ":scenario", arguments: "[NAME]", summary: "list scenarios, or apply one to the session (baseline: none)"),
         Command(name: ":compare", arguments: "[A,B,…]", summary: "key outputs of every scenario side by side"),
         Command(name: ":report", arguments: "[SCENARIO]", summary: "the full report, as `strat run` prints it"),
@@ -68,6 +70,8 @@ extension REPL {
         case ":explain": explain(argument, into: &out)
         case ":deps": deps(argument, into: &out)
         case ":whatif": whatIf(argument, into: &out)
+        case ":solve": solveCommand(argument, into: &out)
+        case ":sensitivity": sensitivityCommand(argument, into: &out)
         case ":scenario": scenario(argument, into: &out)
         case ":compare": compare(argument, into: &out)
         case ":report": report(argument, into: &out)
@@ -466,7 +470,7 @@ extension REPL {
         guard needArgument(argument, ":project NAME", into: &out) else { return }
         let e = session.engine
         guard let (values, period) = e.series(of: argument) else {
-            let projections = visibleNames.filter { $0.kind == "projection" }.map(\.name)
+            let projections = visibleNames.filter { $0.kind == "projection" || $0.kind == "series" }.map(\.name)
             let hint = projections.isEmpty ? "no projections are declared"
                 : (Arguments.closestWord(argument, among: projections).map { "did you mean '\($0)'? " } ?? "")
                     + "projections: " + projections.joined(separator: ", ")
@@ -481,6 +485,8 @@ extension REPL {
         out.line("  " + st.cyan(sparkline(numbers, maxWidth: 48)))
         let unit = values.last?.unit ?? .plain
         var rows: [[Cell]] = [[Cell(singular(period), st.dim(singular(period))), Cell("value", st.dim("value")), .empty]]
+        // Anchored at a date: label the periods as reports do (`2026-Q3`).
+        let dates = ((try? e.evaluate(argument + ".dates"))?.listValue ?? []).compactMap(\.dateValue)
         for t in sampleRows(count: values.count) {
             let v = numbers[t]
             let text = compact(v, unit, digits: 7)
@@ -492,7 +498,7 @@ extension REPL {
                     delta = (pct >= 0 ? "+" : "") + fmt2(pct) + "%"
                 }
             }
-            rows.append([Cell(String(t)), Cell(text), Cell(delta, st.dim(delta))])
+            rows.append([Cell(t < dates.count ? dates[t].periodLabel(period) : String(t)), Cell(text), Cell(delta, st.dim(delta))])
         }
         for line in renderTable(rows, align: [.right, .right, .right], indent: "  ") { out.line(line) }
     }

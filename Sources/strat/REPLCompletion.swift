@@ -6,7 +6,7 @@ import StratKit
 extension REPL {
     static let keywords = [
         "let", "fn", "mission", "vision", "org", "values", "swot", "strength", "weakness", "opportunity",
-        "threat", "priority", "objective", "kr", "metric", "scenario", "projection", "over", "retro",
+        "threat", "priority", "objective", "kr", "metric", "scenario", "projection", "over", "from", "series", "today", "retro",
         "went_well", "not_well", "learning", "action", "use", "import", "assert", "print", "if", "then",
         "else", "and", "or", "not", "true", "false", "none", "to",
     ]
@@ -35,7 +35,7 @@ extension REPL {
             case ":scenario", ":report", ":compare":
                 return (["baseline"] + session.engine.scenarioNames).filter { $0.hasPrefix(word) }
             case ":project":
-                return visibleNames.filter { $0.kind == "projection" }.map(\.name).filter { $0.hasPrefix(word) }
+                return visibleNames.filter { $0.kind == "projection" || $0.kind == "series" }.map(\.name).filter { $0.hasPrefix(word) }
             case ":ls":
                 let kinds = ["let", "fn", "objective", "metric", "swot", "projection", "scenario", "retro"]
                 return (kinds + visibleNames.map(\.name)).filter { $0.hasPrefix(word) }

@@ -56,6 +56,23 @@ extension REPL {
               :whatif churn = 3.2%, members = 275M
               :whatif MODERNIZE_PLATFORM.MICROSERVICES.current = 70%
             """,
+        "solve": """
+            :solve INPUT for EXPR = VALUE [in [LO, HI]]
+                             goal seek: the value of INPUT (a let or a property) at which
+                             EXPR equals VALUE, everything else as it is; the model is not
+                             changed. Without a range the search widens from INPUT's value.
+              :solve churn for subscribers.final = 300M
+              :solve price for revenue = $1M in [$1, $100]
+              :solve users for GROW.USERS.score = 1
+            """,
+        "sensitivity": """
+            :sensitivity TARGET [by STEP] [top N]
+                             every input TARGET depends on (a let or a property whose formula
+                             reads no other name) moved down and up by STEP (default 10%): a
+                             tornado chart by swing, the centre line at TARGET's value
+              :sensitivity plan.score
+              :sensitivity subscribers.final by 20% top 5
+            """,
         "scenario": """
             :scenario        the scenarios (baseline and every declared one); * marks the
                              one applied to the session
@@ -187,19 +204,48 @@ extension REPL {
               growth:  r is short for next: value * (1 + r)
               min: / max:  clamp every period
             NAME[t]  NAME.final (= NAME[N])  NAME.series (N+1 values)  NAME.periods
+            NAME.sum .avg .min .max; inside next: other[t] (same period), other[t - k]
               projection subscribers over 8 quarters { start: members, next: value * (1 - churn * 3) + 9M }
-              projection revenue over 5 years { start: $33B, growth: 12% }
-            :project NAME shows one as a table and a sparkline.
+              projection revenue over 5 years from 2026-07-01 { start: $33B, growth: 12% }
+            `from DATE` anchors period 0: NAME.dates, NAME.at(DATE), reports label 2026-Q3.
+            :project NAME shows one as a table and a sparkline. See also :help series, dates.
+            """,
+        "series": """
+            series NAME = EXPR      a formula at every period of the projections it reads
+              series revenue = customers * price        (customers[t] × price, t = 0…N)
+            Inside it a projection's bare name is its value at the same period; inside a
+            next:, a series' bare name is its previous period. NAME[t] .series .final .sum
+            .avg .min .max .dates .at(DATE). Time functions: delay(x, k) (x k periods
+            earlier), lookup(x, [[x0, y0], [x1, y1], …]) (piecewise-linear), cumsum(list).
+            """,
+        "dates": """
+            2026-03-31               a date literal (an invalid day is an error)
+            date + 30d, date - 1mo   a date; whole months clamp at month ends (01-31 + 1mo = 02-28)
+            date - date              a time in days;  dates compare with < == >=
+            date.year .month .day .quarter .week .weekday;  today (--as-of DATE)
+            1mo 1qtr 1yr             a year is 365.2425 d, a month a year / 12
+            $120K / 1yr              a rate: $120K/yr;  rate * 6mo is $60K;  x -> mo converts
             """,
         "retro": """
             retro NAME "TITLE" {
               went_well NAME "TEXT"
               not_well NAME "TEXT"
               learning NAME "TEXT"
-              action NAME "TEXT" { owner: "Mobile", due: "2027-03-31", status: "open" }
+              action NAME "TEXT" { owner: "Mobile", due: 2027-03-31, status: "open" }
             }
             Items are reached by category: H1.went_well.X, H1.not_well.Y, H1.learnings.Z,
             H1.actions.W; items may take any properties.
+            """,
+        "solve": """
+            solve INPUT for EXPR = VALUE [in [LO, HI]]      goal seek, as an expression
+            The value of INPUT (a let or a property path) at which EXPR equals VALUE,
+            everything else as it is, in INPUT's unit. Without a range the search widens
+            from INPUT's value; the answer is within 1e-9 × max(1, |VALUE|) (Brent's
+            method); for a step function (a threshold key result's score) it is the
+            boundary. No solution, or an EXPR that does not read INPUT, is an error.
+              let needed_churn = solve churn for subscribers.final = 300M
+              solve price for revenue = $1M in [$1, $100]
+            `solve`, `for` and `in` are names everywhere else.
             """,
         "units": """
             Numbers carry a unit with a dimension over {time, money}; percent and ratio are
@@ -341,7 +387,8 @@ extension REPL {
         "krs": "kr", "key": "kr", "baseline": "kr", "target": "kr", "current": "kr",
         "progress": "scores", "score": "scores", "status": "scores", "met": "scores", "weight": "scores",
         "metrics": "metric", "scenarios": "scenario", "projections": "projection", "over": "projection",
-        "growth": "projection", "series": "projection", "final": "projection",
+        "growth": "projection", "final": "projection", "delay": "series", "lookup": "series",
+        "cumsum": "series", "today": "dates", "date": "dates", "from": "projection", "mo": "dates", "yr": "dates",
         "went_well": "retro", "not_well": "retro", "learning": "retro", "action": "retro", "retros": "retro",
         "learnings": "retro", "actions": "retro",
         "then": "if", "else": "if",
@@ -395,9 +442,9 @@ extension REPL {
             out.line("  and prints what changed: let churn = 3.2%")
             out.line("")
             out.line(st.bold("Help topics") + st.dim("  (:help TOPIC)"))
-            let topics = ["let", "fn", "org", "swot", "objective", "kr", "metric", "scenario", "projection", "retro",
+            let topics = ["let", "fn", "org", "swot", "objective", "kr", "metric", "scenario", "projection", "series", "dates", "retro",
                           "use", "import", "assert", "print", "if", "units", "numbers", "strings", "lists",
-                          "scores", "plan", "operators", "functions", "none", "names", "comments", "to", "keys"]
+                          "scores", "plan", "operators", "functions", "none", "names", "comments", "to", "solve", "keys"]
             var line = " "
             for t in topics {
                 if line.count + t.count + 1 > 78 { out.line(line); line = " " }

@@ -112,6 +112,10 @@ func sparkline(_ values: [Double], maxWidth: Int = 32) -> String {
 /// A number rounded to `digits` significant digits, shown in its unit (`148.5M`).
 func compact(_ x: Double, _ unit: NumberUnit, digits: Int = 4) -> String {
     guard x.isFinite, x != 0 else { return Value.number(x, unit).description }
+    // A rate rounds as shown (per month, not per second).
+    if let per = unit.ratePer {
+        return compact(x * per, unit.rateNumerator, digits: digits) + "/" + unit.perSymbol
+    }
     let mag = Int(floor(log10(abs(x))))
     let shift = digits - 1 - mag
     let r: Double
@@ -203,13 +207,20 @@ func itemTexts(_ r: Report) -> [String: String] {
 func projectionGroups(_ ps: [ProjectionReport]) -> [[ProjectionReport]] {
     var groups: [[ProjectionReport]] = []
     for p in ps {
-        if let i = groups.firstIndex(where: { $0[0].periods == p.periods && $0[0].period == p.period }) {
+        if let i = groups.firstIndex(where: { $0[0].periods == p.periods && $0[0].period == p.period && $0[0].labels == p.labels }) {
             groups[i].append(p)
         } else {
             groups.append([p])
         }
     }
     return groups
+}
+
+/// A table row's first cell: the period's date label (`2026-Q3`) when the group is
+/// anchored at a date, else its index.
+func periodLabel(_ g: [ProjectionReport], _ i: Int) -> String {
+    if let p = g.first, i < p.labels.count { return p.labels[i] }
+    return String(i)
 }
 
 /// `quarters` → `quarter`.

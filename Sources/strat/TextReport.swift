@@ -15,6 +15,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
     if let v = r.vision { facts.append([Cell("Vision", st.bold("Vision")), Cell(v)]) }
     if !r.values.isEmpty { facts.append([Cell("Values", st.bold("Values")), Cell(r.values.joined(separator: " · "))]) }
     if let n = note { facts.append([Cell("Scenario", st.bold("Scenario")), Cell(n)]) }
+    if let d = r.asOf { facts.append([Cell("As of", st.bold("As of")), Cell(d)]) }
     head += renderTable(facts, align: [.left, .left], indent: "")
     if !head.isEmpty { sections.append(head) }
 
@@ -89,7 +90,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             let first = p.series.first.map { compact($0, u) } ?? "—"
             let last = p.series.last.map { compact($0, u) } ?? "—"
             rows.append([Cell(p.name), Cell(first), Cell("→"), Cell(last),
-                         Cell("over \(p.periods) \(p.periods == 1 ? singular(p.period) : p.period)"),
+                         Cell("over \(p.periods) \(p.periods == 1 ? singular(p.period) : p.period)" + (p.labels.first.map { " from \($0)" } ?? "")),
                          Cell(sparkline(p.series), st.cyan(sparkline(p.series)))])
         }
         lines += renderTable(rows, align: [.left, .right, .left, .right, .left, .left], indent: "  ")
@@ -98,7 +99,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             let idx = sampleRows(count: count)
             var t: [[Cell]] = [[Cell(singular(g[0].period), st.dim(singular(g[0].period)))] + g.map { Cell($0.name, st.dim($0.name)) }]
             for i in idx {
-                t.append([Cell(String(i))] + g.map { p in Cell(i < p.series.count ? compact(p.series[i], unitOf(p)) : "") })
+                t.append([Cell(periodLabel(g, i))] + g.map { p in Cell(i < p.series.count ? compact(p.series[i], unitOf(p)) : "") })
             }
             lines.append("")
             lines += renderTable(t, align: [.right] + g.map { _ in .right }, indent: "  ")

@@ -237,6 +237,9 @@ public struct Configuration: Sendable {
     public var interrupt: (@Sendable () -> Bool)?
     /// Receives `print` output; when nil, output is only collected in reports.
     public var output: (@Sendable (String) -> Void)?
+    /// The evaluation date, the value of `today` (SPEC §14). Nil: the library reads the
+    /// system clock once per load (hosts that want reproducible runs set it).
+    public var asOf: CalendarDate?
 
     /// The default configuration.
     public init() {}

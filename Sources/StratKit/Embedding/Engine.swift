@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One value that a what-if, a scenario or a redefinition changed.
 public struct Change: Sendable, Hashable, CustomStringConvertible {
     /// The value's path, such as `MODERNIZE_PLATFORM.score` or `churn`.
@@ -40,8 +46,8 @@ public final class Engine: @unchecked Sendable {
     /// Limits, importer and output.
     public let configuration: Configuration
     private var program: Program
-    private var model: Model
-    private var evaluator: Evaluator
+    var model: Model
+    var evaluator: Evaluator
     private var hosts: [HostFunction] = []
     var loadedSources: [(path: String, bytes: [UInt8])] = []
     /// Warnings and errors of the last load or operation.
@@ -63,6 +69,7 @@ public final class Engine: @unchecked Sendable {
         self.configuration = configuration
         program = Program(limits: configuration.limits, importer: nil)
         model = Model(program: program)
+        model.asOf = configuration.asOf ?? CalendarDate(unixSeconds: Double(time(nil)))
         model.build(hostFunctions: [])
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: [])
     }
@@ -132,11 +139,11 @@ public final class Engine: @unchecked Sendable {
         return normalizePath(path)
     }
 
-    private var busy = false
+    var busy = false
 
     /// Refuses re-entry: a host function that calls back into its own engine would
     /// otherwise corrupt the evaluation under way.
-    private func enter() throws {
+    func enter() throws {
         if busy {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .runtime,
                                                       message: "a host function called back into its own engine",
@@ -162,6 +169,7 @@ public final class Engine: @unchecked Sendable {
         program.excluded = []
         for s in sessionSources { _ = program.load(path: s.path, bytes: s.bytes) }
         model = Model(program: program)
+        model.asOf = configuration.asOf ?? CalendarDate(unixSeconds: Double(time(nil)))
         model.extraGlobals = extraGlobals
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
         program.decls = []  // the model holds what it needs; free the syntax tree's shells
@@ -266,19 +274,12 @@ public final class Engine: @unchecked Sendable {
         do {
             return try evaluator.eval(node)
         } catch {
-            if error.silent {
-                throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .runtime,
-                                                          message: "the expression depends on a value that failed to evaluate")])
-            }
-            evaluator.report(error)
-            let d = evaluator.diagnostics
-            evaluator.diagnostics = []
-            throw StratError(diagnostics: d)
+            throw runtimeFailure(error)
         }
     }
 
     /// Parses and resolves an expression in the scope of `owner` (-1: top level).
-    private func compileExpression(_ text: String, path: String, owner: Int32, projection: Int32 = -1) throws -> Int32 {
+    func compileExpression(_ text: String, path: String, owner: Int32, projection: Int32 = -1) throws -> Int32 {
         try refuseIfBroken()
         evaluator.releaseSnapshot()
         defer { evaluator.refresh() }
@@ -354,14 +355,14 @@ public final class Engine: @unchecked Sendable {
 
     /// A model that failed to load (compile errors) has unresolved names and no evaluation
     /// order: queries on it throw the load's errors instead of reaching those parts.
-    private func refuseIfBroken() throws {
+    func refuseIfBroken() throws {
         if program.sink.errorCount > 0 { throw StratError(diagnostics: program.sink.items) }
     }
 
-    private var lastDeps = Set<Int32>()
+    var lastDeps = Set<Int32>()
     private var stamps: [UInt32] = []
     private var stamp: UInt32 = 0
-    private var lastVolatile = false
+    var lastVolatile = false
 
     // MARK: Paths
 
@@ -410,7 +411,7 @@ public final class Engine: @unchecked Sendable {
 
     /// The cell an override may replace: computed values (scores, statuses, matrices,
     /// projection results) are read-only.
-    private func overridableCell(at path: String) throws -> Int32 {
+    func overridableCell(at path: String) throws -> Int32 {
         let c = try cell(at: path)
         let cell = model.cells[Int(c)]
         if cell.kind == .derived {
@@ -754,7 +755,9 @@ public final class Engine: @unchecked Sendable {
             case .cell: kind = "let"
             case .function: kind = "fn"
             case .scenario: kind = "scenario"
-            case .object(let o): kind = model.objects[Int(o)].kind.word
+            case .object(let o):
+                let obj = model.objects[Int(o)]
+                kind = obj.kind == .projection && model.projections[Int(obj.projection)].isSeries ? "series" : obj.kind.word
             case .objects: kind = "list"
             }
             out.append((program.interner[k], kind, span.file, span.start))

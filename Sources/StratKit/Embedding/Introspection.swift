@@ -128,6 +128,9 @@ extension Engine {
         case .exposure: return "probability × impact"
         case .projectionGroup: return "the projection's series"
         case .projectionFinal: return "the value at the last period"
+        case .projectionFirst: return "the value at period 0 (the start, within min/max)"
+        case .projectionDates: return "the first day of each period, from the anchor date"
+        case .seriesPeriods: return "the periods the series' inputs all have"
         }
     }
 

@@ -231,11 +231,22 @@ public final class Session {
             case "fn", "org", "mission", "vision", "values", "swot", "objective", "metric", "scenario", "projection",
                  "retro", "use", "import":
                 out.append(.other)
+            case "series" where isSeriesDeclaration(line):
+                out.append(.other)
             default:
                 if out.isEmpty { out.append(.expr) }
             }
         }
         return out
+    }
+
+    /// `series NAME = …` (`series` is contextual: `series.x` or `series + 1` are expressions).
+    static func isSeriesDeclaration<S: StringProtocol>(_ line: S) -> Bool {
+        let rest = line.dropFirst("series".count)
+        guard let f = rest.first, f == " " || f == "\t" else { return false }
+        let name = rest.drop(while: { $0 == " " || $0 == "\t" })
+        guard let c = name.first, c.isLetter || c == "_" else { return false }
+        return name.drop(while: { $0.isLetter || $0.isNumber || $0 == "_" }).drop(while: { $0 == " " || $0 == "\t" }).first == "="
     }
 
     /// Names declared at the top of the input (`let x`, `objective O`, …).
@@ -246,6 +257,8 @@ public final class Session {
             guard parts.count >= 2 else { continue }
             switch parts[0] {
             case "let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro":
+                names.append(String(parts[1]))
+            case "series" where isSeriesDeclaration(raw):
                 names.append(String(parts[1]))
             case "org", "mission", "vision", "values":
                 names.append(String(parts[0]))

@@ -257,15 +257,26 @@ public struct ProjectionReport: Sendable, Encodable, Hashable {
     public var series: [Double]
     /// The last value.
     public var final: ReportValue
+    /// `projection` or `series`.
+    public var kind: String = "projection"
+    /// With `from DATE`: the first day of each period (`2026-07-01`), and its label
+    /// (`2026-Q3`, `2026-07`, `2026-W27`, `2026`, or the day); empty otherwise.
+    public var dates: [String] = []
+    public var labels: [String] = []
 
     func write(_ w: inout JSONWriter) {
         w.beginObject()
         w.key("name"); w.string(name)
+        w.key("kind"); w.string(kind)
         w.key("periods"); w.int(periods)
         w.key("period"); w.string(period)
         w.key("unit"); w.string(unit)
         w.key("series"); w.beginArray(); for d in series { w.double(d) }; w.endArray()
         w.key("final"); final.write(&w)
+        if !dates.isEmpty {
+            w.key("dates"); w.beginArray(); for d in dates { w.string(d) }; w.endArray()
+            w.key("labels"); w.beginArray(); for l in labels { w.string(l) }; w.endArray()
+        }
         w.endObject()
     }
 }
@@ -346,6 +357,8 @@ public struct Report: Sendable, Encodable {
     public var assertions: [AssertionReport]
     /// Runtime errors and warnings found while producing the report.
     public var diagnostics: [Diagnostic]
+    /// The evaluation date (`today`), when the model reads it.
+    public var asOf: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case scenario, org, mission, vision, values, plan, variables, objectives, metrics, swots, projections, retros, prints, assertions
@@ -376,6 +389,7 @@ public struct Report: Sendable, Encodable {
         w.pretty = pretty
         w.beginObject()
         w.key("scenario"); w.string(scenario)
+        if let d = asOf { w.key("as_of"); w.string(d) }
         w.key("org"); if let s = org { w.string(s) } else { w.null() }
         w.key("mission"); if let s = mission { w.string(s) } else { w.null() }
         w.key("vision"); if let s = vision { w.string(s) } else { w.null() }
@@ -506,9 +520,18 @@ extension Engine {
             // Unstored series: the period count is the (validated) count cell's value.
             let count = ev.values[Int(pr.count)].doubleValue.flatMap { Int(exactly: $0) } ?? 0
             let periods = stored ? max(0, series.count - 1) : (computed ? count : 0)
-            return ProjectionReport(name: interner[model.objects[Int(pr.object)].name], periods: periods,
-                                    period: pr.period.rawValue, unit: u.symbol, series: series,
-                                    final: ReportValue(computed ? .number(ev.projLast[p], u) : .none))
+            var r = ProjectionReport(name: interner[model.objects[Int(pr.object)].name], periods: periods,
+                                     period: pr.period.rawValue, unit: u.symbol, series: series,
+                                     final: ReportValue(computed ? .number(ev.projLast[p], u) : .none))
+            r.kind = pr.isSeries ? "series" : "projection"
+            if computed, pr.anchor >= 0, let a = ev.values[Int(pr.anchor)].dateValue {
+                for t in 0...periods {
+                    guard let d = a.periodStart(t, pr.period) else { break }
+                    r.dates.append(d.description)
+                    r.labels.append(d.label(pr.period))
+                }
+            }
+            return r
         }
         // Values written out can be far larger than the model (a chain of lists each one
         // longer, a big string shared by many names): past `maxOutputBytes` the remaining
@@ -533,7 +556,7 @@ extension Engine {
         var valuesList: [String] = []
         if info.values >= 0, case .list(let l) = value(info.values) { valuesList = l.map { $0.stringValue ?? $0.description } }
         let planScore = member(model.plan, "score")
-        return Report(scenario: scenario,
+        var report = Report(scenario: scenario,
                       org: info.org >= 0 ? string(value(info.org)) : nil,
                       mission: info.mission >= 0 ? string(value(info.mission)) : nil,
                       vision: info.vision >= 0 ? string(value(info.vision)) : nil,
@@ -546,5 +569,7 @@ extension Engine {
                       retros: retros, prints: printed,
                       assertions: assertions.map { AssertionReport(expression: $0.expression, message: $0.message, passed: $0.passed, line: $0.line) },
                       diagnostics: diagnostics)
+        if model.readsToday { report.asOf = model.asOf.description }
+        return report
     }
 }

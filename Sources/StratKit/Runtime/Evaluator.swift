@@ -56,6 +56,10 @@ struct Evaluator {
     var keepSeries: [Bool] = []
     var projLast: [Double] = []
     var projUnits: [NumberUnit] = []
+    /// Each projection's period count once its group is computed (reads past it fail).
+    var projCounts: [Int] = []
+    /// Values each `delay()` call site has seen, by node, for the group being stepped.
+    var delays: [Int32: DelayHistory] = [:]
     /// Runtime diagnostics, in the order found.
     var diagnostics: [Diagnostic] = []
     var warningKeys: Set<String> = []
@@ -102,6 +106,7 @@ struct Evaluator {
         keepSeries = [Bool](repeating: false, count: model.projections.count)
         projLast = [Double](repeating: 0, count: model.projections.count)
         projUnits = [NumberUnit](repeating: .plain, count: model.projections.count)
+        projCounts = [Int](repeating: -1, count: model.projections.count)
         refresh()
     }
 
@@ -272,11 +277,17 @@ struct Evaluator {
             return .number(Double(projT))
         case .projPrev:
             let s = projSeries[Int(n.a)]
-            let k = projT - 1
-            guard k >= 0, k < s.count else {
-                throw EvalError(message: "projection '\(model.interner[model.objects[Int(model.projections[Int(n.a)].object)].name])' has no value at period \(k)", span: n.span)
+            let k = projT - Int(n.b)
+            if k >= 0, k < s.count { return .number(s[k], projUnits[Int(n.a)]) }
+            return try readPeriod(Int(n.a), k, n.span)
+        case .projAt:
+            depth += 1
+            defer { depth -= 1 }
+            let iv = try eval(n.b)
+            guard case .number(let d, let u) = iv, u.isDimensionless, d == d.rounded(), abs(d) < 1e15 else {
+                throw EvalError(message: "a period must be a whole plain number, not \(describeOperand(iv, n.b))", span: nodes[Int(n.b)].span)
             }
-            return .number(s[k], projUnits[Int(n.a)])
+            return try readPeriod(Int(n.a), Int(d), n.span)
         case .object:
             return .ref(ObjectRef(id: n.a, path: model.objects[Int(n.a)].path))
         case .neg:
@@ -304,6 +315,7 @@ struct Evaluator {
                 guard case .bool(let rb) = r else { throw typeError("use '\(op.symbol)' with", r, n.b, n.span) }
                 return .bool(rb)
             }
+            if op == .convert { return try convert(try eval(n.a), NumberUnit(packed: nodes[Int(n.b)].c).display, n) }
             let l = try eval(n.a)
             let r = try eval(n.b)
             if case .number(let x, let ux) = l, case .number(let y, let uy) = r {
@@ -352,7 +364,9 @@ struct Evaluator {
         case .builtin:
             depth += 1
             defer { depth -= 1 }
-            return try callBuiltin(Builtin(rawValue: n.a)!, n)
+            let b = Builtin(rawValue: n.a)!
+            if b.rawValue >= Builtin.cumsum.rawValue { return try callTimeBuiltin(b, n, i) }
+            return try callBuiltin(b, n)
         case .userCall:
             depth += 1
             defer { depth -= 1 }
@@ -377,7 +391,11 @@ struct Evaluator {
                             hint: "use a single value for now; 'to' is reserved for uncertain inputs")
         case .threshold:
             throw EvalError(message: "a threshold ('>= x' or '<= x') is only allowed as a 'target:'", span: n.span)
-        case .name, .member, .call, .error:
+        case .solved:
+            depth += 1
+            defer { depth -= 1 }
+            return try evalSolve(n)
+        case .name, .member, .call, .error, .solve:
             throw EvalError(message: "internal: unresolved expression", span: n.span)
         }
     }
@@ -488,6 +506,7 @@ struct Evaluator {
 
     @inline(__always)
     func arithmetic(_ op: BinaryOp, _ x: Double, _ ux: NumberUnit, _ y: Double, _ uy: NumberUnit, _ n: Node) throws(EvalError) -> Value {
+        if ux.display == .date || uy.display == .date, let v = try dateArithmetic(op, x, ux, y, uy, n) { return v }
         let r: Double
         var u = ux
         switch op {
@@ -517,7 +536,9 @@ struct Evaluator {
                 }
                 let t = Int(ux.time) * Int(y), m = Int(ux.money) * Int(y)
                 guard NumberUnit.exponentsFit(t, m) else { throw exponentError(n.span) }
-                u = NumberUnit(time: Int8(t), money: Int8(m), display: y == 1 ? ux.display : .plain)
+                u = NumberUnit(time: Int8(t), money: Int8(m),
+                               display: y == 1 || (ux.display.isTime && ux.money == 0) ? ux.display : .plain,
+                               per: y == 1 ? ux.per : .plain)
             } else if ux.display == .percent {
                 u = .plain
             }
@@ -534,6 +555,8 @@ struct Evaluator {
             }
         case .and, .or:
             throw EvalError(message: "'\(op.symbol)' needs booleans", span: n.span)
+        case .convert:
+            throw EvalError(message: "internal: conversion without a unit", span: n.span)
         }
         guard r.isFinite else {
             throw EvalError(message: "\(x) \(op.symbol) \(y) is not a finite number", span: n.span,
@@ -663,6 +686,12 @@ struct Evaluator {
                 let hint = closest(model.interner[name], among: o.order.map { model.interner[$0] }).map { "did you mean '\($0)'?" }
                 throw EvalError(message: "unknown member '\(model.interner[name])' of \(o.kind.word) '\(o.path)'", span: span, hint: hint)
             }
+        case .number(let d, let u) where u.isDate:
+            let date = CalendarDate(unixSeconds: d)
+            if let v = Self.dateMember(date, model.interner[name]) { return v }
+            let hint = closest(model.interner[name], among: ["year", "month", "day", "quarter", "week", "weekday"]).map { "did you mean '\($0)'?" }
+                ?? "a date has year, month, day, quarter, week and weekday"
+            throw EvalError(message: "unknown member '\(model.interner[name])' of the date \(date)", span: span, hint: hint)
         default:
             throw EvalError(message: "cannot take member '\(model.interner[name])' of a \(base.kindName)", span: span)
         }
@@ -714,7 +743,7 @@ struct Evaluator {
     }
 
     /// Numbers of a call's arguments: one list argument, or the arguments themselves.
-    private mutating func numberArgs(_ n: Node, _ name: String, flatten: Bool) throws(EvalError) -> [(Double, NumberUnit)] {
+    mutating func numberArgs(_ n: Node, _ name: String, flatten: Bool) throws(EvalError) -> [(Double, NumberUnit)] {
         var vals: [Value] = []
         for k in Int(n.b)..<Int(n.b + n.c) { vals.append(try eval(extra[k])) }
         if flatten, vals.count == 1, case .list(let l) = vals[0] { vals = l; try charge(l.count, n.span) }
@@ -735,7 +764,7 @@ struct Evaluator {
         return out
     }
 
-    private mutating func oneNumber(_ n: Node, _ k: Int, _ name: String) throws(EvalError) -> (Double, NumberUnit) {
+    mutating func oneNumber(_ n: Node, _ k: Int, _ name: String) throws(EvalError) -> (Double, NumberUnit) {
         let node = extra[Int(n.b) + k]
         let v = try eval(node)
         guard case .number(let d, let u) = v else {
@@ -817,7 +846,8 @@ struct Evaluator {
                 throw EvalError(message: "unit mismatch: sqrt of \(u.nameForMessages) has no unit", span: n.span)
             }
             let nu = u.isDimensionless ? NumberUnit(display: u.display == .percent ? .plain : u.display)
-                : NumberUnit(time: u.time / 2, money: u.money / 2, display: .plain)
+                : NumberUnit(time: u.time / 2, money: u.money / 2,
+                             display: u.display.isTime && u.money == 0 ? u.display : .plain)
             return .number(d.squareRoot(), nu)
         case .exp, .ln, .log10:
             let (d, u) = try oneNumber(n, 0, b.name)
@@ -829,6 +859,8 @@ struct Evaluator {
             }
             let r = b == .exp ? exp(d) : b == .ln ? log(d) : log10(d)
             return try finite(r, .plain, b.name, n.span)
+        case .cumsum, .delay, .lookup, .at:
+            return try callTimeBuiltin(b, n, -1)
         case .clamp:
             let (x, ux) = try oneNumber(n, 0, "clamp")
             let (lo, ul) = try oneNumber(n, 1, "clamp")
@@ -842,10 +874,6 @@ struct Evaluator {
     }
 }
 
-
-/// glibc's pthread_getattr_np (a GNU extension the Glibc module does not export).
-@_silgen_name("pthread_getattr_np")
-private func stratGetAttrNP(_ thread: pthread_t, _ attr: UnsafeMutablePointer<pthread_attr_t>) -> Int32
 
 enum StackGuard {
     /// Per-thread cache of ``limit()``: measuring the main thread's stack reads
@@ -873,13 +901,7 @@ enum StackGuard {
     }
 
     private static func measure() -> (base: UInt, limit: UInt) {
-        var attr = pthread_attr_t()
-        guard stratGetAttrNP(pthread_self(), &attr) == 0 else { return (0, 0) }
-        defer { pthread_attr_destroy(&attr) }
-        var addr: UnsafeMutableRawPointer?
-        var size = 0
-        guard pthread_attr_getstack(&attr, &addr, &size) == 0, let base = addr else { return (0, 0) }
-        let low = UInt(bitPattern: base)
+        guard let (low, size) = currentThreadStack() else { return (0, 0) }
         // Keep a quarter of the stack (at most 384 KiB, at least 64 KiB) in reserve.
         // Callers check at least every few frames, so a few hundred KiB covers what runs
         // past the last check, even with debug builds' large frames.

@@ -137,12 +137,12 @@ struct NumericCode {
         let n = ev.nodes[Int(i)]
         switch n.kind {
         case .number:
-            guard case .number(let d, let u) = n.numberValue else { return nil }
+            guard case .number(let d, let u) = n.numberValue, !u.isDate else { return nil }
             consts.append(d)
             push(.const_, Int32(consts.count - 1), &depth, 1)
             return u
         case .cell:
-            guard ev.state[Int(n.a)] == .ok, case .number(let d, let u) = ev.values[Int(n.a)] else { return nil }
+            guard ev.state[Int(n.a)] == .ok, case .number(let d, let u) = ev.values[Int(n.a)], !u.isDate else { return nil }
             if readsCells {
                 inputs.append(n.a)
                 inputUnits.append(u)
@@ -161,7 +161,7 @@ struct NumericCode {
             push(.t, 0, &depth, 1)
             return .plain
         case .projPrev:
-            if readsCells { return nil }
+            if readsCells || n.b != 1 { return nil }
             push(.prev, n.a, &depth, 1)
             return ev.projUnits[Int(n.a)]
         case .neg:
@@ -251,20 +251,20 @@ struct NumericCode {
             case .rdivK:
                 if stack[sp - 1] == 0 { return nil }
                 stack[sp - 1] = k[Int(op.a)] / stack[sp - 1]
-            case .pow: sp -= 1; stack[sp - 1] = Glibc.pow(stack[sp - 1], stack[sp])
+            case .pow: sp -= 1; stack[sp - 1] = CMath.pow(stack[sp - 1], stack[sp])
             case .min: sp -= 1; if stack[sp] < stack[sp - 1] { stack[sp - 1] = stack[sp] }
             case .max: sp -= 1; if stack[sp] > stack[sp - 1] { stack[sp - 1] = stack[sp] }
             case .abs: stack[sp - 1] = Swift.abs(stack[sp - 1])
             case .sqrt:
                 if stack[sp - 1] < 0 { return nil }
                 stack[sp - 1] = stack[sp - 1].squareRoot()
-            case .exp: stack[sp - 1] = Glibc.exp(stack[sp - 1])
+            case .exp: stack[sp - 1] = CMath.exp(stack[sp - 1])
             case .ln:
                 if stack[sp - 1] <= 0 { return nil }
-                stack[sp - 1] = Glibc.log(stack[sp - 1])
+                stack[sp - 1] = CMath.log(stack[sp - 1])
             case .log10:
                 if stack[sp - 1] <= 0 { return nil }
-                stack[sp - 1] = Glibc.log10(stack[sp - 1])
+                stack[sp - 1] = CMath.log10(stack[sp - 1])
             }
             // SPEC §2: a non-finite intermediate is an error even when a later step would
             // hide it (`min(exp(1000), 1)`); the general evaluator reports where.

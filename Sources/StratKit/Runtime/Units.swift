@@ -14,6 +14,19 @@ public struct NumberUnit: Hashable, Sendable {
         case plain, magnitude, percent, ratio
         case ms, s, min, h, d, wk
         case money, moneyMagnitude
+        /// Calendar durations (SPEC §14): a month is a year / 12, a quarter 3 months,
+        /// a year 365.2425 days, as in Numbat.
+        case mo, qtr, yr
+        /// A calendar day (seconds since 1970-01-01); see `Dates.swift`.
+        case date
+
+        /// True for the displays of a duration.
+        var isTime: Bool {
+            switch self {
+            case .ms, .s, .min, .h, .d, .wk, .mo, .qtr, .yr: return true
+            default: return false
+            }
+        }
     }
 
     /// Exponent of time (seconds).
@@ -22,13 +35,32 @@ public struct NumberUnit: Hashable, Sendable {
     public var money: Int8
     /// Display preference.
     public var display: Display
+    /// For a rate, the time unit of its denominator (`.h` in `$1M/h`); `.plain` otherwise.
+    /// The numerator is the unit with one more power of time, shown with `display`.
+    public var per: Display
 
     /// Makes a unit.
-    public init(time: Int8 = 0, money: Int8 = 0, display: Display = .plain) {
+    public init(time: Int8 = 0, money: Int8 = 0, display: Display = .plain, per: Display = .plain) {
         self.time = time
         self.money = money
         self.display = display
+        self.per = per.isTime ? per : .plain
     }
+
+    /// A rate's numerator (`$1M` of `$1M/h`); the unit itself when it is not a rate.
+    var numerator: NumberUnit {
+        per == .plain ? self : NumberUnit(time: time &+ 1, money: money, display: display)
+    }
+
+    /// True for a rate shown over a time unit (`$1M/h`, `2.5%/mo`).
+    var isRate: Bool { per != .plain && numerator.isSimple }
+
+    /// For a rate: seconds per unit of its denominator (3600 for `$1M/h`); nil otherwise.
+    public var ratePer: Double? { isRate ? NumberUnit.timeScale(per) : nil }
+    /// For a rate: the unit of its numerator (`$` of `$1M/h`).
+    public var rateNumerator: NumberUnit { numerator }
+    /// For a rate: its denominator's symbol (`h`); "" otherwise.
+    public var perSymbol: String { per == .plain ? "" : NumberUnit(time: 1, display: per).symbol }
 
     /// A plain, dimensionless number.
     public static let plain = NumberUnit()
@@ -45,15 +77,20 @@ public struct NumberUnit: Hashable, Sendable {
 
     /// Whether the display is one of the simple forms (not a derived dimension).
     var isSimple: Bool {
+        if per != .plain { return false }
         switch display {
         case .plain, .magnitude, .percent, .ratio: return isDimensionless
-        case .ms, .s, .min, .h, .d, .wk: return time == 1 && money == 0
+        case .ms, .s, .min, .h, .d, .wk, .mo, .qtr, .yr, .date: return time == 1 && money == 0
         case .money, .moneyMagnitude: return time == 0 && money == 1
         }
     }
 
     /// The unit's symbol as users write it: `%`, `x`, `ms`, `$`, `$/s`, or "" for plain.
     public var symbol: String {
+        if isRate {
+            let n = numerator.symbol
+            return (n.isEmpty ? "1" : n) + "/" + NumberUnit(time: 1, display: per).symbol
+        }
         if !isSimple { return derivedSymbol }
         switch display {
         case .plain: return ""
@@ -66,6 +103,10 @@ public struct NumberUnit: Hashable, Sendable {
         case .h: return "h"
         case .d: return "d"
         case .wk: return "wk"
+        case .mo: return "mo"
+        case .qtr: return "qtr"
+        case .yr: return "yr"
+        case .date: return "date"
         case .money, .moneyMagnitude: return "$"
         }
     }
@@ -86,7 +127,8 @@ public struct NumberUnit: Hashable, Sendable {
             if e > 0 { num.append(t) } else { den.append(t) }
         }
         part("$", money)
-        part("s", time)
+        // A product of durations keeps its time unit (`1h * 4h` is 4 h^2).
+        part(display.isTime ? NumberUnit(time: 1, display: display).symbol : "s", time)
         if num.isEmpty && den.isEmpty { return "" }
         let n = num.isEmpty ? "1" : num.joined(separator: "*")
         return den.isEmpty ? n : n + "/" + den.joined(separator: "*")
@@ -100,6 +142,9 @@ public struct NumberUnit: Hashable, Sendable {
         case .h: return 3600
         case .d: return 86400
         case .wk: return 604800
+        case .yr: return 31_556_952          // 365.2425 d
+        case .qtr: return 7_889_238          // yr / 4
+        case .mo: return 2_629_746           // yr / 12
         default: return 1
         }
     }
@@ -122,11 +167,22 @@ public struct NumberUnit: Hashable, Sendable {
         }
         let t = Int(l.time) + Int(r.time), m = Int(l.money) + Int(r.money)
         let time = Int8(clamping: t), money = Int8(clamping: m)
+        // `$10/h * 30min` cancels back to the rate's numerator: `$5`.
+        if l.per != .plain && r.isSimple && r.display.isTime && r.time == 1 {
+            return NumberUnit(time: time, money: money, display: l.display)
+        }
+        if r.per != .plain && l.isSimple && l.display.isTime && l.time == 1 {
+            return NumberUnit(time: time, money: money, display: r.display)
+        }
         // `262M * $1.40` reads as money in millions.
-        if l.display == .magnitude && r.display == .money { return NumberUnit(time: time, money: money, display: .moneyMagnitude) }
-        if r.display == .magnitude && l.display == .money { return NumberUnit(time: time, money: money, display: .moneyMagnitude) }
-        if r.isDimensionless { return NumberUnit(time: time, money: money, display: l.display) }
-        if l.isDimensionless { return NumberUnit(time: time, money: money, display: r.display) }
+        if l.display == .magnitude && r.display == .money { return NumberUnit(time: time, money: money, display: .moneyMagnitude, per: r.per) }
+        if r.display == .magnitude && l.display == .money { return NumberUnit(time: time, money: money, display: .moneyMagnitude, per: l.per) }
+        if r.isDimensionless { return NumberUnit(time: time, money: money, display: l.display, per: l.per) }
+        if l.isDimensionless { return NumberUnit(time: time, money: money, display: r.display, per: r.per) }
+        // Durations multiplied keep the left one's unit (`4h * 1h` is 4 h^2).
+        if l.display.isTime && r.display.isTime && money == 0 && l.per == .plain && r.per == .plain {
+            return NumberUnit(time: time, money: money, display: l.display)
+        }
         return NumberUnit(time: time, money: money, display: .plain)
     }
 
@@ -137,9 +193,26 @@ public struct NumberUnit: Hashable, Sendable {
             if l.isDimensionless && l.display == .plain && r.display != .percent && r.display != .plain {
                 return NumberUnit(display: .plain)
             }
-            return NumberUnit(time: time, money: money, display: l.display)
+            return NumberUnit(time: time, money: money, display: l.display, per: l.per)
         }
         if t == 0 && m == 0 { return .plain }
+        // Two rates: their numerators' quotient (`($12/mo) / (4%/mo)` is `$300`).
+        if l.per != .plain && r.per != .plain { return quotient(l.numerator, r.numerator) }
+        // A rate over a quantity without time stays a rate (`($4M/mo) / $45` is per month).
+        if l.per != .plain && r.time == 0 && r.per == .plain {
+            var u = quotient(l.numerator, r)
+            u.time = Int8(clamping: Int(u.time) - 1)
+            u.per = l.per
+            return u
+        }
+        // `$1M / 1h` is a rate shown per hour: `$1M/h`.
+        if r.isSimple && r.display.isTime && l.per == .plain && l.time == 0 && (l.isSimple || l.isDimensionless) {
+            return NumberUnit(time: time, money: money, display: l.isDimensionless && l.display == .plain ? .plain : l.display, per: r.display)
+        }
+        // `$100 / ($10/h)` is a time, shown in the rate's unit: `10h`.
+        if r.per != .plain && t == 1 && m == 0 { return NumberUnit(time: 1, display: r.per) }
+        // `8h^2 / 2h` keeps the time unit.
+        if l.display.isTime && m == 0 && t != 0 { return NumberUnit(time: time, display: l.display) }
         return NumberUnit(time: time, money: money, display: .plain)
     }
 }
@@ -199,17 +272,24 @@ enum NumberFormat {
 
     /// A number in its unit, as the REPL and reports show it.
     static func display(_ x: Double, _ u: NumberUnit) -> String {
+        if u.isRate {
+            return display(x * NumberUnit.timeScale(u.per), u.numerator) + "/" + NumberUnit(time: 1, display: u.per).symbol
+        }
         if !u.isSimple {
             let sym = u.derivedSymbol
-            return sym.isEmpty ? significant(x) : significant(x) + " " + sym
+            // Powers of a duration are shown in its unit (`16 h^2`), others in seconds.
+            let shown = u.display.isTime && u.money == 0 ? x / pow(NumberUnit.timeScale(u.display), Double(u.time)) : x
+            return sym.isEmpty ? significant(x) : significant(shown) + " " + sym
         }
         switch u.display {
         case .plain: return significant(x)
         case .magnitude: return magnitude(x)
         case .percent: return significant(x * 100) + "%"
         case .ratio: return significant(x) + "x"
-        case .ms, .s, .min, .h, .d, .wk:
+        case .ms, .s, .min, .h, .d, .wk, .mo, .qtr, .yr:
             return significant(x / NumberUnit.timeScale(u.display)) + u.symbol
+        case .date:
+            return CalendarDate(unixSeconds: x).description
         case .money: return (x < 0 ? "-$" : "$") + significant(abs(x))
         case .moneyMagnitude: return (x < 0 ? "-$" : "$") + magnitude(abs(x))
         }
@@ -218,10 +298,12 @@ enum NumberFormat {
     /// How many base units one displayed unit of `x` is (for `round` and friends): 0.01
     /// for percents, 3600 for hours, 1e6 for a value shown as `2.5M`.
     static func displayScale(_ x: Double, _ u: NumberUnit) -> Double {
+        if u.isRate { return displayScale(x * NumberUnit.timeScale(u.per), u.numerator) / NumberUnit.timeScale(u.per) }
         guard u.isSimple else { return 1 }
         switch u.display {
         case .percent: return 0.01
-        case .ms, .s, .min, .h, .d, .wk: return NumberUnit.timeScale(u.display)
+        case .ms, .s, .min, .h, .d, .wk, .mo, .qtr, .yr: return NumberUnit.timeScale(u.display)
+        case .date: return 86400
         case .magnitude, .moneyMagnitude:
             let a = abs(x)
             return a >= 1e12 ? 1e12 : a >= 1e9 ? 1e9 : a >= 1e6 ? 1e6 : a >= 1e3 ? 1e3 : 1

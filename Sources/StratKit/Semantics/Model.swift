@@ -57,6 +57,10 @@ enum Derived: UInt8 {
     case planScore, planStatus, unsupported, unaddressed
     case ife, efe, ieCell, posture, exposure
     case projectionGroup, projectionFinal
+    /// `p[0]` outside the group (the start within min/max), and `p.dates`.
+    case projectionFirst, projectionDates
+    /// A series' period count (its inputs' horizon).
+    case seriesPeriods
 }
 
 /// One value in the dependency graph.
@@ -87,6 +91,18 @@ struct Projection {
     var period: PeriodUnit
     var series: [Double] = []
     var unit: NumberUnit = .plain
+    /// `from DATE`: the cell of the anchor date, or -1 (a series inherits its inputs').
+    var anchor: Int32 = -1
+    /// A `series NAME = EXPR`: `next` is its formula, evaluated at every period.
+    var isSeries = false
+    /// Whether the period kind is known (a series takes its inputs' kind when resolving).
+    var periodKnown = true
+    /// Projections and series its formula reads (a series' horizon is theirs).
+    var reads: [Int32] = []
+    /// Projections it reads at the same period (`other[t]`, a series' inputs): stepped first.
+    var readsNow: [Int32] = []
+    var first: Int32 = -1
+    var dates: Int32 = -1
 }
 
 /// A user function.
@@ -122,37 +138,44 @@ final class Model {
     let program: Program
     var pool: ExprPool { program.pool }
     var interner: Interner { program.interner }
-    var objects: [Object] = []
-    var cells: [Cell] = []
-    var functions: [Function] = []
-    var projections: [Projection] = []
-    var scenarios: [Scenario] = []
-    var globals = NameTable<Global>()
-    var globalSpans = NameTable<Span>()
+    @exclusivity(unchecked) var objects: [Object] = []
+    @exclusivity(unchecked) var cells: [Cell] = []
+    @exclusivity(unchecked) var functions: [Function] = []
+    @exclusivity(unchecked) var projections: [Projection] = []
+    @exclusivity(unchecked) var scenarios: [Scenario] = []
+    @exclusivity(unchecked) var globals = NameTable<Global>()
+    @exclusivity(unchecked) var globalSpans = NameTable<Span>()
     /// Forward edges: cells each cell reads.
-    var deps: [[Int32]] = []
+    @exclusivity(unchecked) var deps: [[Int32]] = []
     /// Cells whose value depends on run-time member lookups; recomputed on every what-if.
-    var volatile: Set<Int32> = []
-    var order: [Int32] = []
-    var position: [Int32] = []
+    @exclusivity(unchecked) var volatile: Set<Int32> = []
+    @exclusivity(unchecked) var order: [Int32] = []
+    @exclusivity(unchecked) var position: [Int32] = []
     /// Reverse edges: cells that read each cell.
-    var dependents: [[Int32]] = []
+    @exclusivity(unchecked) var dependents: [[Int32]] = []
     /// For each projection, the projection whose group cell computes it.
-    var projectionRoots: [Int32] = []
-    var plan: Int32 = -1
-    var lets: [Int32] = []
-    var statements: [Decl] = []
-    var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
-    var hostFunctions = NameTable<(index: Int32, arity: Int)>()
-    var builtinLists: [String: [Int32]] = [:]
+    @exclusivity(unchecked) var projectionRoots: [Int32] = []
+    /// For each group root, its members in stepping order.
+    @exclusivity(unchecked) var groupMembers: [Int32: [Int32]] = [:]
+    @exclusivity(unchecked) var plan: Int32 = -1
+    @exclusivity(unchecked) var lets: [Int32] = []
+    @exclusivity(unchecked) var statements: [Decl] = []
+    @exclusivity(unchecked) var info: (org: Int32, mission: Int32, vision: Int32, values: Int32) = (-1, -1, -1, -1)
+    @exclusivity(unchecked) var hostFunctions = NameTable<(index: Int32, arity: Int)>()
+    @exclusivity(unchecked) var builtinLists: [String: [Int32]] = [:]
+    /// Resolved `solve` expressions (GoalSeek.swift).
+    @exclusivity(unchecked) var solveSites: [SolveSite] = []
 
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
-    var extraGlobals: [(name: String, value: Value)] = []
+    @exclusivity(unchecked) var extraGlobals: [(name: String, value: Value)] = []
     /// Every named top-level declaration's full source range, for `:show` and `:save`.
-    var declSpans: [String: Span] = [:]
+    @exclusivity(unchecked) var declSpans: [String: Span] = [:]
 
     /// Built-in functions by name id.
-    var builtinIds = NameTable<Builtin>()
+    @exclusivity(unchecked) var builtinIds = NameTable<Builtin>()
+    /// The evaluation date (`today`), and whether any formula reads it.
+    @exclusivity(unchecked) var asOf = CalendarDate(days: 0)
+    @exclusivity(unchecked) var readsToday = false
 
     init(program: Program) {
         self.program = program
@@ -219,7 +242,7 @@ final class Model {
         var projectionIds: [Int32] = [], retroIds: [Int32] = []
         for d in program.decls where d.name >= Int32(Keyword.allCases.count) {
             switch d.kind {
-            case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario:
+            case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario, .series:
                 if declSpans[interner[d.name]] == nil { declSpans[interner[d.name]] = d.span }
             default: break
             }
@@ -260,7 +283,7 @@ final class Model {
                 buildScored(o, props: d.props, span: d.nameSpan)
                 metricIds.append(o)
                 declareGlobal(d.name, .object(o), span: d.nameSpan)
-            case .projection:
+            case .projection, .series:
                 projectionIds.append(buildProjection(d))
             case .scenario:
                 scenarios.append(Scenario(name: d.name, title: stringOf(d.title), overrides: d.overrides, span: d.nameSpan))
@@ -407,7 +430,20 @@ final class Model {
         var pr = Projection(object: o, period: d.period)
         let pi = Int32(projections.count)
         objects[Int(o)].projection = pi
-        pr.count = addCell(Cell(kind: .formula, node: d.expr, owner: o, name: id("periods"), span: d.nameSpan))
+        if d.kind == .series {
+            // Its formula is stepped like `next:`; its period count comes from its inputs.
+            pr.isSeries = true
+            pr.periodKnown = false
+            pr.next = d.expr
+            pr.count = addCell(Cell(kind: .derived, derived: .seriesPeriods, owner: o, name: id("periods"), span: d.nameSpan))
+            cells[Int(pr.count)].projection = pi
+        } else {
+            pr.count = addCell(Cell(kind: .formula, node: d.expr, owner: o, name: id("periods"), span: d.nameSpan))
+        }
+        if d.anchor >= 0 {
+            pr.anchor = addCell(Cell(kind: .formula, node: d.anchor, owner: o, name: id("from"), span: pool[d.anchor].span))
+            objects[Int(o)].add(id("from"), .cell(pr.anchor))
+        }
         for p in d.props {
             switch interner[p.name] {
             case "next": pr.next = p.expr; continue
@@ -430,7 +466,9 @@ final class Model {
             default: break
             }
         }
-        if pr.start < 0 {
+        if pr.isSeries {
+            // No properties to check.
+        } else if pr.start < 0 {
             sink.error("projection '\(interner[d.name])' needs a 'start:' value", at: d.nameSpan,
                        hint: "e.g. start: 100, growth: 5%")
         }
@@ -438,7 +476,7 @@ final class Model {
             sink.error("projection '\(interner[d.name])' has both 'next:' and 'growth:'", at: d.nameSpan,
                        hint: "'growth: r' is shorthand for 'next: value * (1 + r)'")
         }
-        if pr.next < 0 && pr.growth < 0 && pr.start >= 0 {
+        if !pr.isSeries && pr.next < 0 && pr.growth < 0 && pr.start >= 0 {
             sink.error("projection '\(interner[d.name])' needs 'next:' or 'growth:'", at: d.nameSpan)
         }
         pr.group = addCell(Cell(kind: .derived, derived: .projectionGroup, owner: o, name: id("series"), span: d.nameSpan))
@@ -448,6 +486,13 @@ final class Model {
         cells[Int(f)].projection = pi
         objects[Int(o)].add(id("final"), .cell(f))
         objects[Int(o)].add(id("periods"), .cell(pr.count))
+        if !pr.isSeries {
+            pr.first = addCell(Cell(kind: .derived, derived: .projectionFirst, owner: o, name: id("first"), span: d.nameSpan))
+            cells[Int(pr.first)].projection = pi
+        }
+        pr.dates = addCell(Cell(kind: .derived, derived: .projectionDates, owner: o, name: id("dates"), span: d.nameSpan))
+        cells[Int(pr.dates)].projection = pi
+        objects[Int(o)].add(id("dates"), .cell(pr.dates))
         projections.append(pr)
         return o
     }

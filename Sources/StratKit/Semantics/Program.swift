@@ -3,15 +3,15 @@
 final class Program {
     let interner = Interner()
     let pool = ExprPool()
-    var files: [SourceFile] = []
-    var decls: [Decl] = []
-    var sink = DiagnosticSink()
+    @exclusivity(unchecked) var files: [SourceFile] = []
+    @exclusivity(unchecked) var decls: [Decl] = []
+    @exclusivity(unchecked) var sink = DiagnosticSink()
     let limits: Limits
     let importer: Importer?
-    private var loaded: [String: Int32] = [:]
+    @exclusivity(unchecked) private var loaded: [String: Int32] = [:]
     /// Top-level names whose declarations are skipped (redefined later in a REPL session).
-    var excluded: Set<String> = []
-    private var loading: [String] = []
+    @exclusivity(unchecked) var excluded: Set<String> = []
+    @exclusivity(unchecked) private var loading: [String] = []
 
     init(limits: Limits, importer: Importer?) {
         self.limits = limits
@@ -21,6 +21,9 @@ final class Program {
 
     func addFile(path: String, bytes: [UInt8]) -> SourceFile {
         let f = SourceFile(path: path, bytes: bytes, id: Int32(files.count))
+        // The sink shares the array: drop its copy first, or every append (one per
+        // evaluated expression) copies all the files before it.
+        sink.files = []
         files.append(f)
         sink.files = files
         return f

@@ -1,6 +1,8 @@
 /// Built-in functions.
 enum Builtin: Int32, CaseIterable {
     case min, max, sum, avg, count, abs, round, floor, ceil, sqrt, exp, ln, log10, clamp
+    /// Time functions (SPEC §14); `at` is `p.at(DATE)`.
+    case cumsum, delay, lookup, at
 
     var name: String {
         switch self {
@@ -18,6 +20,10 @@ enum Builtin: Int32, CaseIterable {
         case .ln: return "ln"
         case .log10: return "log10"
         case .clamp: return "clamp"
+        case .cumsum: return "cumsum"
+        case .delay: return "delay"
+        case .lookup: return "lookup"
+        case .at: return "at"
         }
     }
 
@@ -25,8 +31,8 @@ enum Builtin: Int32, CaseIterable {
     var arity: ClosedRange<Int> {
         switch self {
         case .min, .max: return 1...Int.max
-        case .sum, .avg, .count, .abs, .floor, .ceil, .sqrt, .exp, .ln, .log10: return 1...1
-        case .round: return 1...2
+        case .sum, .avg, .count, .abs, .floor, .ceil, .sqrt, .exp, .ln, .log10, .cumsum: return 1...1
+        case .round, .delay, .lookup, .at: return 1...2
         case .clamp: return 3...3
         }
     }
@@ -39,6 +45,8 @@ struct Scope {
     var owner: Int32 = -1
     var projection: Int32 = -1
     var inNext = false
+    /// In a series' formula: projections' bare names are their value at the same period.
+    var inSeries = false
     var params: [Int32] = []
     var function: Int32 = -1
 }
@@ -83,44 +91,7 @@ extension Model {
             for f in callSets[c] { set.formUnion(functions[Int(f)].deps) }
             depSets[c] = Array(set)
         }
-        // Projections: resolve `next` in projection scope; group coupled projections.
-        var parent = Array(0..<Int32(projections.count))
-        func find(_ x: Int32) -> Int32 {
-            var x = x
-            while parent[Int(x)] != x { parent[Int(x)] = parent[Int(parent[Int(x)])]; x = parent[Int(x)] }
-            return x
-        }
-        var nextDeps = [Set<Int32>](repeating: [], count: projections.count)
-        for p in projections.indices {
-            let pr = projections[p]
-            var own: Set<Int32> = []
-            for c in [pr.count, pr.start, pr.growth, pr.min, pr.max] where c >= 0 { own.insert(c) }
-            if pr.next >= 0 {
-                var ctx = ResolveContext()
-                let scope = Scope(owner: pr.object, projection: Int32(p), inNext: true)
-                _ = resolve(pr.next, scope, &ctx)
-                own.formUnion(ctx.deps.items)
-                for f in ctx.calls.items { own.formUnion(functions[Int(f)].deps) }
-                for q in ctx.coupled.items {
-                    let a = find(Int32(p)), b = find(q)
-                    if a != b { parent[Int(max(a, b))] = min(a, b) }
-                }
-                if ctx.volatile { volatile.insert(pr.group) }
-            }
-            nextDeps[p] = own
-        }
-        for p in projections.indices {
-            let root = Int(find(Int32(p)))
-            if root == p {
-                var all: Set<Int32> = []
-                for q in projections.indices where find(Int32(q)) == Int32(p) { all.formUnion(nextDeps[q]) }
-                all.remove(projections[p].group)
-                depSets[Int(projections[p].group)] = Array(all)
-            } else {
-                depSets[Int(projections[p].group)] = [projections[root].group]
-            }
-            projectionRoots.append(Int32(root))
-        }
+        resolveProjections(&depSets)
         // Derived cells.
         for c in cells.indices where cells[c].kind == .derived {
             depSets[c] = Array(Set(depSets[c]).union(derivedDeps(Int32(c))))
@@ -195,6 +166,14 @@ extension Model {
         case .projectionGroup: return []
         case .projectionFinal:
             return [projections[Int(cell.projection)].group]
+        case .projectionFirst:
+            let pr = projections[Int(cell.projection)]
+            return [pr.start, pr.min, pr.max].filter { $0 >= 0 }
+        case .seriesPeriods:
+            return [projections[Int(cell.projection)].group]
+        case .projectionDates:
+            let pr = projections[Int(cell.projection)]
+            return [pr.group, pr.anchor].filter { $0 >= 0 }
         }
     }
 
@@ -204,6 +183,8 @@ extension Model {
         var deps = SmallSet()
         var calls = SmallSet()
         var coupled = SmallSet()
+        /// Projections read at the same period (`other[t]`, a series' inputs).
+        var now = SmallSet()
         var volatile = false
         /// Recursion depth, and the thread's stack bounds once it is deep.
         var depth = 0
@@ -287,6 +268,9 @@ extension Model {
         switch n.kind {
         case .number, .string, .bool, .none, .error, .projValue, .projT, .local, .constant, .projPrev:
             return .dynamic
+        case .projAt:
+            resolve(n.b, scope, &ctx)
+            return .dynamic
         case .cell:
             ctx.deps.insert(n.a)
             return .cell(n.a)
@@ -323,6 +307,24 @@ extension Model {
         case .member:
             return resolveMember(node, n, scope, &ctx)
         case .index:
+            if let q = projectionNamed(n.a, scope) {
+                if scope.inNext || scope.inSeries {
+                    // `other[t]`, `other[t - k]`: a read of one period while stepping.
+                    resolve(n.b, scope, &ctx)
+                    pool[node] = Node(kind: .projAt, a: q, b: n.b, span: n.span)
+                    ctx.coupled.insert(q)
+                    if lagOf(n.b) == 0 && q != scope.projection { ctx.now.insert(q) }
+                    return .dynamic
+                }
+                let idx = pool[n.b]
+                if idx.kind == .number, idx.numberValue.doubleValue == 0, projections[Int(q)].first >= 0 {
+                    // `other[0]` is its start: no dependency on the whole series (no false cycle).
+                    let c = projections[Int(q)].first
+                    pool[node] = Node(kind: .cell, a: c, span: n.span)
+                    ctx.deps.insert(c)
+                    return .cell(c)
+                }
+            }
             let base = resolve(n.a, scope, &ctx)
             resolve(n.b, scope, &ctx)
             if case .objects(let list) = base, pool[n.b].kind == .number,
@@ -332,6 +334,13 @@ extension Model {
             return .dynamic
         case .call:
             return resolveCall(node, n, scope, &ctx)
+        case .solve:
+            return resolveSolve(node, n, scope, &ctx)
+        case .solved:
+            ctx.deps.formUnion(solveSites[Int(n.a)].deps)
+            ctx.calls.formUnion(solveSites[Int(n.a)].calls)
+            if solveSites[Int(n.a)].volatile { ctx.volatile = true }
+            return .dynamic
         }
     }
 
@@ -341,9 +350,9 @@ extension Model {
             pool[node] = Node(kind: .local, a: Int32(i), span: n.span)
             return .dynamic
         }
-        if scope.inNext {
+        if scope.inNext || scope.inSeries {
             let s = interner[name]
-            if s == "value" { pool[node] = Node(kind: .projValue, span: n.span); return .dynamic }
+            if s == "value" && scope.inNext { pool[node] = Node(kind: .projValue, span: n.span); return .dynamic }
             if s == "t" { pool[node] = Node(kind: .projT, span: n.span); return .dynamic }
         }
         if let m = lookupName(name, scope) { return bindMember(node, m, &ctx) }
@@ -354,11 +363,18 @@ extension Model {
                 ctx.deps.insert(c)
                 return .cell(c)
             case .object(let o):
-                if scope.inNext, objects[Int(o)].kind == .projection {
+                if scope.inNext || scope.inSeries, objects[Int(o)].kind == .projection {
                     let q = objects[Int(o)].projection
                     if q != scope.projection {
-                        pool[node] = Node(kind: .projPrev, a: q, span: n.span)
+                        // In `next:` the previous period (Euler steps); in a series the same one.
+                        pool[node] = Node(kind: .projPrev, a: q, b: scope.inSeries ? 0 : 1, span: n.span)
                         ctx.coupled.insert(q)
+                        if scope.inSeries { ctx.now.insert(q) }
+                        return .dynamic
+                    }
+                    if scope.inSeries {
+                        sink.error("series '\(interner[name])' cannot read its own value at the same period", at: n.span,
+                                   hint: "read an earlier period: \(interner[name])[t - 1]")
                         return .dynamic
                     }
                 }
@@ -377,9 +393,15 @@ extension Model {
         }
         let s = interner[name]
         if s == "plan" { return bindObject(node, plan, &ctx) }
+        if s == "today" {
+            readsToday = true
+            pool[node] = Node(kind: .constant, a: pool.constant(.date(asOf)), span: n.span)
+            return .dynamic
+        }
         if let l = builtinLists[s] { return bindMember(node, .objects(l), &ctx) }
         if (s == "value" || s == "t") && scope.projection >= 0 {
-            sink.error("'\(s)' is only defined inside a projection's 'next:'", at: n.span)
+            sink.error(scope.inSeries ? "'value' is only defined inside a projection's 'next:'; in a series, name the projection"
+                       : "'\(s)' is only defined inside a projection's 'next:'", at: n.span)
             return .dynamic
         }
         unknownName(name, n.span, scope)
@@ -390,7 +412,8 @@ extension Model {
         // Projections referenced in `next:` are objects when a member is taken.
         var base: Static
         let inner = pool[n.a]
-        if scope.inNext, inner.kind == .name, case .object(let o)? = globals[inner.a], objects[Int(o)].kind == .projection {
+        if scope.inNext || scope.inSeries, inner.kind == .name, !scope.params.contains(inner.a),
+           case .object(let o)? = globals[inner.a], objects[Int(o)].kind == .projection {
             base = bindObject(n.a, o, &ctx)
         } else {
             base = resolve(n.a, scope, &ctx)
@@ -401,6 +424,14 @@ extension Model {
             if objects[Int(o)].kind == .projection && mname == "series" {
                 pool[node] = Node(kind: .projSeries, a: objects[Int(o)].projection, span: n.span)
                 ctx.deps.insert(projections[Int(objects[Int(o)].projection)].group)
+                return .dynamic
+            }
+            if objects[Int(o)].kind == .projection, let b = Builtin.byName[mname], [.sum, .avg, .min, .max].contains(b) {
+                // `p.sum`, `.avg`, `.min`, `.max`: the function over its series.
+                let q = objects[Int(o)].projection
+                let arg = pool.add(Node(kind: .projSeries, a: q, span: n.span))
+                pool[node] = Node(kind: .builtin, a: b.rawValue, b: pool.addExtra([arg]), c: 1, span: n.span)
+                ctx.deps.insert(projections[Int(q)].group)
                 return .dynamic
             }
             if let m = objects[Int(o)].members[n.b] { return bindMember(node, m, &ctx) }
@@ -470,6 +501,16 @@ extension Model {
     private func resolveCall(_ node: Int32, _ n: Node, _ scope: Scope, _ ctx: inout ResolveContext) -> Static {
         for k in Int(n.b)..<Int(n.b + n.c) { resolve(pool.extra[k], scope, &ctx) }
         let argCount = Int(n.c)
+        if n.op == 1 {
+            // `p.at(DATE)`.
+            if argCount != 2 { sink.error("'at' takes one date: p.at(2026-06-30)", at: n.span) }
+            pool[node] = Node(kind: .builtin, a: Builtin.at.rawValue, b: n.b, c: n.c, span: n.span)
+            return .dynamic
+        }
+        if interner[n.a] == "delay", globals[n.a] == nil, !(scope.inNext || scope.inSeries) {
+            sink.error("delay() works only inside a projection's 'next:' or a series", at: n.span,
+                       hint: "delay(x, k) is x's value k periods earlier, so it needs a period")
+        }
         if case .function(let f)? = globals[n.a], functions[Int(f)].params.count == argCount {
             pool[node] = Node(kind: .userCall, a: f, b: n.b, c: n.c, span: n.span)
             ctx.calls.insert(f)
@@ -507,7 +548,7 @@ extension Model {
             pool[node] = Node(kind: .builtin, a: b.rawValue, b: n.b, c: n.c, span: n.span)
             return .dynamic
         }
-        var candidates = sink.isFull ? [] : Builtin.allCases.map(\.name)
+        var candidates = sink.isFull ? [] : Builtin.allCases.filter { $0 != .at }.map(\.name)
         for (k, g) in globals where !sink.isFull { if case .function = g { candidates.append(interner[k]) } }
         candidates.append(contentsOf: hostFunctions.keys.map { interner[$0] })
         let hint = closest(name, among: candidates).map { "did you mean '\($0)'?" }
@@ -517,6 +558,191 @@ extension Model {
             sink.error("unknown function '\(name)'", at: n.span, hint: hint)
         }
         return .dynamic
+    }
+
+    /// The projection a `.name` node names (a top-level projection or series), if any.
+    private func projectionNamed(_ node: Int32, _ scope: Scope) -> Int32? {
+        let n = pool[node]
+        guard n.kind == .name, !scope.params.contains(n.a), lookupName(n.a, scope) == nil,
+              case .object(let o)? = globals[n.a], objects[Int(o)].kind == .projection else { return nil }
+        return objects[Int(o)].projection
+    }
+
+    /// k in `t - k` (0 for `t`), or nil for any other index.
+    private func lagOf(_ node: Int32) -> Int? {
+        let n = pool[node]
+        if n.kind == .projT { return 0 }
+        if n.kind == .binary, n.op == BinaryOp.sub.rawValue, pool[n.a].kind == .projT, pool[n.b].kind == .number,
+           let k = pool[n.b].numberValue.doubleValue, k >= 0, k == k.rounded(), k < 1e9 { return Int(k) }
+        return nil
+    }
+
+    /// Resolves `next:` and series formulas, groups projections that read each other
+    /// (SPEC §6: one period kind per group, stepped together, same-period reads first),
+    /// and gives each group cell its dependencies.
+    private func resolveProjections(_ depSets: inout [[Int32]]) {
+        var nextDeps = [Set<Int32>](repeating: [], count: projections.count)
+        var called = [[Int32]](repeating: [], count: projections.count)
+        for p in projections.indices {
+            let pr = projections[p]
+            var own: Set<Int32> = []
+            for c in [pr.isSeries ? -1 : pr.count, pr.start, pr.growth, pr.min, pr.max, pr.anchor] where c >= 0 { own.insert(c) }
+            if pr.next >= 0 {
+                var ctx = ResolveContext()
+                let scope = pr.isSeries ? Scope(owner: -1, projection: Int32(p), inSeries: true)
+                    : Scope(owner: pr.object, projection: Int32(p), inNext: true)
+                _ = resolve(pr.next, scope, &ctx)
+                own.formUnion(ctx.deps.items)
+                for f in ctx.calls.items { own.formUnion(functions[Int(f)].deps) }
+                called[p] = ctx.calls.items
+                projections[p].reads = ctx.coupled.items.filter { $0 != Int32(p) }
+                projections[p].readsNow = ctx.now.items
+                if ctx.volatile { volatile.insert(pr.group) }
+            }
+            nextDeps[p] = own
+        }
+        // A series takes the period kind (and anchor) of what it reads.
+        var changed = true
+        while changed {
+            changed = false
+            for p in projections.indices where !projections[p].periodKnown {
+                if let q = projections[p].reads.first(where: { projections[Int($0)].periodKnown }) {
+                    projections[p].period = projections[Int(q)].period
+                    projections[p].periodKnown = true
+                    changed = true
+                }
+            }
+            for p in projections.indices where projections[p].isSeries && projections[p].anchor < 0 {
+                if let q = projections[p].reads.first(where: { projections[Int($0)].anchor >= 0 }) {
+                    projections[p].anchor = projections[Int(q)].anchor
+                    changed = true
+                }
+            }
+        }
+        func label(_ p: Int) -> String { "'\(interner[objects[Int(projections[p].object)].name])'" }
+        for p in projections.indices {
+            let pr = projections[p]
+            if !pr.periodKnown {
+                sink.error("series \(label(p)) reads no projection, so it has no periods", at: objects[Int(pr.object)].span,
+                           hint: "a series is evaluated at every period of the projections it reads, e.g. series revenue = customers * price")
+                continue
+            }
+            // Once per pair: a projection that reads back one with a lower index was named already.
+            for q in pr.reads where projections[Int(q)].periodKnown && projections[Int(q)].period != pr.period
+                && !(Int(q) < p && projections[Int(q)].reads.contains(Int32(p))) {
+                let other = projections[Int(q)]
+                sink.error("\(pr.isSeries ? "series" : "projection") \(label(p)) (\(pr.period.rawValue)) reads \(label(Int(q))) (\(other.period.rawValue)): projections that read each other must share a period kind",
+                           at: objects[Int(pr.object)].span, hint: "project both over the same kind of period")
+            }
+        }
+        // Groups: projections that read each other, directly or around a loop, step
+        // together; a group reads the groups it depends on once they are complete.
+        let component = readComponents()
+        func find(_ x: Int32) -> Int32 { component[Int(x)] }
+        for p in projections.indices {
+            for q in projections[p].reads where find(q) != find(Int32(p)) { nextDeps[p].insert(projections[Int(q)].group) }
+        }
+        // A function that names a projection of the group it is called from would need
+        // the whole series while it is being computed.
+        var groupOf: [Int32: Int32] = [:]
+        for q in projections.indices { groupOf[projections[q].group] = Int32(q) }
+        for p in projections.indices {
+            for f in called[p] {
+                for d in functions[Int(f)].deps {
+                    guard let q = groupOf[d], find(q) == find(Int32(p)) else { continue }
+                    sink.error("function '\(interner[functions[Int(f)].name])' reads projection \(label(Int(q))), which is still being computed when \(label(p)) calls it",
+                               at: functions[Int(f)].span,
+                               hint: "pass the value in as an argument instead: inside 'next:', \(interner[objects[Int(projections[Int(q)].object)].name]) is its value at t - 1")
+                    nextDeps[p].remove(d)
+                }
+            }
+        }
+        projectionRoots = []
+        groupMembers = [:]
+        for p in projections.indices {
+            let root = Int(find(Int32(p)))
+            if root == p {
+                var all: Set<Int32> = []
+                var members: [Int32] = []
+                for q in projections.indices where find(Int32(q)) == Int32(p) {
+                    all.formUnion(nextDeps[q])
+                    members.append(Int32(q))
+                }
+                for q in members { all.remove(projections[Int(q)].group) }
+                depSets[Int(projections[p].group)] = Array(all)
+                groupMembers[Int32(p)] = orderGroup(members)
+            } else {
+                depSets[Int(projections[p].group)] = [projections[root].group]
+            }
+            projectionRoots.append(Int32(root))
+        }
+    }
+
+    /// For each projection, the smallest index in its strongly connected component of
+    /// the "reads" graph (Kosaraju's algorithm, iterative so that long chains are safe).
+    private func readComponents() -> [Int32] {
+        let n = projections.count
+        var order: [Int32] = []
+        order.reserveCapacity(n)
+        var seen = [Bool](repeating: false, count: n)
+        for r in 0..<n where !seen[r] {
+            seen[r] = true
+            var stack: [(Int32, Int)] = [(Int32(r), 0)]
+            while let (v, k) = stack.last {
+                let out = projections[Int(v)].reads
+                if k < out.count {
+                    stack[stack.count - 1].1 = k + 1
+                    let w = Int(out[k])
+                    if !seen[w] { seen[w] = true; stack.append((Int32(w), 0)) }
+                } else {
+                    order.append(v)
+                    stack.removeLast()
+                }
+            }
+        }
+        var reverse = [[Int32]](repeating: [], count: n)
+        for p in 0..<n { for q in projections[p].reads { reverse[Int(q)].append(Int32(p)) } }
+        var comp = [Int32](repeating: -1, count: n)
+        for r in order.reversed() where comp[Int(r)] < 0 {
+            var members: [Int32] = [r]
+            comp[Int(r)] = r
+            var i = 0
+            while i < members.count {
+                for w in reverse[Int(members[i])] where comp[Int(w)] < 0 { comp[Int(w)] = r; members.append(w) }
+                i += 1
+            }
+            let root = members.min()!
+            for m in members { comp[Int(m)] = root }
+        }
+        return comp
+    }
+
+    /// A group's members with every same-period read after what it reads; a cycle of
+    /// same-period reads is an error.
+    private func orderGroup(_ members: [Int32]) -> [Int32] {
+        if members.count == 1 { return members }
+        var out: [Int32] = []
+        var state: [Int32: UInt8] = [:]
+        var reported = false
+        func visit(_ p: Int32, _ path: [Int32]) {
+            if state[p] == 2 { return }
+            if state[p] == 1 {
+                if !reported {
+                    reported = true
+                    let cyc = (path.drop(while: { $0 != p }) + [p]).map { interner[objects[Int(projections[Int($0)].object)].name] }
+                    sink.error("projections read each other at the same period: \(cyc.joined(separator: " -> "))",
+                               at: objects[Int(projections[Int(p)].object)].span,
+                               hint: "one of them must read the other's previous period (its bare name in 'next:', or name[t - 1])")
+                }
+                return
+            }
+            state[p] = 1
+            for q in projections[Int(p)].readsNow where members.contains(q) { visit(q, path + [p]) }
+            state[p] = 2
+            out.append(p)
+        }
+        for p in members { visit(p, []) }
+        return out
     }
 
     // MARK: Ordering

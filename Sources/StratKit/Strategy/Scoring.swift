@@ -62,6 +62,13 @@ extension Evaluator {
             _ = try read(model.projections[p].group, cell.span)
             guard !projSeries[p].isEmpty else { return .none }
             return .number(projLast[p], projUnits[p])
+        case .projectionFirst:
+            return try projectionFirst(Int(cell.projection), cell.span)
+        case .projectionDates:
+            return try projectionDates(Int(cell.projection), cell.span)
+        case .seriesPeriods:
+            _ = try read(model.projections[Int(cell.projection)].group, cell.span)
+            return .number(Double(projCounts[Int(cell.projection)]))
         }
     }
 
@@ -232,23 +239,41 @@ extension Evaluator {
 
     private mutating func computeProjectionGroup(_ root: Int32, _ span: Span) throws(EvalError) {
         if model.projectionRoots[Int(root)] != root { return }
-        let members = model.projections.indices.filter { model.projectionRoots[$0] == root }
+        let members = (model.groupMembers[root] ?? [root]).map(Int.init)
         typealias Step = (p: Int, growth: Double?, lo: Double?, hi: Double?, unit: NumberUnit, next: Int32)
         var steps: [Step] = []
-        var count = -1
+        var counts: [Int: Int] = [:]
+        // Projections of other groups read period by period must be complete and stored.
+        for p in members {
+            for q in model.projections[p].reads where model.projectionRoots[Int(q)] != root {
+                _ = try read(model.projections[Int(q)].group, span)
+                try ensureSeries(Int(q), span)
+            }
+        }
+        delays = [:]
         for p in members {
             let pr = model.projections[p]
             let name = model.interner[model.objects[Int(pr.object)].name]
-            let n = try periodCount(p, span)
-            if count >= 0 && n != count {
-                throw EvalError(message: "coupled projections must have the same number of periods ('\(name)' has \(n), another has \(count))",
-                                span: model.objects[Int(pr.object)].span)
+            if pr.anchor >= 0 {
+                let a = try read(pr.anchor, span)
+                guard a.dateValue != nil else {
+                    throw EvalError(message: "'from' of '\(name)' must be a date, not \(describeOperand(a, model.cells[Int(pr.anchor)].node))",
+                                    span: model.cells[Int(pr.anchor)].span, hint: "e.g. from 2026-07-01", kind: .compile)
+                }
             }
-            count = n
+            projSeries[p] = []
+            seriesStored[p] = false
+            if pr.isSeries {
+                steps.append((p: p, growth: nil, lo: nil, hi: nil, unit: .plain, next: pr.next))
+                continue
+            }
+            let n = try periodCount(p, span)
+            counts[p] = n
             let sv = try read(pr.start, span)
-            guard case .number(let s, let u) = sv else {
-                throw EvalError(message: "the start of projection '\(name)' must be a number, not \(describeOperand(sv, model.cells[Int(pr.start)].node))",
-                                span: model.cells[Int(pr.start)].span)
+            guard case .number(let s, let u) = sv, !u.isDate else {
+                throw EvalError(message: "the start of projection '\(name)' must be a number, not \(sv.dateValue != nil ? "a date" : describeOperand(sv, model.cells[Int(pr.start)].node))",
+                                span: model.cells[Int(pr.start)].span,
+                                hint: sv.dateValue != nil ? "anchor the projection at the date instead: over N periods from DATE" : nil)
             }
             var st: Step = (p: p, growth: nil, lo: nil, hi: nil, unit: u, next: pr.next)
             if pr.growth >= 0 {
@@ -276,22 +301,68 @@ extension Evaluator {
             projUnits[p] = u
             steps.append(st)
         }
+        // A series spans the periods every input has (the shortest of them).
+        var changed = true
+        while changed {
+            changed = false
+            for st in steps where model.projections[st.p].isSeries {
+                var n = Int.max
+                for q in model.projections[st.p].reads {
+                    if let c = counts[Int(q)] ?? (projCounts[Int(q)] >= 0 && !members.contains(Int(q)) ? projCounts[Int(q)] : nil) { n = Swift.min(n, c) }
+                }
+                if n != Int.max && counts[st.p] != n { counts[st.p] = n; changed = true }
+            }
+        }
+        for st in steps { projCounts[st.p] = counts[st.p] ?? 0 }
+        let maxCount = steps.map { projCounts[$0.p] }.max() ?? 0
+        let hasSeries = steps.contains { model.projections[$0.p].isSeries }
         defer {
             // Every path but the unstored single projection keeps all periods.
-            for st in steps where projSeries[st.p].count > 1 || count <= 0 {
+            for st in steps where projSeries[st.p].count > 1 || projCounts[st.p] <= 0 {
                 seriesStored[st.p] = true
                 projLast[st.p] = projSeries[st.p].last ?? 0
             }
         }
-        if count <= 0 { return }
-        if try stepCompiled(steps, count, span) { return }
-        for t in 1...count {
-            for st in steps {
+        // Series start at period 0, after every projection's start.
+        for st in steps where model.projections[st.p].isSeries {
+            let v = try seriesValue(st.p, 0)
+            projUnits[st.p] = v.1
+            projSeries[st.p].reserveCapacity(projCounts[st.p] + 1)
+            projSeries[st.p].append(v.0)
+        }
+        if maxCount <= 0 { return }
+        if !hasSeries, steps.allSatisfy({ projCounts[$0.p] == maxCount }), try stepCompiled(steps, maxCount, span) { return }
+        for t in 1...maxCount {
+            for st in steps where t <= projCounts[st.p] {
+                if model.projections[st.p].isSeries {
+                    let v = try seriesValue(st.p, t)
+                    projSeries[st.p].append(v.0)
+                    continue
+                }
                 let prev = projSeries[st.p][t - 1]
                 let v = try stepValue(st.p, prev, t, growth: st.growth, lo: st.lo, hi: st.hi, unit: st.unit, next: st.next)
                 projSeries[st.p].append(v)
             }
         }
+    }
+
+    /// A series' value at period `t`, with its unit; a later period must keep the first one's dimension.
+    private mutating func seriesValue(_ p: Int, _ t: Int) throws(EvalError) -> (Double, NumberUnit) {
+        let node = model.projections[p].next
+        projT = t
+        let r = try eval(node)
+        guard case .number(let d, let u) = r, !u.isDate else {
+            throw EvalError(message: "a series must give a number at every period, got \(describeOperand(r, node)) at period \(t)",
+                            span: nodes[Int(node)].span)
+        }
+        if t > 0, !u.sameDimension(projUnits[p]) {
+            throw EvalError(message: "unit mismatch: the series gives \(u.nameForMessages) at period \(t) but \(projUnits[p].nameForMessages) at period 0",
+                            span: nodes[Int(node)].span)
+        }
+        guard d.isFinite else {
+            throw EvalError(message: "series value at period \(t) is not a finite number", span: nodes[Int(node)].span)
+        }
+        return (d, t > 0 ? projUnits[p] : u)
     }
 
     /// Makes sure every period of projection `p` is stored, stepping it again if it was
@@ -434,7 +505,15 @@ extension Evaluator {
             depth = Swift.max(depth, c.maxDepth)
             codes.append(c)
         }
-        if steps.count == 1, let code = codes[0] {
+        // Projections of other groups that members read: complete already, and long enough.
+        var outside: [Int] = []
+        for st in steps {
+            for q in model.projections[st.p].reads where !steps.contains(where: { $0.p == Int(q) }) && !outside.contains(Int(q)) {
+                guard seriesStored[Int(q)], projSeries[Int(q)].count >= count else { return false }
+                outside.append(Int(q))
+            }
+        }
+        if steps.count == 1 && outside.isEmpty, let code = codes[0] {
             return try stepSingle(steps[0], code, count, depth, span)
         }
         let np = model.projections.count
@@ -445,6 +524,10 @@ extension Evaluator {
             buffers[st.p] = UnsafeMutablePointer<Double>.allocate(capacity: count + 1)
             buffers[st.p][0] = projSeries[st.p][0]
         }
+        for q in outside {
+            buffers[q] = UnsafeMutablePointer<Double>.allocate(capacity: projSeries[q].count)
+            buffers[q].initialize(from: projSeries[q], count: projSeries[q].count)
+        }
         let stack = UnsafeMutablePointer<Double>.allocate(capacity: depth + 1)
         var filled = 0
         defer {
@@ -452,6 +535,7 @@ extension Evaluator {
                 projSeries[st.p] = Array(UnsafeBufferPointer(start: buffers[st.p], count: filled + 1))
                 buffers[st.p].deallocate()
             }
+            for q in outside { buffers[q].deallocate() }
             buffers.deallocate()
             dummy.deallocate()
             stack.deallocate()

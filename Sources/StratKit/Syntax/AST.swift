@@ -17,13 +17,14 @@ enum NodeKind: UInt8 {
     case cond          // a: condition, b: then, c: else
     case range         // a, b: `a to b` (reserved)
     case threshold     // op: BinaryOp.ge/.le, a: bound (only as a `target:` value)
+    case solve         // a: input node, b: extra start of [expr, value(, lo, hi)], c: 2 or 4
     case error         // a parse error already reported
     // Resolved
     case cell          // a: cell index
     case local         // a: slot (function parameter)
     case projValue     // `value` inside a projection's `next:`
     case projT         // `t` inside a projection
-    case projPrev      // a: projection index: its value at t-1
+    case projPrev      // a: projection index, b: lag: its value at t - b (1 in `next:`, 0 in a series)
     case object        // a: object id (a static reference)
     case constant      // a: constant index (folded lists of references and the like)
     case builtin       // a: Builtin raw value, b: extra start, c: count
@@ -31,10 +32,14 @@ enum NodeKind: UInt8 {
     case hostCall      // a: host function index, b: extra start, c: count
     case dynMember     // a: object node, b: name id (looked up at run time)
     case projSeries    // a: projection index: its whole series as a list
+    case projAt        // a: projection index, b: period node: `other[t - k]` inside `next:` or a series
+    case solved        // a: index into `Model.solveSites` (a resolved `solve`)
 }
 
 enum BinaryOp: UInt8 {
     case add, sub, mul, div, pow, eq, ne, lt, le, gt, ge, and, or
+    /// `x -> unit`: the right operand is a number node whose unit is the display wanted.
+    case convert
     var symbol: String {
         switch self {
         case .add: return "+"
@@ -50,6 +55,7 @@ enum BinaryOp: UInt8 {
         case .ge: return ">="
         case .and: return "and"
         case .or: return "or"
+        case .convert: return "->"
         }
     }
 }
@@ -66,9 +72,9 @@ struct Node {
 /// Every expression of a program, in flat arrays (no per-node allocation). A class so
 /// that the parser, its sub-parsers and the resolver share one pool without copies.
 final class ExprPool {
-    var nodes: [Node] = []
-    var extra: [Int32] = []
-    var constants: [Value] = []
+    @exclusivity(unchecked) var nodes: [Node] = []
+    @exclusivity(unchecked) var extra: [Int32] = []
+    @exclusivity(unchecked) var constants: [Value] = []
 
     func add(_ n: Node) -> Int32 {
         nodes.append(n)
@@ -178,6 +184,8 @@ struct Override {
 enum DeclKind: UInt8 {
     case let_, fn, org, mission, vision, values, swot, objective, metric, scenario
     case projection, retro, use, import_, assert, print, expr
+    /// `series NAME = EXPR` (SPEC §14).
+    case series
 }
 
 enum PeriodUnit: String, CaseIterable {
@@ -188,12 +196,14 @@ enum PeriodUnit: String, CaseIterable {
 /// The parts of a declaration that most declarations (lets) do not have, kept out of
 /// line so that a 100,000-let model stays small.
 final class DeclBody {
-    var params: [Int32] = []
-    var props: [PropDecl] = []
-    var items: [ItemDecl] = []
-    var overrides: [Override] = []
-    var period: PeriodUnit = .days
-    var path: String = ""
+    @exclusivity(unchecked) var params: [Int32] = []
+    @exclusivity(unchecked) var props: [PropDecl] = []
+    @exclusivity(unchecked) var items: [ItemDecl] = []
+    @exclusivity(unchecked) var overrides: [Override] = []
+    @exclusivity(unchecked) var period: PeriodUnit = .days
+    @exclusivity(unchecked) var path: String = ""
+    /// A projection's `from DATE` expression, or -1.
+    @exclusivity(unchecked) var anchor: Int32 = -1
 }
 
 /// One top-level statement.
@@ -250,6 +260,10 @@ struct Decl {
         get { body?.path ?? "" }
         set { ensureBody().path = newValue }
     }
+    var anchor: Int32 {
+        get { body?.anchor ?? -1 }
+        set { ensureBody().anchor = newValue }
+    }
 }
 
 extension Node {
@@ -263,10 +277,12 @@ extension Node {
 extension NumberUnit {
     var packed: Int32 {
         Int32(UInt8(bitPattern: time)) | Int32(UInt8(bitPattern: money)) << 8 | Int32(display.rawValue) << 16
+            | Int32(bitPattern: UInt32(per.rawValue) << 24)
     }
 
     init(packed: Int32) {
         self.init(time: Int8(truncatingIfNeeded: packed), money: Int8(truncatingIfNeeded: packed >> 8),
-                  display: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 16)) ?? .plain)
+                  display: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 16)) ?? .plain,
+                  per: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 24)) ?? .plain)
     }
 }

@@ -80,6 +80,7 @@ private struct TreeDump {
 
     mutating func decl(_ d: Decl) {
         out += "decl \(d.kind.rawValue) \(d.name >= 0 ? interner[d.name] : "-") period=\(d.period.rawValue) path=\(d.path)\n"
+        out += " from "; expr(d.anchor); out += "\n"
         out += " title "; expr(d.title); out += "\n"
         out += " expr "; expr(d.expr); out += "\n"
         out += " message "; expr(d.message); out += "\n"
@@ -115,8 +116,12 @@ private struct TreeDump {
         case .cond: out += "if("; expr(n.a); out += ","; expr(n.b); out += ","; expr(n.c); out += ")"
         case .range: out += "range("; expr(n.a); out += ","; expr(n.b); out += ")"
         case .threshold: out += "thr\(n.op)("; expr(n.a); out += ")"
+        case .solve:
+            out += "solve("; expr(n.a)
+            for c in pool.children(n) { out += ","; expr(c) }
+            out += ")"
         case .call, .interp, .list:
-            out += n.kind == .call ? "call(\(interner[n.a])" : n.kind == .interp ? "interp(" : "list("
+            out += n.kind == .call ? "call\(n.op)(\(interner[n.a])" : n.kind == .interp ? "interp(" : "list("
             for c in pool.children(n) { out += ","; expr(c) }
             out += ")"
         default:
@@ -538,6 +543,7 @@ private struct FormatPrinter {
         var prev: LexToken?
         var prevOperandEnd = false
         var prevUnary = false
+        var prevContextual = false
         let base = lineIndent
         defer { lineIndent = base }
         while true {
@@ -568,7 +574,7 @@ private struct FormatPrinter {
             if let p = prev {
                 switch tok.kind {
                 case .comma, .rparen, .rbracket, .dot, .colon, .caret: space = false
-                case .lparen: space = p.kind != .identifier
+                case .lparen: space = p.kind != .identifier || prevContextual
                 case .lbracket: space = !prevOperandEnd
                 default: space = true
                 }
@@ -578,7 +584,11 @@ private struct FormatPrinter {
             }
             write(text(tok), space: space)
             prevUnary = tok.kind == .minus && !prevOperandEnd
+            // `for` and `in` right after an operand are `solve`'s keywords, not names:
+            // `… = VALUE in [LO, HI]`, `solve x for (a + b) = 1`.
+            prevContextual = tok.kind == .identifier && prevOperandEnd && (text(tok) == "for" || text(tok) == "in")
             switch tok.kind {
+            case .identifier where prevContextual: prevOperandEnd = false
             case .identifier, .number, .string, .rparen, .rbracket: prevOperandEnd = true
             case .keyword:
                 let w = text(tok)

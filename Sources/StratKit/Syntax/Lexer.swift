@@ -148,7 +148,7 @@ struct Lexer {
             case UInt8(ascii: ":"): return tok(.colon, 1)
             case UInt8(ascii: "."): return tok(.dot, 1)
             case UInt8(ascii: "+"): return tok(.plus, 1)
-            case UInt8(ascii: "-"): return tok(.minus, 1)
+            case UInt8(ascii: "-"): return at(i + 1) == UInt8(ascii: ">") ? tok(.arrow, 2) : tok(.minus, 1)
             case UInt8(ascii: "*"): return tok(.star, 1)
             case UInt8(ascii: "/"): return tok(.slash, 1)
             case UInt8(ascii: "^"): return tok(.caret, 1)
@@ -320,7 +320,24 @@ struct Lexer {
         return false
     }
 
+    /// `YYYY-MM-DD` with no spaces (SPEC §14): a date literal, checked to be a real day.
+    private mutating func scanDate() -> LexToken? {
+        let s = i
+        guard isDigit(at(s)), isDigit(at(s + 1)), isDigit(at(s + 2)), isDigit(at(s + 3)), at(s + 4) == UInt8(ascii: "-"),
+              isDigit(at(s + 5)), isDigit(at(s + 6)), at(s + 7) == UInt8(ascii: "-"), isDigit(at(s + 8)), isDigit(at(s + 9)),
+              !isIdentChar(at(s + 10)), at(s + 10) != UInt8(ascii: "%"),
+              !(at(s + 10) == UInt8(ascii: ".") && isDigit(at(s + 11))) else { return nil }
+        i = s + 10
+        let text = String(decoding: UnsafeBufferPointer(rebasing: p[s..<i]), as: UTF8.self)
+        guard let d = CalendarDate(text) else {
+            error("invalid date '\(text)'", s, i, hint: "a date is YYYY-MM-DD with a month 01…12 and a day that exists in that month")
+            return LexToken(kind: .number, start: Int32(s), end: Int32(i), number: 0, unit: .date)
+        }
+        return LexToken(kind: .number, start: Int32(s), end: Int32(i), number: d.unixSeconds, unit: .date)
+    }
+
     private mutating func scanNumber(money: Bool) -> LexToken {
+        if !money, let d = scanDate() { return d }
         let s = i
         if money { i += 1 }
         // Mantissa digits (without '_' and '.') and the decimal exponent, for the exact
@@ -391,13 +408,16 @@ struct Lexer {
             case "h" where !money: scale = 3600; unit = NumberUnit(time: 1, display: .h)
             case "d" where !money: scale = 86400; unit = NumberUnit(time: 1, display: .d)
             case "wk" where !money: scale = 604800; unit = NumberUnit(time: 1, display: .wk)
+            case "mo" where !money: scale = NumberUnit.timeScale(.mo); unit = NumberUnit(time: 1, display: .mo)
+            case "qtr" where !money: scale = NumberUnit.timeScale(.qtr); unit = NumberUnit(time: 1, display: .qtr)
+            case "yr" where !money: scale = NumberUnit.timeScale(.yr); unit = NumberUnit(time: 1, display: .yr)
             default: ok = false
             }
             if ok && (suffix == "K" || suffix == "M" || suffix == "B" || suffix == "T") {
                 unit = money ? NumberUnit(money: 1, display: .moneyMagnitude) : .magnitude
             }
             if !ok {
-                let known = money ? ["K", "M", "B", "T"] : ["K", "M", "B", "T", "%", "x", "ms", "s", "min", "h", "d", "wk"]
+                let known = money ? ["K", "M", "B", "T"] : ["K", "M", "B", "T", "%", "x", "ms", "s", "min", "h", "d", "wk", "mo", "qtr", "yr"]
                 let hint = closest(suffix, among: known).map { "did you mean '\($0)'?" }
                     ?? "number suffixes are \(known.joined(separator: " "))"
                 error("unknown number suffix '\(suffix)'", ss, i, hint: hint)

@@ -11,10 +11,13 @@ struct Parser {
     private var depth = 0
     private var panic = false
     private var file: Int32 { lexer.file.id }
+    /// `solve`, `for` and `in` are contextual keywords (SPEC §1): names everywhere else.
+    private let solveWords: (solve: Int32, for_: Int32, in_: Int32)
 
     init(file: SourceFile, interner: Interner, pool: ExprPool, sink: DiagnosticSink,
          maxNesting: Int, start: Int = 0, end: Int? = nil) {
         lexer = Lexer(file: file, interner: interner, start: start, end: end)
+        solveWords = (interner.intern("solve"), interner.intern("for"), interner.intern("in"))
         self.pool = pool
         self.sink = sink
         self.maxNesting = maxNesting
@@ -134,6 +137,16 @@ struct Parser {
     private mutating func parseDecl(allowExpressions: Bool) -> Decl? {
         let start = tok
         let s = span(start)
+        if tok.kind == .identifier, lexer.interner[tok.name] == "series", peek().kind == .identifier {
+            // `series NAME = EXPR`: `series` is contextual, so `x.series` and names stay free.
+            _ = take()
+            guard let (name, ns) = expectName("a series name") else { synchronize(); return nil }
+            guard expect(.assign, "'='") else { synchronize(); return nil }
+            let e = parseExpr()
+            var d = Decl(kind: .series, name: name, nameSpan: ns, span: s, expr: e)
+            d.span = Span(file: file, start: start.start, end: max(start.start, lastEnd))
+            return d
+        }
         guard tok.kind == .keyword, let kw = Keyword(rawValue: tok.name) else {
             if allowExpressions { return exprDecl() }
             if tok.kind == .identifier, peek().kind == .assign {
@@ -224,6 +237,10 @@ struct Parser {
                 error("unknown period unit '\(word)'", at: span(tok), hint: hint ?? "use days, weeks, months, quarters or years")
             }
             _ = take()
+            if tok.kind == .identifier, lexer.interner[tok.name] == "from" {
+                _ = take()
+                d.anchor = parseExpr()
+            }
             parseBlock(into: &d, items: [])
             return done(d)
         case .scenario:
@@ -497,6 +514,7 @@ struct Parser {
         }
         let start = tok.start
         var left: Int32
+        if atSolve() { return parseSolve(start) }
         if isKeyword(.if_) {
             _ = take()
             let c = parseExpr()
@@ -550,7 +568,101 @@ struct Parser {
             let right = op == .pow ? parseExpr(minPrec: Prec.unary) : parseExpr(minPrec: prec + 1)
             left = pool.add(Node(kind: .binary, op: op!.rawValue, a: left, b: right, span: span(from: start)))
         }
+        return minPrec == 0 && tok.kind == .arrow ? conversions(left, start) : left
+    }
+
+    /// Time units a display conversion (`x -> mo`) may name.
+    static let conversionUnits: [String: NumberUnit.Display] = [
+        "ms": .ms, "s": .s, "min": .min, "h": .h, "d": .d, "wk": .wk, "mo": .mo, "qtr": .qtr, "yr": .yr,
+    ]
+
+    /// `expr -> unit …`, the lowest-precedence form (as in Numbat): shows a duration in
+    /// another time unit, or a rate over another one (`$120K/yr -> mo` is `$10K/mo`).
+    private mutating func conversions(_ left: Int32, _ start: Int32) -> Int32 {
+        var left = left
+        while tok.kind == .arrow {
+            _ = take()
+            let t = tok
+            let word = t.kind == .identifier || t.kind == .keyword ? lexer.interner[t.name] : ""
+            guard let d = Self.conversionUnits[word] else {
+                let hint = closest(word, among: Self.conversionUnits.keys).map { "did you mean '\($0)'?" }
+                    ?? "convert to a time unit: \(Self.conversionUnits.keys.sorted().joined(separator: " "))"
+                error("expected a time unit after '->', found \(describe(t))", at: span(t), hint: hint)
+                return errorNode(span(from: start))
+            }
+            _ = take()
+            let target = pool.add(ExprPool.numberNode(1, NumberUnit(time: 1, display: d), span: span(t)))
+            left = pool.add(Node(kind: .binary, op: BinaryOp.convert.rawValue, a: left, b: target, span: span(from: start)))
+        }
         return left
+    }
+
+    /// At `solve NAME`? Out of line: parseExpr's frame is paid once per nesting level, so
+    /// it holds no temporaries of its own (the nesting limit must fit the stack).
+    @inline(never)
+    private mutating func atSolve() -> Bool {
+        isWord(solveWords.solve) && peek().kind == .identifier
+    }
+
+    /// A name or keyword token spelled as the interned `word`.
+    private func isWord(_ word: Int32) -> Bool {
+        (tok.kind == .identifier || tok.kind == .keyword) && tok.name == word
+    }
+
+    /// `solve INPUT for EXPR = VALUE [in [LO, HI]]` (SPEC §16); like `if`, it takes
+    /// everything to its right, so `VALUE` may be any expression.
+    @inline(never)
+    private mutating func parseSolve(_ start: Int32) -> Int32 {
+        let shape = "solve INPUT for EXPR = VALUE [in [LO, HI]]"
+        _ = take()
+        let input = parsePostfix()
+        guard isWord(solveWords.for_) else {
+            error("expected 'for' after the input of 'solve', found \(describe(tok))", at: span(tok), hint: shape)
+            return errorNode(span(from: start))
+        }
+        _ = take()
+        let expr = parseExpr()
+        guard tok.kind == .assign else {
+            let hint = tok.kind == .eof || tok.kind == .newline ? shape : "write a single '=' between the expression and its value: \(shape)"
+            error("expected '=' and the value to reach in 'solve', found \(describe(tok))", at: span(tok), hint: hint)
+            return errorNode(span(from: start))
+        }
+        _ = take()
+        var items = [expr, parseExpr()]
+        if isWord(solveWords.in_) {
+            _ = take()
+            guard expect(.lbracket, "'[' to start the range 'in [LO, HI]'") else { return errorNode(span(from: start)) }
+            items.append(parseExpr())
+            guard expect(.comma, "',' between LO and HI in 'in [LO, HI]'") else { return errorNode(span(from: start)) }
+            items.append(parseExpr())
+            guard expect(.rbracket, "']' to close the range 'in [LO, HI]'") else { return errorNode(span(from: start)) }
+        }
+        let ex = pool.addExtra(items)
+        return pool.add(Node(kind: .solve, a: input, b: ex, c: Int32(items.count), span: span(from: start)))
+    }
+
+    /// Whether `e` followed by `(` is a call: a name, or `p.at(DATE)`. Out of line, like
+    /// ``parseCall(_:_:)``: parsePostfix's frame is paid once per nesting level.
+    @inline(never)
+    private func isCallee(_ e: Int32) -> Bool {
+        pool[e].kind == .name || pool[e].kind == .member && lexer.interner[pool[e].b] == "at"
+    }
+
+    /// The argument list of a call of `e` (at its `(`); nil after a syntax error. `p.at(DATE)`
+    /// is a method call, kept as a call whose first argument is the receiver.
+    @inline(never)
+    private mutating func parseCall(_ e: Int32, _ start: Int32) -> Int32? {
+        let method = pool[e].kind == .member
+        _ = take()
+        var args: [Int32] = method ? [pool[e].a] : []
+        while tok.kind != .rparen && tok.kind != .eof {
+            args.append(parseExpr())
+            if tok.kind == .comma { _ = take() } else { break }
+        }
+        if !expect(.rparen, "')' to close the argument list") { return nil }
+        let ex = pool.addExtra(args)
+        let callee = method ? pool[e].b : pool[e].a
+        return pool.add(Node(kind: .call, op: method ? 1 : 0, a: callee, b: ex, c: Int32(args.count), span: span(from: start)))
     }
 
     private mutating func parsePostfix() -> Int32 {
@@ -560,17 +672,9 @@ struct Parser {
         while true {
             chain += 1
             if chainTooDeep(chain) { return errorNode(span(from: start)) }
-            if tok.kind == .lparen, pool[e].kind == .name {
-                _ = take()
-                var args: [Int32] = []
-                while tok.kind != .rparen && tok.kind != .eof {
-                    args.append(parseExpr())
-                    if tok.kind == .comma { _ = take() } else { break }
-                }
-                if !expect(.rparen, "')' to close the argument list") { return errorNode(span(from: start)) }
-                let name = pool[e].a
-                let ex = pool.addExtra(args)
-                e = pool.add(Node(kind: .call, a: name, b: ex, c: Int32(args.count), span: span(from: start)))
+            if tok.kind == .lparen, isCallee(e) {
+                guard let call = parseCall(e, start) else { return errorNode(span(from: start)) }
+                e = call
             } else if tok.kind == .dot {
                 _ = take()
                 guard tok.kind == .identifier || tok.kind == .keyword else {

@@ -5,7 +5,7 @@ final class SourceFile: @unchecked Sendable {
     let bytes: UnsafeBufferPointer<UInt8>
     private let storage: UnsafeMutableBufferPointer<UInt8>
     let id: Int32
-    private var lineStartsCache: [Int32]?
+    @exclusivity(unchecked) private var lineStartsCache: [Int32]?
 
     init<C: Collection>(path: String, bytes: C, id: Int32) where C.Element == UInt8 {
         self.path = path

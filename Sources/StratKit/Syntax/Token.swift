@@ -5,6 +5,8 @@ enum TokenKind: UInt8 {
     case comma, colon, dot, assign
     case plus, minus, star, slash, caret
     case eq, ne, lt, le, gt, ge
+    /// `->`, the display conversion (`x -> mo`).
+    case arrow
     /// `// …` or `/* … */`; produced only by a lexer with `keepComments` set (the formatter).
     case comment
 
@@ -39,6 +41,7 @@ enum TokenKind: UInt8 {
         case .le: return "'<='"
         case .gt: return "'>'"
         case .ge: return "'>='"
+        case .arrow: return "'->'"
         case .comment: return "a comment"
         }
     }
@@ -46,7 +49,7 @@ enum TokenKind: UInt8 {
     /// After these a newline does not end the statement.
     var continuesLine: Bool {
         switch self {
-        case .plus, .minus, .star, .slash, .caret, .eq, .ne, .lt, .le, .gt, .ge, .comma, .assign:
+        case .plus, .minus, .star, .slash, .caret, .eq, .ne, .lt, .le, .gt, .ge, .comma, .assign, .arrow:
             return true
         default: return false
         }
@@ -83,13 +86,13 @@ enum Keyword: Int32, CaseIterable {
 
 /// Interns names: equal byte strings get equal small integer ids.
 final class Interner: @unchecked Sendable {
-    private(set) var names: [String] = []
-    private var table: [Int32]
-    private var hashes: [UInt32] = []
+    @exclusivity(unchecked) private(set) var names: [String] = []
+    @exclusivity(unchecked) private var table: [Int32]
+    @exclusivity(unchecked) private var hashes: [UInt32] = []
     /// Name bytes, back to back; `offsets[id]..<offsets[id + 1]`.
-    private var arena: [UInt8] = []
-    private var offsets: [Int32] = [0]
-    private var mask: Int
+    @exclusivity(unchecked) private var arena: [UInt8] = []
+    @exclusivity(unchecked) private var offsets: [Int32] = [0]
+    @exclusivity(unchecked) private var mask: Int
 
     init() {
         table = [Int32](repeating: -1, count: 1024)

@@ -229,6 +229,21 @@ do {
         }
         table(["scenario", "price", "revenue", "margin", "LAUNCH", "churn <= 3%"], rows)
 
+        // Goal seek: the monthly units at which the margin reaches 35%, and which inputs
+        // move the margin most. Both leave the plan unchanged.
+        print("== Goal seek and sensitivity\n")
+        let goal = try engine.solve("units", for: "margin", equals: "35%")
+        print("  units for a 35% margin: \(goal.value)  (\(goal.evaluations) trial points)")
+        // margin = (p·u − $30·u − $60K) / (p·u) = 35% with p = 49 × 1.08: u = 60K / (0.65·p − 30).
+        let price = 49 * 1.08
+        check(abs(goal.value.doubleValue! - 60_000 / (0.65 * price - 30)) < 1e-6, "solve missed the closed form")
+        let tornado = try engine.sensitivity(of: "margin", by: 0.1, top: 3)
+        rows = tornado.rows.map { [$0.input, show("margin", $0.low), show("margin", $0.high), score(.number($0.swing))] }
+        print()
+        table(["input ±10%", "margin at -10%", "margin at +10%", "swing"], rows)
+        check(tornado.rows.first?.input == "local_price", "the price should move the margin most")
+        check(try engine.evaluate("units").doubleValue == 12_000 && engine.evaluate("margin") == baseline["margin"], "a goal seek changed the plan")
+
         // The host's data feeds the model through fx: a second engine with a weaker euro.
         print("== FX stress: EUR 10% weaker\n")
         var stressed = baseRates
