@@ -23,8 +23,19 @@ func mdText(_ s: String) -> String {
     return out
 }
 
-/// Escapes text for a GitHub table cell.
-func mdCell(_ s: String) -> String { mdText(s) }
+/// A table cell from Markdown the report built (code spans, emphasis): kept, only `|`
+/// and line breaks (CRLF too) are made safe. Model text goes through ``mdText`` first.
+func mdCell(_ s: String) -> String {
+    var out = ""
+    for u in s.unicodeScalars {
+        switch u {
+        case "|": out += "\\|"
+        case "\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}": out += " "
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out
+}
 
 /// Text as an inline code span: the backtick fence is longer than any run inside, and
 /// line breaks become spaces.
@@ -83,7 +94,7 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         var rows: [[String]] = []
         for (cat, items) in grouped(s.items, swotOrder) {
             for i in items {
-                rows.append([categoryTitle(cat), "`\(i.name)`", i.text ?? ""] + cols.map { property(i, $0) ?? "" })
+                rows.append([categoryTitle(cat), "`\(i.name)`", mdText(i.text ?? "")] + cols.map { mdText(property(i, $0) ?? "") })
             }
         }
         if !rows.isEmpty {
@@ -157,9 +168,9 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
                 for i in items {
                     let props = i.properties.compactMap { p -> String? in
                         if case .none = p.value.value { return nil }
-                        return "\(p.name): \(p.value.value.description)"
+                        return "\(p.name): \(mdText(p.value.value.description))"
                     }.joined(separator: ", ")
-                    rows.append([categoryTitle(cat), "`\(i.name)`", i.text ?? "", props])
+                    rows.append([categoryTitle(cat), "`\(i.name)`", mdText(i.text ?? ""), props])
                 }
             }
             if !rows.isEmpty { blocks.append(mdTable(["Category", "Item", "Description", "Details"], rows)) }
@@ -179,8 +190,8 @@ func mdScored(_ ks: [ScoredReport], header: String) -> [String] {
     mdTable([header, "Baseline", "Current", "Target", "Score", "Status", "Description"], ks.map { k in
         var baseline = show(k.baseline)
         if baseline == "—" { baseline = "" }
-        return ["`\(k.name)`", baseline, show(k.current), showTarget(k), k.score.map(fmt2) ?? "—",
-                k.status ?? (k.score == nil ? "unscored" : ""), k.text ?? ""]
+        return ["`\(k.name)`", mdText(baseline), mdText(show(k.current)), mdText(showTarget(k)), k.score.map(fmt2) ?? "—",
+                k.status ?? (k.score == nil ? "unscored" : ""), mdText(k.text ?? "")]
     }, right: [1, 2, 3, 4])
 }
 
