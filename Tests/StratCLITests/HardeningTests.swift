@@ -124,14 +124,16 @@ final class HardeningTests: XCTestCase {
         org "Acme\\u{1B}]0;pwned\\u{7}"
         let s = "a\\u{1B}[2Jb"
         print s
-        let bad = s + 1 // \u{1B}[31m
         """)
+        try write("bad.strat", "let bad = 1 + \"x\" // \u{1B}[31m\n")
         let r = try run(["run", "e.strat"])
+        let bad = try run(["run", "bad.strat"])
+        XCTAssertFalse(bad.stderr.unicodeScalars.contains("\u{1B}"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("// \\u{1B}[31m"), bad.stderr)
         for out in [r.stdout, r.stderr] {
             XCTAssertFalse(out.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{7}" }, out)
         }
         XCTAssertTrue(r.stdout.contains("a\\u{1B}[2Jb"), r.stdout)
-        XCTAssertTrue(r.stderr.contains("// \\u{1B}[31m"), r.stderr)
         let j = try run(["run", "e.strat", "--format", "json"])
         XCTAssertTrue(j.stdout.contains("a\\u001b[2Jb"), j.stdout)
         let md = try run(["run", "e.strat", "--format", "markdown"])
