@@ -8,7 +8,7 @@ struct Solve {
         positionals: "FILE INPUT", minPositionals: 2, maxPositionals: 2,
         options: [OptionSpec(long: "for", value: "EXPR=VALUE", help: "The expression and the value it must reach."),
                   OptionSpec(long: "in", value: "LO,HI", help: "Search only between LO and HI (in INPUT's unit)."),
-                  ModelOptions.specs[0], ModelOptions.specs[1],
+                  ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2],
                   OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
         discussion: """
         Finds the value of INPUT (a let or a property path) at which EXPR equals \
@@ -81,7 +81,7 @@ struct Sensitivity {
         positionals: "FILE TARGET", minPositionals: 2, maxPositionals: 2,
         options: [OptionSpec(long: "by", value: "STEP", help: "How far to move each input, down and up (default 10%)."),
                   OptionSpec(long: "top", value: "N", help: "Show only the N inputs with the largest swing."),
-                  ModelOptions.specs[0], ModelOptions.specs[1],
+                  ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2],
                   OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"])],
         discussion: """
         For every input TARGET depends on (a let or a property whose formula reads \
@@ -232,7 +232,8 @@ func renderTornado(_ r: SensitivityResult, color: Bool, barWidth: Int = 40) -> S
     for (i, row) in r.rows.enumerated() {
         var cells = [Character](repeating: " ", count: 2 * half + 1)
         if let lo = row.low.doubleValue, let hi = row.high.doubleValue, maxDev > 0 {
-            for (v, isLow) in [(lo, true), (hi, false)] {
+            // The longer half first, so that a shorter one on the same side stays visible.
+            for (v, isLow) in [(lo, true), (hi, false)].sorted(by: { abs($0.0 - base) > abs($1.0 - base) }) {
                 // A deviation past the largest double gives inf/inf: a full bar, not a trap.
                 let f = (abs(v - base) / maxDev * Double(half)).rounded()
                 let n = f.isFinite ? Int(Swift.min(Swift.max(f, 0), Double(half))) : half

@@ -134,6 +134,16 @@ final class SolveCLITests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("\u{1B}["))
     }
 
+    func testTornadoShowsBothHalvesOnOneSide() throws {
+        try "let a = 10\nlet t = (a - 10.2) ^ 2\n".write(to: tempDir.appendingPathComponent("side.strat"), atomically: true, encoding: .utf8)
+        let r = try strat(["sensitivity", "side.strat", "t"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // base 0.04; a = 9 gives 1.44 (the full half, 20 cells), a = 11 gives 0.64 (0.6 / 1.4
+        // of it, 9 cells): both to the right, the shorter drawn over the longer.
+        let row = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.hasPrefix("  a ") })
+        XCTAssertTrue(row.contains("│" + String(repeating: "█", count: 9) + String(repeating: "░", count: 11) + " "), String(row))
+    }
+
     func testSensitivityJSONMarkdownAndOptions() throws {
         let j = try strat(["sensitivity", "model.strat", "profit", "--by", "50%", "--format", "json"])
         XCTAssertEqual(j.status, 0, j.stderr)

@@ -123,6 +123,15 @@ final class SolveTests: XCTestCase {
         XCTAssertEqual(try e2.solve("x", for: "g", equals: "2").value.doubleValue!, 1.5, accuracy: 1e-12)
     }
 
+    func testRootsBetweenTheWideningSteps() throws {
+        let e = try engine("let x = 0.5\nlet f = (x - 1) * (x - 1.2)\n")
+        // f stays positive at every doubling step from 0.5 (0.525, 0.55, 0.6, 0.7, 0.9, 1.3, …);
+        // its dip is searched closer and the root nearest the start is found.
+        XCTAssertEqual(try e.solve("x", for: "f", equals: "0").value.doubleValue!, 1, accuracy: 1e-12)
+        // x² − 2.2x + 1.205 = 0 ⇒ x = (2.2 − √0.02) / 2.
+        XCTAssertEqual(try e.solve("x", for: "f", equals: "-0.005").value.doubleValue!, (2.2 - 0.02.squareRoot()) / 2, accuracy: 1e-12)
+    }
+
     func testThresholdKRConvergesToTheBoundary() throws {
         let e = try engine()
         // score is 0 below 100K users and 1 from there on: the boundary is 100K.

@@ -358,7 +358,8 @@ extension Evaluator {
         let r0 = try residual(s)
         var delta = s != 0 ? abs(s) * 0.05 : 0.01
         let limit = max(abs(s), 1) * 1e6
-        var sides: [(sign: Double, last: (x: Double, r: Double)?, alive: Bool)] = [(1, r0.map { (s, $0) }, true), (-1, r0.map { (s, $0) }, true)]
+        var sides: [(sign: Double, last: (x: Double, r: Double)?, before: (x: Double, r: Double)?, alive: Bool)] =
+            [(1, r0.map { (s, $0) }, nil, true), (-1, r0.map { (s, $0) }, nil, true)]
         var highest = s, lowest = s
         while delta <= limit && sides.contains(where: \.alive) {
             for i in sides.indices where sides[i].alive {
@@ -373,6 +374,18 @@ extension Evaluator {
                 var pole = false
                 if let (p, rp) = sides[i].last, let a = try step(p, rp, x, rx, dead: &pole) { return a }
                 if sides[i].last == nil, abs(rx) <= tolerance { return try answer(x, (x, x), boundary: false) }
+                // |EXPR − VALUE| dipped and rose again without a sign change: two roots may
+                // hide between the samples ((x − 1)(x − 1.2) = 0 from 0.5). Look closer.
+                if let (b, rb) = sides[i].before, let (_, rp) = sides[i].last, abs(rp) < abs(rb), abs(rp) < abs(rx) {
+                    var prev = (b, rb)
+                    for k in 1...32 {
+                        let y = b + (x - b) * Double(k) / 32
+                        guard let ry = try residual(y) else { break }
+                        if let a = try step(prev.0, prev.1, y, ry, dead: &pole) { return a }
+                        prev = (y, ry)
+                    }
+                }
+                sides[i].before = sides[i].last
                 sides[i].last = (x, rx)
             }
             delta *= 2

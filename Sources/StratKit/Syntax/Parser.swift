@@ -11,13 +11,10 @@ struct Parser {
     private var depth = 0
     private var panic = false
     private var file: Int32 { lexer.file.id }
-    /// `solve`, `for` and `in` are contextual keywords (SPEC §1): names everywhere else.
-    private let solveWords: (solve: Int32, for_: Int32, in_: Int32)
 
     init(file: SourceFile, interner: Interner, pool: ExprPool, sink: DiagnosticSink,
          maxNesting: Int, start: Int = 0, end: Int? = nil) {
         lexer = Lexer(file: file, interner: interner, start: start, end: end)
-        solveWords = (interner.intern("solve"), interner.intern("for"), interner.intern("in"))
         self.pool = pool
         self.sink = sink
         self.maxNesting = maxNesting
@@ -601,7 +598,7 @@ struct Parser {
     /// it holds no temporaries of its own (the nesting limit must fit the stack).
     @inline(never)
     private mutating func atSolve() -> Bool {
-        isWord(solveWords.solve) && peek().kind == .identifier
+        isWord(lexer.interner.contextual.solve) && peek().kind == .identifier
     }
 
     /// A name or keyword token spelled as the interned `word`.
@@ -616,7 +613,7 @@ struct Parser {
         let shape = "solve INPUT for EXPR = VALUE [in [LO, HI]]"
         _ = take()
         let input = parsePostfix()
-        guard isWord(solveWords.for_) else {
+        guard isWord(lexer.interner.contextual.for_) else {
             error("expected 'for' after the input of 'solve', found \(describe(tok))", at: span(tok), hint: shape)
             return errorNode(span(from: start))
         }
@@ -629,13 +626,20 @@ struct Parser {
         }
         _ = take()
         var items = [expr, parseExpr()]
-        if isWord(solveWords.in_) {
+        if isWord(lexer.interner.contextual.in_) {
             _ = take()
             guard expect(.lbracket, "'[' to start the range 'in [LO, HI]'") else { return errorNode(span(from: start)) }
             items.append(parseExpr())
             guard expect(.comma, "',' between LO and HI in 'in [LO, HI]'") else { return errorNode(span(from: start)) }
             items.append(parseExpr())
             guard expect(.rbracket, "']' to close the range 'in [LO, HI]'") else { return errorNode(span(from: start)) }
+            // Like `if`, a `solve` reaches as far right as it can: what follows its range
+            // would be ambiguous without parentheses.
+            if infix(tok) != nil {
+                error("a 'solve' with a range ends at its ']': put it in parentheses to use it in an expression",
+                      at: span(tok), hint: "(solve INPUT for EXPR = VALUE in [LO, HI]) \(lexer.file.text(tok.start, tok.end)) …")
+                return errorNode(span(from: start))
+            }
         }
         let ex = pool.addExtra(items)
         return pool.add(Node(kind: .solve, a: input, b: ex, c: Int32(items.count), span: span(from: start)))

@@ -93,6 +93,10 @@ final class Interner: @unchecked Sendable {
     @exclusivity(unchecked) private var arena: [UInt8] = []
     @exclusivity(unchecked) private var offsets: [Int32] = [0]
     @exclusivity(unchecked) private var mask: Int
+    /// Ids of the contextual keywords `solve`, `for` and `in` (names everywhere else). Kept
+    /// here rather than in the parser: in debug builds every byte of the parser struct is
+    /// copied into each recursive frame, and the nesting limit must fit the stack.
+    private(set) var contextual: (solve: Int32, for_: Int32, in_: Int32) = (-1, -1, -1)
 
     init() {
         table = [Int32](repeating: -1, count: 1024)
@@ -101,6 +105,7 @@ final class Interner: @unchecked Sendable {
             let id = intern(k.text)
             precondition(id == k.rawValue)
         }
+        contextual = (intern("solve"), intern("for"), intern("in"))
     }
 
     var count: Int { names.count }
