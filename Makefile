@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: deps build release demo test venv-test stdlib example package-check bench bench-deps bench-smoke fuzz sanitize clean lib test-capi test-python
+.PHONY: browser-deps test-html screenshot deps build release demo test venv-test stdlib example package-check bench bench-deps bench-smoke fuzz sanitize clean lib test-capi test-python
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -46,8 +46,26 @@ test: deps venv-test
 	$(MAKE) package-check
 	$(MAKE) bench-smoke
 	$(MAKE) test-capi test-python
+	$(MAKE) test-html
 	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
 	@grep -E "Executed [0-9]+ tests" .build/test.log | tail -1 | sed -E 's/.*Executed ([0-9]+) tests, with ([0-9]+) failures.*/tests: \1 passed, \2 failed/'
+
+# The HTML report in a real browser (docs/html-report.md): Debian's chromium and
+# chromium-driver, installed only when missing, driven by selenium from the venv.
+browser-deps: venv-test
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "installing chromium and chromium-driver…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+test-html: browser-deps
+	$(SWIFT) build --product strat
+	STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(VENV)/bin/python3 -m pytest -q -p no:cacheprovider Tests/Browser
+
+# The README's screenshot of the Netflix report, drawn by Chromium from the current build.
+screenshot: browser-deps
+	$(SWIFT) build --product strat
+	STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) $(VENV)/bin/python3 Tests/Browser/screenshot.py
 
 # Regenerate the bundled standard library after editing stdlib/*.strat.
 stdlib:

@@ -328,6 +328,7 @@ enum Strat {
         (Solve.spec, { try Solve($0).run() }),
         (Sensitivity.spec, { try Sensitivity($0).run() }),
         (Fmt.spec, { try Fmt($0).run() }),
+        (Watch.spec, { try Watch($0).run() }),
     ]
 
     static func usage() -> String {

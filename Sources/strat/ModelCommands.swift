@@ -5,7 +5,7 @@ struct Run {
         name: "run",
         abstract: "Evaluate a model and print its report.",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
-        options: [ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"]), OptionSpec(long: "no-report", help: "Print only the output of `print` statements, no report.")],
+        options: [ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json, markdown or html.", choices: ["text", "json", "markdown", "html"]), OptionSpec(long: "output", short: "o", value: "FILE", help: "Write the report to FILE (atomically) instead of standard output."), OptionSpec(long: "sensitivity", value: "TARGET", help: "With --format html: add a tornado chart of what moves TARGET most."), OptionSpec(long: "no-report", help: "Print only the output of `print` statements, no report.")],
         discussion: """
         Prints the output of `print`, then the report: mission, SWOTs with IFE/EFE \
         and posture, objectives with KR scores, the plan score, metrics, \
@@ -21,6 +21,7 @@ struct Run {
           strat run plan.strat --scenario optimistic --set churn=3.5%
           strat run plan.strat --format json > report.json
           strat run plan.strat --format markdown > REPORT.md
+          strat run plan.strat --format html -o report.html
           cat plan.strat | strat run -
         """)
 
@@ -28,13 +29,20 @@ struct Run {
     var model: ModelOptions
     var format: OutputFormat = .text
     var noReport = false
-
+    /// `--format html`: the HTML report (HTML/HTMLReport.swift).
+    var html = false
+    var output: String?
+    var sensitivity: String?
 
     init(_ a: ParsedArguments) throws {
         file = a.positionals[0]
         model = try ModelOptions(a)
         format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
         noReport = a.flag("no-report")
+        html = a.value("format") == "html"
+        output = a.value("output")
+        sensitivity = a.value("sensitivity")
+        if sensitivity != nil && !html { throw UsageError(message: "--sensitivity needs --format html (or use 'strat sensitivity')") }
     }
 
     func run() throws {
@@ -50,22 +58,45 @@ struct Run {
             throw overrideFailure(e, engine: engine, overrides: overrides, json: json)
         }
         let diags = unique(loadDiags.filter { $0.kind != .assertion } + report.diagnostics)
+        var out = ""
         if noReport {
-            for p in report.prints { writeOut(p + "\n") }
+            for p in report.prints { out += p + "\n" }
+        } else if html {
+            var sens: SensitivityResult?
+            if let target = sensitivity {
+                do {
+                    sens = try engine.sensitivity(of: target, scenario: model.scenario, overrides: overrides)
+                } catch let e as StratError {
+                    emit(e.diagnostics, json: json)
+                    let code = Exit.code(for: e.diagnostics)
+                    throw ExitCode(code == Exit.ok ? Exit.software : code)
+                }
+            }
+            out = renderHTMLReport(report, note: scenarioNote(report.scenario, overrides),
+                                   scenarios: scenarioSet(engine, overrides: overrides), sensitivity: sens, diagnostics: diags)
         } else {
             switch format {
             case .json:
-                writeOutExact(report.json() + "\n")
+                out = report.json() + "\n"
             case .text:
-                var out = ""
                 for p in report.prints { out += p + "\n" }
                 let note = scenarioNote(report.scenario, overrides)
-                let body = renderTextReport(report, color: Terminal.colorEnabled(fd: 1), note: note)
+                let body = renderTextReport(report, color: output == nil && Terminal.colorEnabled(fd: 1), note: note)
                 if !out.isEmpty && !body.isEmpty { out += "\n" }
-                writeOut(out + body)
+                out += body
             case .markdown:
-                writeOut(renderMarkdownReport(report, note: scenarioNote(report.scenario, overrides)))
+                out = renderMarkdownReport(report, note: scenarioNote(report.scenario, overrides))
             }
+        }
+        if let path = output {
+            if let problem = writeOutputFile(path, out) {
+                emit([Diagnostic(severity: .error, kind: .io, message: problem, path: path)], json: json)
+                throw ExitCode(Exit.software)
+            }
+        } else if format == .json {
+            writeOutExact(out)   // machine-readable: exact (JSON escapes its own controls)
+        } else {
+            writeOut(out)
         }
         emit(diags, json: json)
         let code = Exit.code(for: diags)
