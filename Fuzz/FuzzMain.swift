@@ -66,13 +66,54 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             _ = try? engine.whatIf([(path: "\(object).\(member)", expr: "2")])
         }
         _ = try? engine.compare(scenarios: Array(engine.scenarioNames.prefix(2)) + ["baseline"])
-        _ = (try? engine.report())?.json(pretty: true)
+        if let r = try? engine.report() {
+            // The three report renderers of the CLI (compiled in by scripts/fuzz.sh).
+            _ = r.json(pretty: true)
+            checkNoControls(renderTextReport(r, color: false), "text report")
+            _ = renderTextReport(r, color: true)
+            checkNoControls(renderMarkdownReport(r), "Markdown report")
+        }
         for s in engine.scenarioNames.prefix(3) { _ = (try? engine.report(scenario: s))?.json(pretty: false) }
         checkDiagnostics(engine.diagnostics, bytes: bytes)
     }
+    fuzzSession(text)
+    fuzzFormatter(text)
     return 0
 }
 
+/// The REPL's path: the input typed line by line into a session (declarations,
+/// redefinitions, expressions, statements), each outcome rendered as the REPL shows it.
+private func fuzzSession(_ text: String) {
+    let session = Session(configuration: fuzzConfiguration(selfBytes: text))
+    for line in text.split(separator: "\n").prefix(64) where line.utf8.count < 1024 {
+        do { _ = String(describing: try session.enter(String(line))) } catch let e as StratError {
+            for d in e.diagnostics { _ = d.rendered(color: false) }
+        } catch {}
+    }
+}
+
+/// The formatter: when the input formats, the result formats to itself (idempotent) and
+/// keeps the syntax tree (formatStrat checks that itself and throws "formatter bug").
+private func fuzzFormatter(_ text: String) {
+    let once: String
+    do { once = try formatStrat(text, path: "main.strat") } catch let e as StratError {
+        // Syntax errors are fine; the formatter refusing a file that parses is a bug.
+        if e.diagnostics.contains(where: { $0.message.contains("formatter bug") }) { fatalError("formatter refused a valid file") }
+        return
+    } catch { return }
+    guard let twice = try? formatStrat(once, path: "main.strat") else {
+        fatalError("formatted output does not format again")
+    }
+    if twice != once { fatalError("formatting is not idempotent") }
+}
+
+/// Human-facing output, escaped as the CLI escapes it, carries no control character
+/// other than newline and tab.
+private func checkNoControls(_ s: String, _ what: String) {
+    if s.escapingControls().unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || ($0.value >= 0x7F && $0.value <= 0x9F) }) {
+        fatalError("control character left in the \(what)")
+    }
+}
 /// Every diagnostic in the input file points inside it (SPEC §8: line and column are
 /// 1-based; columns count characters, here UTF-8 lead bytes as the library does; one past
 /// the last character of a line is its end).

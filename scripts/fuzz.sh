@@ -12,8 +12,16 @@ CORPUS=$OUT/corpus
 mkdir -p "$OUT" "$CORPUS" "$OUT/artifacts"
 
 build() {
-  local srcs
-  srcs=$(find Sources/StratKit -name '*.swift' | sort)
+  local srcs cli
+  # The CLI's report renderers join the target as plain sources: their `import StratKit`
+  # dropped (everything is one module here) and their table `Cell` renamed (the library
+  # has its own).
+  cli="$OUT/cli-src"
+  mkdir -p "$cli"
+  for f in Render TextReport MarkdownReport; do
+    sed -e '/^import StratKit$/d' -e 's/\bCell\b/TableCell/g' "Sources/strat/$f.swift" > "$cli/$f.swift"
+  done
+  srcs="$(find Sources/StratKit -name '*.swift' | sort) $cli/Render.swift $cli/TextReport.swift $cli/MarkdownReport.swift"
   # shellcheck disable=SC2086
   swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name StratFuzz \
     -enforce-exclusivity=checked $srcs Fuzz/FuzzMain.swift -o "$BIN.tmp" 2>&1 \
@@ -34,7 +42,7 @@ case "${1:-600}" in
   run) shift; [ -x "$BIN" ] || build; SWIFT_BACKTRACE=enable=no exec "$BIN" -rss_limit_mb=2048 "$@" ;;
 esac
 SECS="${1:-600}"; shift || true
-if [ ! -x "$BIN" ] || [ -n "$(find Sources/StratKit Fuzz -newer "$BIN" -name '*.swift' | head -1)" ]; then build; fi
+if [ ! -x "$BIN" ] || [ -n "$(find Sources/StratKit Sources/strat Fuzz -newer "$BIN" -name '*.swift' | head -1)" ]; then build; fi
 seed
 export SWIFT_BACKTRACE=enable=no   # let libFuzzer/ASan report crashes, not Swift's backtracer
 # -fork=1: one worker process at a time; it restarts after a crash, hang or OOM and goes on

@@ -8,7 +8,7 @@ import Darwin
 /// Exit codes of SPEC §8.
 enum Exit {
     static let ok: Int32 = 0, assertion: Int32 = 1, usage: Int32 = 64, dataError: Int32 = 65
-    static let noInput: Int32 = 66, software: Int32 = 70
+    static let noInput: Int32 = 66, software: Int32 = 70, ioError: Int32 = 74
 
     static func code(for diagnostics: [Diagnostic]) -> Int32 {
         let errors = diagnostics.filter { $0.severity == .error }
@@ -108,29 +108,74 @@ enum Terminal {
     }
 }
 
+/// Set when writing to standard output or standard error failed (a full disk, a closed
+/// descriptor, a reader that went away): the process then exits 74 instead of 0.
+nonisolated(unsafe) var outputFailed = false
+nonisolated(unsafe) var outputErrno: Int32 = 0
+
+/// Writes all of `s` to standard output (1) or standard error (2), exactly; a failure
+/// is remembered for the exit code.
 func writeFD(_ fd: Int32, _ s: String) {
     let bytes = Array(s.utf8)
     var off = 0
     while off < bytes.count {
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
-        if n <= 0 { break }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { outputFailed = true; outputErrno = errno; break }
         off += n
     }
 }
 
-func writeErr(_ s: String) {
-    writeFD(2, s.hasSuffix("\n") ? s : s + "\n")
+/// Human-facing text on its way to `fd`: every control character a terminal would obey
+/// is shown escaped (`\u{1B}`), also into a pipe (cli.md); only when colour is on for that
+/// descriptor are colour codes (`ESC[…m`, what ``Style`` writes) kept.
+func terminalSafe(_ s: String, fd: Int32) -> String {
+    guard s.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || ($0.value >= 0x7F && $0.value <= 0x9F) }) else { return s }
+    let keepColor = Terminal.colorEnabled(fd: fd)
+    let u = Array(s.unicodeScalars)
+    var out = String.UnicodeScalarView()
+    var i = 0
+    while i < u.count {
+        let c = u[i]
+        if keepColor, c == "\u{1B}", i + 1 < u.count, u[i + 1] == "[" {
+            var j = i + 2
+            while j < u.count, ("0"..."9").contains(u[j]) || u[j] == ";" { j += 1 }
+            if j < u.count, u[j] == "m" {
+                out.append(contentsOf: u[i...j])
+                i = j + 1
+                continue
+            }
+        }
+        if (c.value < 0x20 && c != "\n" && c != "\t") || (c.value >= 0x7F && c.value <= 0x9F) {
+            out.append(contentsOf: ("\\u{" + String(c.value, radix: 16, uppercase: true) + "}").unicodeScalars)
+        } else {
+            out.append(c)
+        }
+        i += 1
+    }
+    return String(out)
 }
 
-/// Writes to standard output (unbuffered, so it interleaves correctly with stderr).
+/// Writes a human-facing message to standard error (a newline added when missing).
+func writeErr(_ s: String) {
+    writeFD(2, terminalSafe(s.hasSuffix("\n") ? s : s + "\n", fd: 2))
+}
+
+/// Writes human-facing text to standard output (unbuffered, so it interleaves correctly
+/// with stderr), control characters escaped.
 func writeOut(_ s: String) {
+    writeFD(1, terminalSafe(s, fd: 1))
+}
+
+/// Writes machine-readable output (JSON, formatted source) to standard output exactly.
+func writeOutExact(_ s: String) {
     writeFD(1, s)
 }
 
 func emit(_ diagnostics: [Diagnostic], json: Bool) {
     let color = Terminal.colorEnabled(fd: 2)
     for d in diagnostics {
-        writeErr(json ? d.jsonLine : d.rendered(color: color))
+        if json { writeFD(2, d.jsonLine + "\n") } else { writeErr(d.rendered(color: color)) }
     }
 }
 
@@ -237,20 +282,8 @@ func invalidUTF8(_ bytes: [UInt8], path: String) -> Diagnostic? {
     return nil
 }
 
-func readStdin() -> [UInt8]? {
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress!, 65536) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return nil
-        }
-        if n == 0 { break }
-        out.append(contentsOf: buf[0..<n])
-    }
-    return out
-}
+/// Standard input, at most the source limit + 1 bytes (the loader reports a larger input).
+func readStdin() -> [UInt8]? { readAll(fd: 0, limit: Limits().maxSourceBytes) }
 
 /// Checks `--scenario`: an unknown name is a usage error (exit 64).
 func checkScenario(_ name: String?, in engine: Engine, json: Bool) throws {
@@ -320,7 +353,19 @@ enum Strat {
 
     /// Runs the command line and exits with its code.
     static func main(_ argv: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
-        exit(run(argv))
+        // A reader that went away is a write error (EPIPE, exit 74), not a silent signal death.
+        signal(SIGPIPE, SIG_IGN)
+        let code = run(argv)
+        exit(finalExitCode(code))
+    }
+
+    /// The exit code once output is flushed: 74 when any write to stdout or stderr failed
+    /// and nothing more serious happened.
+    static func finalExitCode(_ code: Int32) -> Int32 {
+        if fflush(nil) != 0 { outputFailed = true; outputErrno = errno }
+        guard outputFailed else { return code }
+        if outputErrno != EPIPE { writeFD(2, "error: cannot write the output\n") }
+        return code == Exit.ok || code == Exit.assertion ? Exit.ioError : code
     }
 
     static func run(_ argv: [String]) -> Int32 {

@@ -104,7 +104,7 @@ struct Compare {
         case .markdown: out = Self.compareMarkdown(names, rows)
         case .text: out = Self.compareText(names, rows, Style(color: Terminal.colorEnabled(fd: 1)))
         }
-        writeOut(out)
+        if format == .json { writeOutExact(out) } else { writeOut(out) }
         let unique = unique(diags)
         emit(unique, json: json)
         let code = Exit.code(for: unique)
@@ -263,7 +263,7 @@ struct WhatIf {
                 out += (i == 0 ? "\n  " : ",\n  ")
                 out += "{\"path\": \(jsonString(c.path)), \"before\": \(jsonValue(c.before)), \"after\": \(jsonValue(c.after))}"
             }
-            writeOut(out + (changes.isEmpty ? "]\n" : "\n]\n"))
+            writeOutExact(out + (changes.isEmpty ? "]\n" : "\n]\n"))
         } else if changes.isEmpty {
             writeOut("no values change\n")
         } else {

@@ -58,6 +58,12 @@ struct Fmt {
             emit([Diagnostic(severity: .error, kind: .io, message: "cannot read '\(f)'", path: f)], json: false)
             return Exit.noInput
         }
+        let limit = Limits().maxSourceBytes
+        if bytes.count > limit {
+            emit([Diagnostic(severity: .error, kind: .compile, message: "source is larger than \(limit) bytes",
+                             path: path, line: 1, column: 1)], json: false)
+            return Exit.dataError
+        }
         if let bad = invalidUTF8(bytes, path: path) {
             emit([bad], json: false)
             return Exit.dataError
@@ -79,7 +85,7 @@ struct Fmt {
             return changed ? Exit.assertion : Exit.ok
         }
         if f == "-" {
-            writeOut(formatted)
+            writeOutExact(formatted)
             return Exit.ok
         }
         if changed && !writeFileAtomically(f, formatted) {
@@ -90,19 +96,45 @@ struct Fmt {
     }
 }
 
-/// Writes through a temporary file in the same folder and renames it over the original,
-/// keeping the original's permissions.
+/// Writes `text` over `path` atomically: a temporary file created exclusively
+/// (mkstemp: O_CREAT|O_EXCL, mode 600, an unpredictable name) in the same folder, written,
+/// given the original's permissions, fsynced and renamed over the original. A symbolic
+/// link is followed: its target is replaced and the link kept.
 func writeFileAtomically(_ path: String, _ text: String) -> Bool {
-    let tmp = path + ".strat-fmt.\(getpid())"
+    var target = path
+    var lst = stat()
+    if lstat(path, &lst) == 0, (lst.st_mode & S_IFMT) == S_IFLNK {
+        guard let p = realpath(path, nil) else { return false }
+        target = String(cString: p)
+        free(p)
+    }
     var st = stat()
-    let hasMode = stat(path, &st) == 0
-    guard let fp = fopen(tmp, "wb") else { return false }
+    let hasMode = stat(target, &st) == 0
+    let slash = target.lastIndex(of: "/")
+    let dir = slash.map { String(target[..<$0]) } ?? "."
+    let base = slash.map { String(target[target.index(after: $0)...]) } ?? target
+    var template = Array(((dir.isEmpty ? "" : dir + "/") + "." + base + ".strat-fmt.XXXXXX").utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else { return false }
+    let tmp = String(cString: template)
     let bytes = Array(text.utf8)
-    let n = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, fp) }
-    let ok = n == bytes.count && fflush(fp) == 0
-    fclose(fp)
-    if !ok { unlink(tmp); return false }
-    if hasMode { chmod(tmp, st.st_mode & 0o7777) }
-    if rename(tmp, path) != 0 { unlink(tmp); return false }
+    var off = 0
+    var ok = true
+    while off < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { ok = false; break }
+        off += n
+    }
+    // A new file gets the usual mode (666 less the umask), not mkstemp's 600.
+    let mask = umask(0o022); umask(mask)
+    let mode = hasMode ? st.st_mode & 0o7777 : 0o666 & ~mask
+    if ok { ok = fchmod(fd, mode) == 0 }
+    if ok { ok = fsync(fd) == 0 }
+    if close(fd) != 0 { ok = false }
+    if !ok || rename(tmp, target) != 0 { unlink(tmp); return false }
+    // The rename itself is durable once the folder is synced.
+    let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY)
+    if dfd >= 0 { _ = fsync(dfd); close(dfd) }
     return true
 }

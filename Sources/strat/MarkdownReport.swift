@@ -1,16 +1,58 @@
 import StratKit
 
-/// Escapes text for a GitHub table cell.
-func mdCell(_ s: String) -> String {
+/// Text from the model as inline Markdown: one line (every line break, `\r\n` included,
+/// becomes a space), the punctuation that opens emphasis, code, links, headings, tables
+/// and strike-through backslash-escaped and HTML's `<`, `>`, `&` as
+/// entities, so a title cannot open a heading, a table, a link or raw HTML. Safe in a
+/// table cell (`|` is escaped too).
+func mdText(_ s: String) -> String {
     var out = ""
-    for ch in s {
-        switch ch {
-        case "|": out += "\\|"
-        case "\n", "\r": out += " "
-        default: out.append(ch)
+    // Scalars, not Characters: Swift treats "\r\n" as one Character.
+    for u in s.unicodeScalars {
+        switch u {
+        case "\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}": out += " "
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "&": out += "&amp;"
+        case "\\", "`", "*", "_", "[", "]", "#", "|", "~":
+            out += "\\"
+            out.unicodeScalars.append(u)
+        default: out.unicodeScalars.append(u)
         }
     }
     return out
+}
+
+/// A table cell from Markdown the report built (code spans, emphasis): kept, only `|`
+/// and line breaks (CRLF too) are made safe. Model text goes through ``mdText`` first.
+func mdCell(_ s: String) -> String {
+    var out = ""
+    for u in s.unicodeScalars {
+        switch u {
+        case "|": out += "\\|"
+        case "\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}": out += " "
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out
+}
+
+/// Text as an inline code span: the backtick fence is longer than any run inside, and
+/// line breaks become spaces.
+func mdCode(_ s: String) -> String {
+    let flat = String(String.UnicodeScalarView(s.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 }))
+    let fence = String(repeating: "`", count: longestRun(of: "`", in: flat) + 1)
+    let pad = flat.hasPrefix("`") || flat.hasSuffix("`") ? " " : ""
+    return fence + pad + flat + pad + fence
+}
+
+/// The longest run of `c` in `s`.
+func longestRun(of c: Unicode.Scalar, in s: String) -> Int {
+    var best = 0, run = 0
+    for u in s.unicodeScalars {
+        if u == c { run += 1; best = max(best, run) } else { run = 0 }
+    }
+    return best
 }
 
 /// A GitHub table.
@@ -28,27 +70,31 @@ func mdTable(_ header: [String], _ rows: [[String]], right: Set<Int> = []) -> [S
 /// text report.
 func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
     var blocks: [[String]] = []
-    blocks.append(["# " + (r.org ?? "Strategy report")])
+    blocks.append(["# " + (r.org.map(mdText) ?? "Strategy report")])
     var facts: [String] = []
-    if let m = r.mission { facts.append("**Mission:** \(m)") }
-    if let v = r.vision { facts.append("**Vision:** \(v)") }
-    if !r.values.isEmpty { facts.append("**Values:** \(r.values.joined(separator: " · "))") }
-    if let n = note { facts.append("**Scenario:** \(n)") }
-    if let d = r.asOf { facts.append("**As of:** \(d)") }
+    if let m = r.mission { facts.append("**Mission:** \(mdText(m))") }
+    if let v = r.vision { facts.append("**Vision:** \(mdText(v))") }
+    if !r.values.isEmpty { facts.append("**Values:** \(r.values.map(mdText).joined(separator: " · "))") }
+    if let n = note { facts.append("**Scenario:** \(mdText(n))") }
+    if let d = r.asOf { facts.append("**As of:** \(mdText(d))") }
     if !facts.isEmpty { blocks.append(facts.enumerated().map { $0.offset < facts.count - 1 ? $0.element + "  " : $0.element }) }
 
     if !r.prints.isEmpty {
         blocks.append(["## Output"])
-        blocks.append(["```"] + r.prints + ["```"])
+        // A fence longer than any backtick run printed, so the output cannot close it;
+        // every line break (CR included) ends a line.
+        let lines = r.prints.flatMap { $0.unicodeScalars.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0) } }
+        let fence = String(repeating: "`", count: max(3, lines.map { longestRun(of: "`", in: $0) }.max() ?? 0) + 1)
+        blocks.append([fence] + lines + [fence])
     }
 
     for s in r.swots {
-        blocks.append(["## SWOT: \(s.name)" + (s.text.map { " — \($0)" } ?? "")])
+        blocks.append(["## SWOT: \(s.name)" + (s.text.map { " — \(mdText($0))" } ?? "")])
         let cols = propertyColumns(s.items)
         var rows: [[String]] = []
         for (cat, items) in grouped(s.items, swotOrder) {
             for i in items {
-                rows.append([categoryTitle(cat), "`\(i.name)`", i.text ?? ""] + cols.map { property(i, $0) ?? "" })
+                rows.append([categoryTitle(cat), "`\(i.name)`", mdText(i.text ?? "")] + cols.map { mdText(property(i, $0) ?? "") })
             }
         }
         if !rows.isEmpty {
@@ -58,18 +104,18 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         var m: [String] = []
         if let x = s.ife { m.append("**IFE** \(fmt2(x))") }
         if let x = s.efe { m.append("**EFE** \(fmt2(x))") }
-        if let c = s.ieCell { m.append("**IE cell** \(c)") }
-        if let p = s.posture { m.append("**Posture** \(p)") }
+        if let c = s.ieCell { m.append("**IE cell** \(mdText(c))") }
+        if let p = s.posture { m.append("**Posture** \(mdText(p))") }
         if !m.isEmpty { blocks.append([m.joined(separator: " · ")]) }
     }
 
     if !r.objectives.isEmpty {
         blocks.append(["## Objectives"])
         for o in r.objectives {
-            blocks.append(["### \(o.name)" + (o.text.map { " — \($0)" } ?? "")])
+            blocks.append(["### \(o.name)" + (o.text.map { " — \(mdText($0))" } ?? "")])
             var facts: [String] = []
             if let s = o.score { facts.append("Score **\(fmt2(s))** (\(o.status ?? ""))") } else { facts.append("Not scored") }
-            if case .number(let w, _) = o.weight.value, w != 1 { facts.append("weight \(o.weight.value.description)") }
+            if case .number(let w, _) = o.weight.value, w != 1 { facts.append("weight \(mdText(o.weight.value.description))") }
             if o.committed { facts.append("committed") }
             if !o.supports.isEmpty { facts.append("supports " + o.supports.map { "`\($0)`" }.joined(separator: ", ")) }
             if !o.addresses.isEmpty { facts.append("addresses " + o.addresses.map { "`\($0)`" }.joined(separator: ", ")) }
@@ -108,23 +154,23 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         let texts = itemTexts(r)
         blocks.append(["## Alignment gaps"])
         var items: [String] = []
-        for p in r.plan.unsupportedPriorities { items.append("- Priority no objective supports: `\(p)`" + (texts[p].map { " — \($0)" } ?? "")) }
-        for p in r.plan.unaddressed { items.append("- Not addressed: `\(p)`" + (texts[p].map { " — \($0)" } ?? "")) }
+        for p in r.plan.unsupportedPriorities { items.append("- Priority no objective supports: \(mdCode(p))" + (texts[p].map { " — \(mdText($0))" } ?? "")) }
+        for p in r.plan.unaddressed { items.append("- Not addressed: \(mdCode(p))" + (texts[p].map { " — \(mdText($0))" } ?? "")) }
         blocks.append(items)
     }
 
     if r.retros.contains(where: { !$0.items.isEmpty }) {
         blocks.append(["## Retros"])
         for rt in r.retros where !rt.items.isEmpty {
-            blocks.append(["### \(rt.name)" + (rt.text.map { " — \($0)" } ?? "")])
+            blocks.append(["### \(rt.name)" + (rt.text.map { " — \(mdText($0))" } ?? "")])
             var rows: [[String]] = []
             for (cat, items) in grouped(rt.items, retroOrder) {
                 for i in items {
                     let props = i.properties.compactMap { p -> String? in
                         if case .none = p.value.value { return nil }
-                        return "\(p.name): \(p.value.value.description)"
+                        return "\(p.name): \(mdText(p.value.value.description))"
                     }.joined(separator: ", ")
-                    rows.append([categoryTitle(cat), "`\(i.name)`", i.text ?? "", props])
+                    rows.append([categoryTitle(cat), "`\(i.name)`", mdText(i.text ?? ""), props])
                 }
             }
             if !rows.isEmpty { blocks.append(mdTable(["Category", "Item", "Description", "Details"], rows)) }
@@ -134,7 +180,7 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
     if !r.assertions.isEmpty {
         blocks.append(["## Asserts"])
         blocks.append(r.assertions.map { a in
-            "- \(a.passed ? "✓" : "✗") `\(a.expression)`" + (a.message.map { " — \($0)" } ?? "") + (a.passed ? "" : " (line \(a.line))")
+            "- \(a.passed ? "✓" : "✗") \(mdCode(a.expression))" + (a.message.map { " — \(mdText($0))" } ?? "") + (a.passed ? "" : " (line \(a.line))")
         })
     }
     return blocks.map { $0.joined(separator: "\n") }.joined(separator: "\n\n") + "\n"
@@ -144,8 +190,8 @@ func mdScored(_ ks: [ScoredReport], header: String) -> [String] {
     mdTable([header, "Baseline", "Current", "Target", "Score", "Status", "Description"], ks.map { k in
         var baseline = show(k.baseline)
         if baseline == "—" { baseline = "" }
-        return ["`\(k.name)`", baseline, show(k.current), showTarget(k), k.score.map(fmt2) ?? "—",
-                k.status ?? (k.score == nil ? "unscored" : ""), k.text ?? ""]
+        return ["`\(k.name)`", mdText(baseline), mdText(show(k.current)), mdText(showTarget(k)), k.score.map(fmt2) ?? "—",
+                k.status ?? (k.score == nil ? "unscored" : ""), mdText(k.text ?? "")]
     }, right: [1, 2, 3, 4])
 }
 

@@ -93,6 +93,8 @@ struct Run {
                 emit([Diagnostic(severity: .error, kind: .io, message: problem, path: path)], json: json)
                 throw ExitCode(Exit.software)
             }
+        } else if format == .json {
+            writeOutExact(out)   // machine-readable: exact (JSON escapes its own controls)
         } else {
             writeOut(out)
         }
@@ -201,7 +203,7 @@ struct Eval {
                 code = Exit.worst(code, c == Exit.assertion || c == Exit.ok ? Exit.software : c)
             }
         }
-        writeOut(out)
+        if json { writeOutExact(out) } else { writeOut(out) }
         emit(unique(diags), json: json)
         if code != 0 { throw ExitCode(code) }
     }

@@ -139,7 +139,7 @@ final class REPL {
 
     func emit(_ out: Output) {
         if !out.text.isEmpty { writeOut(out.text) }
-        if !out.errors.isEmpty { writeFD(2, out.errors) }
+        if !out.errors.isEmpty { writeFD(2, terminalSafe(out.errors, fd: 2)) }
         status = Exit.worst(status, out.status)
     }
 

@@ -148,14 +148,12 @@ extension REPL {
         guard needArgument(argument, ":save FILE", into: &out) else { return }
         let path = Self.expandPath(argument)
         let text = session.script()
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
+        // Atomically, as `fmt` writes: a failed write leaves the old file as it was.
+        guard writeFileAtomically(path, text) else {
             let reason = String(cString: strerror(errno))
             report([Diagnostic(severity: .error, kind: .io, message: "cannot write '\(path)': \(reason)", path: path)], into: &out)
             return
         }
-        writeFD(fd, text)
-        close(fd)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
         out.line(style.dim("saved \(path) (\(lines) line\(lines == 1 ? "" : "s"))"))
     }

@@ -73,8 +73,10 @@ func trimRight(_ s: String) -> String {
 }
 
 /// A score with two decimals: `0.65`.
+/// Past 1e15 two decimals mean nothing (and cents would not fit an Int64): shown as
+/// other numbers are (`1e+17`).
 func fmt2(_ x: Double) -> String {
-    guard x.isFinite else { return "\(x)" }
+    guard x.isFinite, abs(x) < 1e15 else { return Value.number(x, .plain).description }
     let cents = Int64((abs(x) * 100).rounded())
     let sign = x < 0 && cents != 0 ? "-" : ""
     let frac = cents % 100
@@ -119,7 +121,8 @@ func compact(_ x: Double, _ unit: NumberUnit, digits: Int = 4) -> String {
     let r: Double
     if shift >= 0 {
         let f = pow(10, Double(shift))
-        r = (x * f).rounded() / f
+        // A subnormal value needs a scale past the largest double: it is shown as it is.
+        r = f.isFinite ? (x * f).rounded() / f : x
     } else {
         let f = pow(10, Double(-shift))
         r = (x / f).rounded() * f

@@ -234,7 +234,9 @@ func renderTornado(_ r: SensitivityResult, color: Bool, barWidth: Int = 40) -> S
         if let lo = row.low.doubleValue, let hi = row.high.doubleValue, maxDev > 0 {
             // The longer half first, so that a shorter one on the same side stays visible.
             for (v, isLow) in [(lo, true), (hi, false)].sorted(by: { abs($0.0 - base) > abs($1.0 - base) }) {
-                let n = Int((abs(v - base) / maxDev * Double(half)).rounded())
+                // A deviation past the largest double gives inf/inf: a full bar, not a trap.
+                let f = (abs(v - base) / maxDev * Double(half)).rounded()
+                let n = f.isFinite ? Int(Swift.min(Swift.max(f, 0), Double(half))) : half
                 let fill: Character = isLow ? "░" : "█"
                 if v < base { for k in max(0, half - n)..<half { cells[k] = fill } }
                 if v > base { for k in (half + 1)..<min(2 * half + 1, half + 1 + n) { cells[k] = fill } }

@@ -118,6 +118,54 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// Issue 13: 250 nested unary `-`, `not`, `if` or `abs(` (inside the nesting limit)
+    /// overflowed a 512 KiB thread; every evaluator path now checks the stack guard.
+    func testUnaryNestingOnASmallThreadStack() {
+        let n = 250
+        let inputs: [(String, String)] = [
+            ("negate", "let x = " + String(repeating: "-(", count: n) + "1" + String(repeating: ")", count: n) + "\n"),
+            ("not", "let x = " + String(repeating: "not (", count: n) + "true" + String(repeating: ")", count: n) + "\n"),
+            ("if", "let x = " + String(repeating: "if true then (", count: n) + "1" + String(repeating: ") else 0", count: n) + "\n"),
+            ("abs", "let x = " + String(repeating: "abs(", count: n) + "1" + String(repeating: ")", count: n) + "\n"),
+        ]
+        for (name, source) in inputs {
+            let outcome = SharedBox("")
+            onThread(stackBytes: 512 << 10) {
+                do { try Engine().load(source: source); outcome.set("ok") } catch let e as StratError {
+                    outcome.set(e.diagnostics.map(\.message).joined(separator: "; "))
+                } catch { outcome.set("\(error)") }
+            }
+            XCTAssertFalse(outcome.get().isEmpty, name)
+        }
+    }
+
+    /// Issue 13: host values meet the checks Strat values meet, and a host function that
+    /// recalculates its own engine no longer recurses without end.
+    func testHostValuesAreChecked() throws {
+        let engine = Engine()
+        engine.register(function: "nanList", arity: 0) { _ in .list([.number(1), .list([.number(.nan)])]) }
+        engine.register(function: "huge", arity: 0) { _ in .list(Array(repeating: .number(1), count: 10_000_001)) }
+        engine.register(function: "again", arity: 0) { [unowned engine] _ in engine.recalculate(); return .number(1) }
+        XCTAssertThrowsError(try engine.load(source: "let a = nanList()\nlet b = huge()\nlet c = again()\n")) { e in
+            let messages = (e as? StratError)?.diagnostics.map(\.message) ?? []
+            XCTAssertTrue(messages.contains { $0.contains("'nanList' returned a number that is not finite") }, "\(messages)")
+            XCTAssertTrue(messages.contains { $0.contains("'huge' returned a list longer than") }, "\(messages)")
+        }
+        XCTAssertEqual(try engine.evaluate("c").doubleValue, 1)
+    }
+
+    /// Issue 13: a list built by recursion as deep as calls times literals (60,000 levels)
+    /// overflowed the stack when released; list values stop at 4 × the nesting limit.
+    func testDeeplyNestedListValuesStop() {
+        // Each `let` nests the previous one 4 levels deeper at a shallow evaluation depth.
+        let engine = Engine(configuration: { var c = Configuration(); c.limits.maxNesting = 16; return c }())
+        let src = "let l0 = []\n" + (1...20).map { "let l\($0) = [[[[l\($0 - 1)]]]]\n" }.joined()
+        XCTAssertThrowsError(try engine.load(source: src)) { e in
+            let messages = (e as? StratError)?.diagnostics.map(\.message) ?? []
+            XCTAssertTrue(messages.contains { $0.contains("list nested deeper than 64") }, "\(messages)")
+        }
+    }
+
     /// What-if, set and report on a model that failed to load throw its errors.
     func testQueriesOnAModelThatFailedToLoadThrow() {
         let engine = Engine()

@@ -27,6 +27,9 @@ public struct Limits: Sendable, Hashable {
     public var maxSampleCells = 200_000_000
     /// Compile diagnostics kept for one load; past it one more says the rest are not shown.
     public var maxDiagnostics = 1000
+    /// Bytes of `print` output of one run, and (roughly) of the values one report holds;
+    /// past it the rest is left out with an error that names this limit.
+    public var maxOutputBytes = 64 * 1024 * 1024
 
     /// The defaults of SPEC §8.
     public init() {}
@@ -72,49 +75,99 @@ public protocol Importer: Sendable {
 
 /// The default importer: files under one root folder (the loaded file's folder).
 /// Absolute paths and paths that leave the root are refused.
+///
+/// Each file is opened once and read from that descriptor: where the descriptor really
+/// points is checked after opening, so a folder swapped for a symbolic link between a
+/// check and the open cannot lead outside the root.
 public struct FileImporter: Importer {
     /// The folder imports must stay inside.
     public let root: String
+    /// Largest file read (bytes); reading stops one byte past it and the import is refused.
+    public var maxBytes: Int
 
     /// Makes an importer confined to `root`.
-    public init(root: String) { self.root = normalizePath(root.isEmpty ? "." : root) }
+    public init(root: String, maxBytes: Int = Limits().maxSourceBytes) {
+        self.root = normalizePath(root.isEmpty ? "." : root)
+        self.maxBytes = maxBytes
+    }
 
     /// Resolves `path` against the importing file's folder, inside the root.
     public func resolve(_ path: String, from importingFile: String) throws -> ImportedFile {
         if path.isEmpty { throw ImportError("empty import path") }
+        if path.utf8.contains(0) {
+            throw ImportError("import of '\(path.replacingNUL)' refused: the path contains a NUL byte")
+        }
         if path.hasPrefix("/") {
             throw ImportError("import of '\(path)' refused: absolute paths are not allowed",
                               hint: "import files by a path relative to the importing file")
         }
         let dir = directoryOf(importingFile)
         let joined = normalizePath(dir.isEmpty ? path : dir + "/" + path)
-        let rootPrefix = root == "." ? "" : root + "/"
-        let inside: Bool
-        if root == "." { inside = !joined.hasPrefix("..") && !joined.hasPrefix("/") }
-        else { inside = joined == root || joined.hasPrefix(rootPrefix) }
-        if !inside || joined.split(separator: "/").first == ".." {
+        guard let rel = relativePath(joined, under: root) else {
             throw ImportError("import of '\(path)' refused: it leaves the model's folder",
                               hint: "imports must stay inside the folder of the loaded file")
         }
-        // Symbolic links could point anywhere: compare the real locations too.
-        guard let realRoot = realPath(root), let realFile = realPath(joined) else {
-            throw ImportError("cannot read imported file '\(path)'")
-        }
+        guard let realRoot = realPath(root) else { throw ImportError("cannot read imported file '\(path)'") }
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+        let fd = open(realRoot == "/" ? "/" + rel : realRoot + "/" + rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImportError("cannot read imported file '\(path)'") }
+        defer { close(fd) }
+        // Symbolic links could point anywhere: where the open descriptor really is decides.
+        guard let realFile = descriptorPath(fd) else { throw ImportError("cannot read imported file '\(path)'") }
         if realFile != realRoot && !realFile.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") {
             throw ImportError("import of '\(path)' refused: it leaves the model's folder",
                               hint: "imports must stay inside the folder of the loaded file (symbolic links included)")
         }
-        // Only regular files: opening a FIFO would wait for a writer forever.
+        // Only regular files: a FIFO or a device would block or never end.
         var st = stat()
-        guard stat(realFile, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let bytes = readFileBytes(realFile) else {
-            throw ImportError("cannot read imported file '\(path)'")
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw ImportError("cannot read imported file '\(path)': not a regular file")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        guard let bytes = readAll(fd: fd, limit: maxBytes) else { throw ImportError("cannot read imported file '\(path)'") }
+        if bytes.count > maxBytes {
+            throw ImportError("import of '\(path)' refused: the file is larger than \(formatCount(maxBytes)) bytes")
         }
         return ImportedFile(key: realFile, path: joined, bytes: bytes)
     }
 }
 
+extension String {
+    /// The text with NUL bytes shown as `\0` (a NUL would cut a C string short).
+    var replacingNUL: String { contains("\0") ? split(separator: "\0", omittingEmptySubsequences: false).joined(separator: "\\0") : self }
+}
+
+/// `path` relative to `root` (both normalized), or nil when it lies outside lexically.
+func relativePath(_ path: String, under root: String) -> String? {
+    let rel: String
+    if root == "." { rel = path }
+    else if path == root { rel = "." }
+    else if root == "/" { guard path.hasPrefix("/") else { return nil }; rel = String(path.dropFirst()) }
+    else if path.hasPrefix(root + "/") { rel = String(path.dropFirst(root.utf8.count + 1)) }
+    else { return nil }
+    if rel.hasPrefix("/") || rel == ".." || rel.hasPrefix("../") { return nil }
+    return rel
+}
+
+/// The real path of an open descriptor (what it points to now, links resolved).
+func descriptorPath(_ fd: Int32) -> String? {
+    #if os(Linux)
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/fd/\(fd)", &buf, buf.count - 1)
+    guard n > 0 else { return nil }
+    let s = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    // A deleted file reads as "/path (deleted)"; it is not a path to trust.
+    return s.hasPrefix("/") && !s.hasSuffix(" (deleted)") ? s : nil
+    #else
+    var buf = [CChar](repeating: 0, count: Int(MAXPATHLEN) + 1)
+    guard fcntl(fd, F_GETPATH, &buf) != -1 else { return nil }
+    return String(cString: buf)
+    #endif
+}
+
 /// The canonical absolute path with symbolic links resolved, or nil when it does not exist.
 package func realPath(_ path: String) -> String? {
+    if path.utf8.contains(0) { return nil }
     guard let p = realpath(path, nil) else { return nil }
     defer { free(p) }
     return String(cString: p)
@@ -142,21 +195,35 @@ package func normalizePath(_ path: String) -> String {
     return s.isEmpty ? "." : s
 }
 
-/// Reads a whole regular file, or nil.
-public func readFileBytes(_ path: String) -> [UInt8]? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var st = stat()
-    if fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
+/// Reads a descriptor to its end in 64 KiB chunks, stopping once more than `limit` bytes
+/// are in (so `/dev/zero` or a huge sparse file ends at the limit); nil on a read error.
+public func readAll(fd: Int32, limit: Int = Int.max) -> [UInt8]? {
     var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 1 << 16, f) }
-        if n > 0 { out.append(contentsOf: chunk[0..<n]) }
-        if n < 1 << 16 { break }
+    let size = 1 << 16
+    var chunk = [UInt8](repeating: 0, count: size)
+    while out.count <= limit {
+        let want = min(size, limit - out.count + 1)
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, want) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if n == 0 { break }
+        out.append(contentsOf: chunk[0..<n])
     }
-    if ferror(f) != 0 { return nil }
     return out
+}
+
+/// Reads a file (not a folder), at most `limit` + 1 bytes of it, or nil. A result longer
+/// than `limit` means the file is larger; the loader reports that limit.
+public func readFileBytes(_ path: String, limit: Int = Limits().maxSourceBytes) -> [UInt8]? {
+    if path.utf8.contains(0) { return nil }
+    let fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
+    return readAll(fd: fd, limit: limit)
 }
 
 /// Engine settings: limits, the importer, and where `print` output goes.

@@ -39,7 +39,7 @@ extension Limits {
     /// `Limits(maxSteps: 1_000_000, maxCallDepth: 64)`.
     public init(maxNesting: Int? = nil, maxCallDepth: Int? = nil, maxSteps: Int? = nil,
                 maxPeriods: Int? = nil, maxStringLength: Int? = nil, maxListLength: Int? = nil,
-                maxSourceBytes: Int? = nil, maxDiagnostics: Int? = nil) {
+                maxSourceBytes: Int? = nil, maxDiagnostics: Int? = nil, maxOutputBytes: Int? = nil) {
         self.init()
         if let v = maxNesting { self.maxNesting = v }
         if let v = maxCallDepth { self.maxCallDepth = v }
@@ -49,6 +49,7 @@ extension Limits {
         if let v = maxListLength { self.maxListLength = v }
         if let v = maxSourceBytes { self.maxSourceBytes = v }
         if let v = maxDiagnostics { self.maxDiagnostics = v }
+        if let v = maxOutputBytes { self.maxOutputBytes = v }
     }
 }
 

@@ -87,17 +87,19 @@ public final class Engine: @unchecked Sendable {
         try enter()
         defer { busy = false }
         loadedSources = [(path, Array(source.utf8))]
+        mainIsFile = false
         try rebuild(runStatements: runStatements)
     }
 
     /// Loads a model from a file through the host's file system.
     public func load(file path: String, runStatements: Bool = true) throws {
-        guard let bytes = readFileBytes(path) else {
+        guard let bytes = readFileBytes(path, limit: configuration.limits.maxSourceBytes) else {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .io, message: "cannot read '\(path)'", path: path)])
         }
         try enter()
         defer { busy = false }
         loadedSources = [(path, bytes)]
+        mainIsFile = true
         try rebuild(runStatements: runStatements)
     }
 
@@ -106,6 +108,7 @@ public final class Engine: @unchecked Sendable {
         try enter()
         defer { busy = false }
         loadedSources = [(path, bytes)]
+        mainIsFile = false
         try rebuild(runStatements: runStatements)
     }
 
@@ -120,12 +123,18 @@ public final class Engine: @unchecked Sendable {
 
     /// The configured importer, or files under the loaded file's folder. Source text
     /// without a file location (a path like `<input>`) gets no default importer, so an
-    /// embedded model cannot reach the process's working directory.
+    /// embedded model cannot reach the process's working directory. Only a whole
+    /// `<name>` is such a placeholder, and never a path given to ``load(file:runStatements:)``.
     private func importer(for path: String) -> Importer? {
         if let i = configuration.importer { return i }
-        guard configuration.useDefaultImporter, !path.hasPrefix("<") else { return nil }
-        return FileImporter(root: directoryOf(path).isEmpty ? "." : directoryOf(path))
+        let placeholder = !mainIsFile && path.hasPrefix("<") && path.hasSuffix(">") && !path.contains("/")
+        guard configuration.useDefaultImporter, !placeholder else { return nil }
+        return FileImporter(root: directoryOf(path).isEmpty ? "." : directoryOf(path),
+                            maxBytes: configuration.limits.maxSourceBytes)
     }
+
+    /// Whether the loaded source came from ``load(file:runStatements:)``.
+    private var mainIsFile = false
 
     /// The loaded file's identity for "imported once" and import cycles: the key its
     /// importer gives it (the default importer keys files by their real path).
@@ -199,27 +208,36 @@ public final class Engine: @unchecked Sendable {
         evaluator.armStackGuard()
         printed = []
         assertions = []
+        // The statements share one step budget, and their output one byte budget.
+        resetSteps()
+        var outputLeft = configuration.limits.maxOutputBytes
         for (k, d) in model.statements.enumerated() {
             // Each statement is its own declaration for the streams of its constructors.
             evaluator.mc.cell = -2 - Int32(truncatingIfNeeded: k)
             defer { evaluator.mc.cell = -1 }
             switch d.kind {
             case .print:
-                evaluator.steps = 0
                 do {
                     let v = try evaluator.eval(d.expr)
-                    printed.append(v.description)
-                    if emit { configuration.output?(v.description) }
+                    let text = v.description
+                    if outputLeft < 0 { continue }
+                    outputLeft -= text.utf8.count + 1
+                    if outputLeft < 0 {
+                        evaluator.report(EvalError(message: "print output larger than \(formatCount(configuration.limits.maxOutputBytes)) bytes; the rest is not printed",
+                                                   span: d.span, hint: "the output limit can be raised by the embedder"))
+                        continue
+                    }
+                    printed.append(text)
+                    if emit { configuration.output?(text) }
                 } catch {
                     evaluator.report(error)
                 }
             case .assert:
-                evaluator.steps = 0
                 let file = program.files[Int(d.span.file)]
                 let (line, _) = file.lineColumn(d.span.start)
                 let text = file.text(model.pool[d.expr].span.start, model.pool[d.expr].span.end)
                 var message: String?
-                if d.message >= 0, case .string(let s)? = try? evaluator.eval(d.message) { message = s }
+                if d.message >= 0, case .string(let s)? = try? evaluator.eval(d.message) { message = shortened(s) }
                 do {
                     let v = try evaluator.eval(d.expr)
                     if case .dist(let s, _) = v, s.isBool {
@@ -263,6 +281,21 @@ public final class Engine: @unchecked Sendable {
         return parts.sorted { $0.0 < $1.0 }.map(\.1).joined(separator: ", ")
     }
 
+    /// An assert message as diagnostics and reports show it: at most
+    /// ``maxAssertMessageBytes`` (a 10 MB message failing in a loop would flood stderr).
+    private func shortened(_ s: String) -> String {
+        guard s.utf8.count > Engine.maxAssertMessageBytes else { return s }
+        var out = ""
+        for ch in s {
+            if out.utf8.count + ch.utf8.count > Engine.maxAssertMessageBytes { break }
+            out.append(ch)
+        }
+        return out + "… (\(formatCount(s.utf8.count)) bytes)"
+    }
+
+    /// Longest assert message kept, in bytes.
+    public static let maxAssertMessageBytes = 10_000
+
     // MARK: Queries
 
     /// Evaluates an expression against the current model (and scenario).
@@ -270,7 +303,7 @@ public final class Engine: @unchecked Sendable {
         try enter()
         defer { busy = false }
         let node = try compileExpression(expression, path: "<expr>", owner: -1)
-        evaluator.steps = 0
+        resetSteps()
         evaluator.armStackGuard()
         evaluator.mc.queryPath = SampleRandom.hash("<query> " + expression)
         do {
@@ -320,7 +353,9 @@ public final class Engine: @unchecked Sendable {
     /// Stores every period of projection `p` if it was computed without keeping them.
     func materializeSeries(_ p: Int) {
         guard evaluator.state[Int(model.projections[p].group)] == .ok else { return }
-        do { try evaluator.ensureSeries(p, .none) } catch { evaluator.report(error) }
+        // Errors found now (a step limit hit while storing the periods) point at the projection.
+        let at = model.objects[Int(model.projections[p].object)].span
+        do { try evaluator.ensureSeries(p, at) } catch { evaluator.report(error) }
     }
 
     /// Stores every period of every projection (reports list them all).
@@ -329,7 +364,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     func evaluateNode(_ node: Int32) throws -> Value {
-        evaluator.steps = 0
+        resetSteps()
         evaluator.armStackGuard()
         do { return try evaluator.eval(node) } catch {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .runtime, message: error.message)])
@@ -564,7 +599,7 @@ public final class Engine: @unchecked Sendable {
                                           stored: evaluator.seriesStored[p], last: evaluator.projLast[p]))
             }
         }
-        evaluator.steps = 0
+        resetSteps()
         evaluator.armStackGuard()
         for c in affected where evaluator.state[Int(c)] == .pending { evaluator.compute(c) }
         var changes: [Change] = []
@@ -641,8 +676,12 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Recomputes every value from scratch (a full recalculation, as a spreadsheet's
-    /// Ctrl-Alt-F9); values are unchanged unless host functions are impure.
+    /// Ctrl-Alt-F9); values are unchanged unless host functions are impure. Called from
+    /// a host function while this engine evaluates, it does nothing (it would recurse
+    /// without end).
     public func recalculate() {
+        guard (try? enter()) != nil else { return }
+        defer { busy = false }
         for i in evaluator.state.indices { evaluator.state[i] = .pending }
         evaluator.evaluateAll()
         diagnostics.append(contentsOf: collectRuntimeErrors())
@@ -688,8 +727,14 @@ public final class Engine: @unchecked Sendable {
                          _ body: () throws -> T) throws -> T {
         try refuseIfBroken()
         var all = try scenarioOverrides(name ?? "baseline")
+        let fromScenario = all.count
         all.append(contentsOf: overrides)
-        let (_, saved) = try apply(all)
+        let saved: Saved
+        do {
+            (_, saved) = try apply(all)
+        } catch let e as StratError where fromScenario > 0 {
+            throw locateAtScenario(e, name ?? "baseline")
+        }
         let savedScenario = scenario
         scenario = name
         defer {
@@ -697,6 +742,23 @@ public final class Engine: @unchecked Sendable {
             scenario = savedScenario
         }
         return try body()
+    }
+
+    /// A reference cycle that a scenario's overrides create is the scenario's error: it
+    /// points at the override (of a name in the cycle) rather than at a `let` that is
+    /// fine without the scenario.
+    private func locateAtScenario(_ e: StratError, _ name: String) -> StratError {
+        guard let id = program.interner.lookup(name), case .scenario(let s)? = model.globals[id] else { return e }
+        let sc = model.scenarios[Int(s)]
+        return StratError(diagnostics: e.diagnostics.map { d in
+            guard d.message.hasPrefix("reference cycle") else { return d }
+            let culprit = sc.overrides.first { o in
+                d.message.contains(o.path.map { program.interner[$0.name] }.joined(separator: "."))
+            }
+            let span = culprit.map { Span(file: $0.span.file, start: $0.path[0].span.start, end: $0.path.last!.span.end) } ?? sc.span
+            return DiagnosticSink.make(.error, d.kind, d.message + " (created by scenario '\(name)')", at: span,
+                                       hint: d.hint, files: program.files)
+        })
     }
 
     /// The report of the model under a scenario (`nil` or "baseline" for none), with
@@ -724,9 +786,21 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Compares key outputs across scenarios.
+    /// Compares key outputs across scenarios. The scenarios share one step budget
+    /// (`maxSteps` for the whole comparison, not per scenario).
     public func compare(scenarios names: [String]) throws -> [(scenario: String, report: Report)] {
-        try names.map { ($0, try report(scenario: $0)) }
+        evaluator.steps = 0
+        sharingSteps = true
+        defer { sharingSteps = false }
+        return try names.map { ($0, try report(scenario: $0)) }
+    }
+
+    /// While set, operations keep counting steps from where the previous one stopped.
+    private var sharingSteps = false
+
+    /// Starts an operation's step count (unless a comparison shares one budget).
+    private func resetSteps() {
+        if !sharingSteps { evaluator.steps = 0 }
     }
 
     // MARK: Introspection for tools (REPL completion, :ls)

@@ -38,7 +38,7 @@ public final class Session {
     /// Loads a file, replacing the session's model (typed declarations are dropped).
     /// When the file cannot be read or has errors, the session is left as it was.
     public func load(file path: String) throws {
-        guard let bytes = readFileBytes(path) else {
+        guard let bytes = readFileBytes(path, limit: engine.configuration.limits.maxSourceBytes) else {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .io, message: "cannot read '\(path)'", path: path)])
         }
         try keepingStateOnFailure {
@@ -54,7 +54,7 @@ public final class Session {
     /// read or has errors, the session keeps the previous version.
     public func reload() throws {
         guard let f = file else { return }
-        guard let bytes = readFileBytes(f) else {
+        guard let bytes = readFileBytes(f, limit: engine.configuration.limits.maxSourceBytes) else {
             throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .io, message: "cannot read '\(f)'", path: f)])
         }
         try keepingStateOnFailure {

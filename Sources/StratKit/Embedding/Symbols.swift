@@ -341,6 +341,18 @@ extension Builtin {
         case .delay: return "Inside `next:` or a series: x's value k periods earlier (its first value before that)."
         case .lookup: return "x interpolated linearly in a table of points `[[x0, y0], [x1, y1], …]`, clamped at the ends."
         case .at: return "`p.at(DATE)`: the projection's value at a date."
+        case .normal: return "A normal distribution with this mean and standard deviation."
+        case .uniform: return "A uniform distribution between low and high."
+        case .triangular: return "A triangular distribution from low through its mode to high."
+        case .pert: return "A PERT (smoothed beta) distribution from low through its mode to high."
+        case .beta: return "A beta distribution with shapes alpha and beta (dimensionless, 0…1)."
+        case .bernoulli: return "1 with probability p, else 0."
+        case .mixture: return "Draws each sample from one of the values, chosen by the weights (normalized)."
+        case .mean: return "The mean of a distribution's samples (a plain value is itself)."
+        case .sd: return "The standard deviation of a distribution's samples."
+        case .median: return "The median of a distribution's samples."
+        case .percentile: return "The q-th percentile of a distribution (q a fraction, `95%`)."
+        case .P: return "The fraction of samples where the condition holds."
         }
     }
 }

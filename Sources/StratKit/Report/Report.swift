@@ -590,8 +590,25 @@ extension Engine {
             }
             return r
         }
+        // Values written out can be far larger than the model (a chain of lists each one
+        // longer, a big string shared by many names): past `maxOutputBytes` the remaining
+        // values are left out (none) with one error at the first one left out.
+        var diagnostics = diagnostics
+        var budget = configuration.limits.maxOutputBytes - printed.reduce(0) { $0 + $1.utf8.count }
         let variables = model.lets.filter { model.program.files[Int(model.cells[Int($0)].span.file)].path.hasPrefix("<stdlib>") == false }
-            .map { ReportProperty(name: interner[model.cells[Int($0)].name], value: ReportValue(value($0))) }
+            .map { c -> ReportProperty in
+                var v = value(c)
+                if budget >= 0 {
+                    budget -= v.approximateBytes(limit: max(0, budget))
+                    if budget < 0 {
+                        diagnostics.append(DiagnosticSink.make(.error, .runtime,
+                            "report values larger than \(formatCount(configuration.limits.maxOutputBytes)) bytes; '\(interner[model.cells[Int(c)].name])' and the values after it are left out",
+                            at: model.cells[Int(c)].span, hint: "the output limit can be raised by the embedder", files: model.program.files))
+                    }
+                }
+                if budget < 0 { v = .none }
+                return ReportProperty(name: interner[model.cells[Int(c)].name], value: ReportValue(v))
+            }
         let info = model.info
         var valuesList: [String] = []
         if info.values >= 0, case .list(let l) = value(info.values) { valuesList = l.map { $0.stringValue ?? $0.description } }

@@ -225,7 +225,14 @@ struct Evaluator {
             }
             return cell.customScore ? try checkedScore(v, cell) : v
         case .derived:
-            return try computeDerived(c, cell)
+            // SPEC §2 holds for built-in semantics too: huge weights (1e308 + 1e308) or a
+            // target of 1e-320 must not turn into an `inf` progress or a `nan` score.
+            let v = try computeDerived(c, cell)
+            if case .number(let d, _) = v, !d.isFinite {
+                throw EvalError(message: "'\(model.cellPath(c))' is not a finite number", span: cell.span,
+                                hint: "check the numbers it is computed from (weights, ratings, targets, probability and impact)")
+            }
+            return v
         }
     }
 
@@ -262,6 +269,10 @@ struct Evaluator {
             throw EvalError(message: "interrupted", span: nodes[Int(i)].span)
         }
         let n = nodes[Int(i)]
+        // Every composite expression raises `depth` before evaluating its operands, so one
+        // check here covers all of them (negation, not, conditions, lists, calls, …).
+        if depth > limits.maxNesting * 4 { throw nestingError(n.span) }
+        if stackExhausted() { throw stackError(n.span) }
         switch n.kind {
         case .number:
             return n.numberValue
@@ -311,8 +322,6 @@ struct Evaluator {
         case .binary:
             depth += 1
             defer { depth -= 1 }
-            if depth > limits.maxNesting * 4 { throw nestingError(n.span) }
-            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let op = BinaryOp(rawValue: n.op)!
             if op == .and || op == .or {
                 let l = try eval(n.a)
@@ -341,21 +350,31 @@ struct Evaluator {
             defer { depth -= 1 }
             var out: [Value] = []
             out.reserveCapacity(Int(n.c))
-            for k in Int(n.b)..<Int(n.b + n.c) { out.append(try eval(extra[k])) }
+            var nested = false
+            for k in Int(n.b)..<Int(n.b + n.c) {
+                let v = try eval(extra[k])
+                if case .list = v { nested = true }
+                out.append(v)
+            }
+            if nested { _ = try listDepth(out, n.span, level: 1) }
             return .list(out)
         case .interp:
             depth += 1
             defer { depth -= 1 }
             var s = ""
             for k in Int(n.b)..<Int(n.b + n.c) {
-                s += try eval(extra[k]).description
-                if s.utf8.count > limits.maxStringLength { throw stringLimit(n.span) }
+                // Shown with a budget: a huge (or hugely shared) list stops at the limit
+                // instead of being written out in full first.
+                var budget = limits.maxStringLength - s.utf8.count + 1
+                let piece = try eval(extra[k]).display(nested: false, budget: &budget)
+                if budget <= 0 || s.utf8.count + piece.utf8.count > limits.maxStringLength { throw stringLimit(n.span) }
+                try charge(bytes: piece.utf8.count, n.span)
+                s += piece
             }
             return .string(s)
         case .index:
             depth += 1
             defer { depth -= 1 }
-            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let base = try eval(n.a)
             let iv = try eval(n.b)
             return try index(base, iv, n)
@@ -374,13 +393,13 @@ struct Evaluator {
         case .dynMember:
             depth += 1
             defer { depth -= 1 }
-            if depth & 7 == 0 && stackExhausted() { throw stackError(n.span) }
             let base = try eval(n.a)
             return try dynamicMember(base, n.b, n.span)
         case .projSeries:
             _ = try read(model.projections[Int(n.a)].group, n.span)
             try ensureSeries(Int(n.a), n.span)
             let s = projSeries[Int(n.a)], u = projUnits[Int(n.a)]
+            try charge(elements: s.count, n.span)
             if mc.uncertainProjections { return uncertainSeries(Int(n.a)) }
             return .list(s.map { .number($0, u) })
         case .range:
@@ -393,6 +412,82 @@ struct Evaluator {
             return try evalSolve(n)
         case .name, .member, .call, .error, .solve:
             throw EvalError(message: "internal: unresolved expression", span: n.span)
+        }
+    }
+
+    /// Counts `n` steps of work done in one go (elements mapped, copied or compared), so
+    /// that the step limit bounds it like any other evaluation.
+    @inline(__always)
+    mutating func charge(_ n: Int, _ span: Span) throws(EvalError) {
+        steps &+= n
+        if steps > limits.maxSteps {
+            throw EvalError(message: "more than \(formatCount(limits.maxSteps)) evaluation steps", span: span,
+                            hint: "the step limit can be raised by the embedder")
+        }
+    }
+
+    /// A list of `n` new elements: 4 steps each, so that the step limit also bounds the
+    /// memory values take (100,000,000 steps: 25,000,000 elements, about 600 MB).
+    @inline(__always)
+    mutating func charge(elements n: Int, _ span: Span) throws(EvalError) { try charge(n &* 4, span) }
+
+    /// Work over `n` bytes of text: one step per 8 bytes.
+    @inline(__always)
+    mutating func charge(bytes n: Int, _ span: Span) throws(EvalError) { try charge(n >> 3, span) }
+
+    /// Deepest nesting of a list value (1 for a flat list); lists nested deeper than
+    /// 4 × `maxNesting` are an error (they would exhaust the stack when printed, compared
+    /// or freed). Visited lists count as steps.
+    mutating func listDepth(_ items: [Value], _ span: Span, level: Int) throws(EvalError) -> Int {
+        if level > limits.maxNesting * 4 {
+            throw EvalError(message: "list nested deeper than \(limits.maxNesting * 4)", span: span)
+        }
+        var d = 1
+        for v in items {
+            if case .list(let inner) = v {
+                try charge(1 + inner.count >> 6, span)
+                d = Swift.max(d, 1 + (try listDepth(inner, span, level: level + 1)))
+            }
+        }
+        return d
+    }
+
+    /// `==` on values, lists element by element, each element a step.
+    mutating func equal(_ a: Value, _ b: Value, _ span: Span) throws(EvalError) -> Bool {
+        guard case .list(let x) = a, case .list(let y) = b else {
+            if case .string(let p) = a, case .string(let q) = b { try charge(bytes: Swift.min(p.utf8.count, q.utf8.count), span) }
+            return Value.equal(a, b)
+        }
+        if x.count != y.count { return false }
+        try charge(x.count, span)
+        for i in 0..<x.count where !(try equal(x[i], y[i], span)) { return false }
+        return true
+    }
+
+    /// Checks a value a host function returned (see ``callHost``).
+    private mutating func checkHostValue(_ v: Value, _ name: String, _ span: Span, level: Int) throws(EvalError) {
+        switch v {
+        case .number(let d, let u):
+            if !d.isFinite { throw EvalError(message: "function '\(name)' returned a number that is not finite", span: span) }
+            if !NumberUnit.exponentsFit(Int(u.time), Int(u.money)) { throw exponentError(span) }
+        case .string(let s):
+            if s.utf8.count > limits.maxStringLength {
+                throw EvalError(message: "function '\(name)' returned a string longer than \(formatCount(limits.maxStringLength)) bytes", span: span)
+            }
+        case .list(let items):
+            if items.count > limits.maxListLength {
+                throw EvalError(message: "function '\(name)' returned a list longer than \(formatCount(limits.maxListLength)) elements", span: span)
+            }
+            if level >= limits.maxNesting * 4 {
+                throw EvalError(message: "function '\(name)' returned a list nested deeper than \(limits.maxNesting * 4)", span: span)
+            }
+            try charge(items.count, span)
+            for x in items { try checkHostValue(x, name, span, level: level + 1) }
+        case .ref(let r):
+            if r.id < 0 || Int(r.id) >= model.objects.count {
+                throw EvalError(message: "function '\(name)' returned an unknown object", span: span)
+            }
+        case .bool, .none, .dist: break  // a distribution can only be one of its arguments, already checked
         }
     }
 
@@ -436,12 +531,14 @@ struct Evaluator {
         case .mul:
             r = x * y
             if !(ux.display == .plain && uy.display == .plain && ux.isDimensionless && uy.isDimensionless) {
+                guard NumberUnit.exponentsFit(Int(ux.time) + Int(uy.time), Int(ux.money) + Int(uy.money)) else { throw exponentError(n.span) }
                 u = NumberUnit.product(ux, uy)
             }
         case .div:
             if y == 0 { throw EvalError(message: "division by zero", span: n.span) }
             r = x / y
             if !(ux.display == .plain && uy.display == .plain && ux.isDimensionless && uy.isDimensionless) {
+                guard NumberUnit.exponentsFit(Int(ux.time) - Int(uy.time), Int(ux.money) - Int(uy.money)) else { throw exponentError(n.span) }
                 u = NumberUnit.quotient(ux, uy)
             }
         case .pow:
@@ -452,7 +549,9 @@ struct Evaluator {
                 guard y == y.rounded(), abs(y) <= 16 else {
                     throw EvalError(message: "unit mismatch: \(ux.nameForMessages) can only be raised to a whole power", span: n.span)
                 }
-                u = NumberUnit(time: Int8(clamping: Int(ux.time) * Int(y)), money: Int8(clamping: Int(ux.money) * Int(y)),
+                let t = Int(ux.time) * Int(y), m = Int(ux.money) * Int(y)
+                guard NumberUnit.exponentsFit(t, m) else { throw exponentError(n.span) }
+                u = NumberUnit(time: Int8(t), money: Int8(m),
                                display: y == 1 || (ux.display.isTime && ux.money == 0) ? ux.display : .plain,
                                per: y == 1 ? ux.per : .plain)
             } else if ux.display == .percent {
@@ -481,6 +580,10 @@ struct Evaluator {
         return .number(r, u)
     }
 
+    func exponentError(_ span: Span) -> EvalError {
+        EvalError(message: "unit exponent out of range (beyond ±\(NumberUnit.maxExponent))", span: span)
+    }
+
     func mismatch(_ op: BinaryOp, _ a: NumberUnit, _ b: NumberUnit, _ span: Span) -> EvalError {
         let verb: String
         switch op {
@@ -495,15 +598,21 @@ struct Evaluator {
     private mutating func binaryOther(_ op: BinaryOp, _ l: Value, _ r: Value, _ n: Node) throws(EvalError) -> Value {
         if l.isUncertain || r.isUncertain { return try distBinary(op, l, r, n) }
         switch op {
-        case .eq: return .bool(Value.equal(l, r))
-        case .ne: return .bool(!Value.equal(l, r))
+        case .eq: return .bool(try equal(l, r, n.span))
+        case .ne: return .bool(try !equal(l, r, n.span))
         default: break
         }
         if case .string(let a) = l, case .string(let b) = r {
             switch op {
             case .add:
                 if a.utf8.count + b.utf8.count > limits.maxStringLength { throw stringLimit(n.span) }
+                try charge(bytes: a.utf8.count + b.utf8.count, n.span)
                 return .string(a + b)
+            case .lt, .le, .gt, .ge:
+                try charge(bytes: Swift.min(a.utf8.count, b.utf8.count), n.span)
+            default: break
+            }
+            switch op {
             case .lt: return .bool(a < b)
             case .le: return .bool(a <= b)
             case .gt: return .bool(a > b)
@@ -515,6 +624,7 @@ struct Evaluator {
             if a.count + b.count > limits.maxListLength {
                 throw EvalError(message: "list longer than \(formatCount(limits.maxListLength)) elements", span: n.span)
             }
+            try charge(elements: a.count + b.count, n.span)
             return .list(a + b)
         }
         let verb: String
@@ -569,6 +679,8 @@ struct Evaluator {
             for v in items {
                 if case .ref(let r) = v, model.objects[Int(r.id)].name == name { return v }
             }
+            // Mapping a member over a list is work per element (nested lists multiply it).
+            try charge(elements: items.count, span)
             var out: [Value] = []
             out.reserveCapacity(items.count)
             for v in items { out.append(try dynamicMember(v, name, span)) }
@@ -579,6 +691,7 @@ struct Evaluator {
                 let p = Int(o.projection)
                 _ = try read(model.projections[p].group, span)
                 try ensureSeries(p, span)
+                try charge(elements: projSeries[p].count, span)
                 if !mc.projDists[p].isEmpty { return .list(mc.projDists[p].map { .dist($0, projUnits[p]) }) }
                 return .list(projSeries[p].map { .number($0, projUnits[p]) })
             }
@@ -636,9 +749,9 @@ struct Evaluator {
         let h = hosts[Int(n.a)]
         do {
             let v = try h.body(args)
-            if case .number(let d, _) = v, !d.isFinite {
-                throw EvalError(message: "function '\(h.name)' returned a number that is not finite", span: n.span)
-            }
+            // A host value meets the checks a Strat value meets: finite numbers at any
+            // depth, the string and list limits, the nesting limit.
+            try checkHostValue(v, h.name, n.span, level: 0)
             return v
         } catch let e as EvalError {
             throw e
@@ -651,7 +764,7 @@ struct Evaluator {
     mutating func numberArgs(_ n: Node, _ name: String, flatten: Bool) throws(EvalError) -> [(Double, NumberUnit)] {
         var vals: [Value] = []
         for k in Int(n.b)..<Int(n.b + n.c) { vals.append(try eval(extra[k])) }
-        if flatten, vals.count == 1, case .list(let l) = vals[0] { vals = l }
+        if flatten, vals.count == 1, case .list(let l) = vals[0] { vals = l; try charge(l.count, n.span) }
         var out: [(Double, NumberUnit)] = []
         out.reserveCapacity(vals.count)
         for v in vals {
@@ -717,7 +830,10 @@ struct Evaluator {
             let v = try eval(extra[Int(n.b)])
             switch v {
             case .list(let l): return .number(Double(l.count))
-            case .string(let s): return .number(Double(s.count))
+            case .string(let s):
+                // Counting characters (grapheme clusters) is slow work: a step per 2 bytes.
+                try charge(s.utf8.count >> 1, n.span)
+                return .number(Double(s.count))
             default: throw EvalError(message: "count() needs a list, got \(describeOperand(v, extra[Int(n.b)]))", span: n.span)
             }
         case .abs:

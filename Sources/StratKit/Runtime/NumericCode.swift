@@ -181,10 +181,12 @@ struct NumericCode {
                 fuse(op == .add ? .add : .sub, &depth)
                 return l
             case .mul:
+                guard NumberUnit.exponentsFit(Int(l.time) + Int(r.time), Int(l.money) + Int(r.money)) else { return nil }
                 fuse(.mul, &depth)
                 return (l.display == .plain && r.display == .plain && l.isDimensionless && r.isDimensionless) ? l : NumberUnit.product(l, r)
             case .div:
                 if let last = ops.last, last.code == .const_, consts[Int(last.a)] == 0 { return nil }
+                guard NumberUnit.exponentsFit(Int(l.time) - Int(r.time), Int(l.money) - Int(r.money)) else { return nil }
                 fuse(.div, &depth)
                 return (l.display == .plain && r.display == .plain && l.isDimensionless && r.isDimensionless) ? l : NumberUnit.quotient(l, r)
             case .pow:
@@ -264,6 +266,9 @@ struct NumericCode {
                 if stack[sp - 1] <= 0 { return nil }
                 stack[sp - 1] = CMath.log10(stack[sp - 1])
             }
+            // SPEC §2: a non-finite intermediate is an error even when a later step would
+            // hide it (`min(exp(1000), 1)`); the general evaluator reports where.
+            if !stack[sp - 1].isFinite { return nil }
         }
         let r = stack[0]
         return r.isFinite ? r : nil

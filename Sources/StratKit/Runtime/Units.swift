@@ -151,6 +151,13 @@ public struct NumberUnit: Hashable, Sendable {
 
     // MARK: Combination rules (docs/language.md)
 
+    /// Largest power of a unit (`s^16`, `$^-3`); beyond it arithmetic is an error rather
+    /// than a silently saturated unit.
+    static let maxExponent = 64
+
+    /// Whether time and money exponents `t` and `m` are within ``maxExponent``.
+    static func exponentsFit(_ t: Int, _ m: Int) -> Bool { abs(t) <= maxExponent && abs(m) <= maxExponent }
+
     static func product(_ l: NumberUnit, _ r: NumberUnit) -> NumberUnit {
         if l.time == 0 && l.money == 0 && r.time == 0 && r.money == 0 {
             if l.display == .percent { return r.display == .plain ? .percent : NumberUnit(display: r.display) }

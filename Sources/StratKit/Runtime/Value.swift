@@ -114,21 +114,69 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     public var description: String { display(nested: false) }
 
     func display(nested: Bool) -> String {
+        var budget = Value.displayBudget
+        return display(nested: nested, budget: &budget)
+    }
+
+    /// Characters a value's display text may take; past it the text ends with `…`
+    /// (a list sharing its elements can stand for far more text than memory holds).
+    static let displayBudget = 1_000_000
+
+    /// The display text, at most about `budget` characters (`budget` ends at or below 0
+    /// when the text was cut short).
+    func display(nested: Bool, budget: inout Int) -> String {
+        var out = ""
+        display(nested: nested, budget: &budget, into: &out)
+        return out
+    }
+
+    /// Appends the display text to `out` (one buffer for a whole nested list).
+    func display(nested: Bool, budget: inout Int, into out: inout String) {
+        if budget <= 0 { out += "…"; return }
+        let before = out.utf8.count
         switch self {
-        case .number(let d, let u): return NumberFormat.display(d, u)
-        case .bool(let b): return b ? "true" : "false"
-        case .string(let s): return nested ? quoted(s) : s
-        case .none: return "none"
-        case .ref(let r): return r.path
-        case .dist(let s, let u): return Value.displayDistribution(s, u)
+        case .number(let d, let u): out += NumberFormat.display(d, u)
+        case .bool(let b): out += b ? "true" : "false"
+        case .string(let s): out += nested ? quoted(s) : s
+        case .none: out += "none"
+        case .ref(let r): out += r.path
+        case .dist(let s, let u): out += Value.displayDistribution(s, u)
         case .list(let items):
-            var s = "["
+            out += "["
+            budget -= 1
             for (i, v) in items.enumerated() {
-                if i > 0 { s += ", " }
-                if i >= 1000 { s += "… (\(items.count) items)"; break }
-                s += v.display(nested: true)
+                if i > 0 { out += ", "; budget -= 2 }
+                if i >= 1000 { out += "… (\(items.count) items)"; break }
+                if budget <= 0 { out += "…"; break }
+                v.display(nested: true, budget: &budget, into: &out)
             }
-            return s + "]"
+            out += "]"
+            return
+        }
+        budget -= out.utf8.count - before
+    }
+
+    /// About how many bytes the value takes in a pretty JSON report, counted up to `limit` + 1
+    /// (a list sharing its elements is counted once per use, as output writes it).
+    func approximateBytes(limit: Int) -> Int {
+        var total = 0
+        approximateBytes(&total, limit)
+        return total
+    }
+
+    private func approximateBytes(_ total: inout Int, _ limit: Int) {
+        if total > limit { return }
+        switch self {
+        case .string(let s): total += s.utf8.count + 2
+        case .ref(let r): total += r.path.utf8.count
+        case .list(let items):
+            total += 2
+            for v in items {
+                if total > limit { return }
+                v.approximateBytes(&total, limit)
+            }
+        case .number: total += 100   // `{"value", "unit", "display"}` in pretty JSON
+        default: total += 8
         }
     }
 
@@ -176,7 +224,9 @@ func quoted(_ s: String) -> String {
         case "\\": out += "\\\\"
         case "\n": out += "\\n"
         case "\t": out += "\\t"
-        default: out.unicodeScalars.append(u)
+        case "\r": out += "\\r"
+        default:
+            if u.isTerminalControl { out += String(displayedScalar: u) } else { out.unicodeScalars.append(u) }
         }
     }
     return out + "\""

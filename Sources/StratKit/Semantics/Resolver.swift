@@ -237,6 +237,8 @@ extension Model {
 
     private func unknownName(_ name: Int32, _ span: Span, _ scope: Scope) {
         let s = interner[name]
+        // Past the diagnostics cap nothing is shown: skip the "did you mean" search.
+        if sink.isFull { sink.error("unknown name '\(s)'", at: span); return }
         var candidates: [String] = globals.keys.map { interner[$0] }
         candidates.append(contentsOf: ["plan"] + builtinLists.keys)
         if scope.owner >= 0 {
@@ -486,7 +488,7 @@ extension Model {
                 return .dynamic
             }
             let obj = objects[Int(o)]
-            let hint = closest(mname, among: obj.order.map { interner[$0] } + ["name", "path"]).map { "did you mean '\($0)'?" }
+            let hint = sink.isFull ? nil : closest(mname, among: obj.order.map { interner[$0] } + ["name", "path"]).map { "did you mean '\($0)'?" }
                 ?? (obj.order.isEmpty ? nil : "members are \(obj.order.prefix(12).map { interner[$0] }.joined(separator: ", "))")
             sink.error("unknown member '\(mname)' of \(obj.kind.word) '\(obj.path)'", at: n.span, hint: hint)
             return .dynamic
@@ -508,7 +510,7 @@ extension Model {
                         ctx.volatile = true
                         return .dynamic
                     }
-                    let hint = closest(mname, among: objects[Int(o)].order.map { interner[$0] }).map { "did you mean '\($0)'?" }
+                    let hint = sink.isFull ? nil : closest(mname, among: objects[Int(o)].order.map { interner[$0] }).map { "did you mean '\($0)'?" }
                     sink.error("unknown member '\(mname)' of \(objects[Int(o)].kind.word) '\(objects[Int(o)].path)'",
                                at: n.span, hint: hint)
                     return .dynamic
@@ -599,8 +601,8 @@ extension Model {
             pool[node] = Node(kind: .builtin, a: b.rawValue, b: n.b, c: n.c, span: n.span)
             return .dynamic
         }
-        var candidates = Builtin.allCases.filter { $0 != .at }.map(\.name)
-        for (k, g) in globals { if case .function = g { candidates.append(interner[k]) } }
+        var candidates = sink.isFull ? [] : Builtin.allCases.filter { $0 != .at }.map(\.name)
+        for (k, g) in globals where !sink.isFull { if case .function = g { candidates.append(interner[k]) } }
         candidates.append(contentsOf: hostFunctions.keys.map { interner[$0] })
         let hint = closest(name, among: candidates).map { "did you mean '\($0)'?" }
         if globals[n.a] != nil || lookupName(n.a, scope) != nil {

@@ -74,19 +74,21 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         case .warning: sev = yellow + "warning" + reset
         case .note: sev = cyan + "note" + reset
         }
-        var out = bold + loc + reset + sev + ": " + bold + message + reset
+        var out = bold + loc.escapingControls() + reset + sev + ": " + bold + message.escapingControls() + reset
+        let help = hint?.escapingControls()
         if let text = sourceLine, line > 0 {
             let num = String(line)
             let pad = String(repeating: " ", count: num.count)
-            let shown = text.replacingTabs()
-            out += "\n \(num) | \(shown)"
-            let prefix = text.unicodeScalars.prefix(max(0, column - 1))
-            let indent = String(prefix.map { $0 == "\t" ? "    " : " " }.joined())
+            // Control characters are shown escaped (`\u{1B}`), and the caret moves by
+            // the width of what is shown.
+            let shownScalars = text.unicodeScalars.map { $0 == "\t" ? "    " : String(displayedScalar: $0) }
+            out += "\n \(num) | \(shownScalars.joined())"
+            let indent = shownScalars.prefix(max(0, column - 1)).map { String(repeating: " ", count: $0.unicodeScalars.count) }.joined()
             let avail = max(1, text.unicodeScalars.count - (column - 1))
             let n = max(1, min(length, avail))
             out += "\n \(pad) | \(indent)\(red)^\(String(repeating: "~", count: n - 1))\(reset)"
-            if let h = hint { out += "\n \(pad) = help: \(h)" }
-        } else if let h = hint {
+            if let h = help { out += "\n \(pad) = help: \(h)" }
+        } else if let h = help {
             out += "\n   = help: \(h)"
         }
         return out
@@ -108,10 +110,30 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension String {
-    fileprivate func replacingTabs() -> String {
-        var s = ""
-        for ch in unicodeScalars { if ch == "\t" { s += "    " } else { s.unicodeScalars.append(ch) } }
-        return s
+    /// A scalar as shown to a person: itself, or `\u{1B}` for a control character (C0
+    /// other than tab and newline, DEL, C1), which a terminal would otherwise obey.
+    init(displayedScalar u: Unicode.Scalar) {
+        if u.isTerminalControl { self = "\\u{" + String(u.value, radix: 16, uppercase: true) + "}" }
+        else { self = String(Character(u)) }
+    }
+
+    /// The text with control characters escaped (`\u{1B}`, `\u{D}`; tab and newline
+    /// kept): for every human-facing output, so that text from a model cannot move the
+    /// cursor, retitle a window or ring the bell. JSON output escapes on its own.
+    public func escapingControls() -> String {
+        guard unicodeScalars.contains(where: \.isTerminalControl) else { return self }
+        var out = ""
+        for u in unicodeScalars {
+            if u.isTerminalControl { out += String(displayedScalar: u) } else { out.unicodeScalars.append(u) }
+        }
+        return out
+    }
+}
+
+extension Unicode.Scalar {
+    /// C0 controls other than tab and newline, DEL and C1 controls.
+    var isTerminalControl: Bool {
+        (value < 0x20 && value != 0x09 && value != 0x0A) || (value >= 0x7F && value <= 0x9F)
     }
 }
 
@@ -145,8 +167,10 @@ struct DiagnosticSink {
     /// Diagnostics kept (``Limits/maxDiagnostics``); past it they are counted, not stored.
     var maxItems = Int.max
 
+    /// Adds a diagnostic. The hint is computed only when the diagnostic is kept: a
+    /// "did you mean" search for each of 100,000 unknown names past the cap took minutes.
     mutating func add(_ severity: Diagnostic.Severity, _ kind: Diagnostic.Kind = .compile,
-                      _ message: String, at span: Span, hint: String? = nil) {
+                      _ message: String, at span: Span, hint: @autoclosure () -> String? = nil) {
         if severity == .error { errorCount += 1 }
         if items.count >= maxItems {
             if items.count == maxItems {
@@ -155,12 +179,19 @@ struct DiagnosticSink {
             }
             return
         }
-        items.append(Self.make(severity, kind, message, at: span, hint: hint, files: files))
+        items.append(Self.make(severity, kind, message, at: span, hint: items.count < Self.maxHinted ? hint() : nil, files: files))
     }
 
-    mutating func error(_ message: String, at span: Span, hint: String? = nil) {
-        add(.error, .compile, message, at: span, hint: hint)
+    /// Diagnostics that get a hint ("did you mean" searches every name, so thousands of
+    /// unknown names in a large model would take minutes); later ones have none.
+    static let maxHinted = 20
+
+    mutating func error(_ message: String, at span: Span, hint: @autoclosure () -> String? = nil) {
+        add(.error, .compile, message, at: span, hint: hint())
     }
+
+    /// True once diagnostics get no more hints (callers can skip computing them).
+    var isFull: Bool { items.count >= Swift.min(maxItems, Self.maxHinted) }
 
     static func make(_ severity: Diagnostic.Severity, _ kind: Diagnostic.Kind, _ message: String,
                      at span: Span, hint: String?, files: [SourceFile]) -> Diagnostic {

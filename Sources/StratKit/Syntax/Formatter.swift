@@ -148,10 +148,15 @@ private struct FormatOutput {
     var lineOpen: Bool { cur != nil }
 
     mutating func write(_ s: String, space: Bool, indent: Int) {
-        if cur == nil {
-            cur = String(repeating: " ", count: indent) + s
+        if var c = cur {
+            // Moved out first so that the append is in place: `cur! += s` copied the
+            // whole line each time (a 50,000-element list on one line was quadratic).
+            cur = nil
+            if space { c += " " }
+            c += s
+            cur = c
         } else {
-            cur! += (space ? " " : "") + s
+            cur = String(repeating: " ", count: indent) + s
         }
     }
 
@@ -203,7 +208,9 @@ private struct FormatPrinter {
 
     func text(_ t: LexToken) -> String { file.text(t.start, t.end) }
 
-    func line(_ offset: Int32) -> Int { file.lineColumn(offset).line }
+    // Only the line: the column would scan the line from its start (quadratic on a
+    // 50,000-element list written on one line).
+    func line(_ offset: Int32) -> Int { file.lineNumber(offset) }
 
     func endLine(of t: LexToken) -> Int { line(max(t.start, t.end - 1)) }
 

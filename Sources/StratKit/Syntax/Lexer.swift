@@ -471,8 +471,12 @@ func closest<S: Sequence>(_ name: String, among candidates: S) -> String? where 
     var best: String?
     var bestD = limit + 1
     let lower = name.lowercased()
+    let bytes = name.utf8.count
     for c in candidates where c != name {
-        if c.lowercased() == lower { return c }
+        // A scalar is 1 to 4 bytes: lengths this far apart cannot be within the limit.
+        let cb = c.utf8.count
+        if cb > 4 * (bytes + limit) || bytes > 4 * (cb + limit) { continue }
+        if cb == bytes, c.lowercased() == lower { return c }
         let d = editDistance(name, c, limit: limit)
         if d < bestD || (d == bestD && best.map { c < $0 } ?? true) { bestD = d; best = c }
     }

@@ -27,6 +27,18 @@ final class SourceFile: @unchecked Sendable {
     }
 
     /// 1-based line and column (columns count Unicode scalars, not bytes).
+    /// The 1-based line of a byte offset (a binary search; no column scan).
+    func lineNumber(_ offset: Int32) -> Int {
+        let starts = lineStarts
+        let off = max(0, min(Int(offset), bytes.count))
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if Int(starts[mid]) <= off { lo = mid } else { hi = mid - 1 }
+        }
+        return lo + 1
+    }
+
     func lineColumn(_ offset: Int32) -> (line: Int, column: Int) {
         let starts = lineStarts
         let off = max(0, min(Int(offset), bytes.count))
