@@ -395,7 +395,9 @@ extension LanguageServer {
             case "kr":
                 let members = engine.members(of: s.path)
                 var parts: [String] = []
-                for m in ["score", "status", "health", "chance"] where members.contains(m) {
+                // `chance` says something only when the score is uncertain (SPEC §13).
+                let uncertain = (try? engine.evaluate(s.path + ".score"))?.isUncertain == true
+                for m in ["score", "status", "health", "chance"] where members.contains(m) && (m != "chance" || uncertain) {
                     if let v = value(engine, s.path + "." + m) { parts.append(m == "score" ? "score \(v)" : m == "status" ? v : "\(m) \(v)") }
                 }
                 if !parts.isEmpty { hint(s.nameEnd, parts.joined(separator: " · ")) }
