@@ -646,7 +646,9 @@ extension Value {
         // (99.89% (99.8% … 99.99%), not 99.9% (99.8% … 100%)).
         var digits = 3
         let spread = hi - lo, big = Swift.max(Swift.abs(lo), Swift.abs(hi))
-        if spread > 0, big > 0 { digits = Swift.min(10, Swift.max(3, Int((log10(big / spread)).rounded(.up)) + 1)) }
+        // The spread of two finite samples can overflow (-1.7e308 … 1.7e308): then 3 digits.
+        let ratio = big / spread
+        if spread > 0, ratio.isFinite, ratio > 1 { digits = Swift.min(10, Swift.max(3, Int(log10(ratio).rounded(.up)) + 1)) }
         func d(_ x: Double) -> String { NumberFormat.display(x, u, digits: digits) }
         return "\(d(m)) (\(d(lo)) … \(d(hi)))"
     }
