@@ -66,6 +66,13 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             _ = try? engine.whatIf([(path: "\(object).\(member)", expr: "2")])
         }
         _ = try? engine.compare(scenarios: Array(engine.scenarioNames.prefix(2)) + ["baseline"])
+        // Goal seek and sensitivity (SPEC §16) over the model's first two values.
+        let lets = names.filter { $0.kind == "let" }.map(\.name)
+        if lets.count >= 2 {
+            _ = try? engine.solve(lets[0], for: lets[1], equals: "1")
+            _ = try? engine.sensitivity(of: lets[1], top: 3)
+        }
+        _ = try? engine.sensitivity(of: "plan.score", top: 4)
         if let r = try? engine.report() {
             // The three report renderers of the CLI (compiled in by scripts/fuzz.sh).
             _ = r.json(pretty: true)

@@ -19,11 +19,11 @@ build() {
   cli="$OUT/cli-src"
   mkdir -p "$cli"
   for f in Render TextReport MarkdownReport; do
-    sed -e '/^import StratKit$/d' -e 's/\bCell\b/TableCell/g' "Sources/strat/$f.swift" > "$cli/$f.swift"
+    sed -e '/^import StratKit$/d' -e 's/\bCell\b/TableCell/g' "Sources/strat/$f.swift" > "$cli/$(basename "$f").swift"
   done
   srcs="$(find Sources/StratKit -name '*.swift' | sort) $cli/Render.swift $cli/TextReport.swift $cli/MarkdownReport.swift"
   # shellcheck disable=SC2086
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name StratFuzz \
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name StratFuzz -package-name strat \
     -enforce-exclusivity=checked $srcs Fuzz/FuzzMain.swift -o "$BIN.tmp" 2>&1 \
     | { grep -v "Cannot export local symbol" || true; }
   mv "$BIN.tmp" "$BIN"   # atomic: a fuzzer still running keeps its own copy
