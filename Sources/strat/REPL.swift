@@ -291,7 +291,13 @@ final class REPL {
             fail(message, hint: "write the value itself, or a name: `let x = members * 2`", into: &out)
             return
         }
-        let names = Set(session.engine.declaredNames.map(\.name))
+        // Which of the names the input declares exist already (a redefinition). Listing
+        // every name costs the model's size, so only `use`/`import` (which name nothing
+        // themselves) take the full list.
+        let typed = Session.declaredNames(text)
+        let existing = Set(typed.filter { session.engine.declaredKind(of: $0) != nil })
+        let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }).prefix(while: { $0.isLetter })
+        let names = first == "use" || first == "import" ? Set(session.engine.declaredNames.map(\.name)) : existing
         let diagnosticsBefore = Set(session.engine.diagnostics)
         do {
             let outcome = try session.enter(text)
@@ -309,12 +315,11 @@ final class REPL {
                 }
             case .declared(let declared, let changes):
                 let redefined = declared.filter { names.contains($0) }
-                let kinds = Dictionary(session.engine.declaredNames.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
                 for name in declared where !redefined.contains(name) {
                     if ["org", "mission", "vision", "values"].contains(name) {
                         out.line(style.dim(name) + " " + Self.oneLine(text, dropping: name))
                     } else {
-                        out.line(declarationSummary(name, kind: kinds[name] ?? ""))
+                        out.line(declarationSummary(name, kind: session.engine.declaredKind(of: name) ?? ""))
                     }
                 }
                 if declared.isEmpty {

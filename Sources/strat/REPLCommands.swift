@@ -30,7 +30,7 @@ extension REPL {
         Command(name: ":compare", arguments: "[A,B,…]", summary: "key outputs of every scenario side by side"),
         Command(name: ":report", arguments: "[SCENARIO]", summary: "the full report, as `strat run` prints it"),
         Command(name: ":project", arguments: "NAME", summary: "a projection as a table and a sparkline"),
-        Command(name: ":save", arguments: "FILE", summary: "write the session's model as a script `strat run` accepts"),
+        Command(name: ":save", arguments: "[FILE]", summary: "write the model as a script (default: over the loaded file; :save! replaces another file)"),
         Command(name: ":reset", arguments: "", summary: "forget the loaded file and every declaration"),
         Command(name: ":quit", arguments: "", summary: "leave the REPL (also Ctrl-D)"),
     ]
@@ -48,8 +48,11 @@ extension REPL {
     // MARK: Dispatch
 
     func command(_ line: String, into out: inout Output) {
-        let name = String(line.prefix(while: { !$0.isWhitespace }))
+        var name = String(line.prefix(while: { !$0.isWhitespace }))
+        // `:save! FILE` replaces an existing file.
+        let force = name.count > 2 && name.hasSuffix("!") && Self.resolveCommand(String(name.dropLast())).command == ":save"
         let argument = String(line.dropFirst(name.count)).trimmingSpaces()
+        if force { name.removeLast() }
         let (resolved, candidates) = Self.resolveCommand(name)
         guard let command = resolved else {
             if candidates.count > 1 {
@@ -76,7 +79,7 @@ extension REPL {
         case ":compare": compare(argument, into: &out)
         case ":report": report(argument, into: &out)
         case ":project": project(argument, into: &out)
-        case ":save": save(argument, into: &out)
+        case ":save": save(argument, force: force, into: &out)
         case ":reset": reset(into: &out)
         case ":quit": quitRequested = true
         default: break
@@ -144,18 +147,38 @@ extension REPL {
         }
     }
 
-    func save(_ argument: String, into out: inout Output) {
-        guard needArgument(argument, ":save FILE", into: &out) else { return }
-        let path = Self.expandPath(argument)
-        let text = session.script()
+    /// `:save [FILE]` (FILE defaults to the loaded file) and `:save! FILE`, which may
+    /// replace an existing file other than the loaded one.
+    func save(_ argument: String, force: Bool, into out: inout Output) {
+        guard let path = argument.isEmpty ? session.file : Self.expandPath(argument) else {
+            fail("no file loaded", hint: "usage: :save FILE", into: &out)
+            return
+        }
+        let ontoLoaded = session.file.map { Self.sameFile($0, path) } ?? false
+        if !ontoLoaded, !force, access(path, F_OK) == 0 {
+            fail("'\(path)' exists and is not the loaded file", hint: "to replace it: :save! \(path)", into: &out)
+            return
+        }
+        let text = session.script(header: ontoLoaded ? nil : "// Declared in the REPL")
         // Atomically, as `fmt` writes: a failed write leaves the old file as it was.
         guard writeFileAtomically(path, text) else {
             let reason = String(cString: strerror(errno))
             report([Diagnostic(severity: .error, kind: .io, message: "cannot write '\(path)': \(reason)", path: path)], into: &out)
             return
         }
+        if ontoLoaded { session.adoptSaved(text) }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
         out.line(style.dim("saved \(path) (\(lines) line\(lines == 1 ? "" : "s"))"))
+        if let s = session.scenario {
+            out.line(style.dim("note: the file holds the baseline model; scenario \(s) is applied with `strat run \(path) --scenario \(s)`"))
+        }
+    }
+
+    /// Whether two paths name the same existing file (same device and inode).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 
     func reset(into out: inout Output) {
@@ -364,9 +387,7 @@ extension REPL {
                 let mark = n == current ? Cell("*", st.green("*")) : Cell(" ")
                 let name = Cell(n, n == current ? st.bold(n) : n)
                 var what = n == "baseline" ? "the model as declared" : ""
-                if n != "baseline", let def = session.engine.definition(of: n) {
-                    what = Self.oneLine(def, dropping: "scenario \(n)")
-                }
+                if n != "baseline" { what = scenarioSummary(n) }
                 return [mark, name, Cell(what, st.dim(what))]
             }
             for l in renderTable(rows, align: [.left, .left, .left], indent: "", gap: " ") { out.line(l) }
@@ -384,6 +405,20 @@ extension REPL {
         } catch {
             handle(error, into: &out)
         }
+    }
+
+    /// A scenario on one line: its title and its overrides, `"Bear" { price = 8; churn = 4% }`
+    /// (the overrides of a multi-line body keep a separator; comments are left out).
+    func scenarioSummary(_ name: String) -> String {
+        var title = ""
+        if let def = session.engine.definition(of: name) {
+            let rest = Self.oneLine(def, dropping: "scenario \(name)")
+            if rest.hasPrefix("\""), let end = rest.dropFirst().firstIndex(of: "\"") { title = String(rest[...end]) + " " }
+        }
+        let overrides = ((try? session.engine.scenarioOverrides(name)) ?? [])
+            .map { $0.path + " = " + Self.oneLine($0.expr, dropping: "") }
+        let s = title + "{ " + overrides.joined(separator: "; ") + " }"
+        return s.count > 80 ? String(s.prefix(79)) + "…" : s
     }
 
     /// A declaration squeezed onto one line, without its leading keyword and name.
