@@ -20,6 +20,12 @@ final class REPL {
     static let prompt = "strat> "
     static let continuationPrompt = "...> "
 
+    /// The prompt: `strat> `, or `strat[bear]> ` while a scenario is applied.
+    var currentPrompt: String {
+        guard let s = session.scenario else { return Self.prompt }
+        return "strat[\(s)]> "
+    }
+
     static let spec = CommandSpec(
         name: "repl",
         abstract: "The interactive REPL (also `strat` with no arguments).",
@@ -93,9 +99,24 @@ final class REPL {
     static func emptySession() -> Session {
         var configuration = cliConfiguration()
         configuration.importer = FileImporter(root: ".")
-        // Ctrl-C during a long evaluation stops it (the engine polls this).
-        configuration.interrupt = { LineEditor.takeInterruptRequest() }
-        return Session(configuration: configuration)
+        return Session(configuration: interruptible(configuration))
+    }
+
+    /// A configuration whose evaluations stop on Ctrl-C (the engine polls the request).
+    /// Every session the REPL makes needs it: `strat repl FILE`, `:load` and `:reset` too.
+    static func interruptible(_ c: Configuration) -> Configuration {
+        var c = c
+        c.interrupt = { REPL.interruptLatched() }
+        return c
+    }
+
+    /// Set by the first poll that sees Ctrl-C, until the next input starts: the engine
+    /// stops, and the REPL then knows its output is to be discarded.
+    nonisolated(unsafe) static var interruptLatch = false
+
+    @Sendable static func interruptLatched() -> Bool {
+        if !interruptLatch, LineEditor.takeInterruptRequest() { interruptLatch = true }
+        return interruptLatch
     }
     /// Colour on standard output / standard error.
     let color: Bool
@@ -107,11 +128,13 @@ final class REPL {
     var quitRequested = false
     /// Ctrl-C was pressed while the current input was being handled.
     private var interruptSeen = false
+    /// The source behind `_` (the last expression's value), for `let x = _`.
+    var lastExpression: String?
 
     /// Whether Ctrl-C was pressed since the current input started (polled between steps
     /// of long commands; an evaluation in progress cannot be stopped midway).
     func interrupted() -> Bool {
-        if interactive, !interruptSeen, LineEditor.takeInterruptRequest() { interruptSeen = true }
+        if interactive, !interruptSeen, Self.interruptLatched() { interruptSeen = true }
         return interruptSeen
     }
 
@@ -212,14 +235,18 @@ final class REPL {
         guard let editor else { return }
         var pending: [String] = []
         while !quitRequested {
-            switch editor.readLine(prompt: pending.isEmpty ? Self.prompt : Self.continuationPrompt) {
+            switch editor.readLine(prompt: pending.isEmpty ? currentPrompt : Self.continuationPrompt) {
             case .eof:
                 return                  // Ctrl-D on an empty line (a continuation line too)
             case .interrupt:
                 pending.removeAll()
             case .line(let line):
-                editor.addHistory(line)
-                if let input = accept(line, pending: &pending) { process(input) }
+                // A multi-line entry goes into the history whole, once it is complete, so
+                // that ↑ brings all of it back.
+                if let input = accept(line, pending: &pending) {
+                    editor.addHistory(input)
+                    process(input)
+                }
             }
         }
     }
@@ -266,12 +293,14 @@ final class REPL {
     func process(_ input: String) {
         var out = Output()
         interruptSeen = false
+        Self.interruptLatch = false
         let trimmed = input.trimmingSpaces()
         if trimmed.hasPrefix(":") {
             command(trimmed, into: &out)
         } else {
             statement(input, into: &out)
         }
+        defer { Self.interruptLatch = false }   // completion may evaluate before the next input
         if interrupted() {
             writeOut(style.yellow("interrupted") + (out.text.isEmpty && out.errors.isEmpty ? "" : " (output discarded)") + "\n")
             return
@@ -282,14 +311,21 @@ final class REPL {
     // MARK: Statements
 
     func statement(_ text: String, into out: inout Output) {
+        let entered = text
         let parts = Self.splitStatements(text)
         if parts.count > 1 {
             for part in parts where !interrupted() { statement(part, into: &out) }
             return
         }
-        if let message = Self.underscoreInDeclaration(text) {
-            fail(message, hint: "write the value itself, or a name: `let x = members * 2`", into: &out)
-            return
+        var text = text
+        if Self.underscoreInDeclaration(text) {
+            // `let x = _`: the declaration gets the formula that gave the last value, so
+            // the model (and a saved script) can define it.
+            guard let last = lastExpression else {
+                fail("`_` has no value yet", hint: "type an expression first; `_` is its value", into: &out)
+                return
+            }
+            text = Self.replacingUnderscore(in: text, with: "(" + last + ")")
         }
         // Which of the names the input declares exist already (a redefinition). Listing
         // every name costs the model's size, so only `use`/`import` (which name nothing
@@ -303,7 +339,8 @@ final class REPL {
             let outcome = try session.enter(text)
             switch outcome {
             case .value(let v):
-                out.line(v.description)
+                out.line(display(v))
+                lastExpression = Self.expandedUnderscore(entered, last: lastExpression)
             case .printed(let s):
                 out.line(s)
             case .asserted(let ok, let message):
@@ -330,6 +367,10 @@ final class REPL {
                 if !redefined.isEmpty {
                     out.line(style.dim("redefined " + redefined.joined(separator: ", ")))
                     renderChanges(changes, limit: 50, into: &out)
+                } else if declared.contains(where: { session.engine.declaredKind(of: $0) == "objective" }),
+                          let c = changes.first(where: { $0.path == "plan.score" }) {
+                    // A new objective moves the plan's score: say by how much.
+                    out.text += renderChangeTable([c], style: style)
                 }
             case .nothing:
                 break
@@ -342,13 +383,34 @@ final class REPL {
         }
     }
 
+    /// A value as the REPL prints it: a distribution gets a one-line histogram beside its
+    /// `mean (p5 … p95)`.
+    func display(_ v: Value) -> String { v.description + histogramSuffix(v) }
+
+    /// `  ▁▃▆█▆▃▁` for a distribution (cyan on a colour terminal), else "".
+    func histogramSuffix(_ v: Value) -> String {
+        guard let d = v.distribution, d.count > 1, d.max > d.min else { return "" }
+        return "  " + style.cyan(Self.histogramBar(d.histogram.counts))
+    }
+
+    /// Histogram counts as a row of Unicode blocks, scaled to the fullest bin; an empty
+    /// bin is a space, a non-empty one at least the lowest block.
+    static func histogramBar(_ counts: [Int]) -> String {
+        let ticks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        guard let top = counts.max(), top > 0 else { return "" }
+        return String(counts.map { c -> Character in
+            guard c > 0 else { return " " }
+            return ticks[max(0, min(7, Int((Double(c) / Double(top) * 8).rounded(.up)) - 1))]
+        })
+    }
+
     /// One line for a new declaration: `members = 262M`, `fn cagr(start, end, n)`, …
     func declarationSummary(_ name: String, kind: String) -> String {
         let st = style
         switch kind {
         case "let":
-            let v = (try? session.engine.evaluate(name))?.description ?? "none"
-            return "\(name) = \(st.bold(v))"
+            guard let value = try? session.engine.evaluate(name) else { return "\(name) = \(st.bold("none"))" }
+            return "\(name) = \(st.bold(value.description))" + histogramSuffix(value)
 
         case "fn":
             return st.dim("fn ") + functionSignature(name)
@@ -459,14 +521,53 @@ final class REPL {
         return nonEmpty.isEmpty ? [text] : nonEmpty
     }
 
-    /// A reason to refuse a declaration that uses `_` (it would change with every
-    /// expression entered, and a saved script could not define it), or nil.
-    static func underscoreInDeclaration(_ text: String) -> String? {
+    /// Whether a declaration uses `_` (the last value): it then takes the formula behind
+    /// that value instead, since `_` changes with every expression entered.
+    static func underscoreInDeclaration(_ text: String) -> Bool {
         let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
             .prefix(while: { $0.isLetter || $0 == "_" })
-        guard ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro", "series"].contains(String(first)),
-              identifiers(in: text).contains("_") else { return nil }
-        return "`_` (the last value) cannot be used in a declaration"
+        return ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro", "series"].contains(String(first))
+            && identifiers(in: text).contains("_")
+    }
+
+    /// The source of the last expression's value with its own `_` expanded, or nil when
+    /// unknown or too long to be worth a formula (`_ + _` doubles at every step).
+    static func expandedUnderscore(_ text: String, last: String?) -> String? {
+        var t = text.trimmingSpaces()
+        if identifiers(in: t).contains("_") {
+            guard let last else { return nil }
+            t = replacingUnderscore(in: t, with: "(" + last + ")")
+        }
+        return t.utf8.count > 2000 ? nil : t
+    }
+
+    /// `text` with every `_` name (outside strings and comments) replaced by `replacement`.
+    static func replacingUnderscore(in text: String, with replacement: String) -> String {
+        var out = ""
+        let chars = Array(text.unicodeScalars)
+        var i = 0
+        func isPart(_ c: Unicode.Scalar) -> Bool { c == "_" || (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c))) }
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\"" {
+                let start = i
+                i += 1
+                while i < chars.count, chars[i] != "\"" { i += chars[i] == "\\" ? 2 : 1 }
+                i = min(i + 1, chars.count)
+                out.unicodeScalars.append(contentsOf: chars[start..<i])
+            } else if c == "/", i + 1 < chars.count, chars[i + 1] == "/" {
+                while i < chars.count, chars[i] != "\n" { out.unicodeScalars.append(chars[i]); i += 1 }
+            } else if isPart(c) {
+                let start = i
+                while i < chars.count, isPart(chars[i]) || (("0"..."9").contains(c) && chars[i] == ".") { i += 1 }
+                let word = chars[start..<i]
+                if word.count == 1, word.first == "_" { out += replacement } else { out.unicodeScalars.append(contentsOf: word) }
+            } else {
+                out.unicodeScalars.append(c)
+                i += 1
+            }
+        }
+        return out
     }
 
     /// Identifiers in source text, outside strings and comments (a rough scan).

@@ -453,11 +453,29 @@ extension REPL {
             out.line(line)
             return
         }
-        guard let text = Self.helpText(argument) else {
-            let close = Arguments.closestWord(argument, among: Self.helpTopics)
+        guard let text = Self.helpText(argument) ?? functionHelp(argument) else {
+            // Suggest a name of the kind asked for: a `:command` among commands; otherwise
+            // topics and functions (built-in, standard library, the model's own).
+            let pool = argument.hasPrefix(":") ? Self.commands.map(\.name)
+                : Self.helpTopics + Engine.functionSignatures.map(\.name)
+                    + visibleNames.filter { $0.kind == "fn" }.map(\.name)
+            let close = Arguments.closestWord(argument, among: pool)
             fail("no help topic '\(argument)'", hint: (close.map { "did you mean '\($0)'? " } ?? "") + ":help lists the topics", into: &out)
             return
         }
         out.line(text)
+    }
+
+    /// Help on a function: a built-in or standard-library function's signature and doc
+    /// comment, or a function of the model with its definition.
+    func functionHelp(_ name: String) -> String? {
+        if let f = Engine.functionSignatures.first(where: { $0.name == name }) {
+            let origin = f.module.map { "  (standard library: use \($0))" } ?? "  (built-in)"
+            return style.bold(f.label) + style.dim(origin) + (f.doc.isEmpty ? "" : "\n" + f.doc)
+        }
+        if session.engine.declaredKind(of: name) == "fn", let def = session.engine.definition(of: name) {
+            return def
+        }
+        return nil
     }
 }

@@ -302,6 +302,9 @@ public final class Session {
 }
 
 extension Engine {
+    /// The Monte Carlo sample count and seed in effect (SPEC §13), for the REPL's `:dist`.
+    package var simulationSettings: (samples: Int, seed: UInt64) { (evaluator.mc.samples, evaluator.mc.seed) }
+
     /// Byte range of a top-level declaration in the first loaded file.
     func declarationRange(of name: String) -> (Int, Int)? {
         let (model, _) = state
