@@ -106,17 +106,9 @@ final class REPL {
     /// Every session the REPL makes needs it: `strat repl FILE`, `:load` and `:reset` too.
     static func interruptible(_ c: Configuration) -> Configuration {
         var c = c
-        c.interrupt = { REPL.interruptLatched() }
+        // The engine only looks: the REPL takes the request when the command ends.
+        c.interrupt = { LineEditor.interruptRequested() }
         return c
-    }
-
-    /// Set by the first poll that sees Ctrl-C, until the next input starts: the engine
-    /// stops, and the REPL then knows its output is to be discarded.
-    nonisolated(unsafe) static var interruptLatch = false
-
-    @Sendable static func interruptLatched() -> Bool {
-        if !interruptLatch, LineEditor.takeInterruptRequest() { interruptLatch = true }
-        return interruptLatch
     }
     /// Colour on standard output / standard error.
     let color: Bool
@@ -134,7 +126,7 @@ final class REPL {
     /// Whether Ctrl-C was pressed since the current input started (polled between steps
     /// of long commands; an evaluation in progress cannot be stopped midway).
     func interrupted() -> Bool {
-        if interactive, !interruptSeen, Self.interruptLatched() { interruptSeen = true }
+        if interactive, !interruptSeen, LineEditor.takeInterruptRequest() { interruptSeen = true }
         return interruptSeen
     }
 
@@ -171,14 +163,55 @@ final class REPL {
     /// diagnostics are then located as `<stdin>:LINE:COL`, not within the entry.
     var stdinFirstLine: Int?
 
+    /// The `:command` line being handled, for locating errors in its argument.
+    var commandLine: String?
+
     func report(_ diagnostics: [Diagnostic], into out: inout Output) {
         for var d in diagnostics {
-            if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0 {
+            if let first = stdinFirstLine, let line = commandLine, d.line == 1,
+               d.path == "<expr>" || d.path.hasPrefix("<override "), let text = d.sourceLine,
+               let column = Self.column(of: text, in: line, override: d.path) {
+                // An expression inside a command: its place on the command's line.
+                d.path = "<stdin>"
+                d.line = first
+                d.column += column
+                d.sourceLine = line
+            } else if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0 {
                 d.path = "<stdin>"
                 d.line += first - 1
+            } else if let first = stdinFirstLine, d.path.isEmpty {
+                // A command's own error (a bad name, a missing argument): its input line.
+                d.path = "<stdin>"
+                d.line = first
+                d.column = 1
             }
             out.error(d.rendered(color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
         }
+    }
+
+    /// Where (0-based, in characters) an argument's text starts on its command line: after
+    /// the command name, and for an override `<override PATH>` after `PATH =`.
+    static func column(of text: String, in line: String, override path: String) -> Int? {
+        guard !text.isEmpty, let nameEnd = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return nil }
+        var from = nameEnd
+        if path.hasPrefix("<override "), path.hasSuffix(">") {
+            let target = String(path.dropFirst("<override ".count).dropLast())
+            guard let at = firstIndex(of: target, in: line, from: from),
+                  let eq = line[at...].firstIndex(of: "=") else { return nil }
+            from = eq
+        }
+        guard let start = firstIndex(of: text, in: line, from: from) else { return nil }
+        return line.distance(from: line.startIndex, to: start)
+    }
+
+    /// The first index at or after `from` where `needle` starts in `line`.
+    static func firstIndex(of needle: String, in line: String, from: String.Index) -> String.Index? {
+        var i = from
+        while i < line.endIndex {
+            if line[i...].hasPrefix(needle) { return i }
+            i = line.index(after: i)
+        }
+        return nil
     }
 
     static func exitCode(for d: Diagnostic) -> Int32 {
@@ -188,8 +221,7 @@ final class REPL {
 
     /// A REPL-level error (bad command use): a script error in piped input.
     func fail(_ message: String, hint: String? = nil, into out: inout Output) {
-        let d = Diagnostic(severity: .error, kind: .compile, message: message, hint: hint)
-        out.error(d.rendered(color: errorColor), status: Exit.dataError)
+        report([Diagnostic(severity: .error, kind: .compile, message: message, hint: hint)], into: &out)
     }
 
     func handle(_ error: Error, into out: inout Output) {
@@ -293,14 +325,14 @@ final class REPL {
     func process(_ input: String) {
         var out = Output()
         interruptSeen = false
-        Self.interruptLatch = false
         let trimmed = input.trimmingSpaces()
         if trimmed.hasPrefix(":") {
+            commandLine = input
+            defer { commandLine = nil }
             command(trimmed, into: &out)
         } else {
             statement(input, into: &out)
         }
-        defer { Self.interruptLatch = false }   // completion may evaluate before the next input
         if interrupted() {
             writeOut(style.yellow("interrupted") + (out.text.isEmpty && out.errors.isEmpty ? "" : " (output discarded)") + "\n")
             return
