@@ -152,6 +152,7 @@ def main():
         print(f"\n(what-if benchmark skipped: {args.whatif} not built)")
     goal_seek(args, results, runs)
     monte_carlo(args, results, runs)
+    piped_repl(args, results, runs)
     # Workload 6: the language server (Benchmarks/lsp_bench.py).
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import lsp_bench
@@ -264,6 +265,24 @@ def monte_carlo(args, results, runs):
     ratio = nm["uncertain (10,000 samples)"] / nm["plain"]
     print(f"  netflix run: uncertain {nm['uncertain (10,000 samples)'] * 1000:.1f}ms, plain {nm['plain'] * 1000:.1f}ms, ratio {ratio:.2f}")
     results["monte_carlo"] = {"samples": int(n), "median_s": med, "netflix_s": nm, "netflix_ratio": ratio}
+
+
+def piped_repl(args, results, runs):
+    """A long piped REPL session: N chained lets, each followed by an expression reading it.
+    Each new let joins the model without re-resolving it, so the time grows with N, not N²."""
+    n = 500 if args.smoke else 10000
+    text = "let x0 = 1\n" + "".join(f"let x{i} = x{i - 1} + 1\nx{i} * 2\n" for i in range(1, n))
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        p = subprocess.run([args.strat, "repl"], input=text, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        last = p.stdout.strip().split("\n")[-1]
+        if p.returncode != 0 or last != str(2 * n):
+            raise SystemExit(f"piped repl: exit {p.returncode}, last line {last!r}, expected {2 * n}: {p.stderr[:300]}")
+    med = statistics.median(times)
+    print(f"\npiped REPL, {n:,} lets and {n - 1:,} expressions: {med * 1000:.1f}ms")
+    results["piped_repl"] = {"lets": n, "median_s": med}
 
 
 if __name__ == "__main__":

@@ -190,6 +190,13 @@ public final class LineEditor {
         SignalState.takeInterrupt()
     }
 
+    /// Whether Ctrl-C was pressed and not yet taken with ``takeInterruptRequest()``: what an
+    /// engine polls to stop a long evaluation, leaving the request for the program to act on
+    /// (so that a second Ctrl-C meanwhile still ends the process).
+    public static func interruptRequested() -> Bool {
+        SignalState.pending.load(ordering: .sequentiallyConsistent) & SignalState.interruptBit != 0
+    }
+
     // MARK: History
 
     /// Adds `line` to the history (for ↑ and Ctrl-R) and appends it to the history file.

@@ -20,6 +20,12 @@ final class REPL {
     static let prompt = "strat> "
     static let continuationPrompt = "...> "
 
+    /// The prompt: `strat> `, or `strat[bear]> ` while a scenario is applied.
+    var currentPrompt: String {
+        guard let s = session.scenario else { return Self.prompt }
+        return "strat[\(s)]> "
+    }
+
     static let spec = CommandSpec(
         name: "repl",
         abstract: "The interactive REPL (also `strat` with no arguments).",
@@ -93,9 +99,16 @@ final class REPL {
     static func emptySession() -> Session {
         var configuration = cliConfiguration()
         configuration.importer = FileImporter(root: ".")
-        // Ctrl-C during a long evaluation stops it (the engine polls this).
-        configuration.interrupt = { LineEditor.takeInterruptRequest() }
-        return Session(configuration: configuration)
+        return Session(configuration: interruptible(configuration))
+    }
+
+    /// A configuration whose evaluations stop on Ctrl-C (the engine polls the request).
+    /// Every session the REPL makes needs it: `strat repl FILE`, `:load` and `:reset` too.
+    static func interruptible(_ c: Configuration) -> Configuration {
+        var c = c
+        // The engine only looks: the REPL takes the request when the command ends.
+        c.interrupt = { LineEditor.interruptRequested() }
+        return c
     }
     /// Colour on standard output / standard error.
     let color: Bool
@@ -107,6 +120,8 @@ final class REPL {
     var quitRequested = false
     /// Ctrl-C was pressed while the current input was being handled.
     private var interruptSeen = false
+    /// The source behind `_` (the last expression's value), for `let x = _`.
+    var lastExpression: String?
 
     /// Whether Ctrl-C was pressed since the current input started (polled between steps
     /// of long commands; an evaluation in progress cannot be stopped midway).
@@ -148,14 +163,55 @@ final class REPL {
     /// diagnostics are then located as `<stdin>:LINE:COL`, not within the entry.
     var stdinFirstLine: Int?
 
+    /// The `:command` line being handled, for locating errors in its argument.
+    var commandLine: String?
+
     func report(_ diagnostics: [Diagnostic], into out: inout Output) {
         for var d in diagnostics {
-            if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0 {
+            if let first = stdinFirstLine, let line = commandLine, d.line == 1,
+               d.path == "<expr>" || d.path.hasPrefix("<override "), let text = d.sourceLine,
+               let column = Self.column(of: text, in: line, override: d.path) {
+                // An expression inside a command: its place on the command's line.
+                d.path = "<stdin>"
+                d.line = first
+                d.column += column
+                d.sourceLine = line
+            } else if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0 {
                 d.path = "<stdin>"
                 d.line += first - 1
+            } else if let first = stdinFirstLine, d.path.isEmpty {
+                // A command's own error (a bad name, a missing argument): its input line.
+                d.path = "<stdin>"
+                d.line = first
+                d.column = 1
             }
             out.error(d.rendered(color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
         }
+    }
+
+    /// Where (0-based, in characters) an argument's text starts on its command line: after
+    /// the command name, and for an override `<override PATH>` after `PATH =`.
+    static func column(of text: String, in line: String, override path: String) -> Int? {
+        guard !text.isEmpty, let nameEnd = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return nil }
+        var from = nameEnd
+        if path.hasPrefix("<override "), path.hasSuffix(">") {
+            let target = String(path.dropFirst("<override ".count).dropLast())
+            guard let at = firstIndex(of: target, in: line, from: from),
+                  let eq = line[at...].firstIndex(of: "=") else { return nil }
+            from = eq
+        }
+        guard let start = firstIndex(of: text, in: line, from: from) else { return nil }
+        return line.distance(from: line.startIndex, to: start)
+    }
+
+    /// The first index at or after `from` where `needle` starts in `line`.
+    static func firstIndex(of needle: String, in line: String, from: String.Index) -> String.Index? {
+        var i = from
+        while i < line.endIndex {
+            if line[i...].hasPrefix(needle) { return i }
+            i = line.index(after: i)
+        }
+        return nil
     }
 
     static func exitCode(for d: Diagnostic) -> Int32 {
@@ -165,8 +221,7 @@ final class REPL {
 
     /// A REPL-level error (bad command use): a script error in piped input.
     func fail(_ message: String, hint: String? = nil, into out: inout Output) {
-        let d = Diagnostic(severity: .error, kind: .compile, message: message, hint: hint)
-        out.error(d.rendered(color: errorColor), status: Exit.dataError)
+        report([Diagnostic(severity: .error, kind: .compile, message: message, hint: hint)], into: &out)
     }
 
     func handle(_ error: Error, into out: inout Output) {
@@ -212,14 +267,18 @@ final class REPL {
         guard let editor else { return }
         var pending: [String] = []
         while !quitRequested {
-            switch editor.readLine(prompt: pending.isEmpty ? Self.prompt : Self.continuationPrompt) {
+            switch editor.readLine(prompt: pending.isEmpty ? currentPrompt : Self.continuationPrompt) {
             case .eof:
                 return                  // Ctrl-D on an empty line (a continuation line too)
             case .interrupt:
                 pending.removeAll()
             case .line(let line):
-                editor.addHistory(line)
-                if let input = accept(line, pending: &pending) { process(input) }
+                // A multi-line entry goes into the history whole, once it is complete, so
+                // that ↑ brings all of it back.
+                if let input = accept(line, pending: &pending) {
+                    editor.addHistory(input)
+                    process(input)
+                }
             }
         }
     }
@@ -268,6 +327,8 @@ final class REPL {
         interruptSeen = false
         let trimmed = input.trimmingSpaces()
         if trimmed.hasPrefix(":") {
+            commandLine = input
+            defer { commandLine = nil }
             command(trimmed, into: &out)
         } else {
             statement(input, into: &out)
@@ -282,22 +343,36 @@ final class REPL {
     // MARK: Statements
 
     func statement(_ text: String, into out: inout Output) {
+        let entered = text
         let parts = Self.splitStatements(text)
         if parts.count > 1 {
             for part in parts where !interrupted() { statement(part, into: &out) }
             return
         }
-        if let message = Self.underscoreInDeclaration(text) {
-            fail(message, hint: "write the value itself, or a name: `let x = members * 2`", into: &out)
-            return
+        var text = text
+        if Self.underscoreInDeclaration(text) {
+            // `let x = _`: the declaration gets the formula that gave the last value, so
+            // the model (and a saved script) can define it.
+            guard let last = lastExpression else {
+                fail("`_` has no value yet", hint: "type an expression first; `_` is its value", into: &out)
+                return
+            }
+            text = Self.replacingUnderscore(in: text, with: "(" + last + ")")
         }
-        let names = Set(session.engine.declaredNames.map(\.name))
+        // Which of the names the input declares exist already (a redefinition). Listing
+        // every name costs the model's size, so only `use`/`import` (which name nothing
+        // themselves) take the full list.
+        let typed = Session.declaredNames(text)
+        let existing = Set(typed.filter { session.engine.declaredKind(of: $0) != nil })
+        let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }).prefix(while: { $0.isLetter })
+        let names = first == "use" || first == "import" ? Set(session.engine.declaredNames.map(\.name)) : existing
         let diagnosticsBefore = Set(session.engine.diagnostics)
         do {
             let outcome = try session.enter(text)
             switch outcome {
             case .value(let v):
-                out.line(v.description)
+                out.line(display(v))
+                lastExpression = Self.expandedUnderscore(entered, last: lastExpression)
             case .printed(let s):
                 out.line(s)
             case .asserted(let ok, let message):
@@ -309,12 +384,11 @@ final class REPL {
                 }
             case .declared(let declared, let changes):
                 let redefined = declared.filter { names.contains($0) }
-                let kinds = Dictionary(session.engine.declaredNames.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
                 for name in declared where !redefined.contains(name) {
                     if ["org", "mission", "vision", "values"].contains(name) {
                         out.line(style.dim(name) + " " + Self.oneLine(text, dropping: name))
                     } else {
-                        out.line(declarationSummary(name, kind: kinds[name] ?? ""))
+                        out.line(declarationSummary(name, kind: session.engine.declaredKind(of: name) ?? ""))
                     }
                 }
                 if declared.isEmpty {
@@ -325,6 +399,10 @@ final class REPL {
                 if !redefined.isEmpty {
                     out.line(style.dim("redefined " + redefined.joined(separator: ", ")))
                     renderChanges(changes, limit: 50, into: &out)
+                } else if declared.contains(where: { session.engine.declaredKind(of: $0) == "objective" }),
+                          let c = changes.first(where: { $0.path == "plan.score" }) {
+                    // A new objective moves the plan's score: say by how much.
+                    out.text += renderChangeTable([c], style: style)
                 }
             case .nothing:
                 break
@@ -337,13 +415,34 @@ final class REPL {
         }
     }
 
+    /// A value as the REPL prints it: a distribution gets a one-line histogram beside its
+    /// `mean (p5 … p95)`.
+    func display(_ v: Value) -> String { v.description + histogramSuffix(v) }
+
+    /// `  ▁▃▆█▆▃▁` for a distribution (cyan on a colour terminal), else "".
+    func histogramSuffix(_ v: Value) -> String {
+        guard let d = v.distribution, d.count > 1, d.max > d.min else { return "" }
+        return "  " + style.cyan(Self.histogramBar(d.histogram.counts))
+    }
+
+    /// Histogram counts as a row of Unicode blocks, scaled to the fullest bin; an empty
+    /// bin is a space, a non-empty one at least the lowest block.
+    static func histogramBar(_ counts: [Int]) -> String {
+        let ticks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        guard let top = counts.max(), top > 0 else { return "" }
+        return String(counts.map { c -> Character in
+            guard c > 0 else { return " " }
+            return ticks[max(0, min(7, Int((Double(c) / Double(top) * 8).rounded(.up)) - 1))]
+        })
+    }
+
     /// One line for a new declaration: `members = 262M`, `fn cagr(start, end, n)`, …
     func declarationSummary(_ name: String, kind: String) -> String {
         let st = style
         switch kind {
         case "let":
-            let v = (try? session.engine.evaluate(name))?.description ?? "none"
-            return "\(name) = \(st.bold(v))"
+            guard let value = try? session.engine.evaluate(name) else { return "\(name) = \(st.bold("none"))" }
+            return "\(name) = \(st.bold(value.description))" + histogramSuffix(value)
 
         case "fn":
             return st.dim("fn ") + functionSignature(name)
@@ -454,14 +553,53 @@ final class REPL {
         return nonEmpty.isEmpty ? [text] : nonEmpty
     }
 
-    /// A reason to refuse a declaration that uses `_` (it would change with every
-    /// expression entered, and a saved script could not define it), or nil.
-    static func underscoreInDeclaration(_ text: String) -> String? {
+    /// Whether a declaration uses `_` (the last value): it then takes the formula behind
+    /// that value instead, since `_` changes with every expression entered.
+    static func underscoreInDeclaration(_ text: String) -> Bool {
         let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
             .prefix(while: { $0.isLetter || $0 == "_" })
-        guard ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro", "series"].contains(String(first)),
-              identifiers(in: text).contains("_") else { return nil }
-        return "`_` (the last value) cannot be used in a declaration"
+        return ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro", "series"].contains(String(first))
+            && identifiers(in: text).contains("_")
+    }
+
+    /// The source of the last expression's value with its own `_` expanded, or nil when
+    /// unknown or too long to be worth a formula (`_ + _` doubles at every step).
+    static func expandedUnderscore(_ text: String, last: String?) -> String? {
+        var t = text.trimmingSpaces()
+        if identifiers(in: t).contains("_") {
+            guard let last else { return nil }
+            t = replacingUnderscore(in: t, with: "(" + last + ")")
+        }
+        return t.utf8.count > 2000 ? nil : t
+    }
+
+    /// `text` with every `_` name (outside strings and comments) replaced by `replacement`.
+    static func replacingUnderscore(in text: String, with replacement: String) -> String {
+        var out = ""
+        let chars = Array(text.unicodeScalars)
+        var i = 0
+        func isPart(_ c: Unicode.Scalar) -> Bool { c == "_" || (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c))) }
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\"" {
+                let start = i
+                i += 1
+                while i < chars.count, chars[i] != "\"" { i += chars[i] == "\\" ? 2 : 1 }
+                i = min(i + 1, chars.count)
+                out.unicodeScalars.append(contentsOf: chars[start..<i])
+            } else if c == "/", i + 1 < chars.count, chars[i + 1] == "/" {
+                while i < chars.count, chars[i] != "\n" { out.unicodeScalars.append(chars[i]); i += 1 }
+            } else if isPart(c) {
+                let start = i
+                while i < chars.count, isPart(chars[i]) || (("0"..."9").contains(c) && chars[i] == ".") { i += 1 }
+                let word = chars[start..<i]
+                if word.count == 1, word.first == "_" { out += replacement } else { out.unicodeScalars.append(contentsOf: word) }
+            } else {
+                out.unicodeScalars.append(c)
+                i += 1
+            }
+        }
+        return out
     }
 
     /// Identifiers in source text, outside strings and comments (a rough scan).

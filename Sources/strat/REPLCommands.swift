@@ -21,7 +21,8 @@ extension REPL {
         Command(name: ":reload", arguments: "", summary: "read the loaded file again, keeping what you declared"),
         Command(name: ":ls", arguments: "[KIND|PREFIX]", summary: "declared names with their kinds and values"),
         Command(name: ":show", arguments: "NAME", summary: "a declaration's source and its value"),
-        Command(name: ":explain", arguments: "EXPR", summary: "the formula tree behind a value, with each input's value"),
+        Command(name: ":explain", arguments: "EXPR [depth N]", summary: "the formula tree behind a value, with each input's value"),
+        Command(name: ":dist", arguments: "EXPR", summary: "an uncertain value's histogram, percentiles, mean, sd, samples and seed"),
         Command(name: ":deps", arguments: "NAME", summary: "what a value reads, and what reads it"),
         Command(name: ":whatif", arguments: "PATH = EXPR[, …]", summary: "the values that would change (the model is not changed)"),
         Command(name: ":solve", arguments: "INPUT for EXPR = V", summary: "goal seek: INPUT's value at which EXPR reaches V (in [LO, HI])"),
@@ -30,7 +31,7 @@ extension REPL {
         Command(name: ":compare", arguments: "[A,B,…]", summary: "key outputs of every scenario side by side"),
         Command(name: ":report", arguments: "[SCENARIO]", summary: "the full report, as `strat run` prints it"),
         Command(name: ":project", arguments: "NAME", summary: "a projection as a table and a sparkline"),
-        Command(name: ":save", arguments: "FILE", summary: "write the session's model as a script `strat run` accepts"),
+        Command(name: ":save", arguments: "[FILE]", summary: "write the model as a script (default: over the loaded file; :save! replaces another file)"),
         Command(name: ":reset", arguments: "", summary: "forget the loaded file and every declaration"),
         Command(name: ":quit", arguments: "", summary: "leave the REPL (also Ctrl-D)"),
     ]
@@ -48,8 +49,11 @@ extension REPL {
     // MARK: Dispatch
 
     func command(_ line: String, into out: inout Output) {
-        let name = String(line.prefix(while: { !$0.isWhitespace }))
+        var name = String(line.prefix(while: { !$0.isWhitespace }))
+        // `:save! FILE` replaces an existing file.
+        let force = name.count > 2 && name.hasSuffix("!") && Self.resolveCommand(String(name.dropLast())).command == ":save"
         let argument = String(line.dropFirst(name.count)).trimmingSpaces()
+        if force { name.removeLast() }
         let (resolved, candidates) = Self.resolveCommand(name)
         guard let command = resolved else {
             if candidates.count > 1 {
@@ -69,6 +73,7 @@ extension REPL {
         case ":show": show(argument, into: &out)
         case ":explain": explain(argument, into: &out)
         case ":deps": deps(argument, into: &out)
+        case ":dist": dist(argument, into: &out)
         case ":whatif": whatIf(argument, into: &out)
         case ":solve": solveCommand(argument, into: &out)
         case ":sensitivity": sensitivityCommand(argument, into: &out)
@@ -76,7 +81,7 @@ extension REPL {
         case ":compare": compare(argument, into: &out)
         case ":report": report(argument, into: &out)
         case ":project": project(argument, into: &out)
-        case ":save": save(argument, into: &out)
+        case ":save": save(argument, force: force, into: &out)
         case ":reset": reset(into: &out)
         case ":quit": quitRequested = true
         default: break
@@ -109,8 +114,11 @@ extension REPL {
         let announce = !initial || interactive
         let path = Self.expandPath(raw)
         do {
-            let fresh = Session()
+            // Imports resolve under the file's folder (the default importer); Ctrl-C stops
+            // long evaluations as in every REPL session.
+            let fresh = Session(configuration: Self.interruptible(cliConfiguration()))
             try fresh.load(file: path)
+            if !initial, interrupted() { return }   // Ctrl-C: the session stays as it was
             session = fresh
             let count = session.engine.declaredNames.filter { !$0.name.hasPrefix("_") }.count
             if announce { out.line(style.dim("loaded \(path) (\(count) name\(count == 1 ? "" : "s"))")) }
@@ -144,18 +152,38 @@ extension REPL {
         }
     }
 
-    func save(_ argument: String, into out: inout Output) {
-        guard needArgument(argument, ":save FILE", into: &out) else { return }
-        let path = Self.expandPath(argument)
-        let text = session.script()
+    /// `:save [FILE]` (FILE defaults to the loaded file) and `:save! FILE`, which may
+    /// replace an existing file other than the loaded one.
+    func save(_ argument: String, force: Bool, into out: inout Output) {
+        guard let path = argument.isEmpty ? session.file : Self.expandPath(argument) else {
+            fail("no file loaded", hint: "usage: :save FILE", into: &out)
+            return
+        }
+        let ontoLoaded = session.file.map { Self.sameFile($0, path) } ?? false
+        if !ontoLoaded, !force, access(path, F_OK) == 0 {
+            fail("'\(path)' exists and is not the loaded file", hint: "to replace it: :save! \(path)", into: &out)
+            return
+        }
+        let text = session.script(header: ontoLoaded ? nil : "// Declared in the REPL")
         // Atomically, as `fmt` writes: a failed write leaves the old file as it was.
         guard writeFileAtomically(path, text) else {
             let reason = String(cString: strerror(errno))
             report([Diagnostic(severity: .error, kind: .io, message: "cannot write '\(path)': \(reason)", path: path)], into: &out)
             return
         }
+        if ontoLoaded { session.adoptSaved(text) }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
         out.line(style.dim("saved \(path) (\(lines) line\(lines == 1 ? "" : "s"))"))
+        if let s = session.scenario {
+            out.line(style.dim("note: the file holds the baseline model; scenario \(s) is applied with `strat run \(path) --scenario \(s)`"))
+        }
+    }
+
+    /// Whether two paths name the same existing file (same device and inode).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 
     func reset(into out: inout Output) {
@@ -268,17 +296,64 @@ extension REPL {
         } else if let kind = e.declaredNames.first(where: { $0.name == name })?.kind, kind == "fn" || kind == "scenario" {
             // The definition says it all.
         } else {
-            out.line("= " + st.bold(value.description))
+            out.line("= " + st.bold(value.description) + histogramSuffix(value))
         }
     }
 
+    /// `EXPR depth N` → (EXPR, N); without a trailing `depth N`, the default depth.
+    static func splitDepth(_ argument: String) -> (expr: String, depth: Int?)? {
+        let words = argument.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.count >= 2, words[words.count - 2] == "depth" else { return (argument, nil) }
+        guard let n = Int(words[words.count - 1]), n >= 1, n <= 64 else { return nil }
+        var expr = argument.trimmingSpaces()
+        expr = String(expr.dropLast(words[words.count - 1].count)).trimmingSpaces()
+        expr = String(expr.dropLast("depth".count)).trimmingSpaces()
+        return (expr, n)
+    }
+
     func explain(_ argument: String, into out: inout Output) {
-        guard needArgument(argument, ":explain EXPR", into: &out) else { return }
+        guard needArgument(argument, ":explain EXPR [depth N]", into: &out) else { return }
+        guard let (expr, depth) = Self.splitDepth(argument), !expr.isEmpty else {
+            fail("expected :explain EXPR [depth N] with N from 1 to 64", hint: "e.g. :explain plan.score depth 6", into: &out)
+            return
+        }
         do {
-            out.line(try session.engine.explain(argument, depth: 4))
+            out.line(try session.engine.explain(expr, depth: depth ?? 4))
         } catch {
             handle(error, into: &out)
         }
+    }
+
+    /// `:dist EXPR`: the histogram as bars, then percentiles, mean, sd, sample count and seed.
+    func dist(_ argument: String, into out: inout Output) {
+        guard needArgument(argument, ":dist EXPR", into: &out) else { return }
+        let value: Value
+        do { value = try session.engine.evaluate(argument) } catch {
+            handle(error, into: &out)
+            return
+        }
+        guard case .dist(_, let unit) = value, let d = value.distribution else {
+            out.line(argument + " = " + style.bold(value.description) + style.dim("  (certain: no distribution)"))
+            return
+        }
+        let st = style
+        func show(_ x: Double) -> String { compact(x, unit, digits: 4) }
+        out.line(st.bold(argument) + " = " + value.description)
+        let (edges, counts) = d.histogram
+        let top = max(1, counts.max() ?? 1)
+        let width = 40
+        var rows: [[Cell]] = []
+        for (i, c) in counts.enumerated() where i + 1 < edges.count {
+            let cells = Int((Double(c) / Double(top) * Double(width * 8)).rounded())
+            let bar = String(repeating: "█", count: cells / 8) + (cells % 8 == 0 ? "" : String(Array("▏▎▍▌▋▊▉")[cells % 8 - 1]))
+            let pct = fmt2(Double(c) / Double(max(1, d.count)) * 100) + "%"
+            rows.append([Cell(show(edges[i])), Cell("…"), Cell(show(edges[i + 1])), Cell(bar, st.cyan(bar)), Cell(pct, st.dim(pct))])
+        }
+        for l in renderTable(rows, align: [.right, .left, .right, .left, .right], indent: "  ", gap: " ") { out.line(l) }
+        let ps = [5, 25, 50, 75, 95].map { "p\($0) " + show(d.percentiles[$0] ?? d.percentile(Double($0) / 100)) }
+        out.line("  " + ps.joined(separator: "  "))
+        let (samples, seed) = session.engine.simulationSettings
+        out.line("  mean \(show(d.mean))  sd \(show(d.sd))  N \(d.count)" + (d.count == samples ? "" : " of \(samples)") + "  seed \(seed)")
     }
 
     func deps(_ argument: String, into out: inout Output) {
@@ -293,8 +368,11 @@ extension REPL {
                     return [Cell(p), Cell("= " + (v.count > 60 ? String(v.prefix(59)) + "…" : v))]
                 }, align: [.left, .left], indent: "  ")
             }
-            let v = (try? e.evaluate(argument))?.description ?? "none"
-            out.line(st.bold(argument) + " = " + v)
+            if let v = try? e.evaluate(argument), !v.isNone, case .ref = v {
+                out.line(st.bold(argument))          // an object: its own cells are left out
+            } else {
+                out.line(st.bold(argument) + " = " + ((try? e.evaluate(argument))?.description ?? "none"))
+            }
             out.line(st.bold("reads") + (inputs.isEmpty ? st.dim("  nothing (an input)") : ""))
             for l in rows(inputs) { out.line(l) }
             out.line(st.bold("read by") + (dependents.isEmpty ? st.dim("  nothing") : ""))
@@ -364,9 +442,7 @@ extension REPL {
                 let mark = n == current ? Cell("*", st.green("*")) : Cell(" ")
                 let name = Cell(n, n == current ? st.bold(n) : n)
                 var what = n == "baseline" ? "the model as declared" : ""
-                if n != "baseline", let def = session.engine.definition(of: n) {
-                    what = Self.oneLine(def, dropping: "scenario \(n)")
-                }
+                if n != "baseline" { what = scenarioSummary(n) }
                 return [mark, name, Cell(what, st.dim(what))]
             }
             for l in renderTable(rows, align: [.left, .left, .left], indent: "", gap: " ") { out.line(l) }
@@ -384,6 +460,20 @@ extension REPL {
         } catch {
             handle(error, into: &out)
         }
+    }
+
+    /// A scenario on one line: its title and its overrides, `"Bear" { price = 8; churn = 4% }`
+    /// (the overrides of a multi-line body keep a separator; comments are left out).
+    func scenarioSummary(_ name: String) -> String {
+        var title = ""
+        if let def = session.engine.definition(of: name) {
+            let rest = Self.oneLine(def, dropping: "scenario \(name)")
+            if rest.hasPrefix("\""), let end = rest.dropFirst().firstIndex(of: "\"") { title = String(rest[...end]) + " " }
+        }
+        let overrides = ((try? session.engine.scenarioOverrides(name)) ?? [])
+            .map { $0.path + " = " + Self.oneLine($0.expr, dropping: "") }
+        let s = title + "{ " + overrides.joined(separator: "; ") + " }"
+        return s.count > 80 ? String(s.prefix(79)) + "…" : s
     }
 
     /// A declaration squeezed onto one line, without its leading keyword and name.

@@ -12,17 +12,19 @@ extension REPL {
         "else", "and", "or", "not", "true", "false", "none", "to",
     ]
 
-    static let builtinNames = [
-        "plan", "objectives", "metrics", "swots", "projections", "retros",
-        "min", "max", "sum", "avg", "count", "abs", "round", "floor", "ceil", "sqrt", "exp", "ln", "log10", "clamp",
-    ]
+    /// The model's collections and every built-in function, distribution constructors
+    /// (`normal`, `pert`, …) included, from the library's own table.
+    static let builtinNames: [String] = topLevelCollections
+        + Engine.functionSignatures.filter { $0.module == nil }.map(\.name)
 
     /// Candidates for the completion word (see ``LineEditor/completer``).
     func completions(line: String, wordStart: Int, word: String) -> [String] {
         let head = String(line.prefix(wordStart)).trimmingSpaces()
         // The command name itself.
         if word.hasPrefix(":"), head.isEmpty {
-            return Self.commands.map(\.name).filter { $0.hasPrefix(word) }
+            let names = Self.commands.map(\.name).filter { $0.hasPrefix(word) }
+            // A unique command comes with the space before its argument.
+            return names.count == 1 ? [names[0] + " "] : names
         }
         if head.hasPrefix(":") {
             let name = String(head.prefix(while: { !$0.isWhitespace }))
@@ -32,7 +34,10 @@ extension REPL {
                 return LineEditor.pathCompletions(for: word)
             case ":help":
                 guard !head.contains(" ") else { return [] }
-                return (Self.helpTopics + Self.commands.map { String($0.name.dropFirst()) }).filter { $0.hasPrefix(word) }
+                let functions = Engine.functionSignatures.map(\.name)
+                var seen = Set<String>()
+                return (Self.helpTopics + Self.commands.map { String($0.name.dropFirst()) } + functions)
+                    .filter { $0.hasPrefix(word) && seen.insert($0).inserted }
             case ":scenario", ":report", ":compare":
                 return (["baseline"] + session.engine.scenarioNames).filter { $0.hasPrefix(word) }
             case ":project":

@@ -39,13 +39,27 @@ extension REPL {
         "explain": """
             :explain EXPR    the formula tree behind a value: each formula with its value,
                              down to the inputs, and the rule behind built-in scores
+                             (four levels deep)
+            :explain EXPR depth N
+                             N levels deep (1 to 64)
               :explain MODERNIZE_PLATFORM.score
-              :explain member_ltv * 2
+              :explain member_ltv * 2 depth 8
+            """,
+        "dist": """
+            :dist EXPR       an uncertain value in full: its histogram as bars, the
+                             percentiles p5 p25 p50 p75 p95, mean, sd, the sample count N
+                             and the seed (an uncertain value typed alone shows
+                             mean (p5 … p95) and a one-line histogram)
+              :dist normal(100, 10) * 2
             """,
         "deps": """
             :deps NAME       the values NAME reads (its inputs) and the values that read it
-                             (its dependents), each with its value
+                             (its dependents), each with its value. NAME may be an object
+                             (an objective, a key result): what its values read from
+                             outside it, and what reads them. Projections are looked
+                             through: cash.final reads what cash's formulas read.
               :deps churn
+              :deps MODERNIZE_PLATFORM.MICROSERVICES
             """,
         "whatif": """
             :whatif PATH = EXPR[, PATH = EXPR…]
@@ -75,10 +89,10 @@ extension REPL {
             """,
         "scenario": """
             :scenario        the scenarios (baseline and every declared one); * marks the
-                             one applied to the session
+                             one applied to the session, with its overrides
             :scenario NAME   apply a scenario to the session: expressions, :ls, :report and
-                             :whatif then see its values; prints what changed.
-                             :scenario baseline goes back.
+                             :whatif then see its values; prints what changed, and the
+                             prompt names it (strat[NAME]> ). :scenario baseline goes back.
             """,
         "compare": """
             :compare         key outputs (plan score, objective scores, metrics, projection
@@ -97,10 +111,14 @@ extension REPL {
               :project subscribers
             """,
         "save": """
-            :save FILE       write the session's model as a script: the loaded file (minus
-                             the declarations you redefined) followed by what you declared.
-                             `strat run FILE` evaluates it to the same values. Expressions
-                             and commands are not saved (they are in the history).
+            :save [FILE]     write the session's model as a script `strat run` evaluates to
+                             the same values: the loaded file, its order and comments kept,
+                             your redefinitions in place of the originals, then what you
+                             declared. Without FILE: over the loaded file (saving again
+                             writes the same text). Expressions and commands are not saved
+                             (they are in the history). Written atomically.
+            :save! FILE      the same, replacing FILE when it exists (:save refuses to
+                             overwrite a file other than the loaded one)
             """,
         "reset": """
             :reset           forget the loaded file and every declaration: an empty model
@@ -359,21 +377,27 @@ extension REPL {
             Names: [A-Za-z_][A-Za-z0-9_]*, case-sensitive; keywords are reserved except after
             a dot (X.values). Paths reach members: MODERNIZE_PLATFORM.MICROSERVICES.current,
             Engineering.strengths.PLATFORM. Every object has .name and .path.
-            `_` is the value of the last expression typed in the REPL (not usable in
-            declarations: a saved script could not define it).
+            `_` is the value of the last expression typed in the REPL. In a declaration
+            it stands for the formula that gave it (let y = _ after 5 + 1 declares
+            let y = (5 + 1)), so a saved script can define y.
             """,
         "to": """
-            a to b         reserved for uncertain values (a 90% interval); not supported yet,
-                           like simulate, solve and sensitivity
+            a to b         an uncertain value: a 90% interval (p5 a, p95 b; SPEC §13).
+                           Also normal(mean, sd), uniform(lo, hi), triangular(lo, mode, hi),
+                           pert(lo, mode, hi), beta(a, b), bernoulli(p), mixture([…], [weights]).
+                           In the REPL it shows mean (p5 … p95) and a histogram line;
+                           :dist EXPR shows the whole distribution.
             """,
         "keys": """
             Editing (emacs keys): Ctrl-A/E start/end of line, Ctrl-B/F and Alt-B/F move,
             Ctrl-K/U/W delete, Ctrl-Y paste; ↑/↓ history; Ctrl-R searches the history (type
             to refine, Ctrl-R again for older matches, Enter accepts); Tab completes names,
             members after a dot, :commands and file paths after :load and :save.
-            Ctrl-C drops the current input (a long evaluation cannot be stopped midway:
-            its result is discarded; a second Ctrl-C quits strat). Ctrl-D on an empty
-            line quits. History is kept in ~/.strat_history (STRAT_HISTORY overrides).
+            Ctrl-C drops the current input, and stops a long evaluation within
+            milliseconds (its output is discarded; while a large file is being read, a
+            second Ctrl-C quits strat). Ctrl-D on an empty line quits. A multi-line
+            entry is one history entry. History is kept in ~/.strat_history
+            (STRAT_HISTORY overrides).
             """,
     ]
 
@@ -453,11 +477,29 @@ extension REPL {
             out.line(line)
             return
         }
-        guard let text = Self.helpText(argument) else {
-            let close = Arguments.closestWord(argument, among: Self.helpTopics)
+        guard let text = Self.helpText(argument) ?? functionHelp(argument) else {
+            // Suggest a name of the kind asked for: a `:command` among commands; otherwise
+            // topics and functions (built-in, standard library, the model's own).
+            let pool = argument.hasPrefix(":") ? Self.commands.map(\.name)
+                : Self.helpTopics + Engine.functionSignatures.map(\.name)
+                    + visibleNames.filter { $0.kind == "fn" }.map(\.name)
+            let close = Arguments.closestWord(argument, among: pool)
             fail("no help topic '\(argument)'", hint: (close.map { "did you mean '\($0)'? " } ?? "") + ":help lists the topics", into: &out)
             return
         }
         out.line(text)
+    }
+
+    /// Help on a function: a built-in or standard-library function's signature and doc
+    /// comment, or a function of the model with its definition.
+    func functionHelp(_ name: String) -> String? {
+        if let f = Engine.functionSignatures.first(where: { $0.name == name }) {
+            let origin = f.module.map { "  (standard library: use \($0))" } ?? "  (built-in)"
+            return style.bold(f.label) + style.dim(origin) + (f.doc.isEmpty ? "" : "\n" + f.doc)
+        }
+        if session.engine.declaredKind(of: name) == "fn", let def = session.engine.definition(of: name) {
+            return def
+        }
+        return nil
     }
 }

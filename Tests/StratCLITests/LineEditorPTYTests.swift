@@ -281,9 +281,8 @@ final class LineEditorPTYTests: XCTestCase {
     }
 
     func testCtrlCWhileBusyIsReportedToTheProgram() throws {
-        // An evaluation cannot be stopped midway: the REPL polls for Ctrl-C when it ends
-        // (and between statements), says `interrupted`, drops the output and skips the
-        // rest of the input; the session goes on.
+        // Ctrl-C stops the evaluation (the engine polls for it): the REPL says
+        // `interrupted`, drops the output and skips the rest of the input; the session goes on.
         let p = try startSession()
         let n = try fibTaking(p, seconds: 2)
         try p.type("fib(\(n)); let after_interrupt = 1")
@@ -301,15 +300,18 @@ final class LineEditorPTYTests: XCTestCase {
     }
 
     func testSecondCtrlCWhileBusyQuits() throws {
-        // A second Ctrl-C before the REPL could act on the first ends the process.
-        let p = try startSession()
-        let n = try fibTaking(p, seconds: 4)
-        try p.type("fib(\(n))")
+        // A second Ctrl-C before the REPL could act on the first ends the process. The
+        // engine stops evaluations within milliseconds of a Ctrl-C, so the busy work here is
+        // reading a large file (parsing and resolving do not poll).
+        let big = home.appendingPathComponent("big.strat").path
+        try (0..<150_000).map { "let x\($0) = \($0) + 1" }.joined(separator: "\n").write(toFile: big, atomically: true, encoding: .utf8)
+        let p = try startSession(loadFixture: false)
+        try p.type(":load \(big)")
         try p.send(PTYKey.enter)
         try p.expect("\r\n")
         p.drain(for: 0.3)
         try p.send(PTYKey.ctrlC)
-        p.drain(for: 0.3)
+        p.drain(for: 0.1)
         try p.send(PTYKey.ctrlC)
         XCTAssertEqual(try p.waitForExit(timeout: 10), 128 + SIGINT)
     }
@@ -391,19 +393,23 @@ final class LineEditorPTYTests: XCTestCase {
         try second.expect(Self.result(#"line with \ backslash"#))
     }
 
-    func testContinuationLinesAreSeparateHistoryEntries() throws {
+    func testMultiLineEntryIsOneHistoryEntry() throws {
         let p = try startSession()
         try p.type("(1 +")
         try p.send(PTYKey.enter)
         try p.expect(Self.continuationPrompt)
-        try p.type("2)")
+        try p.type("20)")
         try p.send(PTYKey.enter)
-        try p.expect(Self.result("3"))
+        try p.expect(Self.result("21"))
+        try p.expect(Self.prompt)
+        try enter(p, "5", expecting: "5")
+        try p.send(PTYKey.up + PTYKey.up + PTYKey.enter)     // the whole entry comes back
+        try p.expect("\r\n21\r\n")
         try p.expect(Self.prompt)
         try p.send(PTYKey.ctrlD)
         XCTAssertEqual(try p.waitForExit(), 0)
         let saved = try String(contentsOfFile: historyFile, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(Array(saved.suffix(2)), ["(1 +", "2)"])
+        XCTAssertEqual(Array(saved.suffix(3)), [#"(1 +\n20)"#, "5", #"(1 +\n20)"#])
     }
 
     func testHistoryIsCapped() throws {

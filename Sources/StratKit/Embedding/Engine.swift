@@ -388,6 +388,62 @@ public final class Engine: @unchecked Sendable {
         _ = propagate(from: [c], into: &saved)
     }
 
+    /// Adds a new top-level `let` (the whole declaration's source in `text`) to the loaded
+    /// model without rebuilding it: the REPL's fast path, so that a long piped session does
+    /// not re-resolve the model on every line. Returns false, changing nothing the next
+    /// rebuild would not redo, whenever the declaration is not a plain new value that reads
+    /// only existing ones (a redefinition, a diagnostic, a distribution constructor, a
+    /// projection read at a period, an active scenario or override): the caller then rebuilds.
+    package func addLet(_ text: String, path: String) -> Bool {
+        guard !busy, isEvaluated, scenario == nil, committed.isEmpty, !loadedSources.isEmpty || !sessionSources.isEmpty else { return false }
+        busy = true
+        defer { busy = false }
+        evaluator.releaseSnapshot()
+        defer { evaluator.refresh() }
+        let itemsBefore = program.sink.items.count, errorsBefore = program.sink.errorCount
+        func refuse() -> Bool {
+            program.sink.items.removeSubrange(itemsBefore...)
+            program.sink.errorCount = errorsBefore
+            return false
+        }
+        let f = program.addFile(path: path, bytes: Array(text.utf8))
+        var parser = Parser(file: f, interner: program.interner, pool: program.pool, sink: program.sink,
+                            maxNesting: configuration.limits.maxNesting)
+        let decls = parser.parseProgram()
+        program.sink = parser.sink
+        guard program.sink.items.count == itemsBefore, decls.count == 1, decls[0].kind == .let_ else { return refuse() }
+        let d = decls[0]
+        let name = program.interner[d.name]
+        guard d.name >= Int32(Keyword.allCases.count), model.globals[d.name] == nil, model.builtinIds[d.name] == nil,
+              model.hostFunctions[d.name] == nil, !extraGlobals.contains(where: { $0.name == name }),
+              model.declSpans[name] == nil, name != "plan" else { return refuse() }
+        var ctx = Model.ResolveContext()
+        _ = model.resolve(d.expr, Scope(), &ctx)
+        guard program.sink.items.count == itemsBefore, ctx.sites == 0, ctx.coupled.items.isEmpty, ctx.now.items.isEmpty
+        else { return refuse() }
+        var deps = Set(ctx.deps.items)
+        for fn in ctx.calls.items { deps.formUnion(model.functions[Int(fn)].deps) }
+        model.ensureDependents()
+        let c = model.addCell(Cell(kind: .formula, node: d.expr, owner: -1, name: d.name, span: d.nameSpan))
+        model.deps[Int(c)] = Array(deps)
+        model.dependents.append([])
+        for x in deps { model.dependents[Int(x)].append(c) }
+        if ctx.volatile { model.volatile.insert(c) }
+        model.lets.append(c)
+        model.globals[d.name] = .cell(c)
+        model.globalSpans[d.name] = d.nameSpan
+        model.declSpans[name] = d.span
+        model.position.append(Int32(model.order.count))
+        model.order.append(c)
+        evaluator.refresh()
+        resetSteps()
+        evaluator.armStackGuard()
+        evaluator.compute(c)
+        diagnostics.append(contentsOf: evaluator.diagnostics)
+        evaluator.diagnostics = []
+        return true
+    }
+
     /// A model that failed to load (compile errors) has unresolved names and no evaluation
     /// order: queries on it throw the load's errors instead of reaching those parts.
     func refuseIfBroken() throws {
@@ -403,6 +459,14 @@ public final class Engine: @unchecked Sendable {
 
     /// Finds the cell a path such as `churn` or `Engineering.weaknesses.TESTING.rating` names.
     private func cell(at path: String) throws -> Int32 {
+        guard case .cell(let c) = try member(at: path) else {
+            throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .compile, message: "'\(path)' is not a value that can be overridden")])
+        }
+        return c
+    }
+
+    /// What a dotted path names: a value cell, an object, or a list of objects.
+    func member(at path: String) throws -> Member {
         let parts = path.split(separator: ".").map(String.init)
         func fail(_ msg: String, _ hint: String? = nil) -> StratError {
             StratError(diagnostics: [Diagnostic(severity: .error, kind: .compile, message: msg, hint: hint)])
@@ -415,6 +479,9 @@ public final class Engine: @unchecked Sendable {
         switch model.globals[fid] {
         case .cell(let c)?: current = .cell(c)
         case .object(let o)?: current = .object(o)
+        case .objects(let list)?: current = .objects(list)
+        case .function?: throw fail("'\(first)' is a function, not a value", "call it: \(first)(…)")
+        case .scenario?: throw fail("'\(first)' is a scenario, not a value", "apply it with :scenario \(first) or --scenario \(first)")
         default:
             if first == "plan" { current = .object(model.plan) } else {
                 let hint = closest(first, among: model.globals.keys.map { program.interner[$0] }).map { "did you mean '\($0)'?" }
@@ -440,8 +507,7 @@ public final class Engine: @unchecked Sendable {
                 current = .object(o)
             }
         }
-        guard case .cell(let c) = current else { throw fail("'\(path)' is not a value that can be overridden") }
-        return c
+        return current
     }
 
     /// The cell an override may replace: computed values (scores, statuses, matrices,
@@ -698,7 +764,8 @@ public final class Engine: @unchecked Sendable {
     /// Names of the declared scenarios, in order (without `baseline`).
     public var scenarioNames: [String] { model.scenarios.map { program.interner[$0.name] } }
 
-    func scenarioOverrides(_ name: String) throws -> [(path: String, expr: String)] {
+    /// A scenario's overrides as path and expression source text.
+    package func scenarioOverrides(_ name: String) throws -> [(path: String, expr: String)] {
         if name == "baseline" { return [] }
         guard let id = program.interner.lookup(name), case .scenario(let s)? = model.globals[id] else {
             let hint = closest(name, among: scenarioNames + ["baseline"]).map { "did you mean '\($0)'?" }
@@ -804,6 +871,21 @@ public final class Engine: @unchecked Sendable {
     }
 
     // MARK: Introspection for tools (REPL completion, :ls)
+
+    /// The kind of one top-level name (as ``declaredNames`` gives it), or nil: a constant-time
+    /// look-up for callers that would otherwise list every name per input.
+    package func declaredKind(of name: String) -> String? {
+        guard let k = program.interner.lookup(name), let g = model.globals[k] else { return nil }
+        switch g {
+        case .cell: return "let"
+        case .function: return "fn"
+        case .scenario: return "scenario"
+        case .object(let o):
+            let obj = model.objects[Int(o)]
+            return obj.kind == .projection && model.projections[Int(obj.projection)].isSeries ? "series" : obj.kind.word
+        case .objects: return "list"
+        }
+    }
 
     /// Top-level names with their kinds (`let`, `fn`, `objective`, …), in declaration order.
     public var declaredNames: [(name: String, kind: String)] {

@@ -15,15 +15,31 @@ extension Engine {
         return out.joined(separator: "\n")
     }
 
-    /// The cells a value reads (inputs) and the cells that read it (dependents), by path.
+    /// The cells a value or an object reads (inputs) and the cells that read it
+    /// (dependents), by path. A projection's internal group cell is looked through: a
+    /// projection's results read what its formulas read, and what reads a projection reads
+    /// its results. For an object (`GROW`, `GROW.ARR`), its own cells are left out.
     public func dependencies(of path: String) throws -> (inputs: [String], dependents: [String]) {
-        let c = try cellForPath(path)
         let (model, _) = state
+        var own = Set<Int32>()
+        switch try member(at: path) {
+        case .cell(let c): own.insert(c)
+        case .object(let o): own = model.cells(within: [o])
+        case .objects(let list): own = model.cells(within: list)
+        }
         model.ensureDependents()
-        let visible: (Int32) -> Bool = { model.cells[Int($0)].kind != .derived || model.cells[Int($0)].derived != .projectionGroup }
-        let inputs = model.deps[Int(c)].filter(visible).map { model.cellPath($0) }.sorted()
-        let deps = model.dependents[Int(c)].filter(visible).map { model.cellPath($0) }.sorted()
-        return (inputs, deps)
+        let isGroup: (Int32) -> Bool = { model.cells[Int($0)].kind == .derived && model.cells[Int($0)].derived == .projectionGroup }
+        func closure(_ edges: [[Int32]]) -> [String] {
+            var seen = own
+            var found = Set<Int32>()
+            var stack = own.flatMap { edges[Int($0)] }
+            while let c = stack.popLast() {
+                guard seen.insert(c).inserted else { continue }
+                if isGroup(c) { stack += edges[Int(c)] } else { found.insert(c) }
+            }
+            return found.map { model.cellPath($0) }.sorted()
+        }
+        return (closure(model.deps), closure(model.dependents))
     }
 
     /// The source text that declares a top-level name, or nil.
@@ -166,5 +182,25 @@ extension Engine {
             explainNode(k, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "),
                         depth: depth, into: &out)
         }
+    }
+}
+
+extension Model {
+    /// The cells of some objects and of the objects nested in them (a key result's cells
+    /// belong to its objective too).
+    func cells(within roots: [Int32]) -> Set<Int32> {
+        let rootSet = Set(roots)
+        func inside(_ o: Int32) -> Bool {
+            var o = o, hops = 0
+            while o >= 0, hops <= objects.count {
+                if rootSet.contains(o) { return true }
+                o = objects[Int(o)].parent
+                hops += 1
+            }
+            return false
+        }
+        var out = Set<Int32>()
+        for c in cells.indices where cells[c].owner >= 0 && inside(cells[c].owner) { out.insert(Int32(c)) }
+        return out
     }
 }

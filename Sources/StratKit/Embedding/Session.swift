@@ -137,12 +137,20 @@ public final class Session {
         // A redefined `let` of an existing value goes through the incremental engine
         // (under a scenario, a rebuild re-applies the scenario's overrides on top).
         if kinds == [.let_], names.count == 1, scenario == nil, let eq = text.firstIndex(of: "="),
-           engine.declaredNames.contains(where: { $0.name == names[0] && $0.kind == "let" }) {
+           engine.declaredKind(of: names[0]) == "let" {
             let expr = String(text[text.index(after: eq)...])
             let changes = try engine.set(names[0], expr)
             replaceChunks(declaring: names, with: text)
             syncSources()   // a later rebuild must keep the new definition
             return .declared(names: names, changes: changes)
+        }
+        // A new `let` joins the model without a rebuild when it can (nothing else changes).
+        if kinds == [.let_], names.count == 1, engine.declaredKind(of: names[0]) == nil,
+           engine.addLet(text, path: "<repl>") {
+            chunks.append((names, text))
+            engine.sessionSources.append(("<repl>", Array(text.utf8)))
+            engine.redefined.insert(names[0])
+            return .declared(names: names, changes: [])
         }
         let before = Dictionary(engine.valuesByPath().map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
         let savedChunks = chunks
@@ -183,35 +191,58 @@ public final class Session {
         return changes
     }
 
-    /// The session's model as a script that `strat run` accepts: the loaded file without
-    /// the declarations the session redefined, then the session's declarations.
-    public func script() -> String {
-        var text = String(decoding: fileBytes ?? [], as: UTF8.self)
-        let redefined = Set(chunks.flatMap(\.names))
-        if !redefined.isEmpty, let f = file {
-            // Cut redefined declarations out of the file's text, last first.
+    /// The session's model as a script that `strat run` accepts: the loaded file, its
+    /// order and comments kept, with each declaration the session redefined replaced in
+    /// place, then the session's new declarations. Writing it over the loaded file and
+    /// calling ``adoptSaved(_:)`` makes saving again produce the same text.
+    /// `header`: a comment line before the appended declarations (nil: none).
+    public func script(header: String? = "// Declared in the REPL") -> String {
+        var bytes = fileBytes ?? []
+        var placed = Set<Int>()
+        if !chunks.isEmpty, let f = file {
             let probe = Engine(configuration: { var c = Configuration(); c.useDefaultImporter = false; return c }())
-            try? probe.load(bytes: fileBytes ?? [], path: f, runStatements: false)
-            var ranges: [(Int, Int)] = []
-            for name in redefined {
-                if let r = probe.declarationRange(of: name) { ranges.append(r) }
+            try? probe.load(bytes: bytes, path: f, runStatements: false)
+            // Replacements (start, end, text): a chunk goes where the first declaration it
+            // redefines was; the file's other declarations of its names go away.
+            var edits: [(start: Int, end: Int, text: [UInt8])] = []
+            for (i, c) in chunks.enumerated() {
+                let ranges = c.names.compactMap { probe.declarationRange(of: $0) }
+                    .filter { $0.0 >= 0 && $0.1 <= bytes.count && $0.0 <= $0.1 }.sorted { $0.0 < $1.0 }
+                guard let first = ranges.first else { continue }
+                placed.insert(i)
+                edits.append((first.0, first.1, Array(c.text.trimmingTrailing("\n", "\t").utf8)))
+                for r in ranges.dropFirst() {
+                    var end = r.1
+                    while end < bytes.count && (bytes[end] == 32 || bytes[end] == 9) { end += 1 }
+                    if end < bytes.count && bytes[end] == 10 { end += 1 }
+                    edits.append((r.0, end, []))
+                }
             }
-            var bytes = Array(text.utf8)
-            for (s, e) in ranges.sorted(by: { $0.0 > $1.0 }) where s >= 0 && e <= bytes.count && s <= e {
-                var end = e
-                while end < bytes.count && (bytes[end] == 32 || bytes[end] == 9) { end += 1 }
-                if end < bytes.count && bytes[end] == 10 { end += 1 }
-                bytes.removeSubrange(s..<end)
+            var last = Int.max
+            for e in edits.sorted(by: { $0.start > $1.start }) where e.end <= last {
+                bytes.replaceSubrange(e.start..<e.end, with: e.text)
+                last = e.start
             }
-            text = String(decoding: bytes, as: UTF8.self)
         }
-        if !chunks.isEmpty {
+        var text = String(decoding: bytes, as: UTF8.self)
+        let rest = chunks.indices.filter { !placed.contains($0) }
+        if !rest.isEmpty {
             if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
-            text += text.isEmpty ? "// Declared in the REPL\n" : "\n// Declared in the REPL\n"
-            for c in chunks { text += c.text.trimmingTrailing("\n") + "\n" }
+            if !text.isEmpty && !text.hasSuffix("\n\n") { text += "\n" }
+            if let h = header { text += h + "\n" }
+            for i in rest { text += chunks[i].text.trimmingTrailing("\n", "\t") + "\n" }
         }
-        if let s = scenario { text += "// (scenario \(s) was selected; run with --scenario \(s))\n" }
         return text
+    }
+
+    /// Records that `text` (from ``script(header:)``) was written over the loaded file: it
+    /// becomes the session's file and the typed declarations are now part of it, so a later
+    /// ``reload()`` or save does not add them a second time.
+    public func adoptSaved(_ text: String) {
+        guard file != nil else { return }
+        fileBytes = Array(text.utf8)
+        chunks = []
+        syncSources()
     }
 
     // MARK: Classification
@@ -251,7 +282,7 @@ public final class Session {
     }
 
     /// Names declared at the top of the input (`let x`, `objective O`, …).
-    static func declaredNames(_ text: String) -> [String] {
+    package static func declaredNames(_ text: String) -> [String] {
         var names: [String] = []
         for raw in text.split(separator: "\n") where raw.first != " " && raw.first != "\t" {
             let parts = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == "=" || $0 == "{" })
@@ -271,9 +302,17 @@ public final class Session {
 }
 
 extension Engine {
+    /// The Monte Carlo sample count and seed in effect (SPEC §13), for the REPL's `:dist`.
+    package var simulationSettings: (samples: Int, seed: UInt64) { (evaluator.mc.samples, evaluator.mc.seed) }
+
     /// Byte range of a top-level declaration in the first loaded file.
     func declarationRange(of name: String) -> (Int, Int)? {
         let (model, _) = state
+        let info: [String: DeclKind] = ["org": .org, "mission": .mission, "vision": .vision, "values": .values]
+        if let kind = info[name] {
+            guard let d = model.program.decls.first(where: { $0.kind == kind && $0.span.file == 0 }) else { return nil }
+            return (Int(d.span.start), Int(d.span.end))
+        }
         guard let span = model.declSpans[name], span.file == 0 else { return nil }
         return (Int(span.start), Int(span.end))
     }

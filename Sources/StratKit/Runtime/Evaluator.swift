@@ -38,7 +38,9 @@ struct Evaluator {
     var values: [Value]
     var state: [CellState]
     var limits: Limits
-    /// Polled every 262,144 steps; true stops the evaluation with "interrupted".
+    /// Polled every 65,536 steps (and every 1,024 periods of an interpreted projection);
+    /// true stops the evaluation with "interrupted". A poll is a flag read: the REPL needs
+    /// Ctrl-C to stop within 100 ms.
     var interrupt: (@Sendable () -> Bool)?
     var steps = 0
     var depth = 0
@@ -265,7 +267,7 @@ struct Evaluator {
             throw EvalError(message: "more than \(formatCount(limits.maxSteps)) evaluation steps", span: nodes[Int(i)].span,
                             hint: "the step limit can be raised by the embedder")
         }
-        if steps & 0x3FFFF == 0, let stop = interrupt, stop() {
+        if steps & 0xFFFF == 0, let stop = interrupt, stop() {
             throw EvalError(message: "interrupted", span: nodes[Int(i)].span)
         }
         let n = nodes[Int(i)]

@@ -365,6 +365,9 @@ extension Evaluator {
         if maxCount <= 0 { return }
         if !hasSeries, steps.allSatisfy({ projCounts[$0.p] == maxCount }), try stepCompiled(steps, maxCount, span) { return }
         for t in 1...maxCount {
+            // A period may take few evaluation steps: poll here too, so Ctrl-C stops a long
+            // projection promptly.
+            if t & 0x3FF == 0, let stop = interrupt, stop() { throw EvalError(message: "interrupted", span: span) }
             for st in steps where t <= projCounts[st.p] {
                 if model.projections[st.p].isSeries {
                     let v = try seriesValue(st.p, t)
