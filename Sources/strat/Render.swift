@@ -5,11 +5,22 @@ import Glibc
 import Darwin
 #endif
 
+/// What ``Style`` writes in place of ESC: its colour codes travel as `marker` + `1;31m`
+/// and become `ESC[1;31m` only in ``terminalSafe(_:fd:keepSGR:)``, so that an `ESC[…m`
+/// inside a model's string (a mission, an item text) is told apart from the report's own
+/// colours and shown escaped even on a colour terminal. Four noncharacters (U+FDD0…U+FDEF,
+/// reserved for internal use), picked per process: a model cannot forge it.
+let sgrMarker: [Unicode.Scalar] = (0..<4).map { _ in Unicode.Scalar(0xFDD0 + UInt32.random(in: 0..<32))! }
+
 /// ANSI styling that turns itself off when colour is disabled.
 struct Style {
     var color: Bool
 
-    func wrap(_ s: String, _ code: String) -> String { color && !s.isEmpty ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func wrap(_ s: String, _ code: String) -> String {
+        guard color && !s.isEmpty else { return s }
+        let m = String(String.UnicodeScalarView(sgrMarker))
+        return m + code + "m" + s + m + "0m"
+    }
     func bold(_ s: String) -> String { wrap(s, "1") }
     func dim(_ s: String) -> String { wrap(s, "2") }
     func red(_ s: String) -> String { wrap(s, "31") }
