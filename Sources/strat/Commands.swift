@@ -375,15 +375,21 @@ enum Strat {
         (Fmt.spec, { try Fmt($0).run() }),
         (Watch.spec, { try Watch($0).run() }),
         (LSPCommand.spec, { try LSPCommand($0).run() }),
+        (Completions.spec, { try Completions($0).run() }),
     ]
 
     static func usage() -> String {
-        var s = "\(abstract)\n\nUsage: strat <command> [options]\n       strat --version | --help | <command> --help\n\nCommands:\n"
+        let columns = Arguments.helpWidth()
+        var s = Arguments.wrap(abstract, width: columns)
+            + "\n\nUsage: strat <command> [options]\n       strat --version | --help | <command> --help\n\nCommands:\n"
         let width = (commands.map { $0.spec.name.count }.max() ?? 4) + 2
+        let indent = String(repeating: " ", count: width + 2)
         for c in commands {
-            s += "  " + c.spec.name + String(repeating: " ", count: width - c.spec.name.count) + c.spec.abstract + "\n"
+            let lines = Arguments.wrapLines(c.spec.abstract, width: max(20, columns - width - 2))
+            s += "  " + c.spec.name + String(repeating: " ", count: width - c.spec.name.count) + lines[0] + "\n"
+            for more in lines.dropFirst() { s += indent + more + "\n" }
         }
-        return s + "\n" + discussion + "\n"
+        return s + "\n" + Arguments.wrap(discussion, width: columns) + "\n"
     }
 
     /// Runs the command line and exits with its code.
@@ -437,7 +443,7 @@ enum Strat {
             try cmd.run(parsed)
             return 0
         } catch let e as UsageError {
-            writeErr("error: \(e.message)\nUsage: strat \(cmd.spec.name) \(cmd.spec.positionals)  (see 'strat \(cmd.spec.name) --help')")
+            writeErr("error: \(e.message)\n\(Arguments.usageLine(cmd.spec, width: Arguments.helpWidth()))\nSee 'strat \(cmd.spec.name) --help'.")
             return Exit.usage
         } catch let e as ExitCode {
             return e.code
