@@ -267,4 +267,76 @@ final class TrustTests: XCTestCase {
         let bash = try String(contentsOf: prefix.appendingPathComponent("share/bash-completion/completions/strat"), encoding: .utf8)
         XCTAssertTrue(bash.contains("complete -o filenames -F _strat strat"))
     }
+
+    /// An unknown name in one KR used to stop the whole model (nothing but the error was
+    /// shown); it fails only that KR now, the others are computed, and a KR (or objective,
+    /// or plan) whose score failed says `error`, not `unscored`.
+    func testUnknownNameInOneKRIsIsolatedAndShownAsAnError() throws {
+        try write("kr.strat", """
+            objective O "o" {
+              kr A "a" { current: 5, target: 10 }
+              kr B "b" { current: nosuch, target: 10 }
+              kr C "c" { current: 3, target: 10 }
+            }
+
+            """)
+        let r = try run(["run", "kr.strat"])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("kr.strat:3:23: error: unknown name 'nosuch'"), r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        func row(_ k: String) throws -> String { try XCTUnwrap(lines.first { $0.hasPrefix("    \(k) ") }, r.stdout) }
+        XCTAssertTrue(try row("A").contains("0.50  yellow"), r.stdout)
+        XCTAssertTrue(try row("C").contains("0.30  red"), r.stdout)
+        XCTAssertTrue(try row("B").contains(" error "), r.stdout)
+        XCTAssertFalse(r.stdout.contains("unscored"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Plan score  error"), r.stdout)
+        let md = try run(["run", "kr.strat", "--format", "markdown"])
+        XCTAssertEqual(md.status, 65)
+        XCTAssertTrue(md.stdout.contains("| `B` |  | — | 10 | — | error | b |"), md.stdout)
+        // A runtime error in a KR is shown the same way (exit 70).
+        try write("rt.strat", "objective O \"o\" {\n  kr A \"a\" { current: 1/0, target: 10 }\n  kr C \"c\" { current: 3, target: 10 }\n}\n")
+        let rt = try run(["run", "rt.strat"])
+        XCTAssertEqual(rt.status, 70)
+        XCTAssertTrue(rt.stdout.split(separator: "\n").contains { $0.hasPrefix("    A ") && $0.contains(" error ") }, rt.stdout)
+        // check and eval see the same isolation.
+        XCTAssertEqual(try run(["check", "kr.strat"]).status, 65)
+        let e = try run(["eval", "kr.strat", "-e", "O.A.score", "-e", "O.B.score"])
+        XCTAssertEqual(e.stdout, "0.5\nerror\n")
+        XCTAssertEqual(e.status, 65)
+    }
+
+    /// Report cells show 4 significant digits with a magnitude suffix where a value was
+    /// rounded (1,048,576 was `1049000`, looking exact; 5.769230769 had 10 digits), an exact
+    /// short value as it is (`99.995%`), and trailing zeros where rounding hid digits
+    /// (`2.000`); JSON and eval stay exact.
+    func testReportCellsUseOneDisplayRule() throws {
+        try write("p.strat", """
+            let n = 1048576
+            let r = 5.769230769230769
+            projection p over 3 quarters {
+              start: n
+              next: value * 1.5
+            }
+            projection q over 1 years { start: 2.000001, next: value }
+            objective O "o" {
+              kr A "a" { current: r, target: 10 }
+              kr B "b" { current: 99.995%, target: 99.9999% }
+              kr H "h" { current: 3.161111111h, target: 3.2h }
+            }
+
+            """)
+        for format in ["text", "markdown"] {
+            let r = try run(["run", "p.strat", "--format", format])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for s in ["1.049M", "1.573M", "3.539M", "5.769", "99.995%", "99.9999%", "3.161h", "2.000"] {
+                XCTAssertTrue(r.stdout.contains(s), "\(format): no \(s) in\n\(r.stdout)")
+            }
+            for s in ["1049000", "1048576", "5.769230769", "3.161111111"] {
+                XCTAssertFalse(r.stdout.contains(s), "\(format): \(s) in\n\(r.stdout)")
+            }
+        }
+        let j = try run(["run", "p.strat", "--format", "json"])
+        XCTAssertTrue(j.stdout.contains("1048576"), j.stdout)
+        XCTAssertEqual(try run(["eval", "p.strat", "-e", "r", "-e", "n"]).stdout, "5.769230769\n1048576\n")
+    }
 }

@@ -410,7 +410,10 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             return try evalSolve(n)
-        case .name, .member, .call, .error, .solve:
+        case .error:
+            // An unknown name, reported when the model was resolved: the cell fails quietly.
+            throw EvalError.dependency
+        case .name, .member, .call, .solve:
             throw EvalError(message: "internal: unresolved expression", span: n.span)
         }
     }

@@ -450,6 +450,9 @@ extension Model {
             return .dynamic
         }
         unknownName(name, n.span, scope)
+        // Reported once here; evaluating it fails its cell silently (Evaluator, `.error`).
+        pool[node] = Node(kind: .error, span: n.span)
+        isolatedErrors += 1
         return .dynamic
     }
 
