@@ -203,15 +203,20 @@ func emit(_ diagnostics: [Diagnostic], json: Bool) {
 /// appear), then line, then column; unlocated ones last in their file, and the "more than N
 /// diagnostics" marker at the very end, where the cut happened.
 func sortedDiagnostics(_ ds: [Diagnostic]) -> [Diagnostic] {
+    // A note (`called from …`) belongs to the error before it and moves with it.
+    var groups: [[Diagnostic]] = []
+    for d in ds {
+        if d.severity == .note, !groups.isEmpty { groups[groups.count - 1].append(d) } else { groups.append([d]) }
+    }
     var fileRank: [String: Int] = [:]
-    for d in ds where fileRank[d.path] == nil { fileRank[d.path] = fileRank.count }
+    for g in groups where fileRank[g[0].path] == nil { fileRank[g[0].path] = fileRank.count }
     func isMarker(_ d: Diagnostic) -> Bool { d.message.hasPrefix("more than ") && d.message.hasSuffix("the rest are not shown") }
-    return ds.enumerated().sorted { x, y in
-        let a = x.element, b = y.element
+    return groups.enumerated().sorted { x, y in
+        let a = x.element[0], b = y.element[0]
         let ka = (isMarker(a) ? 1 : 0, fileRank[a.path]!, a.line == 0 ? Int.max : a.line, a.column)
         let kb = (isMarker(b) ? 1 : 0, fileRank[b.path]!, b.line == 0 ? Int.max : b.line, b.column)
         return ka != kb ? ka < kb : x.offset < y.offset
-    }.map(\.element)
+    }.flatMap(\.element)
 }
 
 /// Diagnostics without repeats (a runtime error found at load and again by the report).
