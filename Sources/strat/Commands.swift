@@ -329,8 +329,10 @@ func readStdin() -> [UInt8]? { readAll(fd: 0, limit: Limits().maxSourceBytes) }
 func checkScenario(_ name: String?, in engine: Engine, json: Bool) throws {
     guard let name, name != "baseline", !engine.scenarioNames.contains(name) else { return }
     let known = ["baseline"] + engine.scenarioNames
-    let d = Diagnostic(severity: .error, kind: .compile, message: "unknown scenario '\(name)'",
-                       hint: "scenarios: \(known.joined(separator: ", "))")
+    let list = "scenarios: \(known.joined(separator: ", "))"
+    // Only scenarios are suggested here (a value of the same spelling is not one).
+    let hint = Arguments.closestWord(name, among: known).map { "did you mean '\($0)'? (\(list))" } ?? list
+    let d = Diagnostic(severity: .error, kind: .compile, message: "unknown scenario '\(name)'", hint: hint)
     emit([d], json: json)
     throw ExitCode(Exit.usage)
 }

@@ -339,4 +339,16 @@ final class TrustTests: XCTestCase {
         XCTAssertTrue(j.stdout.contains("1048576"), j.stdout)
         XCTAssertEqual(try run(["eval", "p.strat", "-e", "r", "-e", "n"]).stdout, "5.769230769\n1048576\n")
     }
+
+    /// `--scenario` suggests a scenario (it listed them all, no "did you mean"); a value
+    /// spelt alike is not offered.
+    func testScenarioOptionSuggestsScenarios() throws {
+        try write("s.strat", "let optimistc_rate = 1\nscenario optimistic { optimistc_rate = 2 }\n")
+        let r = try run(["run", "s.strat", "--scenario", "optimistc"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("did you mean 'optimistic'?"), r.stderr)
+        let c = try run(["compare", "s.strat", "--scenarios", "baseline,optimistc"])
+        XCTAssertEqual(c.status, 64)
+        XCTAssertTrue(c.stderr.contains("did you mean 'optimistic'?"), c.stderr)
+    }
 }
