@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: browser-deps test-html screenshot deps build release demo test test-lsp venv-test stdlib example package-check bench bench-deps bench-smoke fuzz fuzz-lsp sanitize clean lib test-capi test-python
+.PHONY: install browser-deps test-html screenshot deps build release demo test test-lsp venv-test stdlib example package-check bench bench-deps bench-smoke fuzz fuzz-lsp sanitize clean lib test-capi test-python
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -19,6 +19,24 @@ build: deps
 
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat
+
+# `make install PREFIX=~/.local` puts strat on the PATH: the release binary in PREFIX/bin and
+# its completion scripts where bash-completion, zsh and fish look (docs/cli.md). DESTDIR
+# stages a package. INSTALL_BIN installs another build instead (the CLI tests pass the debug
+# binary, so as not to build a release just to test the layout).
+PREFIX ?= /usr/local
+INSTALL_BIN ?=
+
+install:
+	@if [ -z "$(INSTALL_BIN)" ]; then $(MAKE) --no-print-directory release; fi
+	@set -e; bin="$(if $(INSTALL_BIN),$(INSTALL_BIN),$(BIN_RELEASE))"; root="$(DESTDIR)$(PREFIX)"; \
+	  install -d "$$root/bin" "$$root/share/bash-completion/completions" \
+	    "$$root/share/zsh/site-functions" "$$root/share/fish/vendor_completions.d"; \
+	  install -m 755 "$$bin" "$$root/bin/strat.tmp" && mv -f "$$root/bin/strat.tmp" "$$root/bin/strat"; \
+	  "$$root/bin/strat" completions bash > "$$root/share/bash-completion/completions/strat"; \
+	  "$$root/bin/strat" completions zsh > "$$root/share/zsh/site-functions/_strat"; \
+	  "$$root/bin/strat" completions fish > "$$root/share/fish/vendor_completions.d/strat.fish"; \
+	  echo "installed $$root/bin/strat and its bash, zsh and fish completions"
 
 demo: release
 	@$(BIN_RELEASE) run examples/netflix-engineering.strat

@@ -39,6 +39,8 @@ struct CommandSpec {
     var minPositionals = 0
     var maxPositionals = 0
     var options: [OptionSpec] = []
+    /// The values a positional argument takes, when they are a fixed set (for completion).
+    var positionalChoices: [String] = []
     var discussion: String = ""
 }
 
@@ -134,12 +136,11 @@ enum Arguments {
         return out
     }
 
-    /// `strat COMMAND --help`.
-    static func help(_ spec: CommandSpec, program: String = "strat") -> String {
-        var s = "\(spec.abstract)\n\nUsage: \(program) \(spec.name)"
-        if !spec.options.isEmpty { s += " [options]" }
-        if !spec.positionals.isEmpty { s += " \(spec.positionals)" }
-        s += "\n"
+    /// `strat COMMAND --help`, wrapped to `width` columns (``helpWidth()`` by default).
+    static func help(_ spec: CommandSpec, program: String = "strat", width: Int? = nil) -> String {
+        let width = width ?? helpWidth()
+        var s = wrap(spec.abstract, width: width) + "\n\n"
+        s += usageLine(spec, program: program, width: width) + "\n"
         let opts = spec.options + [helpOption]
         let rows = opts.map { o -> (String, String) in
             var left = "  "
@@ -150,14 +151,72 @@ enum Arguments {
             if o.repeatable { help += " (repeatable)" }
             return (left, help)
         }
-        let width = min(30, rows.map { $0.0.count }.max() ?? 0)
+        let column = min(30, rows.map { $0.0.count }.max() ?? 0) + 2
+        // The help column keeps at least 20 characters, whatever the width.
+        let helpWidth = max(20, width - column)
+        let indent = String(repeating: " ", count: column)
         s += "\nOptions:\n"
         for (l, h) in rows {
-            if l.count > width { s += l + "\n" + String(repeating: " ", count: width + 2) + h + "\n" }
-            else { s += l + String(repeating: " ", count: width - l.count + 2) + h + "\n" }
+            let lines = wrapLines(h, width: helpWidth)
+            if l.count + 2 > column { s += l + "\n" + indent + lines[0] + "\n" }
+            else { s += l + String(repeating: " ", count: column - l.count) + lines[0] + "\n" }
+            for more in lines.dropFirst() { s += indent + more + "\n" }
         }
-        if !spec.discussion.isEmpty { s += "\n" + spec.discussion + "\n" }
+        if !spec.discussion.isEmpty { s += "\n" + wrap(spec.discussion, width: width) + "\n" }
         return s
+    }
+
+    /// `Usage: strat run [--scenario NAME] [--set PATH=EXPR]… [-h] FILE`: every option,
+    /// continued under the command when it does not fit.
+    static func usageLine(_ spec: CommandSpec, program: String = "strat", width: Int) -> String {
+        let head = "Usage: \(program) \(spec.name)"
+        var words: [String] = []
+        for o in spec.options + [helpOption] {
+            let name = o.short.map { "-\($0)" } ?? "--\(o.long)"
+            let value = o.choices.isEmpty ? o.value : o.choices.joined(separator: "|")
+            words.append("[" + name + (value.map { " " + $0 } ?? "") + "]" + (o.repeatable ? "…" : ""))
+        }
+        if !spec.positionals.isEmpty { words.append(spec.positionals) }
+        let indent = String(repeating: " ", count: head.count + 1)
+        var lines = [head]
+        for w in words {
+            if lines[lines.count - 1].count + 1 + w.count > width, lines[lines.count - 1].count > indent.count {
+                lines.append(indent + w)
+            } else {
+                lines[lines.count - 1] += " " + w
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Columns for help text: `COLUMNS` when set, else the terminal's width (standard
+    /// output), else 80; at least 40.
+    static func helpWidth() -> Int {
+        if let c = getenv("COLUMNS"), let n = Int(String(cString: c)), n > 0 { return min(max(40, n), 1000) }
+        var ws = winsize()
+        if isatty(1) == 1, ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return max(40, Int(ws.ws_col)) }
+        return 80
+    }
+
+    /// Text wrapped at word boundaries to `width` columns, paragraph by paragraph; a line
+    /// that starts with a space (an example, a table) is kept as it is.
+    static func wrap(_ text: String, width: Int) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            line.first == " " ? String(line) : wrapLines(String(line), width: width).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    /// One paragraph as lines of at most `width` columns (a longer word has a line of its own).
+    static func wrapLines(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var cur = ""
+        for w in text.split(separator: " ") {
+            if cur.isEmpty { cur = String(w) }
+            else if cur.count + 1 + w.count <= width { cur += " " + w }
+            else { lines.append(cur); cur = String(w) }
+        }
+        lines.append(cur)
+        return lines
     }
 
     static func closestWord(_ w: String, among: [String]) -> String? {

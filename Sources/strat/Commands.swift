@@ -126,27 +126,47 @@ func writeFD(_ fd: Int32, _ s: String) {
     }
 }
 
+/// C0 controls other than tab and newline, DEL and C1 controls: what a terminal obeys.
+func isTerminalControl(_ c: Unicode.Scalar) -> Bool {
+    (c.value < 0x20 && c != "\n" && c != "\t") || (c.value >= 0x7F && c.value <= 0x9F)
+}
+
 /// Human-facing text on its way to `fd`: every control character a terminal would obey
-/// is shown escaped (`\u{1B}`), also into a pipe (cli.md); only when colour is on for that
-/// descriptor are colour codes (`ESC[…m`, what ``Style`` writes) kept.
-func terminalSafe(_ s: String, fd: Int32) -> String {
-    guard s.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || ($0.value >= 0x7F && $0.value <= 0x9F) }) else { return s }
-    let keepColor = Terminal.colorEnabled(fd: fd)
+/// is shown escaped (`\u{1B}`), also into a pipe (cli.md). ``Style``'s colour codes
+/// (``sgrMarker``) become `ESC[…m` when colour is on for that descriptor and are dropped
+/// otherwise. With `keepSGR`, a real `ESC[…m` is kept too (on a colour descriptor): for
+/// text that escaped its own content first (``Diagnostic/rendered(color:)``); without it,
+/// as for reports that carry a model's strings, every ESC is shown escaped.
+func terminalSafe(_ s: String, fd: Int32, keepSGR: Bool = true) -> String {
+    let mark = sgrMarker
+    guard s.unicodeScalars.contains(where: { isTerminalControl($0) || $0 == mark[0] }) else { return s }
+    let color = Terminal.colorEnabled(fd: fd)
     let u = Array(s.unicodeScalars)
     var out = String.UnicodeScalarView()
+    /// The end (after `m`) of an SGR's parameters starting at `j`, or nil.
+    func sgrEnd(_ j: Int) -> Int? {
+        var j = j
+        while j < u.count, ("0"..."9").contains(u[j]) || u[j] == ";" { j += 1 }
+        return j < u.count && u[j] == "m" ? j + 1 : nil
+    }
     var i = 0
     while i < u.count {
         let c = u[i]
-        if keepColor, c == "\u{1B}", i + 1 < u.count, u[i + 1] == "[" {
-            var j = i + 2
-            while j < u.count, ("0"..."9").contains(u[j]) || u[j] == ";" { j += 1 }
-            if j < u.count, u[j] == "m" {
-                out.append(contentsOf: u[i...j])
-                i = j + 1
-                continue
+        if c == mark[0], i + mark.count <= u.count, Array(u[i..<(i + mark.count)]) == mark, let e = sgrEnd(i + mark.count) {
+            if color {
+                out.append("\u{1B}")
+                out.append("[")
+                out.append(contentsOf: u[(i + mark.count)..<e])
             }
+            i = e
+            continue
         }
-        if (c.value < 0x20 && c != "\n" && c != "\t") || (c.value >= 0x7F && c.value <= 0x9F) {
+        if keepSGR, color, c == "\u{1B}", i + 1 < u.count, u[i + 1] == "[", let e = sgrEnd(i + 2) {
+            out.append(contentsOf: u[i..<e])
+            i = e
+            continue
+        }
+        if isTerminalControl(c) {
             out.append(contentsOf: ("\\u{" + String(c.value, radix: 16, uppercase: true) + "}").unicodeScalars)
         } else {
             out.append(c)
@@ -164,7 +184,7 @@ func writeErr(_ s: String) {
 /// Writes human-facing text to standard output (unbuffered, so it interleaves correctly
 /// with stderr), control characters escaped.
 func writeOut(_ s: String) {
-    writeFD(1, terminalSafe(s, fd: 1))
+    writeFD(1, terminalSafe(s, fd: 1, keepSGR: false))
 }
 
 /// Writes machine-readable output (JSON, formatted source) to standard output exactly.
@@ -174,9 +194,29 @@ func writeOutExact(_ s: String) {
 
 func emit(_ diagnostics: [Diagnostic], json: Bool) {
     let color = Terminal.colorEnabled(fd: 2)
-    for d in diagnostics {
+    for d in sortedDiagnostics(diagnostics) {
         if json { writeFD(2, d.jsonLine + "\n") } else { writeErr(d.rendered(color: color)) }
     }
+}
+
+/// Diagnostics in source order (docs/cli.md): by file (in the order the files first
+/// appear), then line, then column; unlocated ones last in their file, and the "more than N
+/// diagnostics" marker at the very end, where the cut happened.
+func sortedDiagnostics(_ ds: [Diagnostic]) -> [Diagnostic] {
+    // A note (`called from …`) belongs to the error before it and moves with it.
+    var groups: [[Diagnostic]] = []
+    for d in ds {
+        if d.severity == .note, !groups.isEmpty { groups[groups.count - 1].append(d) } else { groups.append([d]) }
+    }
+    var fileRank: [String: Int] = [:]
+    for g in groups where fileRank[g[0].path] == nil { fileRank[g[0].path] = fileRank.count }
+    func isMarker(_ d: Diagnostic) -> Bool { d.message.hasPrefix("more than ") && d.message.hasSuffix("the rest are not shown") }
+    return groups.enumerated().sorted { x, y in
+        let a = x.element[0], b = y.element[0]
+        let ka = (isMarker(a) ? 1 : 0, fileRank[a.path]!, a.line == 0 ? Int.max : a.line, a.column)
+        let kb = (isMarker(b) ? 1 : 0, fileRank[b.path]!, b.line == 0 ? Int.max : b.line, b.column)
+        return ka != kb ? ka < kb : x.offset < y.offset
+    }.flatMap(\.element)
 }
 
 /// Diagnostics without repeats (a runtime error found at load and again by the report).
@@ -289,8 +329,10 @@ func readStdin() -> [UInt8]? { readAll(fd: 0, limit: Limits().maxSourceBytes) }
 func checkScenario(_ name: String?, in engine: Engine, json: Bool) throws {
     guard let name, name != "baseline", !engine.scenarioNames.contains(name) else { return }
     let known = ["baseline"] + engine.scenarioNames
-    let d = Diagnostic(severity: .error, kind: .compile, message: "unknown scenario '\(name)'",
-                       hint: "scenarios: \(known.joined(separator: ", "))")
+    let list = "scenarios: \(known.joined(separator: ", "))"
+    // Only scenarios are suggested here (a value of the same spelling is not one).
+    let hint = Arguments.closestWord(name, among: known).map { "did you mean '\($0)'? (\(list))" } ?? list
+    let d = Diagnostic(severity: .error, kind: .compile, message: "unknown scenario '\(name)'", hint: hint)
     emit([d], json: json)
     throw ExitCode(Exit.usage)
 }
@@ -340,15 +382,21 @@ enum Strat {
         (Fmt.spec, { try Fmt($0).run() }),
         (Watch.spec, { try Watch($0).run() }),
         (LSPCommand.spec, { try LSPCommand($0).run() }),
+        (Completions.spec, { try Completions($0).run() }),
     ]
 
     static func usage() -> String {
-        var s = "\(abstract)\n\nUsage: strat <command> [options]\n       strat --version | --help | <command> --help\n\nCommands:\n"
+        let columns = Arguments.helpWidth()
+        var s = Arguments.wrap(abstract, width: columns)
+            + "\n\nUsage: strat <command> [options]\n       strat --version | --help | <command> --help\n\nCommands:\n"
         let width = (commands.map { $0.spec.name.count }.max() ?? 4) + 2
+        let indent = String(repeating: " ", count: width + 2)
         for c in commands {
-            s += "  " + c.spec.name + String(repeating: " ", count: width - c.spec.name.count) + c.spec.abstract + "\n"
+            let lines = Arguments.wrapLines(c.spec.abstract, width: max(20, columns - width - 2))
+            s += "  " + c.spec.name + String(repeating: " ", count: width - c.spec.name.count) + lines[0] + "\n"
+            for more in lines.dropFirst() { s += indent + more + "\n" }
         }
-        return s + "\n" + discussion + "\n"
+        return s + "\n" + Arguments.wrap(discussion, width: columns) + "\n"
     }
 
     /// Runs the command line and exits with its code.
@@ -402,7 +450,7 @@ enum Strat {
             try cmd.run(parsed)
             return 0
         } catch let e as UsageError {
-            writeErr("error: \(e.message)\nUsage: strat \(cmd.spec.name) \(cmd.spec.positionals)  (see 'strat \(cmd.spec.name) --help')")
+            writeErr("error: \(e.message)\n\(Arguments.usageLine(cmd.spec, width: Arguments.helpWidth()))\nSee 'strat \(cmd.spec.name) --help'.")
             return Exit.usage
         } catch let e as ExitCode {
             return e.code

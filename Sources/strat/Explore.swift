@@ -32,18 +32,20 @@ struct Compare {
         name: "compare",
         abstract: "Key outputs of every scenario side by side.",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
-        options: [OptionSpec(long: "scenarios", value: "a,b,…", help: "Scenarios to compare (default: baseline and every declared scenario)."), OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value in every scenario.", repeatable: true), ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"])] + ModelOptions.simulationSpecs,
+        options: [OptionSpec(long: "scenarios", value: "a,b,…", help: "Scenarios to compare (default: baseline and every declared scenario)."), OptionSpec(long: "set", value: "PATH=EXPR", help: "Override a value in every scenario.", repeatable: true), OptionSpec(long: "expr", short: "e", value: "EXPR", help: "Add a row: this expression in each scenario.", repeatable: true), ModelOptions.specs[2], OptionSpec(long: "format", value: "FORMAT", help: "Output format: text, json or markdown.", choices: ["text", "json", "markdown"])] + ModelOptions.simulationSpecs,
         discussion: """
         One table with a column per scenario (baseline first, then every declared \
         scenario, or those given with --scenarios) and a row per key output: the \
         plan score, each objective's score, each metric's current value and score, \
         and each projection's final value. A value that differs from the first \
         column is marked ▲ (higher), ▼ (lower) or * (changed, not a number). --set \
-        applies to every column.
+        applies to every column. Each -e EXPR adds a row after those: the expression \
+        evaluated in each scenario (`error` where it fails, its diagnostic on stderr).
 
         Examples:
           strat compare plan.strat
           strat compare plan.strat --scenarios baseline,optimistic
+          strat compare plan.strat -e 'revenue.final - costs.final' -e 'P(plan.score > 0.7)'
           strat compare plan.strat --format markdown >> REPORT.md
           strat compare plan.strat --format json
         """)
@@ -51,6 +53,8 @@ struct Compare {
     var file: String
     var scenarios: String?
     var sets: [String] = []
+    /// `-e EXPR`: rows of the user's choosing.
+    var exprs: [String] = []
     var format: OutputFormat = .text
 
 
@@ -58,6 +62,7 @@ struct Compare {
         file = a.positionals[0]
         scenarios = a.value("scenarios")
         sets = a.all("set")
+        exprs = a.all("expr")
         try ModelOptions.takeAsOf(a)
         format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
         try parseSimulationOptions(a)
@@ -76,6 +81,10 @@ struct Compare {
         var key: String
         var values: [Value]
         var isScore: Bool
+        /// Columns whose value failed (`-e` rows): shown as `error`, `null` in JSON.
+        var failed: Set<Int> = []
+        /// A `-e` row.
+        var fromUser = false
     }
 
     func run() throws {
@@ -87,17 +96,35 @@ struct Compare {
         for n in names { try checkScenario(n, in: engine, json: json) }
         var reports: [Report] = []
         var diags = loadDiags.filter { $0.kind != .assertion }
-        for n in names {
+        // One value per -e and scenario; a failure is `error` in its cell.
+        var extra = exprs.map { Row(key: $0, values: [], isScore: false, fromUser: true) }
+        var failed = Set<[Int]>()
+        var code: Int32 = Exit.ok
+        for (k, n) in names.enumerated() {
             do {
                 let r = try engine.report(scenario: n, overrides: overrides, includeSeries: false)
                 reports.append(r)
                 diags += r.diagnostics.filter { $0.kind != .assertion }
+                try engine.withOverrides(scenario: n, overrides: overrides) {
+                    for (i, e) in exprs.enumerated() {
+                        do { extra[i].values.append(try engine.evaluate(e)) } catch let err as StratError {
+                            extra[i].values.append(.none)
+                            failed.insert([i, k])
+                            diags += err.diagnostics
+                            let c = Exit.code(for: err.diagnostics)
+                            code = Exit.worst(code, c == Exit.assertion || c == Exit.ok ? Exit.software : c)
+                        }
+                    }
+                }
             } catch let e as StratError {
                 emit(unique(diags), json: json)
                 throw overrideFailure(e, engine: engine, overrides: overrides, json: json)
             }
         }
-        let rows = Self.compareRows(reports)
+        for i in extra.indices {
+            for k in names.indices where failed.contains([i, k]) { extra[i].failed.insert(k) }
+        }
+        let rows = Self.compareRows(reports) + extra
         let out: String
         switch format {
         case .json: out = Self.compareJSON(names, rows)
@@ -107,7 +134,7 @@ struct Compare {
         if format == .json { writeOutExact(out) } else { writeOut(out) }
         let unique = unique(diags)
         emit(unique, json: json)
-        let code = Exit.code(for: unique)
+        code = Exit.worst(code, Exit.code(for: unique))
         if code != 0 { throw ExitCode(code) }
     }
 
@@ -156,8 +183,8 @@ struct Compare {
         for r in rows {
             var line = [Cell(r.key)]
             for (i, v) in r.values.enumerated() {
-                let m = i == 0 ? "" : mark(v, r.values[0])
-                let text = cellText(v, score: r.isScore)
+                let m = i == 0 || r.failed.contains(i) || r.failed.contains(0) ? "" : mark(v, r.values[0])
+                let text = r.failed.contains(i) ? "error" : cellText(v, score: r.isScore)
                 let shown = m == "▲" ? st.green(m) : m == "▼" ? st.red(m) : m
                 line.append(Cell(text + " " + (m.isEmpty ? " " : m), text + " " + (m.isEmpty ? " " : shown)))
             }
@@ -169,11 +196,15 @@ struct Compare {
     }
 
     static func compareMarkdown(_ names: [String], _ rows: [Row]) -> String {
-        let body = rows.map { r in
-            [r.key] + r.values.enumerated().map { i, v in
-                let m = i == 0 ? "" : mark(v, r.values[0])
-                return cellText(v, score: r.isScore) + (m.isEmpty ? "" : " " + m)
+        let body = rows.map { r -> [String] in
+            // A -e row's key and values are the user's text: escaped.
+            func md(_ s: String) -> String { r.fromUser ? mdText(s) : s }
+            let cells: [String] = r.values.enumerated().map { i, v -> String in
+                if r.failed.contains(i) { return "error" }
+                let m = i == 0 || r.failed.contains(0) ? "" : mark(v, r.values[0])
+                return md(cellText(v, score: r.isScore)) + (m.isEmpty ? "" : " " + m)
             }
+            return [md(r.key)] + cells
         }
         return mdTable([""] + names, body, right: Set(1...max(1, names.count))).joined(separator: "\n") + "\n"
     }
@@ -186,7 +217,9 @@ struct Compare {
                 if r.isScore { return v.doubleValue.map(jsonNumber) ?? "null" }
                 return jsonValue(v)
             }
-            let changed = r.values.enumerated().map { k, v in k == 0 ? "false" : (mark(v, r.values[0]).isEmpty ? "false" : "true") }
+            let changed = r.values.enumerated().map { k, v in
+                k == 0 || r.failed.contains(k) || r.failed.contains(0) ? "false" : (mark(v, r.values[0]).isEmpty ? "false" : "true")
+            }
             out += "    {\"key\": \(jsonString(r.key)), \"values\": [\(values.joined(separator: ", "))], \"changed\": [\(changed.joined(separator: ", "))]}"
         }
         return out + (rows.isEmpty ? "]\n}\n" : "\n  ]\n}\n")

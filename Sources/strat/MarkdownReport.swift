@@ -114,8 +114,8 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         for o in r.objectives {
             blocks.append(["### \(o.name)" + (o.text.map { " — \(mdText($0))" } ?? "")])
             var facts: [String] = []
-            if let s = o.score { facts.append("Score **\(fmt2(s))** (\(o.status ?? ""))") } else { facts.append("Not scored") }
-            if case .number(let w, _) = o.weight.value, w != 1 { facts.append("weight \(mdText(o.weight.value.description))") }
+            if let s = o.score { facts.append("Score **\(fmt2(s))** (\(o.status ?? ""))") } else { facts.append(o.failed ? "**Error**" : "Not scored") }
+            if case .number(let w, _) = o.weight.value, w != 1 { facts.append("weight \(mdText(reportCell(o.weight.value)))") }
             if o.committed { facts.append("committed") }
             if !o.supports.isEmpty { facts.append("supports " + o.supports.map { "`\($0)`" }.joined(separator: ", ")) }
             if !o.addresses.isEmpty { facts.append("addresses " + o.addresses.map { "`\($0)`" }.joined(separator: ", ")) }
@@ -124,6 +124,7 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         }
     }
 
+    if r.plan.score == nil && r.plan.failed { blocks.append(["## Plan score", "**Error**"]) }
     if let s = r.plan.score {
         blocks.append(["## Plan score"])
         blocks.append(["**\(fmt2(s))** (\(r.plan.status ?? "")) `\(bar(s))`"])
@@ -138,13 +139,13 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         blocks.append(["## Projections"])
         blocks.append(mdTable(["Projection", "Start", "Final", "Periods", "Trend"], r.projections.map { p in
             let u = unitOf(p)
-            return [p.name, p.series.first.map { compact($0, u) } ?? "", p.series.last.map { compact($0, u) } ?? "",
+            return [p.name, p.series.first.map { reportNumber($0, u) } ?? "", p.series.last.map { reportNumber($0, u) } ?? "",
                     "\(p.periods) \(p.period)" + (p.labels.first.map { " from \($0)" } ?? ""), sparkline(p.series)]
         }, right: [1, 2]))
         for g in projectionGroups(r.projections) {
             let count = g.map(\.series.count).max() ?? 0
             let idx = sampleRows(count: count)
-            let rows = idx.map { i in [periodLabel(g, i)] + g.map { p in i < p.series.count ? compact(p.series[i], unitOf(p)) : "" } }
+            let rows = idx.map { i in [periodLabel(g, i)] + g.map { p in i < p.series.count ? reportNumber(p.series[i], unitOf(p)) : "" } }
             blocks.append(mdTable([singular(g[0].period).capitalizedFirst] + g.map(\.name), rows,
                                   right: Set(0...g.count)))
         }
@@ -168,7 +169,7 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
                 for i in items {
                     let props = i.properties.compactMap { p -> String? in
                         if case .none = p.value.value { return nil }
-                        return "\(p.name): \(mdText(p.value.value.description))"
+                        return "\(p.name): \(mdText(reportCell(p.value.value)))"
                     }.joined(separator: ", ")
                     rows.append([categoryTitle(cat), "`\(i.name)`", mdText(i.text ?? ""), props])
                 }
@@ -191,7 +192,7 @@ func mdScored(_ ks: [ScoredReport], header: String) -> [String] {
         var baseline = show(k.baseline)
         if baseline == "—" { baseline = "" }
         return ["`\(k.name)`", mdText(baseline), mdText(show(k.current)), mdText(showTarget(k)), k.score.map(fmt2) ?? "—",
-                k.status ?? (k.score == nil ? "unscored" : ""), mdText(k.text ?? "")]
+                scoreStatus(k), mdText(k.text ?? "")]
     }, right: [1, 2, 3, 4])
 }
 

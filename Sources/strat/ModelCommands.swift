@@ -248,11 +248,29 @@ struct Check {
             switch loadModel(f, json: json, runStatements: true) {
             case .failed(let code):
                 worst = Exit.worst(worst, code)
-            case .model(_, let d):
-                emit(d, json: json)
-                worst = Exit.worst(worst, Exit.code(for: d))
+            case .model(let engine, let d):
+                let all = sortedDiagnostics(unique(d + Self.scenarioProblems(engine)))
+                emit(all, json: json)
+                worst = Exit.worst(worst, Exit.code(for: all))
             }
         }
         if worst != 0 { throw ExitCode(worst) }
+    }
+
+    /// What goes wrong only under a scenario: a cycle its overrides create (located at the
+    /// override), an override that does not compile, a runtime error of that world. Failed
+    /// asserts under a scenario are not problems of the file (a scenario may be meant to
+    /// break one).
+    static func scenarioProblems(_ engine: Engine) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for n in engine.scenarioNames {
+            do {
+                let r = try engine.report(scenario: n, overrides: [], includeSeries: false)
+                out += r.diagnostics.filter { $0.kind != .assertion && $0.severity == .error }
+            } catch let e as StratError {
+                out += e.diagnostics
+            } catch {}
+        }
+        return out
     }
 }

@@ -5,11 +5,22 @@ import Glibc
 import Darwin
 #endif
 
+/// What ``Style`` writes in place of ESC: its colour codes travel as `marker` + `1;31m`
+/// and become `ESC[1;31m` only in ``terminalSafe(_:fd:keepSGR:)``, so that an `ESC[…m`
+/// inside a model's string (a mission, an item text) is told apart from the report's own
+/// colours and shown escaped even on a colour terminal. Four noncharacters (U+FDD0…U+FDEF,
+/// reserved for internal use), picked per process: a model cannot forge it.
+let sgrMarker: [Unicode.Scalar] = (0..<4).map { _ in Unicode.Scalar(0xFDD0 + UInt32.random(in: 0..<32))! }
+
 /// ANSI styling that turns itself off when colour is disabled.
 struct Style {
     var color: Bool
 
-    func wrap(_ s: String, _ code: String) -> String { color && !s.isEmpty ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func wrap(_ s: String, _ code: String) -> String {
+        guard color && !s.isEmpty else { return s }
+        let m = String(String.UnicodeScalarView(sgrMarker))
+        return m + code + "m" + s + m + "0m"
+    }
     func bold(_ s: String) -> String { wrap(s, "1") }
     func dim(_ s: String) -> String { wrap(s, "2") }
     func red(_ s: String) -> String { wrap(s, "31") }
@@ -148,19 +159,77 @@ func sampleRows(count: Int, maxRows: Int = 12) -> [Int] {
     return rows
 }
 
+/// A number in a report cell (text and Markdown reports, docs/cli.md). Plain numbers and
+/// dollars get a magnitude suffix (`1.049M`, `$1.235K`). A value with at most 6
+/// significant digits is shown exactly (an input as written: `99.995%`, `1100ms`); any
+/// other is rounded to 4 significant digits, trailing zeros kept (`5.769`, `2.000`,
+/// `1.000M`), so that a rounded number never looks exact (`1049000`). Dates and rates are
+/// shown as elsewhere; JSON keeps the exact value.
+func reportNumber(_ x: Double, _ u: NumberUnit) -> String {
+    guard x.isFinite, u.display != .date, u.per == .plain else { return compact(x, u) }
+    var shown = u
+    // Past 1e15 a suffix would only decorate an exponent (`1e+296T`): shown as `1e+308`.
+    if abs(x) < 1e15 {
+        if u.isDimensionless && u.display == .plain { shown.display = .magnitude }
+        else if u.time == 0 && u.money == 1 && u.display == .money { shown.display = .moneyMagnitude }
+    }
+    let exact = Value.number(x, shown).description
+    guard let d = significantDigits(exact), d > 6 else { return exact }
+    return withSignificantDigits(Value.number(x, shown).description(significantDigits: 4), 4)
+}
+
+/// The mantissa of a displayed number (`-$1.049M` → `1.049`): its digits and point, and
+/// where it sits in the text; nil in exponent form (`1e+308`).
+private func mantissa(_ s: String) -> Range<String.Index>? {
+    guard !s.contains("e") else { return nil }
+    guard let start = s.firstIndex(where: \.isNumber) else { return nil }
+    let end = s[start...].firstIndex { !$0.isNumber && $0 != "." } ?? s.endIndex
+    return start..<end
+}
+
+/// How many significant digits a displayed number shows (`0.0012` → 2), nil in exponent form.
+func significantDigits(_ s: String) -> Int? {
+    guard let r = mantissa(s) else { return nil }
+    let digits = s[r].filter(\.isNumber).drop { $0 == "0" }
+    return max(1, digits.count)
+}
+
+/// A rounded display padded with zeros to `n` significant digits (`2` → `2.000`, `1M` → `1.000M`).
+func withSignificantDigits(_ s: String, _ n: Int) -> String {
+    guard let r = mantissa(s), let have = significantDigits(s), have < n else { return s }
+    var m = String(s[r])
+    if !m.contains(".") { m += "." }
+    m += String(repeating: "0", count: n - have)
+    return String(s[..<r.lowerBound]) + m + String(s[r.upperBound...])
+}
+
+/// A value in a report cell: a number by ``reportNumber(_:_:)``, anything else as it prints.
+func reportCell(_ v: Value) -> String {
+    if case .number(let d, let u) = v { return reportNumber(d, u) }
+    return v.description
+}
+
 /// The text of a value for reports: `—` for none.
 func show(_ v: ReportValue) -> String {
     if case .none = v.value { return "—" }
-    return v.value.description
+    return reportCell(v.value)
+}
+
+/// The status column of a KR or metric: its status, `error` when its score failed (an
+/// error of its own or of a value it reads, shown on stderr), `unscored` when it has none.
+func scoreStatus(_ k: ScoredReport) -> String {
+    if let s = k.status { return s }
+    if k.score == nil { return k.failed ? "error" : "unscored" }
+    return ""
 }
 
 /// The target of a KR or metric with its form: `85%`, `≥ 99.995%`, `≤ 3.5%`.
 func showTarget(_ k: ScoredReport) -> String {
     if case .none = k.target.value { return "—" }
     switch k.targetForm {
-    case ">=": return "≥ " + k.target.value.description
-    case "<=": return "≤ " + k.target.value.description
-    default: return k.target.value.description
+    case ">=": return "≥ " + reportCell(k.target.value)
+    case "<=": return "≤ " + reportCell(k.target.value)
+    default: return reportCell(k.target.value)
     }
 }
 
@@ -256,5 +325,5 @@ func propertyColumns(_ items: [ItemReport]) -> [String] {
 func property(_ i: ItemReport, _ name: String) -> String? {
     guard let p = i.properties.first(where: { $0.name == name }) else { return nil }
     if case .none = p.value.value { return nil }
-    return p.value.value.description
+    return reportCell(p.value.value)
 }

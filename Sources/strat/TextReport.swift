@@ -57,9 +57,9 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             if let s = o.score {
                 facts.append(st.status(bar(s), o.status) + " " + fmt2(s) + "  " + st.status(o.status ?? "", o.status))
             } else {
-                facts.append(st.dim("not scored"))
+                facts.append(o.failed ? st.red("error") : st.dim("not scored"))
             }
-            if case .number(let w, _) = o.weight.value, w != 1 { facts.append("weight " + o.weight.value.description) }
+            if case .number(let w, _) = o.weight.value, w != 1 { facts.append("weight " + reportCell(o.weight.value)) }
             if o.committed { facts.append("committed") }
             if let c = o.chance { facts.append("chance " + percentText(c)) }
             lines.append("    " + facts.joined(separator: "   "))
@@ -73,6 +73,9 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
     }
 
     // Plan score.
+    if r.plan.score == nil && r.plan.failed {
+        sections.append([st.bold("Plan score") + "  " + st.red("error")])
+    }
     if let s = r.plan.score {
         sections.append([st.bold("Plan score") + "  " + st.status(bar(s), r.plan.status) + " " + fmt2(s) + "  "
             + st.status(r.plan.status ?? "", r.plan.status) + (r.plan.chance.map { "   chance " + percentText($0) } ?? "")])
@@ -89,8 +92,8 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
         var rows: [[Cell]] = []
         for p in r.projections {
             let u = unitOf(p)
-            let first = p.series.first.map { compact($0, u) } ?? "—"
-            let last = p.series.last.map { compact($0, u) } ?? "—"
+            let first = p.series.first.map { reportNumber($0, u) } ?? "—"
+            let last = p.series.last.map { reportNumber($0, u) } ?? "—"
             rows.append([Cell(p.name), Cell(first), Cell("→"), Cell(last),
                          Cell("over \(p.periods) \(p.periods == 1 ? singular(p.period) : p.period)" + (p.labels.first.map { " from \($0)" } ?? "")),
                          Cell(sparkline(p.series), st.cyan(sparkline(p.series)))])
@@ -109,9 +112,9 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             for i in idx {
                 var row = [Cell(periodLabel(g, i))]
                 for p in g {
-                    row.append(Cell(i < p.series.count ? compact(p.series[i], unitOf(p)) : ""))
+                    row.append(Cell(i < p.series.count ? reportNumber(p.series[i], unitOf(p)) : ""))
                     if let b = p.bands {
-                        for xs in [b.p5, b.p50, b.p95] { row.append(Cell(i < xs.count ? compact(xs[i], unitOf(p)) : "")) }
+                        for xs in [b.p5, b.p50, b.p95] { row.append(Cell(i < xs.count ? reportNumber(xs[i], unitOf(p)) : "")) }
                     }
                 }
                 t.append(row)
@@ -152,7 +155,7 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             for i in items {
                 let props = i.properties.compactMap { p -> String? in
                     if case .none = p.value.value { return nil }
-                    return "\(p.name): \(p.value.value.description)"
+                    return "\(p.name): \(reportCell(p.value.value))"
                 }.joined(separator: " · ")
                 var text = i.text ?? ""
                 if !props.isEmpty { text += (text.isEmpty ? "" : "  ") + "(\(props))" }
@@ -195,10 +198,10 @@ func scoredTable(_ ks: [ScoredReport], header: String, st: Style, indent: String
         } else {
             score = Cell("—")
         }
-        let status = k.status ?? (k.score == nil ? "unscored" : "")
+        let status = scoreStatus(k)
         var row = [Cell(k.name), Cell(hasBaseline ? show(k.baseline) : ""), Cell(hasBaseline ? "→" : ""),
                    Cell(show(k.current)), Cell("→"), Cell(showTarget(k)), score,
-                   .empty, Cell(status, st.status(status, k.status))]
+                   .empty, Cell(status, k.failed && k.score == nil ? st.red(status) : st.status(status, k.status))]
         if chances { row.append(Cell(k.chance.map(percentText) ?? "")) }
         rows.append(row + [Cell(k.text ?? "")])
     }

@@ -315,7 +315,12 @@ final class CLITests: XCTestCase {
     func testJSONDiagnosticsOnStderr() throws {
         let r = try strat(["run", Self.fixture("name_error.strat"), "--format", "json"])
         XCTAssertEqual(r.code, 65)
-        XCTAssertEqual(r.out, "")
+        // An unknown name fails only what reads it (issue 12): the report is still
+        // written, RETENTION unscored, the rest computed.
+        let report = try XCTUnwrap(try json(r.out) as? [String: Any])
+        let metric = try XCTUnwrap((report["metrics"] as? [[String: Any]])?.first)
+        XCTAssertTrue(metric["score"] is NSNull, "\(metric)")
+        XCTAssertEqual(((report["variables"] as? [String: Any])?["churn"] as? [String: Any])?["display"] as? String, "3.8%")
         let lines = r.err.split(separator: "\n")
         XCTAssertFalse(lines.isEmpty)
         for l in lines { try checkDiagnosticLine(String(l)) }

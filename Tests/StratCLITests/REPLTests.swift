@@ -114,7 +114,7 @@ final class REPLTests: XCTestCase {
         XCTAssertEqual(r.out, "4\n")
         let help = try pipe("", ["repl", "--help"])
         XCTAssertEqual(help.code, 0)
-        XCTAssertTrue(help.out.contains("Usage: strat repl [options] [FILE]"), help.out)
+        XCTAssertTrue(help.out.contains("Usage: strat repl [--as-of DATE] [-h] [FILE]"), help.out)
         let usage = try pipe("", ["--help"])
         XCTAssertTrue(usage.out.contains("  repl "), usage.out)
         let bad = try pipe("", ["repl", "a.strat", "b.strat"])

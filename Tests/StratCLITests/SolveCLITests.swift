@@ -105,7 +105,7 @@ final class SolveCLITests: XCTestCase {
         XCTAssertEqual(try strat(["solve", "missing.strat", "price", "--for", "profit = 1"]).status, 66)
         let help = try strat(["solve", "--help"])
         XCTAssertEqual(help.status, 0)
-        XCTAssertTrue(help.stdout.contains("Usage: strat solve [options] FILE INPUT"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("Usage: strat solve [--for EXPR=VALUE] [--in LO,HI]"), help.stdout)
         XCTAssertTrue(try strat(["--help"]).stdout.contains("  sensitivity "))
     }
 

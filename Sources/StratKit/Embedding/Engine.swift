@@ -55,7 +55,8 @@ public final class Engine: @unchecked Sendable {
     /// True when the loaded model parsed and resolved, so it was evaluated: evaluation
     /// errors (a unit mismatch, a division by zero) fail only their own cells and what
     /// reads them, and every other value can still be queried and reported.
-    public var isEvaluated: Bool { program.sink.errorCount == 0 }
+    /// Unknown names are such errors too: they fail only the cells that read them.
+    public var isEvaluated: Bool { !model.isBroken }
     /// Output of the `print` statements of the last run.
     public private(set) var printed: [String] = []
     /// Results of the `assert` statements of the last run.
@@ -180,7 +181,7 @@ public final class Engine: @unchecked Sendable {
         if configuration.recordSymbols { model.uses = [] }
         model.build(hostFunctions: hosts.map { ($0.name, $0.arity) })
         program.decls = []  // the model holds what it needs; free the syntax tree's shells
-        if program.sink.errorCount == 0 { checkScenarios() }
+        if !model.isBroken { checkScenarios() }
         recordedUses = model.uses ?? []
         model.uses = nil  // queries resolve expressions of their own; those are not the model's
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
@@ -191,7 +192,7 @@ public final class Engine: @unchecked Sendable {
         printed = []
         assertions = []
         diagnostics = program.sink.items
-        if program.sink.errorCount > 0 { throw StratError(diagnostics: diagnostics) }
+        if model.isBroken { throw StratError(diagnostics: diagnostics) }
         evaluator.evaluateAll()
         if runStatements { runAllStatements() }
         diagnostics.append(contentsOf: evaluator.diagnostics)
@@ -319,7 +320,7 @@ public final class Engine: @unchecked Sendable {
         evaluator.releaseSnapshot()
         defer { evaluator.refresh() }
         let before = program.sink.items.count
-        let errorsBefore = program.sink.errorCount
+        let errorsBefore = program.sink.errorCount, isolatedBefore = model.isolatedErrors
         let f = program.addFile(path: path, bytes: Array(text.utf8))
         var parser = Parser(file: f, interner: program.interner, pool: program.pool, sink: program.sink,
                             maxNesting: configuration.limits.maxNesting)
@@ -339,6 +340,7 @@ public final class Engine: @unchecked Sendable {
             let d = Array(program.sink.items[before...])
             program.sink.items.removeSubrange(before...)
             program.sink.errorCount = errorsBefore
+            model.isolatedErrors = isolatedBefore
             throw StratError(diagnostics: d)
         }
         return node
@@ -447,7 +449,7 @@ public final class Engine: @unchecked Sendable {
     /// A model that failed to load (compile errors) has unresolved names and no evaluation
     /// order: queries on it throw the load's errors instead of reaching those parts.
     func refuseIfBroken() throws {
-        if program.sink.errorCount > 0 { throw StratError(diagnostics: program.sink.items) }
+        if model.isBroken { throw StratError(diagnostics: program.sink.items) }
     }
 
     var lastDeps = Set<Int32>()

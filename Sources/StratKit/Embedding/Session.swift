@@ -96,9 +96,11 @@ public final class Session {
         syncSources()
         do {
             try engine.rebuild(runStatements: false)
-        } catch is StratError where engine.isEvaluated {
+        } catch is StratError where engine.isEvaluated && engine.model.isolatedErrors == 0 {
             // Evaluation errors (runtime, or a unit mismatch found while evaluating) fail
             // only their cells: the model stays usable, so it can be fixed interactively.
+            // An unknown name is refused here, though: a typed declaration that names
+            // nothing is a typo to retype, not a cell to keep failing.
         }
         if let s = scenario {
             for (path, expr) in try engine.scenarioOverrides(s) { try engine.set(path, expr) }

@@ -93,6 +93,10 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
     public var properties: [ReportProperty]
     /// P(score ≥ 0.7) (P(score = 1) when committed); nil unless the model is uncertain.
     public var chance: Double? = nil
+    /// True when its score could not be computed because of an error (its own or of a
+    /// value it reads): reports show it as an error, not as unscored. JSON has the
+    /// diagnostics instead.
+    public var failed = false
 
     enum CodingKeys: String, CodingKey {
         case name, text, baseline, target, targetForm = "target_form", current, weight, progress, score, status, met
@@ -156,6 +160,8 @@ public struct ObjectiveReport: Sendable, Encodable, Hashable {
     public var krs: [ScoredReport]
     /// P(score ≥ 0.7) (P(score = 1) when committed); nil unless the model is uncertain.
     public var chance: Double? = nil
+    /// True when its score failed with an error (see ``ScoredReport/failed``).
+    public var failed = false
 
     enum CodingKeys: String, CodingKey { case name, text, weight, committed, score, status, supports, addresses, krs }
 
@@ -318,6 +324,8 @@ public struct PlanReport: Sendable, Encodable, Hashable {
     public var status: String?
     /// P(score ≥ 0.7); nil unless the model is uncertain.
     public var chance: Double? = nil
+    /// True when the plan score failed with an error (see ``ScoredReport/failed``).
+    public var failed = false
     /// Priorities no objective or KR supports.
     public var unsupportedPriorities: [String]
     /// Weaknesses and threats nothing addresses.
@@ -499,6 +507,11 @@ extension Engine {
             return ev.state[Int(c)] == .ok ? ev.values[Int(c)] : .none
         }
         func member(_ o: Int32, _ n: String) -> Value { value(model.member(o, n)) }
+        /// The member's cell failed (an error, its own or of a value it reads).
+        func failed(_ o: Int32, _ n: String) -> Bool {
+            guard let c = model.member(o, n) else { return false }
+            return ev.state[Int(c)] == .failed
+        }
         func double(_ v: Value) -> Double? { v.doubleValue }
         func string(_ v: Value) -> String? { v.stringValue }
         func paths(_ v: Value) -> [String] {
@@ -537,7 +550,7 @@ extension Engine {
                                 current: ReportValue(member(o, "current")), weight: ReportValue(member(o, "weight")),
                                 progress: double(member(o, "progress")), score: double(member(o, "score")),
                                 status: string(member(o, "status")), met: member(o, "met").boolValue,
-                                properties: extras(o, skip: fixed))
+                                properties: extras(o, skip: fixed), failed: failed(o, "score"))
         }
         func items(_ o: Int32, _ cats: [ItemCategory]) -> [ItemReport] {
             cats.flatMap { cat in
@@ -555,7 +568,7 @@ extension Engine {
                                    committed: member(o, "committed").boolValue ?? false,
                                    score: double(member(o, "score")), status: string(member(o, "status")),
                                    supports: paths(member(o, "supports")), addresses: paths(member(o, "addresses")),
-                                   krs: objectList(o, "krs").map(scored))
+                                   krs: objectList(o, "krs").map(scored), failed: failed(o, "score"))
         }
         let swots = (lists["swots"] ?? []).map { s -> SwotReport in
             let obj = model.objects[Int(s)]
@@ -619,6 +632,7 @@ extension Engine {
                       vision: info.vision >= 0 ? string(value(info.vision)) : nil,
                       values: valuesList,
                       plan: PlanReport(score: double(planScore), status: string(member(model.plan, "status")),
+                                       failed: failed(model.plan, "score"),
                                        unsupportedPriorities: paths(member(model.plan, "unsupported_priorities")),
                                        unaddressed: paths(member(model.plan, "unaddressed"))),
                       variables: variables, objectives: objectives,

@@ -541,11 +541,18 @@ extension Evaluator {
                 }
                 return .number(s.fractionTrue, NumberUnit(display: .percent))
             }
+            let x: Double
             switch b {
-            case .mean: return .number(s.mean, u)
-            case .sd: return .number(s.sd, u)
-            default: return .number(s.percentile(q), u)
+            case .mean: x = s.mean
+            case .sd: x = s.sd
+            default: x = s.percentile(q)
             }
+            // Finite samples can still sum past the largest double (SPEC §2: never a nan).
+            guard x.isFinite else {
+                throw EvalError(message: "\(b.name)() of this distribution is not a finite number", span: n.span,
+                                hint: "its samples are too large to sum (±1.8e308 is the limit)")
+            }
+            return .number(x, u)
         default:
             if case .none = v { throw typeError("summarize", v, an, n.span) }
             throw EvalError(message: "\(b.name)() needs a number or a distribution, got \(describeOperand(v, an))", span: n.span)

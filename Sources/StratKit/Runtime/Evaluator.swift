@@ -10,6 +10,9 @@ struct EvalError: Error {
     var message: String
     var span: Span
     var hint: String? = nil
+    /// Where the user's file called the function (in another file: the standard library,
+    /// an import) that failed; reported as a note after the error.
+    var callSite = Span.none
     var silent = false
     /// Unit and type errors are errors in the script (exit 65) even when evaluation finds them.
     var kind: Diagnostic.Kind = .runtime
@@ -142,6 +145,11 @@ struct Evaluator {
             e.kind = .compile
         }
         diagnostics.append(DiagnosticSink.make(.error, e.kind, e.message, at: e.span, hint: e.hint, files: model.program.files))
+        if e.callSite.file >= 0 {
+            var note = DiagnosticSink.make(.note, e.kind, "", at: e.callSite, hint: nil, files: model.program.files)
+            note.message = "called from \(note.path):\(note.line):\(note.column)"
+            diagnostics.append(note)
+        }
     }
 
     mutating func warn(_ message: String, at span: Span, hint: String? = nil) {
@@ -412,7 +420,10 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             return try evalSolve(n)
-        case .name, .member, .call, .error, .solve:
+        case .error:
+            // An unknown name, reported when the model was resolved: the cell fails quietly.
+            throw EvalError.dependency
+        case .name, .member, .call, .solve:
             throw EvalError(message: "internal: unresolved expression", span: n.span)
         }
     }
@@ -742,7 +753,17 @@ struct Evaluator {
             frameBase = saved
             stack.removeSubrange(base...)
         }
-        return try eval(fnBodies[Int(n.a)])
+        do { return try eval(fnBodies[Int(n.a)]) } catch { throw withCallSite(error, n.span) }
+    }
+
+    /// An error from a function body in another file than the call (`cagr` of the standard
+    /// library called from the model) records the call, the one nearest the user's code.
+    @inline(never)
+    private func withCallSite(_ e: EvalError, _ call: Span) -> EvalError {
+        guard !e.silent, e.callSite.file < 0, e.span.file >= 0, call.file >= 0, call.file != e.span.file else { return e }
+        var e = e
+        e.callSite = call
+        return e
     }
 
     private mutating func callHost(_ n: Node) throws(EvalError) -> Value {

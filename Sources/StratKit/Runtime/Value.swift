@@ -113,6 +113,14 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     /// The display text, as the REPL prints it.
     public var description: String { display(nested: false) }
 
+    /// A number's display text rounded to `digits` significant digits in its display unit
+    /// (`3.161h` for 3.161111111h, `1.5M`), trailing zeros trimmed; other values as
+    /// ``description``. For reports that show fewer digits than `eval`.
+    public func description(significantDigits digits: Int) -> String {
+        guard case .number(let d, let u) = self else { return description }
+        return NumberFormat.display(d, u, digits: Swift.max(1, Swift.min(17, digits)))
+    }
+
     func display(nested: Bool) -> String {
         var budget = Value.displayBudget
         return display(nested: nested, budget: &budget)

@@ -148,6 +148,12 @@ final class Model {
     @exclusivity(unchecked) var projections: [Projection] = []
     @exclusivity(unchecked) var scenarios: [Scenario] = []
     @exclusivity(unchecked) var globals = NameTable<Global>()
+    /// Errors among the sink's that poison only their own expression (unknown names): a
+    /// model with no others is still ordered and evaluated, and the cells that read such a
+    /// name fail like cells with an evaluation error ("one error must not hide the rest").
+    var isolatedErrors = 0
+    /// True when the model has errors other than isolated ones: it is not evaluated.
+    var isBroken: Bool { sink.errorCount > isolatedErrors }
     @exclusivity(unchecked) var globalSpans = NameTable<Span>()
     /// Forward edges: cells each cell reads.
     @exclusivity(unchecked) var deps: [[Int32]] = []
@@ -330,7 +336,7 @@ final class Model {
             objects[Int(plan)].add(id(k), .cell(c))
         }
         resolveAll()
-        if sink.errorCount == 0 { orderGraph() }
+        if !isBroken { orderGraph() }
     }
 
     private func buildContainer(_ d: Decl, kind: ObjectKind) -> Int32 {

@@ -239,7 +239,13 @@ extension Model {
         let s = interner[name]
         // Past the diagnostics cap nothing is shown: skip the "did you mean" search.
         if sink.isFull { sink.error("unknown name '\(s)'", at: span); return }
-        var candidates: [String] = globals.keys.map { interner[$0] }
+        // Names of the right kind: a value or a function, never a scenario (which is not a
+        // value: suggesting one only trades this error for "is a scenario, not a value").
+        var candidates: [String] = []
+        for (k, g) in globals {
+            if case .scenario = g { continue }
+            candidates.append(interner[k])
+        }
         candidates.append(contentsOf: ["plan"] + builtinLists.keys)
         if scope.owner >= 0 {
             candidates.append(contentsOf: objects[Int(scope.owner)].order.map { interner[$0] })
@@ -450,6 +456,9 @@ extension Model {
             return .dynamic
         }
         unknownName(name, n.span, scope)
+        // Reported once here; evaluating it fails its cell silently (Evaluator, `.error`).
+        pool[node] = Node(kind: .error, span: n.span)
+        isolatedErrors += 1
         return .dynamic
     }
 

@@ -105,7 +105,11 @@ struct Parser {
         skipNewlines()
         while tok.kind != .eof {
             panic = false
+            let before = tok.start
             if let d = parseDecl(allowExpressions: allowExpressions) { decls.append(d) }
+            // A declaration that failed has skipped to the next statement itself: the one
+            // there is parsed, not skipped as junk after the failed one.
+            else if tok.start != before { continue }
             if tok.kind == .newline || tok.kind == .semicolon || tok.kind == .eof {
                 skipNewlines()
             } else {
@@ -160,6 +164,8 @@ struct Parser {
             if tok.kind == .identifier, peek().kind == .assign {
                 error("expected a declaration, found \(describe(tok))", at: s,
                       hint: "declare a value with 'let \(lexer.interner[tok.name]) = …'")
+            } else if tok.kind == .identifier, peek().kind == .identifier || peek().kind == .string, misspeltKeyword(tok) {
+                // reported
             } else {
                 error("expected a declaration, found \(describe(tok))", at: s)
             }
@@ -374,6 +380,22 @@ struct Parser {
         return props
     }
 
+    /// Keywords that start a declaration or a block entry: what a misspelt word in front of
+    /// a name (`objectve X`, `strenght X "…"`) most likely meant.
+    private static let entryKeywords: [String] = Keyword.allCases
+        .filter { ![.if_, .then, .else_, .and, .or, .not, .true_, .false_, .none, .to, .over].contains($0) }
+        .map(\.text) + ["simulate", "series"]
+
+    /// Reports `word` (a name followed by another name or a title) as a misspelt keyword
+    /// when one is close to it; false when none is.
+    @inline(never)
+    private mutating func misspeltKeyword(_ word: LexToken) -> Bool {
+        let w = lexer.interner[word.name]
+        guard let k = closest(w, among: Self.entryKeywords) else { return false }
+        error("unknown keyword '\(w)'", at: span(word), hint: "did you mean '\(k)'?")
+        return true
+    }
+
     private mutating func parseProp() -> PropDecl? {
         guard tok.kind == .identifier || tok.kind == .keyword else {
             error("expected a property 'name: value', found \(describe(tok))", at: span(tok))
@@ -381,6 +403,7 @@ struct Parser {
         }
         let nt = take()
         guard tok.kind == .colon else {
+            if tok.kind == .identifier || tok.kind == .string, misspeltKeyword(nt) { return nil }
             error("expected ':' after property name '\(lexer.interner[nt.name])', found \(describe(tok))", at: span(tok))
             return nil
         }
