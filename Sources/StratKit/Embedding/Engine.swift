@@ -72,6 +72,7 @@ public final class Engine: @unchecked Sendable {
     /// An engine with limits, an importer and an output sink.
     public init(configuration: Configuration) {
         self.configuration = configuration
+        hosts = configuration.functions.map { HostFunction(name: $0.name, arity: $0.arity, body: $0.body) }
         program = Program(limits: configuration.limits, importer: nil)
         model = Model(program: program)
         model.asOf = configuration.asOf ?? CalendarDate(unixSeconds: Double(time(nil)))
@@ -610,6 +611,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Like ``whatIf(_:)-(_:[String:String])`` with overrides applied in order.
+    @_disfavoredOverload
     public func whatIf(_ overrides: [(path: String, expr: String)]) throws -> [Change] {
         try enter()
         defer { busy = false }
@@ -679,6 +681,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Runs `body` with a scenario and extra overrides applied (for queries such as
     /// ``evaluate(_:)``), then restores the model.
+    @_disfavoredOverload
     public func withOverrides<T>(scenario name: String?, overrides: [(path: String, expr: String)],
                                  _ body: () throws -> T) throws -> T {
         if busy { try enter() }
@@ -743,6 +746,7 @@ public final class Engine: @unchecked Sendable {
 
     /// The report of the model under a scenario (`nil` or "baseline" for none), with
     /// extra overrides applied on top; the model itself is left unchanged.
+    @_disfavoredOverload
     public func report(scenario name: String? = nil, overrides: [(path: String, expr: String)] = []) throws -> Report {
         try report(scenario: name, overrides: overrides, includeSeries: true)
     }
@@ -750,6 +754,7 @@ public final class Engine: @unchecked Sendable {
     /// A report; without `includeSeries`, projections carry their final value but no
     /// per-period series (a projection nothing reads period by period is then never
     /// stored: `strat run --no-report` on a million periods).
+    @_disfavoredOverload
     public func report(scenario name: String?, overrides: [(path: String, expr: String)], includeSeries: Bool) throws -> Report {
         try enter()
         defer { busy = false }

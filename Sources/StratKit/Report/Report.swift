@@ -357,14 +357,6 @@ public struct AssertionReport: Sendable, Encodable, Hashable {
     }
 }
 
-/// One override of a report: a value path and the expression it was set to.
-public struct ReportOverride: Sendable, Encodable, Equatable {
-    /// The overridden path (`churn`, `GROW.ARR.current`).
-    public var path: String
-    /// The expression's source text (`4%`, `churn * 1.2`).
-    public var expr: String
-}
-
 /// Everything `strat run` shows, as data: the same shape as `run --format json`.
 public struct Report: Sendable, Encodable {
     /// Scenario name (`baseline` when none).
