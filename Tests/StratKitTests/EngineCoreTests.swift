@@ -103,4 +103,23 @@ final class EngineCoreTests: XCTestCase {
         XCTAssertEqual(try e.whatIf([(path: "b", expr: "5")]).map(\.path), ["b"])
         XCTAssertEqual(e.cellsComputed - before, 1, "only b is recomputed: the override's edge is gone")
     }
+
+    func testTypedBoundary() throws {
+        var config = Configuration.noImports
+        config.functions = [HostFunctionDefinition("twice", arity: 1) { args in .number((args[0].doubleValue ?? 0) * 2) }]
+        let e = Engine(configuration: config)
+        try e.load(source: model + "\nlet doubled = twice(units)", runStatements: false)
+        XCTAssertEqual(try e.evaluate("doubled").doubleValue, 2_000, "a configured host function is known at the first load")
+        XCTAssertEqual(try e.whatIf([Override("units", "1_500")]).first { $0.path == "doubled" }?.after.doubleValue, 3_000)
+        let r = try e.report(scenario: "optimistic", overrides: [Override("churn", "5%")])
+        XCTAssertEqual(r.overrides, [Override(path: "churn", expr: "5%")])
+        XCTAssertTrue(r.json().contains("\"overrides\": [\n    {\n      \"path\": \"churn\",\n      \"expr\": \"5%\"\n    }\n  ]"))
+        XCTAssertEqual(try e.withOverrides(scenario: nil, overrides: [Override("price", "$1")]) { try e.evaluate("revenue") }.doubleValue, 1_000)
+        let kinds = Dictionary(uniqueKeysWithValues: e.declarations.map { ($0.name, $0.kind) })
+        XCTAssertEqual(kinds["price"], .let)
+        XCTAssertEqual(kinds["margin"], .fn)
+        XCTAssertEqual(kinds["GROW"], .objective)
+        XCTAssertEqual(kinds["optimistic"], .scenario)
+        XCTAssertEqual(e.declarations.map(\.name), e.declaredNames.map(\.name))
+    }
 }

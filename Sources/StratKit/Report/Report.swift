@@ -94,10 +94,6 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
     /// P(score ≥ 0.7) (P(score = 1) when committed); nil unless the model is uncertain.
     public var chance: Double? = nil
 
-    enum CodingKeys: String, CodingKey {
-        case name, text, baseline, target, targetForm = "target_form", current, weight, progress, score, status, met
-    }
-
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: DynamicKey.self)
         try c.encode(name, forKey: DynamicKey("name"))
