@@ -148,6 +148,7 @@ def main():
         print(f"  1 what-if on x0              {w['root_s'] * 1000:9.1f}ms  ({w['root_cells']} cells recomputed)")
         print(f"  ratios vs recalculation: small {w['small_over_full']:.2f}, x0 {w['root_over_full']:.2f}; "
               f"vs load: small {w['small_1000_s'] / w['load_s']:.2f}, x0 {w['root_s'] / w['load_s']:.2f}")
+        host_loop(args, results)
     else:
         print(f"\n(what-if benchmark skipped: {args.whatif} not built)")
     goal_seek(args, results, runs)
@@ -163,6 +164,21 @@ def main():
             json.dump(results, f, indent=2)
     if args.smoke:
         print("\nbench-smoke: every program printed the expected value")
+
+
+def host_loop(args, results):
+    """An embedding host's loop (issue 14): 10 blocks of 10,000 evaluate calls and 100
+    what-ifs on a tiny model; the last block within 1.2x of the first, memory flat."""
+    blocks, per = (3, 1000) if args.smoke else (10, 10000)
+    p = subprocess.run([args.whatif, "--host", str(blocks), str(per)], stdout=subprocess.PIPE, text=True, check=True)
+    h = json.loads(p.stdout)
+    results["host_loop"] = h
+    print(f"\nhost loop: {h['calls']} calls in blocks of {per + per // 100}:")
+    print(f"  first block {h['block_s'][0] * 1000:.1f}ms, last {h['block_s'][-1] * 1000:.1f}ms "
+          f"(last/first {h['last_over_first']:.2f}); resident memory +{h['rss_growth'] / 1024:.0f} KB "
+          f"from the first block to the last; one evaluate {h['evaluate_ns'] / 1000:.2f} us")
+    if not args.smoke and (h["last_over_first"] > 1.2 or h["rss_growth"] > 1 << 20):
+        print("  host loop: NOT flat (target: last block within 1.2x of the first, growth <= 1 MB)")
 
 
 NETFLIX = os.path.join(ROOT, "examples", "netflix-engineering.strat")

@@ -70,8 +70,4 @@ static inline int strat_history_enter(History *h, const char *line) {
     HistEvent ev;
     return history(h, &ev, H_ENTER, line);
 }
-static inline int strat_history_clear(History *h) {
-    HistEvent ev;
-    return history(h, &ev, H_CLEAR);
-}
 #endif

@@ -294,16 +294,6 @@ func loadModel(_ file: String, json: Bool, runStatements: Bool = false) -> Loade
     }
 }
 
-/// The loader's earlier interface, kept for other callers (the REPL's `:load`): like
-/// ``loadModel(_:json:runStatements:)``, but exits the process when the file cannot be
-/// read (66) or has script errors (65).
-func loadEngine(_ file: String, json: Bool, runStatements: Bool = false) -> (Engine, [Diagnostic])? {
-    switch loadModel(file, json: json, runStatements: runStatements) {
-    case .model(let e, let d): return (e, d)
-    case .failed(let code): exit(code)
-    }
-}
-
 /// A diagnostic for the first invalid UTF-8 sequence, or nil when the bytes are valid.
 func invalidUTF8(_ bytes: [UInt8], path: String) -> Diagnostic? {
     var line = 1, column = 1

@@ -252,6 +252,9 @@ public struct Configuration: Sendable {
     /// language server's definition, references and rename). Off by default: it costs
     /// memory per name use.
     package var recordSymbols = false
+    /// Host functions every engine made from this configuration knows from its first load;
+    /// ``Engine/register(function:arity:_:)`` adds more (or replaces one of the same name).
+    public var functions: [HostFunctionDefinition] = []
     /// The evaluation date, the value of `today` (SPEC §14). Nil: the library reads the
     /// system clock once per load (hosts that want reproducible runs set it).
     public var asOf: CalendarDate?

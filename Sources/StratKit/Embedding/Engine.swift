@@ -61,7 +61,8 @@ public final class Engine: @unchecked Sendable {
     public private(set) var printed: [String] = []
     /// Results of the `assert` statements of the last run.
     public private(set) var assertions: [AssertionResult] = []
-    /// Overrides committed with ``set(_:_:)`` or a scenario, in order.
+    /// Overrides committed with ``set(_:_:)``, in order: a rebuild (``register(function:arity:_:)``
+    /// on a loaded model) applies them again.
     private var committed: [(path: String, expr: String)] = []
     /// The scenario currently applied (nil for baseline).
     public private(set) var scenario: String?
@@ -72,6 +73,7 @@ public final class Engine: @unchecked Sendable {
     /// An engine with limits, an importer and an output sink.
     public init(configuration: Configuration) {
         self.configuration = configuration
+        hosts = configuration.functions.map { HostFunction(name: $0.name, arity: $0.arity, body: $0.body) }
         program = Program(limits: configuration.limits, importer: nil)
         model = Model(program: program)
         model.asOf = configuration.asOf ?? CalendarDate(unixSeconds: Double(time(nil)))
@@ -118,8 +120,13 @@ public final class Engine: @unchecked Sendable {
     public func register(function name: String, arity: Int, _ body: @escaping ([Value]) throws -> Value) {
         hosts.removeAll { $0.name == name }
         hosts.append(HostFunction(name: name, arity: arity, body: body))
-        // Names resolve at load time: re-resolve a loaded model so it can call the function.
-        if !loadedSources.isEmpty && !busy { try? rebuild(runStatements: false) }
+        // Names resolve at load time: re-resolve a loaded model so it can call the function,
+        // keeping the overrides committed with `set` (a rebuild starts from the source).
+        if !loadedSources.isEmpty && !busy {
+            let kept = committed
+            try? rebuild(runStatements: false)
+            for o in kept { _ = try? set(o.path, o.expr) }
+        }
     }
 
     /// The configured importer, or files under the loaded file's folder. Source text
@@ -303,14 +310,16 @@ public final class Engine: @unchecked Sendable {
     public func evaluate(_ expression: String) throws -> Value {
         try enter()
         defer { busy = false }
-        let node = try compileExpression(expression, path: "<expr>", owner: -1)
-        resetSteps()
-        evaluator.armStackGuard()
-        evaluator.mc.queryPath = SampleRandom.hash("<query> " + expression)
-        do {
-            return try evaluator.eval(node)
-        } catch {
-            throw runtimeFailure(error)
+        return try withScratch {
+            let node = try compileExpression(expression, path: "<expr>", owner: -1)
+            resetSteps()
+            evaluator.armStackGuard()
+            evaluator.mc.queryPath = SampleRandom.hash("<query> " + expression)
+            do throws(EvalError) {
+                return try evaluator.eval(node)
+            } catch {
+                throw runtimeFailure(error)
+            }
         }
     }
 
@@ -386,8 +395,9 @@ public final class Engine: @unchecked Sendable {
         evaluator.releaseSnapshot()
         model.pool.constants[Int(k)] = value
         evaluator.refresh()
-        var saved = Saved()
-        _ = propagate(from: [c], into: &saved)
+        var saved = WhatIfUndo()
+        resetSteps()
+        _ = whatIfs.propagate(from: [c], model: model, evaluator: &evaluator, into: &saved)
     }
 
     /// Adds a new top-level `let` (the whole declaration's source in `text`) to the loaded
@@ -453,8 +463,6 @@ public final class Engine: @unchecked Sendable {
     }
 
     var lastDeps = Set<Int32>()
-    private var stamps: [UInt32] = []
-    private var stamp: UInt32 = 0
     var lastVolatile = false
 
     // MARK: Paths
@@ -527,182 +535,136 @@ public final class Engine: @unchecked Sendable {
 
     /// Checks every scenario's override paths and expressions at load time, so that
     /// `strat check` reports them with their location.
+    /// Resolving them here also keeps them, as ``ResolvedOverride``s, for every report
+    /// and query under the scenario: a scenario is never turned back into source text.
     func checkScenarios() {
+        scenarioPlans = []
         for sc in model.scenarios {
+            var plan: [ResolvedOverride?] = []
             for o in sc.overrides {
                 let path = o.path.map { program.interner[$0.name] }.joined(separator: ".")
                 let span = Span(file: o.path[0].span.file, start: o.path[0].span.start, end: o.path.last!.span.end)
+                var resolved: ResolvedOverride?
                 do {
                     let c = try overridableCell(at: path)
                     let cellInfo = model.cells[Int(c)]
                     var ctx = Model.ResolveContext()
+                    let errors = program.sink.errorCount
                     model.resolve(o.expr, Scope(owner: cellInfo.owner == model.plan ? -1 : cellInfo.owner,
                                                 projection: cellInfo.projection), &ctx)
+                    if program.sink.errorCount == errors {
+                        for fn in ctx.calls.items { ctx.deps.formUnion(model.functions[Int(fn)].deps) }
+                        let deps = ctx.deps.items.sorted()
+                        var selfRefs: [Int32] = []
+                        // nil when the formula has a part the walk does not know (a goal seek):
+                        // that override is compiled from its text instead.
+                        if deps.contains(c) ? model.pool.cellReferences(in: o.expr, to: c, into: &selfRefs) && !selfRefs.isEmpty : true {
+                            resolved = ResolvedOverride(cell: c, node: o.expr, deps: deps, volatile: ctx.volatile, selfRefs: selfRefs)
+                        }
+                    }
                 } catch let e as StratError {
                     for d in e.diagnostics { program.sink.error(d.message, at: span, hint: d.hint) }
                 } catch {}
+                plan.append(resolved)
             }
+            scenarioPlans.append(plan)
         }
     }
+
+    /// Each scenario's overrides, resolved (nil: compile that override from its text).
+    private var scenarioPlans: [[ResolvedOverride?]] = []
 
     // MARK: What-if
 
-    /// What a what-if changed, to undo it. Structs rather than tuples: generic tuple
-    /// destruction showed up in profiles.
-    struct Saved {
-        struct CellBefore { var cell: Int32; var info: Cell; var deps: [Int32] }
-        struct ValueBefore { var cell: Int32; var value: Value; var state: CellState }
-        struct SeriesBefore { var projection: Int; var series: [Double]; var unit: NumberUnit; var stored: Bool; var last: Double }
-        var cells: [CellBefore] = []
-        var values: [ValueBefore] = []
-        var series: [SeriesBefore] = []
+    /// Parses and resolves an override's expression in the scope of the cell it replaces.
+    func compileOverride(path: String, expr: String) throws -> ResolvedOverride {
+        let c = try overridableCell(at: path)
+        let cellInfo = model.cells[Int(c)]
+        let owner = cellInfo.owner == model.plan ? -1 : cellInfo.owner
+        let firstNode = model.pool.nodes.count
+        let node = try compileExpression(expr, path: "<override \(path)>", owner: owner, projection: cellInfo.projection)
+        var selfRefs: [Int32] = []
+        if lastDeps.contains(c) {
+            // The expression's nodes are the ones just added.
+            for i in firstNode..<model.pool.nodes.count where model.pool.nodes[i].kind == .cell && model.pool.nodes[i].a == c {
+                selfRefs.append(Int32(i))
+            }
+        }
+        return ResolvedOverride(cell: c, node: node, deps: lastDeps.sorted(), volatile: lastVolatile, selfRefs: selfRefs)
     }
 
-    /// Applies overrides and recomputes only their dependents; returns the changes and
-    /// what is needed to undo them.
-    private func apply(_ overrides: [(path: String, expr: String)]) throws -> ([Change], Saved) {
-        var saved = Saved()
-        if overrides.isEmpty { return ([], saved) }
+    private func compileOverrides(_ list: [(path: String, expr: String)]) throws -> [ResolvedOverride] {
         try refuseIfBroken()
-        var targets: [(Int32, Int32, Set<Int32>, Bool)] = []
-        var needsReorder = false
-        for (path, expr) in overrides {
-            let c = try overridableCell(at: path)
-            let cellInfo = model.cells[Int(c)]
-            let owner = cellInfo.owner == model.plan ? -1 : cellInfo.owner
-            let firstNode = model.pool.nodes.count
-            let node = try compileExpression(expr, path: "<override \(path)>", owner: owner, projection: cellInfo.projection)
-            var deps = lastDeps
-            if deps.contains(c) {
-                // SPEC §7: inside an override the path itself means its value without the
-                // override (`churn = churn * 1.2`). A copy of the cell as it was (or as an
-                // earlier override in this batch, the scenario's, set it) stands in for
-                // those references, so there is no cycle.
-                var before = cellInfo
-                var beforeDeps = model.deps[Int(c)]
-                if let prev = targets.last(where: { $0.0 == c }) {
-                    before.kind = .formula
-                    before.node = prev.1
-                    beforeDeps = Array(prev.2)
-                }
-                let shadow = model.addCell(before)
-                model.deps[Int(shadow)] = beforeDeps
-                for i in firstNode..<model.pool.nodes.count where model.pool.nodes[i].kind == .cell && model.pool.nodes[i].a == c {
-                    model.pool.nodes[i].a = shadow
-                }
-                deps.remove(c)
-                deps.insert(shadow)
-                evaluator.refresh()
-                needsReorder = true
-            }
-            targets.append((c, node, deps, lastVolatile))
-        }
-        model.ensureDependents()
-        for (c, node, deps, vol) in targets {
-            saved.cells.append(.init(cell: c, info: model.cells[Int(c)], deps: model.deps[Int(c)]))
-            model.cells[Int(c)].kind = .formula
-            model.cells[Int(c)].node = node
-            evaluator.invalidateCode(c)
-            model.deps[Int(c)] = Array(deps)
-            if vol { model.volatile.insert(c) }
-            for d in deps {
-                if Int(d) >= model.position.count || model.position[Int(d)] >= model.position[Int(c)] { needsReorder = true }
-                if !model.dependents[Int(d)].contains(c) { model.dependents[Int(d)].append(c) }
-            }
-        }
-        if needsReorder {
-            let errorsBefore = program.sink.errorCount, itemsBefore = program.sink.items.count
-            let ok = model.orderGraph()
-            model.ensureDependents()
-            if !ok {
-                let d = Array(program.sink.items[itemsBefore...])
-                program.sink.items.removeSubrange(itemsBefore...)
-                program.sink.errorCount = errorsBefore
-                undo(saved)
-                _ = model.orderGraph()
-                throw StratError(diagnostics: d)
-            }
-        }
-        let changes = propagate(from: targets.map(\.0), into: &saved)
-        return (changes, saved)
+        return try list.map { try compileOverride(path: $0.path, expr: $0.expr) }
     }
 
-    /// Recomputes `roots` and everything downstream of them, saving old values into
-    /// `saved`; returns the values that changed, in dependency order.
-    func propagate(from roots: [Int32], into saved: inout Saved) -> [Change] {
-        model.ensureDependents()
-        // Everything downstream of the overridden cells, in dependency order. A stamp per
-        // cell marks visits without hashing; large sets are ordered by one scan of the
-        // topological order instead of a sort.
-        if stamps.count < model.cells.count { stamps.append(contentsOf: repeatElement(0, count: model.cells.count - stamps.count)) }
-        stamp &+= 1
-        if stamp == 0 { for i in stamps.indices { stamps[i] = 0 }; stamp = 1 }
-        var queue = roots
-        for c in queue { stamps[Int(c)] = stamp }
-        for v in model.volatile where stamps[Int(v)] != stamp { stamps[Int(v)] = stamp; queue.append(v) }
-        var head = 0
-        while head < queue.count {
-            let c = queue[head]
-            head += 1
-            for d in model.dependents[Int(c)] where stamps[Int(d)] != stamp {
-                stamps[Int(d)] = stamp
-                queue.append(d)
-            }
-        }
-        let affected: [Int32]
-        if queue.count > model.cells.count / 8 {
-            affected = model.order.filter { stamps[Int($0)] == stamp }
-        } else {
-            var positions = queue.map { model.position[Int($0)] }
-            positions.sort()
-            affected = positions.map { model.order[Int($0)] }
-        }
-        for c in affected {
-            saved.values.append(.init(cell: c, value: evaluator.values[Int(c)], state: evaluator.state[Int(c)]))
-            evaluator.state[Int(c)] = .pending
-            let cell = model.cells[Int(c)]
-            if cell.kind == .derived && cell.derived == .projectionGroup {
-                let p = Int(cell.projection)
-                saved.series.append(.init(projection: p, series: evaluator.projSeries[p], unit: evaluator.projUnits[p],
-                                          stored: evaluator.seriesStored[p], last: evaluator.projLast[p]))
-            }
-        }
+    /// Applies resolved overrides and recomputes only their dependents.
+    private func apply(_ overrides: [ResolvedOverride]) throws -> ([Change], WhatIfUndo) {
         resetSteps()
-        evaluator.armStackGuard()
-        for c in affected where evaluator.state[Int(c)] == .pending { evaluator.compute(c) }
-        var changes: [Change] = []
-        for sv in saved.values {
-            let c = sv.cell, before = sv.value
-            let after = evaluator.values[Int(c)]
-            let cell = model.cells[Int(c)]
-            if cell.kind == .derived && cell.derived == .projectionGroup { continue }
-            if !Value.equal(before, after) || before.unit != after.unit {
-                changes.append(Change(path: model.cellPath(c), before: before, after: after))
-            }
-        }
-        return changes
+        return try whatIfs.apply(overrides, model: model, evaluator: &evaluator)
     }
 
-    private func undo(_ saved: Saved) {
-        for sc in saved.cells.reversed() {
-            let c = sc.cell, cell = sc.info, deps = sc.deps
-            model.cells[Int(c)] = cell
-            model.deps[Int(c)] = deps
-            evaluator.invalidateCode(c)
-        }
-        for sv in saved.values {
-            let c = sv.cell, v = sv.value, s = sv.state
-            evaluator.values[Int(c)] = v
-            evaluator.state[Int(c)] = s
-        }
-        for ss in saved.series {
-            let p = ss.projection, s = ss.series, u = ss.unit
-            evaluator.seriesStored[p] = ss.stored
-            evaluator.projLast[p] = ss.last
-            evaluator.projSeries[p] = s
-            evaluator.projUnits[p] = u
-        }
+    private func undo(_ u: WhatIfUndo) {
+        whatIfs.undo(u, model: model, evaluator: &evaluator)
     }
+
+    // MARK: Scratch region
+
+    /// Where the program's arrays ended before a query or what-if compiled its text.
+    struct ScratchMark {
+        var program: ObjectIdentifier
+        var nodes: Int, extra: Int, constants: Int, files: Int, solveSites: Int, siteKeys: Int
+        var writes: Int
+        var compileBelow: Int32
+    }
+
+    /// Runs `body`, then forgets the nodes, constants and source files it compiled, so that
+    /// `evaluate`, `whatIf` and reports cost the same on the millionth call as on the first.
+    /// Nothing compiled in a scratch scope outlives it: values are plain data, compiled
+    /// numeric code is not made for scratch formulas, and diagnostics are rendered text.
+    func withScratch<T>(_ body: () throws -> T) rethrows -> T {
+        let mark = ScratchMark(program: ObjectIdentifier(program), nodes: program.pool.nodes.count,
+                               extra: program.pool.extra.count, constants: program.pool.constants.count,
+                               files: program.files.count, solveSites: model.solveSites.count,
+                               siteKeys: model.siteKeys.count, writes: permanentWrites,
+                               compileBelow: evaluator.compileBelow)
+        evaluator.compileBelow = min(evaluator.compileBelow, Int32(truncatingIfNeeded: mark.nodes))
+        defer { endScratch(mark) }
+        return try body()
+    }
+
+    private func endScratch(_ m: ScratchMark) {
+        // A rebuild replaced the program, or a `set` committed nodes of this scope: keep them.
+        guard m.program == ObjectIdentifier(program) else { return }
+        evaluator.compileBelow = m.compileBelow
+        guard m.writes == permanentWrites else { return }
+        let pool = program.pool
+        guard pool.nodes.count > m.nodes || pool.extra.count > m.extra || pool.constants.count > m.constants
+            || program.files.count > m.files else { return }
+        evaluator.releaseSnapshot()
+        if pool.nodes.count > m.nodes { pool.nodes.removeSubrange(m.nodes...) }
+        if pool.extra.count > m.extra { pool.extra.removeSubrange(m.extra...) }
+        if pool.constants.count > m.constants { pool.constants.removeSubrange(m.constants...) }
+        if model.solveSites.count > m.solveSites { model.solveSites.removeSubrange(m.solveSites...) }
+        if model.siteKeys.count > m.siteKeys {
+            let limit = Int32(truncatingIfNeeded: m.nodes)
+            model.siteKeys = model.siteKeys.filter { $0.key < limit }
+        }
+        if program.files.count > m.files {
+            program.truncateFiles(to: m.files)
+            // Warnings are reported once per place; the places of scratch files come back.
+            if !evaluator.warningKeys.isEmpty {
+                evaluator.warningKeys = evaluator.warningKeys.filter { key in
+                    Int(key.prefix(while: { $0 != ":" })).map { $0 < m.files } ?? true
+                }
+            }
+        }
+        evaluator.refresh()
+    }
+
+    /// Incremented by every change that must outlive a scratch scope (``set(_:_:)``).
+    private var permanentWrites = 0
+    var whatIfs = WhatIfRuntime()
 
     private func collectRuntimeErrors() -> [Diagnostic] {
         let d = evaluator.diagnostics
@@ -717,14 +679,17 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Like ``whatIf(_:)-(_:[String:String])`` with overrides applied in order.
+    @_disfavoredOverload
     public func whatIf(_ overrides: [(path: String, expr: String)]) throws -> [Change] {
         try enter()
         defer { busy = false }
-        let (changes, saved) = try apply(overrides)
-        let errors = collectRuntimeErrors()
-        undo(saved)
-        if errors.contains(where: { $0.severity == .error }) { throw StratError(diagnostics: errors) }
-        return changes
+        return try withScratch {
+            let (changes, saved) = try apply(compileOverrides(overrides))
+            let errors = collectRuntimeErrors()
+            undo(saved)
+            if errors.contains(where: { $0.severity == .error }) { throw StratError(diagnostics: errors) }
+            return changes
+        }
     }
 
     /// Commits an override (incrementally recomputing its dependents) and returns the changes.
@@ -732,7 +697,8 @@ public final class Engine: @unchecked Sendable {
     public func set(_ path: String, _ expression: String) throws -> [Change] {
         try enter()
         defer { busy = false }
-        let (changes, saved) = try apply([(path, expression)])
+        let (changes, saved) = try apply(compileOverrides([(path, expression)]))
+        permanentWrites += 1
         let errors = collectRuntimeErrors()
         if errors.contains(where: { $0.severity == .error }) {
             undo(saved)
@@ -784,6 +750,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Runs `body` with a scenario and extra overrides applied (for queries such as
     /// ``evaluate(_:)``), then restores the model.
+    @_disfavoredOverload
     public func withOverrides<T>(scenario name: String?, overrides: [(path: String, expr: String)],
                                  _ body: () throws -> T) throws -> T {
         if busy { try enter() }
@@ -795,22 +762,43 @@ public final class Engine: @unchecked Sendable {
     func withScenario<T>(_ name: String?, overrides: [(path: String, expr: String)],
                          _ body: () throws -> T) throws -> T {
         try refuseIfBroken()
-        var all = try scenarioOverrides(name ?? "baseline")
-        let fromScenario = all.count
-        all.append(contentsOf: overrides)
-        let saved: Saved
-        do {
-            (_, saved) = try apply(all)
-        } catch let e as StratError where fromScenario > 0 {
-            throw locateAtScenario(e, name ?? "baseline")
+        return try withScratch {
+            var all = try resolvedScenario(name ?? "baseline")
+            let fromScenario = all.count
+            all.append(contentsOf: try compileOverrides(overrides))
+            let saved: WhatIfUndo
+            do {
+                (_, saved) = try apply(all)
+            } catch let e as StratError where fromScenario > 0 {
+                throw locateAtScenario(e, name ?? "baseline")
+            }
+            let savedScenario = scenario, writes = permanentWrites
+            scenario = name
+            defer {
+                undo(saved)
+                scenario = savedScenario
+                // A `set` inside the scope recomputed values the undo has just put back.
+                if permanentWrites != writes {
+                    for i in evaluator.state.indices { evaluator.state[i] = .pending }
+                    evaluator.evaluateAll()
+                }
+            }
+            return try body()
         }
-        let savedScenario = scenario
-        scenario = name
-        defer {
-            undo(saved)
-            scenario = savedScenario
+    }
+
+    /// A scenario's overrides, resolved once at load time (``checkScenarios()``); an
+    /// override whose self-references could not be located is compiled from its text.
+    private func resolvedScenario(_ name: String) throws -> [ResolvedOverride] {
+        if name == "baseline" { return [] }
+        let texts = try scenarioOverrides(name)
+        guard let id = program.interner.lookup(name), case .scenario(let s)? = model.globals[id],
+              Int(s) < scenarioPlans.count else {
+            return try compileOverrides(texts)
         }
-        return try body()
+        return try zip(scenarioPlans[Int(s)], texts).map { plan, text in
+            try plan ?? compileOverride(path: text.path, expr: text.expr)
+        }
     }
 
     /// A reference cycle that a scenario's overrides create is the scenario's error: it
@@ -832,6 +820,7 @@ public final class Engine: @unchecked Sendable {
 
     /// The report of the model under a scenario (`nil` or "baseline" for none), with
     /// extra overrides applied on top; the model itself is left unchanged.
+    @_disfavoredOverload
     public func report(scenario name: String? = nil, overrides: [(path: String, expr: String)] = []) throws -> Report {
         try report(scenario: name, overrides: overrides, includeSeries: true)
     }
@@ -839,6 +828,7 @@ public final class Engine: @unchecked Sendable {
     /// A report; without `includeSeries`, projections carry their final value but no
     /// per-period series (a projection nothing reads period by period is then never
     /// stored: `strat run --no-report` on a million periods).
+    @_disfavoredOverload
     public func report(scenario name: String?, overrides: [(path: String, expr: String)], includeSeries: Bool) throws -> Report {
         try enter()
         defer { busy = false }
@@ -868,7 +858,7 @@ public final class Engine: @unchecked Sendable {
     private var sharingSteps = false
 
     /// Starts an operation's step count (unless a comparison shares one budget).
-    private func resetSteps() {
+    func resetSteps() {
         if !sharingSteps { evaluator.steps = 0 }
     }
 
@@ -944,5 +934,17 @@ extension Parser {
     /// Reports trailing tokens after a lone expression.
     mutating func expectEnd() {
         skipTrailing()
+    }
+}
+
+extension Engine {
+    /// Sizes of what the engine holds that queries could grow (tests check they stay flat).
+    var retainedCounts: [String: Int] {
+        ["nodes": program.pool.nodes.count, "extra": program.pool.extra.count,
+         "constants": program.pool.constants.count, "files": program.files.count,
+         "cells": model.cells.count, "codes": evaluator.codes.count, "solveSites": model.solveSites.count,
+         "siteKeys": model.siteKeys.count, "volatile": model.volatile.count,
+         "dependents": model.dependents.reduce(0) { $0 + $1.count }, "order": model.order.count,
+         "interned": program.interner.count]
     }
 }

@@ -4,6 +4,10 @@ extension Engine {
     /// The formula tree behind an expression, with every input's value, e.g.
     /// `engine.explain("MODERNIZE_PLATFORM.score")`.
     public func explain(_ expression: String, depth: Int = 3) throws -> String {
+        try withScratch { try explainQuery(expression, depth: depth) }
+    }
+
+    private func explainQuery(_ expression: String, depth: Int) throws -> String {
         let node = try compileForQuery(expression)
         var out: [String] = []
         let (model, _) = state

@@ -203,7 +203,7 @@ extension Engine {
     }
 
     /// What each part of a scenario override's path (`Engineering.weaknesses.TESTING.rating`) names.
-    private func overrideUses(_ o: Override) -> [SymbolTarget] {
+    private func overrideUses(_ o: OverrideDecl) -> [SymbolTarget] {
         let (model, _) = state
         var out: [SymbolTarget] = []
         var current: Member?

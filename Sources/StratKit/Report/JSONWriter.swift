@@ -41,8 +41,6 @@ struct JSONWriter {
         if !d.isFinite { output += "null"; return }
         if d == d.rounded(), abs(d) < 1e15 { output += String(Int64(d)) } else { output += "\(d)" }
     }
-    /// Appends already-encoded JSON.
-    mutating func raw(_ json: String) { separate(); output += json }
 
     static func appendString(_ s: String, to out: inout String) {
         out += "\""

@@ -98,10 +98,6 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
     /// diagnostics instead.
     public var failed = false
 
-    enum CodingKeys: String, CodingKey {
-        case name, text, baseline, target, targetForm = "target_form", current, weight, progress, score, status, met
-    }
-
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: DynamicKey.self)
         try c.encode(name, forKey: DynamicKey("name"))
@@ -363,14 +359,6 @@ public struct AssertionReport: Sendable, Encodable, Hashable {
         w.key("line"); w.int(line)
         w.endObject()
     }
-}
-
-/// One override of a report: a value path and the expression it was set to.
-public struct ReportOverride: Sendable, Encodable, Equatable {
-    /// The overridden path (`churn`, `GROW.ARR.current`).
-    public var path: String
-    /// The expression's source text (`4%`, `churn * 1.2`).
-    public var expr: String
 }
 
 /// Everything `strat run` shows, as data: the same shape as `run --format json`.

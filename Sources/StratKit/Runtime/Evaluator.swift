@@ -125,8 +125,11 @@ struct Evaluator {
         nodes = model.pool.nodes
         constants = model.pool.constants
         extra = model.pool.extra
-        fnBodies = model.functions.map(\.body)
-        fnArity = model.functions.map(\.params.count)
+        // Functions are fixed once the model is built; this runs on every query.
+        if fnBodies.count != model.functions.count {
+            fnBodies = model.functions.map(\.body)
+            fnArity = model.functions.map(\.params.count)
+        }
         if codeIndex.count < model.cells.count {
             codeIndex.append(contentsOf: repeatElement(-1, count: model.cells.count - codeIndex.count))
         }
@@ -173,6 +176,9 @@ struct Evaluator {
     var codeIndex: [Int32] = []
     var codes: [NumericCode] = []
     let scratch = Scratch()
+    /// First node of the innermost scratch scope (``Engine/withScratch(_:)``); cells whose
+    /// formula starts at or past it are interpreted, never compiled.
+    var compileBelow = Int32.max
 
     /// Forgets a cell's compiled code (its formula was replaced by an override).
     mutating func invalidateCode(_ c: Int32) {
@@ -195,7 +201,9 @@ struct Evaluator {
         computed += 1
         if i < codeIndex.count, codeIndex[i] != -1, model.cells[i].kind == .formula, !model.cells[i].customScore {
             if codeIndex[i] == -3 {
-                if let code = NumericCode.compileCell(model.cells[i].node, &self) {
+                // Formulas of a scratch scope (a what-if's overrides) are not compiled: their
+                // nodes are forgotten when the scope ends, and the code would outlive them.
+                if model.cells[i].node < compileBelow, let code = NumericCode.compileCell(model.cells[i].node, &self) {
                     codes.append(code)
                     codeIndex[i] = Int32(codes.count - 1)
                 } else {

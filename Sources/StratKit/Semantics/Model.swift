@@ -133,7 +133,7 @@ enum Global {
 struct Scenario {
     var name: Int32
     var title: String?
-    var overrides: [Override]
+    var overrides: [OverrideDecl]
     var span: Span
 }
 

@@ -29,6 +29,14 @@ final class Program {
         return f
     }
 
+    /// Forgets the files from `count` on (a scratch scope's queries; see `Engine.withScratch`).
+    func truncateFiles(to count: Int) {
+        guard files.count > count else { return }
+        sink.files = []
+        files.removeSubrange(count...)
+        sink.files = files
+    }
+
     /// Parses one file's text and follows its `use`/`import` declarations.
     func load(path: String, bytes: [UInt8], key: String? = nil, allowExpressions: Bool = false) -> [Decl] {
         let f = addFile(path: path, bytes: bytes)

@@ -175,7 +175,7 @@ struct ItemDecl {
     var props: [PropDecl] = []
 }
 
-struct Override {
+struct OverrideDecl {
     var path: [(name: Int32, span: Span)]
     var expr: Int32
     var span: Span
@@ -201,7 +201,7 @@ final class DeclBody {
     @exclusivity(unchecked) var params: [Int32] = []
     @exclusivity(unchecked) var props: [PropDecl] = []
     @exclusivity(unchecked) var items: [ItemDecl] = []
-    @exclusivity(unchecked) var overrides: [Override] = []
+    @exclusivity(unchecked) var overrides: [OverrideDecl] = []
     @exclusivity(unchecked) var period: PeriodUnit = .days
     @exclusivity(unchecked) var path: String = ""
     /// A projection's `from DATE` expression, or -1.
@@ -250,7 +250,7 @@ struct Decl {
         get { body?.items ?? [] }
         set { ensureBody().items = newValue }
     }
-    var overrides: [Override] {
+    var overrides: [OverrideDecl] {
         get { body?.overrides ?? [] }
         set { ensureBody().overrides = newValue }
     }

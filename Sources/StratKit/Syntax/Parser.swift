@@ -463,7 +463,7 @@ struct Parser {
             }
             guard p.expect(.assign, "'='") else { return false }
             let e = p.parseExpr()
-            d.overrides.append(Override(path: path, expr: e, span: p.span(from: s)))
+            d.overrides.append(OverrideDecl(path: path, expr: e, span: p.span(from: s)))
             return true
         }
     }

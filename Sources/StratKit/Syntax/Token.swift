@@ -56,14 +56,6 @@ enum TokenKind: UInt8 {
     }
 }
 
-struct Token {
-    var kind: TokenKind
-    var start: Int32
-    var end: Int32
-    /// Name id for identifiers and keywords; number index for numbers.
-    var payload: Int32
-}
-
 /// Reserved words, interned first so that their ids are these raw values.
 enum Keyword: Int32, CaseIterable {
     case let_ = 0, fn, mission, vision, org, values, swot, strength, weakness, opportunity, threat

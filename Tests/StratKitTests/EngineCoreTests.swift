@@ -1,0 +1,126 @@
+import XCTest
+@testable import StratKit
+
+/// Issue 14: a host calling `evaluate` and `whatIf` in a loop keeps nothing of each call
+/// (no source file, node, constant or cell per call), overrides survive a later
+/// `register`, and scenarios apply from their resolved formulas.
+final class EngineCoreTests: XCTestCase {
+    let model = """
+        let price = $40
+        let units = 1_000
+        let churn = 3.8%
+        let label = "plan"
+        let revenue = price * units
+        let kept = revenue * (1 - churn)
+        fn margin(x) = x * 0.4
+        objective GROW "Grow" {
+            kr SALES "Sales" { baseline: $0, target: $50_000, current: revenue }
+        }
+        scenario optimistic { price = price * 1.1; units = 1_200 }
+        """
+
+    /// One block of what a host does: many queries of several shapes, and what-ifs
+    /// (plain, self-referencing, failing), a scenario query and an explanation.
+    func block(_ e: Engine, evaluations: Int, whatIfs: Int) throws {
+        for i in 0..<evaluations {
+            switch i % 5 {
+            case 0: XCTAssertEqual(try e.evaluate("revenue * 2").doubleValue, 80_000)
+            case 1: _ = try e.evaluate("label + \" \" + \"x\"")
+            case 2: _ = try e.evaluate("[price, units, margin(kept)]")
+            case 3: XCTAssertThrowsError(try e.evaluate("revenu"))
+            default: _ = try e.evaluate("GROW.SALES.score")
+            }
+        }
+        for i in 0..<whatIfs {
+            switch i % 4 {
+            case 0: XCTAssertEqual(try e.whatIf([(path: "units", expr: "2_000")]).count, 9, "units, revenue, kept and the KR, objective and plan values")
+            case 1: _ = try e.whatIf([(path: "price", expr: "price * 1.5"), (path: "price", expr: "price + $1")])
+            case 2: XCTAssertThrowsError(try e.whatIf([(path: "units", expr: "kept")]), "a cycle")
+            default:
+                let v = try e.withOverrides(scenario: "optimistic", overrides: [(path: "churn", expr: "churn / 2")]) {
+                    try e.evaluate("revenue")
+                }
+                XCTAssertEqual(v.doubleValue ?? 0, 52_800, accuracy: 1e-6)
+            }
+        }
+        _ = try e.explain("kept")
+        _ = try e.report(scenario: "optimistic")
+    }
+
+    func testRepeatedCallsRetainNothing() throws {
+        let e = Engine(configuration: .noImports)
+        try e.load(source: model, runStatements: false)
+        try block(e, evaluations: 100, whatIfs: 8)   // warm up: code compiled, caches made
+        let before = e.retainedCounts
+        for _ in 0..<3 { try block(e, evaluations: 10_000, whatIfs: 100) }
+        XCTAssertEqual(e.retainedCounts, before, "30,000 queries and 300 what-ifs keep no nodes, files or cells")
+        XCTAssertEqual(try e.evaluate("revenue").doubleValue, 40_000, "the model is as it was")
+        XCTAssertEqual(try e.evaluate("price").description, "$40")
+    }
+
+    func testScenarioReportsAreStable() throws {
+        let e = Engine(configuration: .noImports)
+        try e.load(source: model, runStatements: false)
+        let first = try e.report(scenario: "optimistic").json()
+        let counts = e.retainedCounts
+        for _ in 0..<50 { XCTAssertEqual(try e.report(scenario: "optimistic").json(), first) }
+        XCTAssertEqual(e.retainedCounts, counts)
+        XCTAssertEqual(try e.withOverrides(scenario: "optimistic", overrides: []) { try e.evaluate("price") }.description,
+                       "$44", "`price = price * 1.1` reads the value before the override")
+    }
+
+    func testSetSurvivesRegister() throws {
+        let e = Engine(configuration: .noImports)
+        try e.load(source: "let units = 1_000\nlet total = units * 2", runStatements: false)
+        try e.set("units", "3_000")
+        XCTAssertEqual(try e.evaluate("total").doubleValue, 6_000)
+        e.register(function: "double", arity: 1) { args in .number((args[0].doubleValue ?? 0) * 2) }
+        XCTAssertEqual(try e.evaluate("units").doubleValue, 3_000, "register re-resolves the model but keeps the set")
+        XCTAssertEqual(try e.evaluate("total").doubleValue, 6_000)
+        XCTAssertEqual(try e.evaluate("double(units)").doubleValue, 6_000, "and the new function is callable")
+    }
+
+    func testSetInsideAScopeIsKept() throws {
+        let e = Engine(configuration: .noImports)
+        try e.load(source: model, runStatements: false)
+        try e.withOverrides(scenario: nil, overrides: [(path: "churn", expr: "5%")]) {
+            _ = try e.set("units", "units + 1")
+        }
+        XCTAssertEqual(try e.evaluate("units").doubleValue, 1_001, "a set made under overrides stays committed")
+        XCTAssertEqual(try e.evaluate("revenue").doubleValue, 40_040, "and what reads it is recomputed")
+        XCTAssertEqual(try e.evaluate("churn").doubleValue ?? 0, 0.038, accuracy: 1e-12)
+        XCTAssertEqual(try e.whatIf([(path: "price", expr: "$1")]).first?.path, "price")
+    }
+
+    func testUndoRestoresGraph() throws {
+        let e = Engine(configuration: .noImports)
+        try e.load(source: "let a = 1\nlet b = 2\nlet c = a + 1", runStatements: false)
+        _ = try e.whatIf([(path: "a", expr: "3")])  // builds the reverse edges
+        let counts = e.retainedCounts
+        // `a = b` adds an edge b → a; after the what-if a change of b must not reach a or c.
+        XCTAssertEqual(try e.whatIf([(path: "a", expr: "b")]).map(\.path), ["a", "c"])
+        XCTAssertEqual(e.retainedCounts, counts)
+        let before = e.cellsComputed
+        XCTAssertEqual(try e.whatIf([(path: "b", expr: "5")]).map(\.path), ["b"])
+        XCTAssertEqual(e.cellsComputed - before, 1, "only b is recomputed: the override's edge is gone")
+    }
+
+    func testTypedBoundary() throws {
+        var config = Configuration.noImports
+        config.functions = [HostFunctionDefinition("twice", arity: 1) { args in .number((args[0].doubleValue ?? 0) * 2) }]
+        let e = Engine(configuration: config)
+        try e.load(source: model + "\nlet doubled = twice(units)", runStatements: false)
+        XCTAssertEqual(try e.evaluate("doubled").doubleValue, 2_000, "a configured host function is known at the first load")
+        XCTAssertEqual(try e.whatIf([Override("units", "1_500")]).first { $0.path == "doubled" }?.after.doubleValue, 3_000)
+        let r = try e.report(scenario: "optimistic", overrides: [Override("churn", "5%")])
+        XCTAssertEqual(r.overrides, [Override(path: "churn", expr: "5%")])
+        XCTAssertTrue(r.json().contains("\"overrides\": [\n    {\n      \"path\": \"churn\",\n      \"expr\": \"5%\"\n    }\n  ]"))
+        XCTAssertEqual(try e.withOverrides(scenario: nil, overrides: [Override("price", "$1")]) { try e.evaluate("revenue") }.doubleValue, 1_000)
+        let kinds = Dictionary(uniqueKeysWithValues: e.declarations.map { ($0.name, $0.kind) })
+        XCTAssertEqual(kinds["price"], .let)
+        XCTAssertEqual(kinds["margin"], .fn)
+        XCTAssertEqual(kinds["GROW"], .objective)
+        XCTAssertEqual(kinds["optimistic"], .scenario)
+        XCTAssertEqual(e.declarations.map(\.name), e.declaredNames.map(\.name))
+    }
+}
