@@ -85,8 +85,8 @@ extension Model {
             let list = (entries[k] ?? []).sorted { $0.date < $1.date }
             var history: [Int32] = []
             var latestValue: Int32 = -1, latestConfidence: Int32 = -1
-            for (i, e) in list.enumerated() {
-                let c = addObject(Object(kind: .checkin, name: id("history"), path: "\(objects[Int(k)].path).history[\(i)]",
+            for e in list {
+                let c = addObject(Object(kind: .checkin, name: id("history"), path: "\(objects[Int(k)].path).history[\(e.date)]",
                                          parent: k, span: e.span))
                 objects[Int(c)].add(id("date"), .cell(constantCell(.date(e.date), owner: c, name: id("date"), span: e.span)))
                 for (name, node, span) in [("value", e.value, e.valueSpan), ("confidence", e.confidence, e.confidenceSpan)] {
