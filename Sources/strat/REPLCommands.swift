@@ -30,6 +30,8 @@ extension REPL {
         Command(name: ":compare", arguments: "[A,B,…]", summary: "key outputs of every scenario side by side"),
         Command(name: ":report", arguments: "[SCENARIO]", summary: "the full report, as `strat run` prints it"),
         Command(name: ":project", arguments: "NAME", summary: "a projection as a table and a sparkline"),
+        Command(name: ":history", arguments: "PATH", summary: "a key result's check-ins, pace, forecast and health"),
+        Command(name: ":asof", arguments: "[DATE]", summary: "show or move the session's date (today) and re-evaluate"),
         Command(name: ":save", arguments: "FILE", summary: "write the session's model as a script `strat run` accepts"),
         Command(name: ":reset", arguments: "", summary: "forget the loaded file and every declaration"),
         Command(name: ":quit", arguments: "", summary: "leave the REPL (also Ctrl-D)"),
@@ -76,6 +78,8 @@ extension REPL {
         case ":compare": compare(argument, into: &out)
         case ":report": report(argument, into: &out)
         case ":project": project(argument, into: &out)
+        case ":history": historyCommand(argument, into: &out)
+        case ":asof": asOfCommand(argument, into: &out)
         case ":save": save(argument, into: &out)
         case ":reset": reset(into: &out)
         case ":quit": quitRequested = true
@@ -109,7 +113,10 @@ extension REPL {
         let announce = !initial || interactive
         let path = Self.expandPath(raw)
         do {
-            let fresh = Session()
+            // The new session keeps the date (`--as-of`, `:asof`).
+            var configuration = Configuration()
+            configuration.asOf = session.engine.configuration.asOf
+            let fresh = Session(configuration: configuration)
             try fresh.load(file: path)
             session = fresh
             let count = session.engine.declaredNames.filter { !$0.name.hasPrefix("_") }.count

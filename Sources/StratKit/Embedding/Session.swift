@@ -183,6 +183,25 @@ public final class Session {
         return changes
     }
 
+    /// Moves the session's evaluation date (`today`, SPEC §14–15) and re-evaluates the
+    /// model as of that day; returns the values that changed (REPL `:asof`).
+    public func move(asOf date: CalendarDate) throws -> [Change] {
+        // A tracked KR's `current` shadows its `current:` property under the same path: the later cell wins.
+        let before = Dictionary(engine.valuesByPath().map { ($0.path, $0.value) }, uniquingKeysWith: { _, b in b })
+        engine.configuration.asOf = date
+        try rebuild()
+        var after: [(path: String, value: Value)] = []
+        var index: [String: Int] = [:]
+        for (path, v) in engine.valuesByPath() {
+            if let i = index[path] { after[i].value = v } else { index[path] = after.count; after.append((path, v)) }
+        }
+        var changes: [Change] = []
+        for (path, v) in after {
+            if let old = before[path], !Value.equal(old, v) { changes.append(Change(path: path, before: old, after: v)) }
+        }
+        return changes
+    }
+
     /// The session's model as a script that `strat run` accepts: the loaded file without
     /// the declarations the session redefined, then the session's declarations.
     public func script() -> String {
