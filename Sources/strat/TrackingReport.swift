@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import StratKit
 
 /// The tracking view of a report (SPEC §15): per tracked KR or metric, the progress bar
@@ -34,10 +39,24 @@ func confidenceTrend(_ t: TrackingReport) -> String {
     return cs.map { fmt2($0) }.joined(separator: "→")
 }
 
-/// A tracking value to 4 significant digits (`49.73`, `88.83ms`): a forecast is no more precise.
+/// A tracking value to 4 significant digits in its display unit (`49.73`, `6.007wk`,
+/// `$2.5M`): a forecast is no more precise. The digits are rounded as displayed, since
+/// base units (seconds for `wk`) would round at the wrong place.
 func shortValue(_ v: ReportValue) -> String {
-    guard case .number(let x, let u) = v.value else { return v.value.isNone ? "—" : v.value.description }
-    return compact(x, u, digits: 4)
+    guard case .number(let x, _) = v.value, x.isFinite else { return v.value.isNone ? "—" : v.value.description }
+    let text = v.value.description
+    let chars = Array(text)
+    var i = 0
+    var prefix = ""
+    while i < chars.count, chars[i] == "-" || chars[i] == "$" { prefix.append(chars[i]); i += 1 }
+    var j = i
+    while j < chars.count, chars[j].isNumber || chars[j] == "." { j += 1 }
+    guard j > i, let d = Double(String(chars[i..<j])), d != 0 else { return text }
+    let mag = Int(floor(log10(d)))
+    let f = pow(10, Double(3 - mag))
+    guard f.isFinite, f > 0 else { return text }
+    let r = (d * f).rounded() / f
+    return prefix + Value.number(r, .plain).description + String(chars[j...])
 }
 
 func trackingFacts(_ k: ScoredReport, _ t: TrackingReport) -> [String] {
