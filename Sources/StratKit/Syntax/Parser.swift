@@ -302,7 +302,10 @@ struct Parser {
     private mutating func startsTrackingDecl() -> Bool {
         let word = lexer.interner[tok.name]
         if word == "plan" { return peek().kind == .lbrace }
-        if word == "checkin" { let n = peek(); return n.kind == .number }
+        if word == "checkin" {
+            let n = peek()
+            return n.kind == .number || n.kind == .identifier || n.kind == .string || n.kind == .lbrace
+        }
         return false
     }
 
@@ -316,12 +319,13 @@ struct Parser {
             d = Decl(kind: .planPeriod, name: start.name, nameSpan: s, span: s)
             parseBlock(into: &d, items: [])
         } else {
-            let t = take()
-            guard t.unit == .date else {
-                error("expected a date (YYYY-MM-DD) after 'checkin'", at: span(t), hint: "e.g. checkin 2026-03-31 { KR_PATH = 51% }")
+            guard tok.kind == .number, tok.unit == .date else {
+                error("expected a date (YYYY-MM-DD) after 'checkin', found \(describe(tok))", at: span(tok),
+                      hint: "e.g. checkin 2026-03-31 { OBJECTIVE.KR = 51% }")
                 synchronize()
                 return nil
             }
+            let t = take()
             d = Decl(kind: .checkin, nameSpan: span(t), span: s,
                      expr: pool.add(ExprPool.numberNode(t.number, t.unit, span: span(t))))
             if tok.kind == .string { d.message = parseString(take()) }
