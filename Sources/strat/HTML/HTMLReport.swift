@@ -79,6 +79,8 @@ func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? 
         section("metrics", "Metrics", h)
     }
 
+    if let h = trackingHTMLSection(r) { section("tracking", "Tracking", h) }
+
     let drawn = r.projections.filter { !$0.series.isEmpty }
     if !drawn.isEmpty {
         var h = "<div class=\"chart-grid\">"
@@ -211,7 +213,9 @@ func statusBadge(_ status: String?) -> String {
 }
 
 private func scoreBar(_ k: ScoredReport) -> ScoreBar {
-    ScoreBar(label: k.name, detail: k.text ?? "", score: k.score, status: k.status)
+    // The expected-pace marker: where the score should be by now (SPEC §15, §17).
+    ScoreBar(label: k.name, detail: k.text ?? "", score: k.score, status: k.status,
+             pace: k.tracking.flatMap { $0.history.isEmpty && $0.elapsed == nil ? nil : $0.elapsed })
 }
 
 private func scoredTable(_ ks: [ScoredReport], header: String) -> String {
