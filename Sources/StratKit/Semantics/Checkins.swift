@@ -49,17 +49,22 @@ extension Model {
 
         // Check-ins, grouped by KR or metric.
         var entries: [Int32: [Entry]] = [:]
+        // Per KR, the entry index of each date (a big actuals file has many rows per KR).
+        var byDate: [Int32: [Int: Int]] = [:]
         for d in checkins {
             let date = CalendarDate(unixSeconds: pool[d.expr].numberValue.doubleValue ?? 0)
             let note: String? = d.message >= 0 ? stringNode(d.message) : nil
             let imported = !d.path.isEmpty
             for e in d.overrides {
                 guard let (target, rest) = checkinTarget(e.path, imported: imported) else { continue }
-                var list = entries[target] ?? []
-                var k = list.firstIndex { $0.date == date } ?? -1
-                if k < 0 {
+                var list = entries.removeValue(forKey: target) ?? []
+                let k: Int
+                if let at = byDate[target]?[date.days] {
+                    k = at
+                } else {
                     list.append(Entry(date: date, note: note, span: d.nameSpan))
                     k = list.count - 1
+                    byDate[target, default: [:]][date.days] = k
                 }
                 let isConfidence = rest == "confidence"
                 let previous = isConfidence ? list[k].confidence : list[k].value
@@ -142,11 +147,14 @@ extension Model {
             return nil
         }
         let text = path.map { interner[$0.name] }.joined(separator: ".")
-        var tracked: [String] = []
-        for o in builtinLists["objectives"] ?? [] {
-            if case .objects(let krs)? = objects[Int(o)].members[id("krs")] { tracked += krs.map { objects[Int($0)].path } }
+        // Candidates for "did you mean", only computed for a path that fails.
+        func trackedPaths() -> [String] {
+            var tracked: [String] = []
+            for o in builtinLists["objectives"] ?? [] {
+                if case .objects(let krs)? = objects[Int(o)].members[id("krs")] { tracked += krs.map { objects[Int($0)].path } }
+            }
+            return tracked + (builtinLists["metrics"] ?? []).map { objects[Int($0)].path }
         }
-        tracked += (builtinLists["metrics"] ?? []).map { objects[Int($0)].path }
         var o: Int32 = -1
         var i = 0
         if case .object(let g)? = globals[path[0].name] { o = g; i = 1 }
@@ -154,10 +162,12 @@ extension Model {
             o = k
             i += 1
         }
-        let hint = { closest(text, among: tracked).map { "did you mean '\($0)'?" } }
         guard o >= 0, objects[Int(o)].kind == .kr || objects[Int(o)].kind == .metric else {
             let at = path[max(0, min(i, path.count - 1))].span
-            return fail("'\(text)' is not a key result or metric", at, hint() ?? (tracked.isEmpty ? nil : "check-ins name a KR or metric, e.g. '\(tracked[0])'"))
+            let tracked = sink.isFull ? [] : trackedPaths()
+            let hint = closest(text, among: tracked).map { "did you mean '\($0)'?" }
+                ?? (tracked.isEmpty ? nil : "check-ins name a KR or metric, e.g. '\(tracked[0])'")
+            return fail("'\(text)' is not a key result or metric", at, hint)
         }
         let rest = path[i...].map { interner[$0.name] }.joined(separator: ".")
         guard rest.isEmpty || rest == "confidence" else {
