@@ -140,6 +140,29 @@ final class TrackingCLITests: XCTestCase {
     }
 
     func testREPLHistoryAndAsOf() throws {
+        let (out, err, status) = try repl(":asof\nO.A.current\n:history O.A\n:asof 2026-03-12\nO.A.current\n:history O.AB\n")
+        let lines = out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "today is 2026-02-20", out)
+        XCTAssertEqual(lines.dropFirst().first, "30", out)
+        XCTAssertTrue(out.contains("O.A  as of 2026-02-20  on track"), out)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  2026-03-02") && $0.hasSuffix("second, late (after today)") }, out)
+        XCTAssertTrue(out.contains("today is now 2026-03-12"), out)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("O.A.current:") && $0.hasSuffix("30 → 50") }, out)
+        XCTAssertTrue(lines.contains("50"), out)
+        XCTAssertTrue(err.contains("'O.AB' is not a key result or metric"), err)
+        XCTAssertTrue(err.contains("did you mean 'O.A'?"), err)
+        XCTAssertEqual(status, 65, "a failed command is a script error in piped input")
+    }
+
+    func testREPLTypedCheckin() throws {
+        // A check-in typed in the session joins the history; `plan.score` stays an expression.
+        let (out, err, status) = try repl("checkin 2026-02-15 { O.A = 40 }\nO.A.current\nO.A.history.date\nplan.score\n")
+        XCTAssertEqual(status, 0, err)
+        XCTAssertEqual(out.split(separator: "\n").map(String.init), ["40", "[2026-01-21, 2026-02-15, 2026-03-02]", "0.325"])
+    }
+
+    /// `strat repl plan.strat --as-of 2026-02-20` with `input` piped in.
+    func repl(_ input: String) throws -> (String, String, Int32) {
         guard let bin = ScriptCorpus.binary() else { throw XCTSkip("STRAT_BIN is not set") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
@@ -154,21 +177,11 @@ final class TrackingCLITests: XCTestCase {
         p.standardOutput = outPipe
         p.standardError = errPipe
         try p.run()
-        inPipe.fileHandleForWriting.write(Data(":asof\nO.A.current\n:history O.A\n:asof 2026-03-12\nO.A.current\n:history O.AB\n".utf8))
+        inPipe.fileHandleForWriting.write(Data(input.utf8))
         try inPipe.fileHandleForWriting.close()
         let out = String(decoding: outPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let err = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        let lines = out.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, "today is 2026-02-20", out)
-        XCTAssertEqual(lines.dropFirst().first, "30", out)
-        XCTAssertTrue(out.contains("O.A  as of 2026-02-20  on track"), out)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("  2026-03-02") && $0.hasSuffix("second, late (after today)") }, out)
-        XCTAssertTrue(out.contains("today is now 2026-03-12"), out)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("O.A.current:") && $0.hasSuffix("30 → 50") }, out)
-        XCTAssertTrue(lines.contains("50"), out)
-        XCTAssertTrue(err.contains("'O.AB' is not a key result or metric"), err)
-        XCTAssertTrue(err.contains("did you mean 'O.A'?"), err)
-        XCTAssertEqual(p.terminationStatus, 65, "a failed command is a script error in piped input")
+        return (out, err, p.terminationStatus)
     }
 }

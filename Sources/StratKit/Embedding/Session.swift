@@ -259,6 +259,10 @@ public final class Session {
                 out.append(.other)
             case "series" where isSeriesDeclaration(line):
                 out.append(.other)
+            case "plan" where line.dropFirst(4).drop(while: { $0 == " " || $0 == "\t" }).first == "{",
+                 "checkin" where line.dropFirst(7).first.map { $0 == " " || $0 == "\t" } == true:
+                // Tracking declarations (SPEC §15); `plan.score` and a name `checkin` stay expressions.
+                out.append(.other)
             default:
                 if out.isEmpty { out.append(.expr) }
             }
