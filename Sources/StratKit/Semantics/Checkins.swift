@@ -115,6 +115,16 @@ extension Model {
                     objects[Int(k)].add(id(name), .cell(constantCell(.none, owner: k, name: id(name), span: objects[Int(k)].span)))
                 }
             }
+            // A tracked KR is unscored until its first check-in, whatever its `score:` formula
+            // (SPEC §5: without current, score is none), so `--as-of` before it works.
+            if !history.isEmpty, case .cell(let sc)? = objects[Int(k)].members[id("score")], cells[Int(sc)].customScore,
+               case .cell(let cur)? = objects[Int(k)].members[id("current")] {
+                let span = cells[Int(sc)].span
+                let test = pool.add(Node(kind: .binary, op: BinaryOp.eq.rawValue, a: pool.add(Node(kind: .cell, a: cur, span: span)),
+                                         b: pool.add(Node(kind: .none, span: span)), span: span))
+                cells[Int(sc)].node = pool.add(Node(kind: .cond, a: test, b: pool.add(Node(kind: .none, span: span)),
+                                                    c: cells[Int(sc)].node, span: pool[cells[Int(sc)].node].span))
+            }
             addDerived(k, [("elapsed", .elapsed), ("expected", .expected), ("pace", .pace), ("forecast", .forecast),
                            ("forecast_score", .forecastScore), ("health", .health)])
         }
