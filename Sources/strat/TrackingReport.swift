@@ -78,6 +78,12 @@ func trackingTextSection(_ r: Report, _ st: Style) -> [String]? {
         head += "   plan " + healthStyled(h, st) + (r.plan.forecastScore.map { " (forecast \(fmt2($0)))" } ?? "")
     }
     var lines = [head]
+    let objectives = r.objectives.filter { $0.health != nil }
+    if !objectives.isEmpty {
+        lines.append("  " + objectives.map { o in
+            o.name + " " + healthStyled(o.health!, st) + (o.forecastScore.map { " (\(fmt2($0)))" } ?? "")
+        }.joined(separator: " · "))
+    }
     var rows: [[Cell]] = []
     for (path, k, t) in items {
         let barText = paceBar(progress: k.progress, elapsed: t.elapsed)
@@ -108,6 +114,12 @@ func trackingMarkdownBlocks(_ r: Report) -> [[String]] {
     var blocks: [[String]] = [["## Tracking" + (r.asOf.map { " (as of \($0))" } ?? "")]]
     if let h = r.plan.health {
         blocks.append(["Plan health: **\(h)**" + (r.plan.forecastScore.map { " (forecast score \(fmt2($0)))" } ?? "")])
+    }
+    let objectives = r.objectives.filter { $0.health != nil }
+    if !objectives.isEmpty {
+        blocks.append(["Objectives: " + objectives.map { o in
+            mdCode(o.name) + " **\(o.health!)**" + (o.forecastScore.map { " (\(fmt2($0)))" } ?? "")
+        }.joined(separator: " · ")])
     }
     if !items.isEmpty {
         blocks.append(mdTable(["Key result", "Progress", "Expected", "Pace", "Forecast", "Health", "Check-ins", "Confidence"], items.map { (path, k, t) in
