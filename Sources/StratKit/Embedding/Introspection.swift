@@ -168,8 +168,10 @@ extension Engine {
         case .list, .builtin, .userCall, .hostCall, .interp: kids = Array(model.pool.children(n).prefix(12))
         default: break
         }
-        // Literals explain themselves.
+        // Literals explain themselves; synthetic nodes (an empty span, such as a tracked KR's
+        // "unscored until its first check-in" guard) have no source to show.
         kids = kids.filter { let k = model.pool[$0].kind; return k != .number && k != .string && k != .bool && k != .none }
+        kids = kids.filter { let sp = model.pool[$0].span; return sp.end > sp.start }
         for (i, k) in kids.enumerated() {
             let last = i == kids.count - 1
             explainNode(k, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "),

@@ -119,7 +119,8 @@ extension Model {
             // (SPEC §5: without current, score is none), so `--as-of` before it works.
             if !history.isEmpty, case .cell(let sc)? = objects[Int(k)].members[id("score")], cells[Int(sc)].customScore,
                case .cell(let cur)? = objects[Int(k)].members[id("current")] {
-                let span = cells[Int(sc)].span
+                let at = cells[Int(sc)].span
+                let span = Span(file: at.file, start: at.start, end: at.start)  // synthetic: no source of its own
                 let test = pool.add(Node(kind: .binary, op: BinaryOp.eq.rawValue, a: pool.add(Node(kind: .cell, a: cur, span: span)),
                                          b: pool.add(Node(kind: .none, span: span)), span: span))
                 cells[Int(sc)].node = pool.add(Node(kind: .cond, a: test, b: pool.add(Node(kind: .none, span: span)),
