@@ -61,6 +61,7 @@ func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? 
             var meta = [o.score.map { "score <b>\(fmt2($0))</b> " + statusBadge(o.status) } ?? "<span class=\"muted\">not scored</span>"]
             if case .number(let w, _) = o.weight.value, w != 1 { meta.append("weight \(esc(o.weight.value.description))") }
             if o.committed { meta.append("committed") }
+            if let health = o.health { meta.append("health <b>\(esc(health))</b>" + (o.forecastScore.map { " (forecast \(fmt2($0)))" } ?? "")) }
             h += "<p class=\"meta\">\(meta.joined(separator: " · "))</p>"
             if !o.krs.isEmpty {
                 h += "<figure class=\"fig\">" + scoreBars(o.krs.map(scoreBar), title: "Key results of \(o.name)") + "</figure>"
