@@ -135,7 +135,7 @@ extension LanguageServer {
         default:
             // Scored and computed members the engine offers, in a reading order.
             let members = engine?.members(of: sym.path) ?? []
-            let wanted = ["score", "status", "health", "chance", "progress", "met", "baseline", "current", "target",
+            let wanted = ["score", "status", "health", "pace", "forecast", "chance", "progress", "met", "baseline", "current", "target",
                           "ife", "efe", "ie_cell", "posture", "final", "periods", "weight", "rating", "exposure"]
             for m in wanted where members.contains(m) {
                 if let v = value(engine, sym.path + "." + m), v != "none" { lines.append("\(m): `\(v)`") }
@@ -398,7 +398,10 @@ extension LanguageServer {
                 // `chance` says something only when the score is uncertain (SPEC §13).
                 let uncertain = (try? engine.evaluate(s.path + ".score"))?.isUncertain == true
                 for m in ["score", "status", "health", "chance"] where members.contains(m) && (m != "chance" || uncertain) {
-                    if let v = value(engine, s.path + "." + m) { parts.append(m == "score" ? "score \(v)" : m == "status" ? v : "\(m) \(v)") }
+                    // `health` only for a tracked KR (SPEC §15): untracked ones have none.
+                    if let v = value(engine, s.path + "." + m), m != "health" || v != "none" {
+                        parts.append(m == "score" ? "score \(v)" : m == "status" ? v : "\(m) \(v)")
+                    }
                 }
                 if !parts.isEmpty { hint(s.nameEnd, parts.joined(separator: " · ")) }
             default: break

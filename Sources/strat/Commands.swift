@@ -366,6 +366,7 @@ enum Strat {
         (Check.spec, { try Check($0).run() }),
         (Compare.spec, { try Compare($0).run() }),
         (WhatIf.spec, { try WhatIf($0).run() }),
+        (DiffCommand.spec, { try DiffCommand($0).run() }),
         (SamplesCommand.spec, { try SamplesCommand($0).run() }),
         (Solve.spec, { try Solve($0).run() }),
         (Sensitivity.spec, { try Sensitivity($0).run() }),

@@ -135,6 +135,8 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         blocks.append(mdScored(r.metrics, header: "Metric"))
     }
 
+    blocks += trackingMarkdownBlocks(r)
+
     if !r.projections.isEmpty {
         blocks.append(["## Projections"])
         blocks.append(mdTable(["Projection", "Start", "Final", "Periods", "Trend"], r.projections.map { p in

@@ -214,7 +214,8 @@ struct Check {
         name: "check",
         abstract: "Report diagnostics only; exit 0 when every file is clean.",
         positionals: "FILE…", minPositionals: 1, maxPositionals: 100000,
-        options: [OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"])],
+        options: [OptionSpec(long: "format", value: "FORMAT", help: "Output format: text or json.", choices: ["text", "json"]),
+                  ModelOptions.specs[2]],
         discussion: """
         Loads every file, evaluates it and runs its asserts, and prints the \
         diagnostics (errors and warnings) of all of them. The exit code is the most \
@@ -233,6 +234,7 @@ struct Check {
     init(_ a: ParsedArguments) throws {
         files = a.positionals
         format = OutputFormat(rawValue: a.value("format") ?? "text") ?? .text
+        try ModelOptions.takeAsOf(a)
         try validate()
     }
 

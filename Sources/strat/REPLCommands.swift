@@ -31,7 +31,9 @@ extension REPL {
         Command(name: ":compare", arguments: "[A,B,…]", summary: "key outputs of every scenario side by side"),
         Command(name: ":report", arguments: "[SCENARIO]", summary: "the full report, as `strat run` prints it"),
         Command(name: ":project", arguments: "NAME", summary: "a projection as a table and a sparkline"),
-        Command(name: ":save", arguments: "[FILE]", summary: "write the model as a script (default: over the loaded file; :save! replaces another file)"),
+        Command(name: ":history", arguments: "PATH", summary: "a key result's check-ins, pace, forecast and health"),
+        Command(name: ":asof", arguments: "[DATE]", summary: "show or move the session's date (today) and re-evaluate"),
+                Command(name: ":save", arguments: "[FILE]", summary: "write the model as a script (default: over the loaded file; :save! replaces another file)"),
         Command(name: ":reset", arguments: "", summary: "forget the loaded file and every declaration"),
         Command(name: ":quit", arguments: "", summary: "leave the REPL (also Ctrl-D)"),
     ]
@@ -81,7 +83,9 @@ extension REPL {
         case ":compare": compare(argument, into: &out)
         case ":report": report(argument, into: &out)
         case ":project": project(argument, into: &out)
-        case ":save": save(argument, force: force, into: &out)
+        case ":history": historyCommand(argument, into: &out)
+        case ":asof": asOfCommand(argument, into: &out)
+                case ":save": save(argument, force: force, into: &out)
         case ":reset": reset(into: &out)
         case ":quit": quitRequested = true
         default: break
@@ -115,8 +119,11 @@ extension REPL {
         let path = Self.expandPath(raw)
         do {
             // Imports resolve under the file's folder (the default importer); Ctrl-C stops
-            // long evaluations as in every REPL session.
-            let fresh = Session(configuration: Self.interruptible(cliConfiguration()))
+            // long evaluations as in every REPL session; the new session keeps the date
+            // (`--as-of`, `:asof`).
+            var configuration = cliConfiguration()
+            configuration.asOf = session.engine.configuration.asOf
+            let fresh = Session(configuration: Self.interruptible(configuration))
             try fresh.load(file: path)
             if !initial, interrupted() { return }   // Ctrl-C: the session stays as it was
             session = fresh

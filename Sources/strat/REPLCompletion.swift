@@ -40,6 +40,13 @@ extension REPL {
                     .filter { $0.hasPrefix(word) && seen.insert($0).inserted }
             case ":scenario", ":report", ":compare":
                 return (["baseline"] + session.engine.scenarioNames).filter { $0.hasPrefix(word) }
+            case ":history":
+                // Key results (`OBJECTIVE.KR`) and metrics.
+                var paths = visibleNames.filter { $0.kind == "metric" }.map(\.name)
+                for o in visibleNames where o.kind == "objective" {
+                    paths += ((try? session.engine.evaluate(o.name + ".krs"))?.listValue ?? []).map(\.description)
+                }
+                return paths.filter { $0.hasPrefix(word) }
             case ":project":
                 return visibleNames.filter { $0.kind == "projection" || $0.kind == "series" }.map(\.name).filter { $0.hasPrefix(word) }
             case ":ls":

@@ -110,6 +110,28 @@ extension REPL {
                              change per period, and a sparkline
               :project subscribers
             """,
+        "history": """
+            :history PATH    a key result's or metric's check-ins (date, value, confidence,
+                             note; later than today marked), its bar with the expected-pace
+                             marker │, pace, forecast, health and a sparkline
+              :history MODERNIZE_PLATFORM.MICROSERVICES
+            """,
+        "asof": """
+            :asof            the session's date (the value of today)
+            :asof DATE       move it and re-evaluate as of that day: current is the latest
+                             check-in at or before DATE; prints the values that changed
+              :asof 2026-03-31
+            """,
+        "tracking": """
+            plan { start: 2026-01-01, end: 2026-12-31 }    the plan period (an objective or KR
+                                                           may set its own start/end)
+            checkin 2026-03-31 "note" { OBJ.KR = 51%; OBJ.KR.confidence = 0.7 }
+            import "actuals.csv"     rows date,path,value[,confidence][,note] (or .json)
+            KR.current is the latest check-in at or before today; KR.history .elapsed
+            .expected .pace .forecast .forecast_score .confidence .health (on track /
+            needs attention / at risk); objectives and plan roll up forecast_score, health;
+            plan.overdue lists retro actions past due and not done. See :asof, :history.
+            """,
         "save": """
             :save [FILE]     write the session's model as a script `strat run` evaluates to
                              the same values: the loaded file, its order and comments kept,

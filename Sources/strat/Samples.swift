@@ -49,7 +49,7 @@ struct SamplesCommand {
         abstract: "Write the raw Monte Carlo samples of expressions (CSV or JSON).",
         positionals: "FILE", minPositionals: 1, maxPositionals: 1,
         options: [OptionSpec(long: "expr", short: "e", value: "EXPR", help: "An expression whose samples to write (one column each).", repeatable: true),
-                  ModelOptions.specs[0], ModelOptions.specs[1],
+                  ModelOptions.specs[0], ModelOptions.specs[1], ModelOptions.specs[2],
                   OptionSpec(long: "format", value: "FORMAT", help: "Output format: csv (default) or json.", choices: ["csv", "json"])]
             + ModelOptions.simulationSpecs,
         discussion: """

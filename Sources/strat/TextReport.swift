@@ -86,6 +86,9 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
         sections.append([st.bold("Metrics")] + scoredTable(r.metrics, header: "metric", st: st, indent: "  "))
     }
 
+    // Tracking (SPEC §15): pace, forecast and health per tracked KR.
+    if let t = trackingTextSection(r, st) { sections.append(t) }
+
     // Projections: a summary line each, then a (sampled) table per period grid.
     if !r.projections.isEmpty {
         var lines = [st.bold("Projections")]

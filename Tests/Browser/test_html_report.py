@@ -80,6 +80,9 @@ def expected_sections(data, compare):
         ids.append("objectives")
     if data["metrics"]:
         ids.append("metrics")
+    tracked = [k for o in data["objectives"] for k in o["krs"]] + data["metrics"]
+    if any("history" in k for k in tracked) or data["plan"].get("overdue"):
+        ids.append("tracking")
     if any(p["series"] for p in data["projections"]):
         ids.append("projections")
     if len(compare["scenarios"]) > 1:
@@ -400,3 +403,71 @@ def test_sensitivity_tornado(outdir, driver):
     assert "plan.score" in bars["title"]
     u = run("run", ex, "--sensitivity", "plan.score", check_codes=(64,))
     assert "--format html" in u.stderr
+
+
+def test_tracking_charts(outdir, driver):
+    """SPEC §15/§17: one tracking chart per tracked KR or metric as of a date: actuals
+    solid through the baseline and the check-ins known on that date, the forecast dashed
+    to the end date, today's line at the elapsed fraction with the expected-pace marker on
+    it, and the KR bars' pace markers at the elapsed fraction of their track."""
+    ex = "examples/netflix-engineering.strat"
+    out = outdir / "tracking.html"
+    run("run", ex, "--format", "html", "-o", str(out), "--as-of", "2026-07-01")
+    data = json.loads(run("run", ex, "--format", "json", "--as-of", "2026-07-01").stdout)
+    load(driver, out)
+    assert console_errors(driver) == []
+    assert "tracking" in driver.execute_script("return [...document.querySelectorAll('main > section')].map(s => s.id)")
+    charts = driver.execute_script("""
+        return [...document.querySelectorAll('#tracking svg.tracking')].map(s => {
+            const plot = s.querySelector('rect.plot');
+            const today = s.querySelector('line.today');
+            const marker = s.querySelector('circle.expected-marker');
+            const actual = s.querySelector('polyline.actual');
+            const forecast = s.querySelector('polyline.forecast');
+            return {path: s.dataset.path, health: s.dataset.health, elapsed: +s.dataset.elapsed / 1000,
+                    title: s.firstElementChild.textContent,
+                    plot: ['x','y','width','height'].map(a => +plot.getAttribute(a)),
+                    today: today ? +today.getAttribute('x1') : null,
+                    marker: marker ? [+marker.getAttribute('cx'), +marker.getAttribute('cy')] : null,
+                    actual: actual ? actual.getAttribute('points') : null,
+                    dots: [...s.querySelectorAll('circle.dot')].map(c => c.dataset.date),
+                    forecast: forecast ? forecast.getAttribute('points') : null,
+                    dashed: forecast ? getComputedStyle(forecast).strokeDasharray : null};
+        })""")
+    tracked = [(f"{o['name']}.{k['name']}", k) for o in data["objectives"] for k in o["krs"] if "history" in k]
+    tracked += [(m["name"], m) for m in data["metrics"] if "history" in m]
+    assert [c["path"] for c in charts] == [p for p, _ in tracked]
+    for c, (path, k) in zip(charts, tracked):
+        x, y, w, h = c["plot"]
+        assert c["health"] == (k["health"] or "")
+        assert path in c["title"]
+        assert abs(c["elapsed"] - k["elapsed"]) < 1e-3
+        # Today's line sits at the elapsed fraction of the period; the marker is on it.
+        assert abs(c["today"] - (x + k["elapsed"] * w)) < 0.1, (path, c["today"])
+        if k["expected"] is not None:
+            assert abs(c["marker"][0] - c["today"]) < 0.01
+            assert y - 0.1 <= c["marker"][1] <= y + h + 0.1
+        known = [e["date"] for e in k["history"] if not e["future"]]
+        assert c["dots"] == known
+        pts = [tuple(map(float, xy.split(","))) for xy in c["actual"].split()] if c["actual"] else []
+        assert len(pts) == len(known) + (1 if k["baseline"] is not None else 0)
+        xs = [p[0] for p in pts]
+        assert xs == sorted(xs) and all(x - 0.06 <= px <= x + w + 0.06 for px in xs)
+        if k["forecast"] is not None and pts:
+            f = [tuple(map(float, xy.split(","))) for xy in c["forecast"].split()]
+            assert f[0] == pts[-1] and abs(f[-1][0] - (x + w)) < 0.1  # from the last actual to the end date
+            assert c["dashed"] not in (None, "", "none")
+    # KR bars carry the expected-pace marker at the elapsed fraction of their track.
+    paces = driver.execute_script("""
+        return [...document.querySelectorAll('#objectives svg.bars')].map(s => {
+            const track = s.querySelector('rect.track');
+            return {x: +track.getAttribute('x'), w: +track.getAttribute('width'),
+                    paces: [...s.querySelectorAll('line.pace')].map(l => +l.getAttribute('x1'))};
+        })""")
+    for bars, o in zip(paces, data["objectives"]):
+        assert len(bars["paces"]) == len(o["krs"])
+        for px, k in zip(bars["paces"], o["krs"]):
+            assert abs(px - (bars["x"] + k["elapsed"] * bars["w"])) < 0.1
+    body = driver.execute_script("return document.body.innerText")
+    assert "As of" in body and "2026-07-01" in body
+    assert "needs attention" in body and "on track" in body

@@ -102,13 +102,13 @@ struct ScriptSpec {
         return spec
     }
 
-    /// `[PATH:][L:[C:]] MESSAGE` where PATH ends in `.strat`.
+    /// `[PATH:][L:[C:]] MESSAGE` where PATH ends in `.strat` (or `.csv` / `.json`: actuals files).
     static func parseDiagnostic(_ severity: String, _ text: String, directive: String) -> ExpectedDiagnostic {
         var rest = Substring(text)
         var path: String?
         if let colon = rest.firstIndex(of: ":") {
             let head = rest[..<colon]
-            if head.hasSuffix(".strat"), !head.contains(" ") {
+            if head.hasSuffix(".strat") || head.hasSuffix(".csv") || head.hasSuffix(".json"), !head.contains(" ") {
                 path = String(head)
                 rest = rest[rest.index(after: colon)...]
             }

@@ -44,7 +44,7 @@ public struct AssertionResult: Sendable, Hashable {
 /// Several engines may run on several threads at once.
 public final class Engine: @unchecked Sendable {
     /// Limits, importer and output.
-    public let configuration: Configuration
+    public internal(set) var configuration: Configuration
     private var program: Program
     var model: Model
     var evaluator: Evaluator

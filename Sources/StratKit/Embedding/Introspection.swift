@@ -152,6 +152,15 @@ extension Engine {
         case .projectionFirst: return "the value at period 0 (the start, within min/max)"
         case .projectionDates: return "the first day of each period, from the anchor date"
         case .seriesPeriods: return "the periods the series' inputs all have"
+        case .elapsed: return "fraction of the period passed on today, 0…1"
+        case .expected: return "baseline + (target - baseline) × elapsed"
+        case .pace: return "progress / elapsed (met / not met for a threshold)"
+        case .forecast: return "least-squares line through the baseline at start and the check-ins, read at the end date"
+        case .forecastScore: return "the score the forecast would get"
+        case .health, .objectiveHealth, .planHealth: return "on track from forecast_score 0.7 (1 when committed), needs attention from 0.4, else at risk"
+        case .objectiveForecast: return "weighted mean of the key results' forecast scores"
+        case .planForecast: return "weighted mean of the objectives' forecast scores"
+        case .overdue: return "retro actions due before today and not done"
         }
     }
 
@@ -179,8 +188,10 @@ extension Engine {
         case .list, .builtin, .userCall, .hostCall, .interp: kids = Array(model.pool.children(n).prefix(12))
         default: break
         }
-        // Literals explain themselves.
+        // Literals explain themselves; synthetic nodes (an empty span, such as a tracked KR's
+        // "unscored until its first check-in" guard) have no source to show.
         kids = kids.filter { let k = model.pool[$0].kind; return k != .number && k != .string && k != .bool && k != .none }
+        kids = kids.filter { let sp = model.pool[$0].span; return sp.end > sp.start }
         for (i, k) in kids.enumerated() {
             let last = i == kids.count - 1
             explainNode(k, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "),

@@ -183,11 +183,36 @@ public final class Session {
     public func select(scenario name: String?) throws -> [Change] {
         let target = name == "baseline" ? nil : name
         if let t = target { _ = try engine.scenarioOverrides(t) }
-        let before = Dictionary(engine.valuesByPath().map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
-        scenario = target
-        try rebuild()
+        return try changes {
+            scenario = target
+            try rebuild()
+        }
+    }
+
+    /// Moves the session's evaluation date (`today`, SPEC §14–15) and re-evaluates the
+    /// model as of that day; returns the values that changed (REPL `:asof`).
+    public func move(asOf date: CalendarDate) throws -> [Change] {
+        try changes {
+            engine.configuration.asOf = date
+            try rebuild()
+        }
+    }
+
+    /// The values that `body` (a rebuild) changed, in the model's order. A tracked KR's
+    /// `current` shadows its `current:` property under the same path: the later cell wins.
+    private func changes(_ body: () throws -> Void) throws -> [Change] {
+        func values() -> [(path: String, value: Value)] {
+            var out: [(path: String, value: Value)] = []
+            var index: [String: Int] = [:]
+            for (path, v) in engine.valuesByPath() {
+                if let i = index[path] { out[i].value = v } else { index[path] = out.count; out.append((path, v)) }
+            }
+            return out
+        }
+        let before = Dictionary(values().map { ($0.path, $0.value) }, uniquingKeysWith: { _, b in b })
+        try body()
         var changes: [Change] = []
-        for (path, v) in engine.valuesByPath() {
+        for (path, v) in values() {
             if let old = before[path], !Value.equal(old, v) { changes.append(Change(path: path, before: old, after: v)) }
         }
         return changes
@@ -266,6 +291,10 @@ public final class Session {
                  "retro", "use", "import":
                 out.append(.other)
             case "series" where isSeriesDeclaration(line):
+                out.append(.other)
+            case "plan" where line.dropFirst(4).drop(while: { $0 == " " || $0 == "\t" }).first == "{",
+                 "checkin" where line.dropFirst(7).first.map { $0 == " " || $0 == "\t" } == true:
+                // Tracking declarations (SPEC §15); `plan.score` and a name `checkin` stay expressions.
                 out.append(.other)
             default:
                 if out.isEmpty { out.append(.expr) }

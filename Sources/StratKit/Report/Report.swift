@@ -97,6 +97,8 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
     /// value it reads): reports show it as an error, not as unscored. JSON has the
     /// diagnostics instead.
     public var failed = false
+    /// Pacing against its period and check-ins (SPEC §15); nil when it has neither.
+    public var tracking: TrackingReport? = nil
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: DynamicKey.self)
@@ -112,6 +114,18 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
         try c.encode(status, forKey: DynamicKey("status"))
         try c.encode(met, forKey: DynamicKey("met"))
         if let ch = chance { try c.encode(ch, forKey: DynamicKey("chance")) }
+        if let t = tracking {
+            try c.encode(t.start, forKey: DynamicKey("start"))
+            try c.encode(t.end, forKey: DynamicKey("end"))
+            try c.encode(t.elapsed, forKey: DynamicKey("elapsed"))
+            try c.encode(t.expected, forKey: DynamicKey("expected"))
+            try c.encode(t.pace, forKey: DynamicKey("pace"))
+            try c.encode(t.forecast, forKey: DynamicKey("forecast"))
+            try c.encode(t.forecastScore, forKey: DynamicKey("forecast_score"))
+            try c.encode(t.confidence, forKey: DynamicKey("confidence"))
+            try c.encode(t.health, forKey: DynamicKey("health"))
+            try c.encode(t.history, forKey: DynamicKey("history"))
+        }
         for p in properties { try c.encode(p.value, forKey: DynamicKey(p.name)) }
     }
 
@@ -129,8 +143,71 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
         w.key("status"); if let s = status { w.string(s) } else { w.null() }
         w.key("met"); if let m = met { w.bool(m) } else { w.null() }
         if let ch = chance { w.key("chance"); w.double(ch) }
+        if let t = tracking { t.write(&w) }
         for p in properties { w.key(p.name); p.value.write(&w) }
         w.endObject()
+    }
+}
+
+/// One check-in in a report.
+public struct CheckinReport: Sendable, Encodable, Hashable {
+    /// `YYYY-MM-DD`.
+    public var date: String
+    /// The value it records (none when it only sets a confidence).
+    public var value: ReportValue
+    /// Confidence 0…1, if given.
+    public var confidence: Double?
+    /// Its note, if any.
+    public var note: String?
+    /// Whether it is after `today` (recorded, but not yet known as of the report's date).
+    public var future: Bool
+}
+
+/// A KR's or metric's tracking (SPEC §15); the JSON keys are the member names.
+public struct TrackingReport: Sendable, Encodable, Hashable {
+    /// Its period (`YYYY-MM-DD`), if any.
+    public var start: String?
+    public var end: String?
+    /// Fraction of the period passed, 0…1.
+    public var elapsed: Double?
+    /// Where it should be by now.
+    public var expected: ReportValue
+    /// progress / elapsed (≥ 1: on track).
+    public var pace: Double?
+    /// The value forecast at the end date.
+    public var forecast: ReportValue
+    /// The score the forecast would get.
+    public var forecastScore: Double?
+    /// Latest confidence, if any.
+    public var confidence: Double?
+    /// `on track`, `needs attention`, `at risk`, or nil.
+    public var health: String?
+    /// Every check-in, in date order.
+    public var history: [CheckinReport]
+
+    func write(_ w: inout JSONWriter) {
+        func opt(_ d: Double?) { if let d { w.double(d) } else { w.null() } }
+        func optString(_ s: String?) { if let s { w.string(s) } else { w.null() } }
+        w.key("start"); optString(start)
+        w.key("end"); optString(end)
+        w.key("elapsed"); opt(elapsed)
+        w.key("expected"); expected.write(&w)
+        w.key("pace"); opt(pace)
+        w.key("forecast"); forecast.write(&w)
+        w.key("forecast_score"); opt(forecastScore)
+        w.key("confidence"); opt(confidence)
+        w.key("health"); optString(health)
+        w.key("history"); w.beginArray()
+        for h in history {
+            w.beginObject()
+            w.key("date"); w.string(h.date)
+            w.key("value"); h.value.write(&w)
+            w.key("confidence"); opt(h.confidence)
+            w.key("note"); optString(h.note)
+            w.key("future"); w.bool(h.future)
+            w.endObject()
+        }
+        w.endArray()
     }
 }
 
@@ -158,6 +235,9 @@ public struct ObjectiveReport: Sendable, Encodable, Hashable {
     public var chance: Double? = nil
     /// True when its score failed with an error (see ``ScoredReport/failed``).
     public var failed = false
+    /// Weighted mean of its KRs' forecast scores and its health (SPEC §15); nil when untracked.
+    public var forecastScore: Double? = nil
+    public var health: String? = nil
 
     enum CodingKeys: String, CodingKey { case name, text, weight, committed, score, status, supports, addresses, krs }
 
@@ -170,6 +250,10 @@ public struct ObjectiveReport: Sendable, Encodable, Hashable {
         w.key("score"); if let s = score { w.double(s) } else { w.null() }
         w.key("status"); if let s = status { w.string(s) } else { w.null() }
         if let ch = chance { w.key("chance"); w.double(ch) }
+        if let h = health {
+            w.key("forecast_score"); if let f = forecastScore { w.double(f) } else { w.null() }
+            w.key("health"); w.string(h)
+        }
         w.key("supports"); w.beginArray(); for s in supports { w.string(s) }; w.endArray()
         w.key("addresses"); w.beginArray(); for s in addresses { w.string(s) }; w.endArray()
         w.key("krs"); w.beginArray(); for k in krs { k.write(&w) }; w.endArray()
@@ -326,6 +410,11 @@ public struct PlanReport: Sendable, Encodable, Hashable {
     public var unsupportedPriorities: [String]
     /// Weaknesses and threats nothing addresses.
     public var unaddressed: [String]
+    /// Weighted mean of the objectives' forecast scores and the plan's health (SPEC §15).
+    public var forecastScore: Double? = nil
+    public var health: String? = nil
+    /// Retro actions due before today and not done (paths); nil when the model does not track.
+    public var overdue: [String]? = nil
 
     enum CodingKeys: String, CodingKey { case score, status, unsupportedPriorities = "unsupported_priorities", unaddressed }
 
@@ -336,6 +425,11 @@ public struct PlanReport: Sendable, Encodable, Hashable {
         if let ch = chance { w.key("chance"); w.double(ch) }
         w.key("unsupported_priorities"); w.beginArray(); for s in unsupportedPriorities { w.string(s) }; w.endArray()
         w.key("unaddressed"); w.beginArray(); for s in unaddressed { w.string(s) }; w.endArray()
+        if let o = overdue {
+            w.key("forecast_score"); if let f = forecastScore { w.double(f) } else { w.null() }
+            w.key("health"); if let h = health { w.string(h) } else { w.null() }
+            w.key("overdue"); w.beginArray(); for s in o { w.string(s) }; w.endArray()
+        }
         w.endObject()
     }
 }
@@ -514,7 +608,8 @@ extension Engine {
             return []
         }
         let fixed: Set<String> = ["baseline", "target", "current", "weight", "score", "progress", "status", "met", "text", "title",
-                                  "supports", "addresses", "chance"]
+                                  "supports", "addresses", "chance", "start", "end", "elapsed", "expected", "pace", "forecast",
+                                  "forecast_score", "confidence", "health"]
         func extras(_ o: Int32, skip: Set<String>) -> [ReportProperty] {
             model.objects[Int(o)].order.compactMap { id in
                 let n = interner[id]
@@ -538,7 +633,25 @@ extension Engine {
                                 current: ReportValue(member(o, "current")), weight: ReportValue(member(o, "weight")),
                                 progress: double(member(o, "progress")), score: double(member(o, "score")),
                                 status: string(member(o, "status")), met: member(o, "met").boolValue,
-                                properties: extras(o, skip: fixed), failed: failed(o, "score"))
+                                properties: extras(o, skip: fixed), failed: failed(o, "score"), tracking: trackingReport(o))
+        }
+        func trackingReport(_ o: Int32) -> TrackingReport? {
+            let history = objectList(o, "history")
+            let start = member(o, "start").dateValue, end = member(o, "end").dateValue
+            if history.isEmpty && (start == nil || end == nil) {
+                // Declared dates that are not a period stay ordinary properties.
+                return nil
+            }
+            return TrackingReport(start: start?.description, end: end?.description, elapsed: double(member(o, "elapsed")),
+                                  expected: ReportValue(member(o, "expected")), pace: double(member(o, "pace")),
+                                  forecast: ReportValue(member(o, "forecast")), forecastScore: double(member(o, "forecast_score")),
+                                  confidence: double(member(o, "confidence")), health: string(member(o, "health")),
+                                  history: history.map { h in
+                                      let d = member(h, "date").dateValue
+                                      return CheckinReport(date: d?.description ?? "", value: ReportValue(member(h, "value")),
+                                                           confidence: double(member(h, "confidence")), note: string(member(h, "note")),
+                                                           future: d.map { model.asOf < $0 } ?? false)
+                                  })
         }
         func items(_ o: Int32, _ cats: [ItemCategory]) -> [ItemReport] {
             cats.flatMap { cat in
@@ -552,11 +665,14 @@ extension Engine {
         let lists = model.builtinLists
         let objectives = (lists["objectives"] ?? []).map { o -> ObjectiveReport in
             let obj = model.objects[Int(o)]
-            return ObjectiveReport(name: interner[obj.name], text: obj.title, weight: ReportValue(member(o, "weight")),
+            var r = ObjectiveReport(name: interner[obj.name], text: obj.title, weight: ReportValue(member(o, "weight")),
                                    committed: member(o, "committed").boolValue ?? false,
                                    score: double(member(o, "score")), status: string(member(o, "status")),
                                    supports: paths(member(o, "supports")), addresses: paths(member(o, "addresses")),
                                    krs: objectList(o, "krs").map(scored), failed: failed(o, "score"))
+            r.forecastScore = double(member(o, "forecast_score"))
+            r.health = string(member(o, "health"))
+            return r
         }
         let swots = (lists["swots"] ?? []).map { s -> SwotReport in
             let obj = model.objects[Int(s)]
@@ -628,6 +744,12 @@ extension Engine {
                       retros: retros, prints: printed,
                       assertions: assertions.map { AssertionReport(expression: $0.expression, message: $0.message, passed: $0.passed, line: $0.line) },
                       diagnostics: diagnostics)
+        if model.readsToday && (objectives.contains { $0.krs.contains { $0.tracking != nil } } || !paths(member(model.plan, "overdue")).isEmpty
+            || report.metrics.contains { $0.tracking != nil }) {
+            report.plan.forecastScore = double(member(model.plan, "forecast_score"))
+            report.plan.health = string(member(model.plan, "health"))
+            report.plan.overdue = paths(member(model.plan, "overdue"))
+        }
         if ev.mc.used { addUncertainty(&report) }
         if model.readsToday { report.asOf = model.asOf.description }
         return report

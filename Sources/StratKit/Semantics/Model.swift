@@ -1,6 +1,8 @@
 /// What kind of declared object an ``Object`` is.
 enum ObjectKind: UInt8 {
     case swot, item, objective, kr, metric, projection, retro, plan
+    /// One dated check-in of a KR or metric (SPEC §15): `date`, `value`, `confidence`, `note`.
+    case checkin
 
     var word: String {
         switch self {
@@ -12,6 +14,7 @@ enum ObjectKind: UInt8 {
         case .projection: return "projection"
         case .retro: return "retro"
         case .plan: return "plan"
+        case .checkin: return "checkin"
         }
     }
 }
@@ -63,6 +66,10 @@ enum Derived: UInt8 {
     case projectionFirst, projectionDates
     /// A series' period count (its inputs' horizon).
     case seriesPeriods
+    /// Tracking (SPEC §15; Tracking.swift): a KR's or metric's pacing against its period.
+    case elapsed, expected, pace, forecast, forecastScore, health
+    /// Objective and plan roll-ups of `forecast_score` and `health`; overdue retro actions.
+    case objectiveForecast, objectiveHealth, planForecast, planHealth, overdue
 }
 
 /// One value in the dependency graph.
@@ -257,6 +264,7 @@ final class Model {
         plan = addObject(Object(kind: .plan, name: planName, path: "plan", span: .none))
         var objectiveIds: [Int32] = [], metricIds: [Int32] = [], swotIds: [Int32] = []
         var projectionIds: [Int32] = [], retroIds: [Int32] = []
+        var planPeriods: [Decl] = [], checkins: [Decl] = []
         for d in program.decls where d.name >= Int32(Keyword.allCases.count) {
             switch d.kind {
             case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario, .series:
@@ -309,6 +317,8 @@ final class Model {
                 statements.append(d)
             case .use, .import_:
                 break
+            case .planPeriod: planPeriods.append(d)
+            case .checkin: checkins.append(d)
             case .simulate:
                 if let prev = simulate {
                     sink.error("a model has at most one 'simulate'", at: d.span)
@@ -335,6 +345,7 @@ final class Model {
             let c = addCell(Cell(kind: .derived, derived: v, owner: plan, name: id(k), span: .none))
             objects[Int(plan)].add(id(k), .cell(c))
         }
+        buildTracking(periods: planPeriods, checkins: checkins)
         resolveAll()
         if !isBroken { orderGraph() }
     }
@@ -406,7 +417,7 @@ final class Model {
         return o
     }
 
-    private func addProp(_ o: Int32, _ p: PropDecl) {
+    func addProp(_ o: Int32, _ p: PropDecl) {
         if objects[Int(o)].members[p.name] != nil, objects[Int(o)].declared.contains(p.name) {
             sink.error("duplicate property '\(interner[p.name])'", at: p.span)
             return
@@ -420,8 +431,8 @@ final class Model {
     /// The properties each kind of object gives a meaning to (SPEC §5, §6).
     static func builtinProperties(_ kind: ObjectKind) -> [String] {
         switch kind {
-        case .kr, .metric: return ["baseline", "target", "current", "weight", "score", "supports", "addresses"]
-        case .objective: return ["weight", "committed", "supports", "addresses", "score"]
+        case .kr, .metric: return ["baseline", "target", "current", "weight", "score", "supports", "addresses", "start", "end", "confidence"]
+        case .objective: return ["weight", "committed", "supports", "addresses", "score", "start", "end"]
         case .item: return ["weight", "rating", "probability", "impact"]
         case .projection: return ["start", "next", "growth", "min", "max"]
         default: return []

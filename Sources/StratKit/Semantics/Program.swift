@@ -109,8 +109,15 @@ final class Program {
             sink.error("imports nested deeper than \(limits.maxNesting)", at: d.nameSpan)
             return
         }
+        if isActualsPath(resolved.path) {
+            loadActuals(path: resolved.path, bytes: resolved.bytes, key: resolved.key)
+            return
+        }
         _ = load(path: resolved.path, bytes: resolved.bytes, key: resolved.key)
     }
+
+    /// Records a file as loaded, so importing it again is harmless.
+    func markLoaded(_ key: String, _ id: Int32) { loaded[key] = id }
 }
 
 func formatCount(_ n: Int) -> String {

@@ -206,6 +206,8 @@ extension Model {
         case .projectionDates:
             let pr = projections[Int(cell.projection)]
             return [pr.group, pr.anchor].filter { $0 >= 0 }
+        default:
+            return trackingDeps(cell)
         }
     }
 

@@ -73,6 +73,8 @@ extension Evaluator {
         case .seriesPeriods:
             _ = try read(model.projections[Int(cell.projection)].group, cell.span)
             return .number(Double(projCounts[Int(cell.projection)]))
+        default:
+            return try trackingDerived(cell)
         }
     }
 

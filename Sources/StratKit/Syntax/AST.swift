@@ -188,6 +188,12 @@ enum DeclKind: UInt8 {
     case simulate
     /// `series NAME = EXPR` (SPEC §14).
     case series
+    /// `plan { start: DATE, end: DATE }` (SPEC §15): the plan period, in `props`.
+    case planPeriod
+    /// `checkin DATE ["note"] { PATH = EXPR … }` (SPEC §15): `expr` is the date literal,
+    /// `message` the note (or -1), `overrides` the entries. Rows of an imported CSV/JSON
+    /// file become check-ins too, with `path` naming that file (their bad rows are warnings).
+    case checkin
 }
 
 enum PeriodUnit: String, CaseIterable {

@@ -395,12 +395,13 @@ private struct FormatPrinter {
 
     mutating func statement() {
         let kw = keyword(peek) ?? ""
+        let checkin = peek.kind == .identifier && text(peek) == "checkin"
         flatRun(.statement, firstSpace: false, assertStatement: kw == "assert")
         if peek.kind == .lbrace {
             switch kw {
             case "swot", "objective", "retro": block(.container)
             case "scenario": block(.overrides)
-            default: block(.properties)
+            default: block(checkin ? .overrides : .properties)
             }
         }
     }

@@ -159,6 +159,7 @@ struct Parser {
             d.span = Span(file: file, start: start.start, end: max(start.start, lastEnd))
             return d
         }
+        if tok.kind == .identifier, startsTrackingDecl() { return parseTrackingDecl() }
         guard tok.kind == .keyword, let kw = Keyword(rawValue: tok.name) else {
             if allowExpressions { return exprDecl() }
             if tok.kind == .identifier, peek().kind == .assign {
@@ -299,6 +300,45 @@ struct Parser {
             synchronize()
             return nil
         }
+    }
+
+    /// `plan {` and `checkin DATE` (SPEC §15) are contextual: `plan.score` and a name
+    /// `checkin` keep working.
+    @inline(never)
+    private mutating func startsTrackingDecl() -> Bool {
+        let word = lexer.interner[tok.name]
+        if word == "plan" { return peek().kind == .lbrace }
+        if word == "checkin" {
+            let n = peek()
+            return n.kind == .number || n.kind == .identifier || n.kind == .string || n.kind == .lbrace
+        }
+        return false
+    }
+
+    /// `plan { start: DATE, end: DATE }` or `checkin DATE ["note"] { PATH = EXPR … }`.
+    @inline(never)
+    private mutating func parseTrackingDecl() -> Decl? {
+        let start = take()
+        let s = span(start)
+        var d: Decl
+        if lexer.interner[start.name] == "plan" {
+            d = Decl(kind: .planPeriod, name: start.name, nameSpan: s, span: s)
+            parseBlock(into: &d, items: [])
+        } else {
+            guard tok.kind == .number, tok.unit == .date else {
+                error("expected a date (YYYY-MM-DD) after 'checkin', found \(describe(tok))", at: span(tok),
+                      hint: "e.g. checkin 2026-03-31 { OBJECTIVE.KR = 51% }")
+                synchronize()
+                return nil
+            }
+            let t = take()
+            d = Decl(kind: .checkin, nameSpan: span(t), span: s,
+                     expr: pool.add(ExprPool.numberNode(t.number, t.unit, span: span(t))))
+            if tok.kind == .string { d.message = parseString(take()) }
+            parseOverrides(into: &d)
+        }
+        d.span = Span(file: file, start: start.start, end: max(start.start, lastEnd))
+        return d
     }
 
     private mutating func exprDecl() -> Decl {

@@ -61,6 +61,7 @@ func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? 
             var meta = [o.score.map { "score <b>\(fmt2($0))</b> " + statusBadge(o.status) } ?? "<span class=\"muted\">not scored</span>"]
             if case .number(let w, _) = o.weight.value, w != 1 { meta.append("weight \(esc(o.weight.value.description))") }
             if o.committed { meta.append("committed") }
+            if let health = o.health { meta.append("health <b>\(esc(health))</b>" + (o.forecastScore.map { " (forecast \(fmt2($0)))" } ?? "")) }
             h += "<p class=\"meta\">\(meta.joined(separator: " · "))</p>"
             if !o.krs.isEmpty {
                 h += "<figure class=\"fig\">" + scoreBars(o.krs.map(scoreBar), title: "Key results of \(o.name)") + "</figure>"
@@ -78,6 +79,8 @@ func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? 
             + scoredTable(r.metrics, header: "Metric")
         section("metrics", "Metrics", h)
     }
+
+    if let h = trackingHTMLSection(r) { section("tracking", "Tracking", h) }
 
     let drawn = r.projections.filter { !$0.series.isEmpty }
     if !drawn.isEmpty {
@@ -211,7 +214,9 @@ func statusBadge(_ status: String?) -> String {
 }
 
 private func scoreBar(_ k: ScoredReport) -> ScoreBar {
-    ScoreBar(label: k.name, detail: k.text ?? "", score: k.score, status: k.status)
+    // The expected-pace marker: where the score should be by now (SPEC §15, §17).
+    ScoreBar(label: k.name, detail: k.text ?? "", score: k.score, status: k.status,
+             pace: k.tracking.flatMap { $0.history.isEmpty && $0.elapsed == nil ? nil : $0.elapsed })
 }
 
 private func scoredTable(_ ks: [ScoredReport], header: String) -> String {
