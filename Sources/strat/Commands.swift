@@ -178,7 +178,7 @@ func terminalSafe(_ s: String, fd: Int32, keepSGR: Bool = true) -> String {
 
 /// Writes a human-facing message to standard error (a newline added when missing).
 func writeErr(_ s: String) {
-    writeFD(2, terminalSafe(s.hasSuffix("\n") ? s : s + "\n", fd: 2))
+    writeFD(2, terminalSafe(s.hasSuffix("\n") ? s : s + "\n", fd: 2, keepSGR: false))
 }
 
 /// Writes human-facing text to standard output (unbuffered, so it interleaves correctly
@@ -195,7 +195,8 @@ func writeOutExact(_ s: String) {
 func emit(_ diagnostics: [Diagnostic], json: Bool) {
     let color = Terminal.colorEnabled(fd: 2)
     for d in sortedDiagnostics(diagnostics) {
-        if json { writeFD(2, d.jsonLine + "\n") } else { writeErr(d.rendered(color: color)) }
+        // A rendered diagnostic escaped its own text: its colour codes are the only ESCs in it.
+        if json { writeFD(2, d.jsonLine + "\n") } else { writeFD(2, terminalSafe(d.rendered(color: color) + "\n", fd: 2, keepSGR: true)) }
     }
 }
 

@@ -96,6 +96,19 @@ final class TrustTests: XCTestCase {
         XCTAssertFalse(out.contains("\u{1B}[8m"), out.debugDescription)
         XCTAssertFalse(out.contains("\u{7}"), out.debugDescription)
         XCTAssertFalse(out.contains("\u{1B}]"), out.debugDescription)
+
+        // Standard error on a colour terminal: diagnostics keep their colours, and text
+        // from the command line or the model is escaped there too.
+        let err = try PTYProcess(executable: binary, arguments: ["\u{1B}[8mrun", "x"], environment: env, currentDirectory: dir.path)
+        XCTAssertEqual(try err.waitForExit(timeout: 30), 64)
+        XCTAssertTrue(err.transcript.contains(#"unknown command '\u{1B}[8mrun'"#), err.transcript.debugDescription)
+        XCTAssertFalse(err.transcript.contains("\u{1B}[8m"), err.transcript.debugDescription)
+        let d = try PTYProcess(executable: binary, arguments: ["run", "evil.strat", "--scenario", "\u{1B}[8mnope"], environment: env,
+                               currentDirectory: dir.path)
+        XCTAssertEqual(try d.waitForExit(timeout: 30), 64)
+        XCTAssertTrue(d.transcript.contains("\u{1B}[1;31merror\u{1B}[0m"), "diagnostic colours: \(d.transcript.debugDescription)")
+        XCTAssertTrue(d.transcript.contains(#"'\u{1B}[8mnope'"#), d.transcript.debugDescription)
+        XCTAssertFalse(d.transcript.contains("\u{1B}[8m"), d.transcript.debugDescription)
     }
 
     /// `compare -e EXPR` adds rows of the user's choosing: each expression in each

@@ -657,7 +657,8 @@ extension Value {
         let ratio = big / spread
         if spread > 0, ratio.isFinite, ratio > 1 { digits = Swift.min(10, Swift.max(3, Int(log10(ratio).rounded(.up)) + 1)) }
         func d(_ x: Double) -> String { NumberFormat.display(x, u, digits: digits) }
-        return "\(d(m)) (\(d(lo)) … \(d(hi)))"
+        // Finite samples whose sum overflows have no finite mean (mean() is an error): `—`, never `nan`.
+        return "\(m.isFinite ? d(m) : "—") (\(d(lo)) … \(d(hi)))"
     }
 }
 
