@@ -64,7 +64,31 @@ func hostLoop(blocks: Int, perBlock: Int) -> Never {
     exit(0)
 }
 
+/// `--profile MODEL K`: for callgrind (`--toggle-collect='*recalcs*'` or `'*rootWhatIfs*'`):
+/// K recalculations and K what-ifs on x0, after a warm-up that compiles the formulas.
+@inline(never) func recalcs(_ e: Engine, _ k: Int) { for _ in 0..<k { e.recalculate() } }
+@inline(never) func rootWhatIfs(_ e: Engine, _ k: Int) -> Int {
+    var n = 0
+    for _ in 0..<k { n += try! e.whatIf([(path: "x0", expr: "42")]).count }
+    return n
+}
+
 let args = CommandLine.arguments
+if args.count >= 3, args[1] == "--profile", let bytes = readFileBytes(args[2]) {
+    let e = Engine(configuration: { var c = Configuration(); c.useDefaultImporter = false; return c }())
+    try! e.load(bytes: bytes, path: args[2], runStatements: false)
+    let k = args.count > 3 ? Int(args[3]) ?? 3 : 3
+    e.recalculate()
+    e.recalculate()
+    _ = try! e.whatIf([(path: "x0", expr: "42")])  // builds the reverse edges, outside the toggles
+    var c0 = e.cellsComputed
+    recalcs(e, k)
+    let recalcCells = e.cellsComputed - c0
+    c0 = e.cellsComputed
+    let changed = rootWhatIfs(e, k)
+    print("{\"recalc_cells\": \(recalcCells), \"root_cells\": \(e.cellsComputed - c0), \"root_changed\": \(changed)}")
+    exit(0)
+}
 if args.count >= 2, args[1] == "--host" {
     hostLoop(blocks: args.count > 2 ? Int(args[2]) ?? 10 : 10, perBlock: args.count > 3 ? Int(args[3]) ?? 10_000 : 10_000)
 }

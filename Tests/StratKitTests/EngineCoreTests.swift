@@ -87,6 +87,7 @@ final class EngineCoreTests: XCTestCase {
             _ = try e.set("units", "units + 1")
         }
         XCTAssertEqual(try e.evaluate("units").doubleValue, 1_001, "a set made under overrides stays committed")
+        XCTAssertEqual(try e.evaluate("revenue").doubleValue, 40_040, "and what reads it is recomputed")
         XCTAssertEqual(try e.evaluate("churn").doubleValue ?? 0, 0.038, accuracy: 1e-12)
         XCTAssertEqual(try e.whatIf([(path: "price", expr: "$1")]).first?.path, "price")
     }

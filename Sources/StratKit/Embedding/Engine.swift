@@ -703,11 +703,16 @@ public final class Engine: @unchecked Sendable {
             } catch let e as StratError where fromScenario > 0 {
                 throw locateAtScenario(e, name ?? "baseline")
             }
-            let savedScenario = scenario
+            let savedScenario = scenario, writes = permanentWrites
             scenario = name
             defer {
                 undo(saved)
                 scenario = savedScenario
+                // A `set` inside the scope recomputed values the undo has just put back.
+                if permanentWrites != writes {
+                    for i in evaluator.state.indices { evaluator.state[i] = .pending }
+                    evaluator.evaluateAll()
+                }
             }
             return try body()
         }

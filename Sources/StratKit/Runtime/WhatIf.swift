@@ -35,8 +35,11 @@ struct WhatIfUndo {
     var order: [Int32]?
     var position: [Int32]?
     var dependents: [[Int32]]?
+    /// Every cell's value and state before, when the what-if reached most of the model
+    /// (then `values` and `states` stay empty).
+    struct Snapshot { var values: [Value]; var states: [CellState] }
+    var snapshot: Snapshot?
 
-    var isEmpty: Bool { cells.isEmpty && valueCells.isEmpty }
 }
 
 /// The what-if machinery: applies overrides to the dependency graph, recomputes only what
@@ -46,6 +49,8 @@ struct WhatIfRuntime {
     /// One stamp per cell marks visits without hashing.
     private var stamps: [UInt32] = []
     private var stamp: UInt32 = 0
+    /// The breadth-first queue, kept between calls with its capacity.
+    private var queue: [Int32] = []
 
     /// Applies overrides and recomputes their dependents; returns the changes and what is
     /// needed to undo them. A cycle the overrides create throws its diagnostics, with the
@@ -123,6 +128,10 @@ struct WhatIfRuntime {
 
     /// Recomputes `roots` and everything downstream of them, saving old values into
     /// `undo`; returns the values that changed, in dependency order.
+    ///
+    /// Per affected cell this is the recomputation plus a few array operations: arrays
+    /// of the model are read through one local copy each (an access through the class
+    /// per cell costs a retain and a release), and the queue keeps its capacity.
     mutating func propagate(from roots: [Int32], model: Model, evaluator: inout Evaluator,
                             into undo: inout WhatIfUndo) -> [Change] {
         model.ensureDependents()
@@ -132,16 +141,18 @@ struct WhatIfRuntime {
         if stamp == 0 { for i in stamps.indices { stamps[i] = 0 }; stamp = 1 }
         let s = stamp
         // Everything downstream of the roots (and the volatile cells), breadth first.
-        var queue = roots
-        for c in queue { stamps[Int(c)] = s }
+        queue.removeAll(keepingCapacity: true)
+        queue.append(contentsOf: roots)
+        for c in roots { stamps[Int(c)] = s }
         for v in model.volatile where stamps[Int(v)] != s { stamps[Int(v)] = s; queue.append(v) }
+        let dependents = model.dependents
         var head = 0
-        model.dependents.withUnsafeBufferPointer { dependents in
-            stamps.withUnsafeMutableBufferPointer { stamps in
-                while head < queue.count {
-                    let c = queue[head]
-                    head += 1
-                    for d in dependents[Int(c)] where stamps[Int(d)] != s {
+        stamps.withUnsafeMutableBufferPointer { stamps in
+            while head < queue.count {
+                let c = queue[head]
+                head += 1
+                dependents[Int(c)].withUnsafeBufferPointer { ds in
+                    for d in ds where stamps[Int(d)] != s {
                         stamps[Int(d)] = s
                         queue.append(d)
                     }
@@ -150,24 +161,45 @@ struct WhatIfRuntime {
         }
         // In dependency order: large sets by one scan of the topological order, small
         // ones by sorting their positions.
+        let order = model.order
         let affected: [Int32]
         if queue.count > n / 8 {
-            affected = stamps.withUnsafeBufferPointer { stamps in model.order.filter { stamps[Int($0)] == s } }
+            affected = stamps.withUnsafeBufferPointer { stamps in order.filter { stamps[Int($0)] == s } }
         } else {
-            var positions = queue.map { model.position[Int($0)] }
+            let position = model.position
+            var positions = queue.map { position[Int($0)] }
             positions.sort()
-            affected = positions.map { model.order[Int($0)] }
+            affected = positions.map { order[Int($0)] }
         }
+        let cells = model.cells
+        let hasGroups = !model.projections.isEmpty
         let first = undo.valueCells.count
-        undo.valueCells.append(contentsOf: affected)
-        undo.values.reserveCapacity(undo.values.count + affected.count)
-        undo.states.reserveCapacity(undo.states.count + affected.count)
-        for c in affected {
-            undo.values.append(evaluator.values[Int(c)])
-            undo.states.append(evaluator.state[Int(c)])
-            evaluator.state[Int(c)] = .pending
-            if model.cells[Int(c)].isProjectionGroup {
-                let p = Int(model.cells[Int(c)].projection)
+        // A what-if that reaches most of the model keeps the whole value and state arrays
+        // as they were (copy on write: one bulk copy on the first write, and the undo is
+        // an assignment), rather than saving and restoring cell by cell.
+        let whole = affected.count > n / 4 && first == 0 && undo.snapshot == nil
+        if !whole { undo.valueCells.append(contentsOf: affected) }
+        if whole {
+            undo.snapshot = .init(values: evaluator.values, states: evaluator.state)
+            evaluator.state.withUnsafeMutableBufferPointer { state in
+                for c in affected { state[Int(c)] = .pending }
+            }
+        } else {
+            undo.values.reserveCapacity(first + affected.count)
+            undo.states.reserveCapacity(first + affected.count)
+            evaluator.values.withUnsafeBufferPointer { values in
+                evaluator.state.withUnsafeMutableBufferPointer { state in
+                    for c in affected {
+                        undo.values.append(values[Int(c)])
+                        undo.states.append(state[Int(c)])
+                        state[Int(c)] = .pending
+                    }
+                }
+            }
+        }
+        if hasGroups {
+            for c in affected where cells[Int(c)].isProjectionGroup {
+                let p = Int(cells[Int(c)].projection)
                 undo.series.append(.init(projection: p, series: evaluator.projSeries[p], unit: evaluator.projUnits[p],
                                          stored: evaluator.seriesStored[p], last: evaluator.projLast[p]))
             }
@@ -175,12 +207,23 @@ struct WhatIfRuntime {
         evaluator.armStackGuard()
         for c in affected where evaluator.state[Int(c)] == .pending { evaluator.compute(c) }
         var changes: [Change] = []
-        for k in first..<undo.valueCells.count {
-            let c = undo.valueCells[k]
-            if model.cells[Int(c)].isProjectionGroup { continue }
-            let before = undo.values[k], after = evaluator.values[Int(c)]
-            if !Value.equal(before, after) || before.unit != after.unit {
-                changes.append(Change(path: model.cellPath(c), before: before, after: after))
+        changes.reserveCapacity(affected.count)
+        let after = evaluator.values
+        let before = whole ? undo.snapshot!.values : undo.values
+        for k in affected.indices {
+            let c = Int(affected[k])
+            if hasGroups && cells[c].isProjectionGroup { continue }
+            let i = whole ? c : first + k
+            // Numbers (nearly every cell) compare without copying the enum out.
+            if case .number(let y, let uy) = after[c], case .number(let x, let ux) = before[i] {
+                if !Value.numbersEqual(x, y) || ux != uy {
+                    changes.append(Change(path: model.cellPath(Int32(c)), before: .number(x, ux), after: .number(y, uy)))
+                }
+                continue
+            }
+            let a = after[c], b = before[i]
+            if !Value.equal(b, a) || b.unit != a.unit {
+                changes.append(Change(path: model.cellPath(Int32(c)), before: b, after: a))
             }
         }
         return changes
@@ -209,12 +252,20 @@ struct WhatIfRuntime {
         if let o = u.order { model.order = o }
         if let p = u.position { model.position = p }
         // Values in reverse, so that a cell recomputed twice ends with its oldest value.
-        var k = u.valueCells.count
-        while k > 0 {
-            k -= 1
-            let c = Int(u.valueCells[k])
-            evaluator.values[c] = u.values[k]
-            evaluator.state[c] = u.states[k]
+        evaluator.values.withUnsafeMutableBufferPointer { values in
+            evaluator.state.withUnsafeMutableBufferPointer { state in
+                var k = u.valueCells.count
+                while k > 0 {
+                    k -= 1
+                    let c = Int(u.valueCells[k])
+                    values[c] = u.values[k]
+                    state[c] = u.states[k]
+                }
+            }
+        }
+        if let snap = u.snapshot {   // older than the values saved one by one
+            evaluator.values = snap.values
+            evaluator.state = snap.states
         }
         for ss in u.series.reversed() {
             let p = ss.projection
