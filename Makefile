@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 
-.PHONY: install browser-deps test-html screenshot deps build release demo test test-lsp venv-test stdlib example package-check bench bench-deps bench-smoke fuzz fuzz-lsp sanitize clean lib test-capi test-python
+.PHONY: install test-scripts-release browser-deps test-html screenshot deps build release demo test test-lsp venv-test stdlib example package-check bench bench-deps bench-smoke fuzz fuzz-lsp sanitize clean lib test-capi test-python
 
 # libedit-dev is not on a fresh machine; install it (and pkg-config) only when missing.
 deps:
@@ -71,6 +71,14 @@ test: deps venv-test
 	$(MAKE) test-html
 	@# One closing line for CI: XCTest's totals (the example host and bench-smoke fail the run on their own).
 	@grep -E "Executed [0-9]+ tests" .build/test.log | tail -1 | sed -E 's/.*Executed ([0-9]+) tests, with ([0-9]+) failures.*/tests: \1 passed, \2 failed/'
+
+# The script corpus (Tests/Scripts) against the release binary as well: optimisation
+# (and the release-only exclusivity and stack behaviour) must not change any result.
+# `make test` replays it against the debug binary; this reuses an existing release build.
+test-scripts-release: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product strat
+	$(SWIFT) build --build-tests
+	STRAT_BIN=$(CURDIR)/$(BIN_RELEASE) $(SWIFT) test --skip-build --disable-swift-testing --filter ScriptTests
 
 # The language server end to end through a real LSP client (pytest-lsp): Tests/LSP/.
 test-lsp: venv-test

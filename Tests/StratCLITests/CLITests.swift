@@ -619,34 +619,6 @@ final class CLITests: XCTestCase {
         }
     }
 
-    /// Every script of the test corpus: formatting is idempotent and does not change what
-    /// the script prints or its exit code (scripts with syntax errors are refused with 65).
-    func testFmtOverTheScriptCorpus() throws {
-        let scripts = try ScriptCorpus.scripts()
-        XCTAssertGreaterThan(scripts.count, 100)
-        var formatted = 0
-        for url in scripts {
-            // Run in the script's own folder so imports resolve; format a copy next to it.
-            let dir = url.deletingLastPathComponent()
-            // No `.strat` suffix: a copy left by an interrupted run must not join the corpus.
-            let copy = dir.appendingPathComponent(".fmt-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: copy) }
-            let original = try Data(contentsOf: url)
-            try original.write(to: copy)
-            let f = try strat(["fmt", copy.path])
-            if f.code != 0 {
-                XCTAssertEqual(f.code, 65, "\(url.lastPathComponent): fmt exited \(f.code): \(f.err)")
-                continue
-            }
-            formatted += 1
-            XCTAssertEqual(try strat(["fmt", "--check", copy.path]).code, 0, "\(url.lastPathComponent) is not stable")
-            let before = try strat(["run", "--no-report", url.path]), after = try strat(["run", "--no-report", copy.path])
-            XCTAssertEqual(before.code, after.code, "\(url.lastPathComponent): exit code changed by fmt")
-            XCTAssertEqual(before.out, after.out, "\(url.lastPathComponent): output changed by fmt")
-        }
-        XCTAssertGreaterThan(formatted, 100, "most of the corpus parses and formats")
-    }
-
     /// A projection spanning the whole double range still renders (its sparkline once
     /// divided inf by inf and trapped converting NaN to Int).
     func testReportOfExtremeProjectionValues() throws {

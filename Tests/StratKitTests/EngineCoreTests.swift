@@ -122,5 +122,12 @@ final class EngineCoreTests: XCTestCase {
         XCTAssertEqual(kinds["GROW"], .objective)
         XCTAssertEqual(kinds["optimistic"], .scenario)
         XCTAssertEqual(e.declarations.map(\.name), e.declaredNames.map(\.name))
+        let base = try e.report()
+        XCTAssertEqual(base.objectives.first?.level, .green, "40,000 of 50,000 is a score of 0.8")
+        XCTAssertEqual(base.objectives.first?.krs.first?.level, .green)
+        XCTAssertEqual(base.plan.level, Status(rawValue: base.plan.status ?? ""))
+        let s = Engine(configuration: .noImports)
+        try s.load(source: "swot S { strength FAST \"fast\" { rating: 4 }\n  weakness SLOW \"slow\" { rating: 2 } }", runStatements: false)
+        XCTAssertEqual(try s.report().swots.first?.items.map(\.kind), [.strength, .weakness])
     }
 }

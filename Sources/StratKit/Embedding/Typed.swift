@@ -101,3 +101,29 @@ extension Engine {
         try withOverrides(scenario: name, overrides: overrides.map { (path: $0.path, expr: $0.expression) }, body)
     }
 }
+
+/// A score's traffic light (SPEC §5): red below 0.4, yellow below 0.7, green from there
+/// (committed objectives: green only at 1).
+public enum Status: String, Sendable, Hashable, CaseIterable {
+    case red, yellow, green
+}
+
+extension ScoredReport {
+    /// ``status`` as a ``Status``.
+    public var level: Status? { status.flatMap(Status.init(rawValue:)) }
+}
+
+extension ObjectiveReport {
+    /// ``status`` as a ``Status``.
+    public var level: Status? { status.flatMap(Status.init(rawValue:)) }
+}
+
+extension PlanReport {
+    /// ``status`` as a ``Status``.
+    public var level: Status? { status.flatMap(Status.init(rawValue:)) }
+}
+
+extension ItemReport {
+    /// ``category`` as an ``ItemCategory``.
+    public var kind: ItemCategory? { ItemCategory.allCases.first { $0.keyword == category } }
+}

@@ -140,36 +140,48 @@ struct WhatIfRuntime {
         stamp &+= 1
         if stamp == 0 { for i in stamps.indices { stamps[i] = 0 }; stamp = 1 }
         let s = stamp
-        // Everything downstream of the roots (and the volatile cells), breadth first.
-        queue.removeAll(keepingCapacity: true)
-        queue.append(contentsOf: roots)
-        for c in roots { stamps[Int(c)] = s }
-        for v in model.volatile where stamps[Int(v)] != s { stamps[Int(v)] = s; queue.append(v) }
+        // Everything downstream of the roots (and the volatile cells), breadth first, in a
+        // buffer kept between calls: each cell enters once, so n + roots is enough.
+        let cap = n + roots.count + model.volatile.count
+        if queue.count < cap { queue = [Int32](repeating: 0, count: cap) }
         let dependents = model.dependents
-        var head = 0
-        stamps.withUnsafeMutableBufferPointer { stamps in
-            while head < queue.count {
-                let c = queue[head]
-                head += 1
-                dependents[Int(c)].withUnsafeBufferPointer { ds in
-                    for d in ds where stamps[Int(d)] != s {
-                        stamps[Int(d)] = s
-                        queue.append(d)
+        let volatile = model.volatile
+        let count = queue.withUnsafeMutableBufferPointer { q in
+            stamps.withUnsafeMutableBufferPointer { stamps in
+                var tail = 0
+                for c in roots { stamps[Int(c)] = s; q[tail] = c; tail += 1 }
+                for v in volatile where stamps[Int(v)] != s { stamps[Int(v)] = s; q[tail] = v; tail += 1 }
+                var head = 0
+                while head < tail {
+                    let c = q[head]
+                    head += 1
+                    dependents[Int(c)].withUnsafeBufferPointer { ds in
+                        for d in ds where stamps[Int(d)] != s {
+                            stamps[Int(d)] = s
+                            q[tail] = d
+                            tail += 1
+                        }
                     }
                 }
+                return tail
             }
         }
         // In dependency order: large sets by one scan of the topological order, small
         // ones by sorting their positions.
         let order = model.order
-        let affected: [Int32]
-        if queue.count > n / 8 {
-            affected = stamps.withUnsafeBufferPointer { stamps in order.filter { stamps[Int($0)] == s } }
+        var affected: [Int32] = []
+        affected.reserveCapacity(count)
+        if count > n / 8 {
+            stamps.withUnsafeBufferPointer { stamps in
+                order.withUnsafeBufferPointer { order in
+                    for c in order where stamps[Int(c)] == s { affected.append(c) }
+                }
+            }
         } else {
             let position = model.position
-            var positions = queue.map { position[Int($0)] }
+            var positions = queue[0..<count].map { position[Int($0)] }
             positions.sort()
-            affected = positions.map { order[Int($0)] }
+            for p in positions { affected.append(order[Int(p)]) }
         }
         let cells = model.cells
         let hasGroups = !model.projections.isEmpty
@@ -210,6 +222,9 @@ struct WhatIfRuntime {
         changes.reserveCapacity(affected.count)
         let after = evaluator.values
         let before = whole ? undo.snapshot!.values : undo.values
+        let names = model.interner.names
+        // A top-level let's path is its name (no concatenation, no call).
+        func path(_ c: Int) -> String { cells[c].owner < 0 ? names[Int(cells[c].name)] : model.cellPath(Int32(c)) }
         for k in affected.indices {
             let c = Int(affected[k])
             if hasGroups && cells[c].isProjectionGroup { continue }
@@ -217,13 +232,13 @@ struct WhatIfRuntime {
             // Numbers (nearly every cell) compare without copying the enum out.
             if case .number(let y, let uy) = after[c], case .number(let x, let ux) = before[i] {
                 if !Value.numbersEqual(x, y) || ux != uy {
-                    changes.append(Change(path: model.cellPath(Int32(c)), before: .number(x, ux), after: .number(y, uy)))
+                    changes.append(Change(path: path(c), before: .number(x, ux), after: .number(y, uy)))
                 }
                 continue
             }
             let a = after[c], b = before[i]
             if !Value.equal(b, a) || b.unit != a.unit {
-                changes.append(Change(path: model.cellPath(Int32(c)), before: b, after: a))
+                changes.append(Change(path: path(c), before: b, after: a))
             }
         }
         return changes

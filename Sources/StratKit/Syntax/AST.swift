@@ -107,13 +107,14 @@ final class ExprPool {
     func children(_ n: Node) -> ArraySlice<Int32> { extra[Int(n.b)..<Int(n.b + n.c)] }
 }
 
-/// Categories of items inside SWOTs, objectives and retros.
-enum ItemCategory: UInt8, CaseIterable {
+/// Categories of items inside SWOTs, objectives and retros (public: ``ItemReport/kind``).
+public enum ItemCategory: UInt8, CaseIterable, Sendable {
     case strength, weakness, opportunity, threat, priority
     case wentWell, notWell, learning, action
     case kr
 
-    var keyword: String {
+    /// The keyword that declares such an item (`strength`, `went_well`, …), as reports name it.
+    public var keyword: String {
         switch self {
         case .strength: return "strength"
         case .weakness: return "weakness"
