@@ -130,4 +130,20 @@ final class EngineCoreTests: XCTestCase {
         try s.load(source: "swot S { strength FAST \"fast\" { rating: 4 }\n  weakness SLOW \"slow\" { rating: 2 } }", runStatements: false)
         XCTAssertEqual(try s.report().swots.first?.items.map(\.kind), [.strength, .weakness])
     }
+
+    /// The error kind (the CLI's exit 65 or 70) is set where the error is raised, not
+    /// guessed from the message: a member name containing "none" is still a type error.
+    func testErrorKindIsSetWhereThrown() throws {
+        func kind(_ source: String) -> (Diagnostic.Kind?, String) {
+            do { try Engine(configuration: .noImports).load(source: source, runStatements: false) } catch let e as StratError {
+                return (e.kind, e.diagnostics.first?.message ?? "")
+            } catch {}
+            return (nil, "")
+        }
+        XCTAssertEqual(kind("let s = \"abc\"\nlet y = s.none_seen").0, .compile)
+        XCTAssertEqual(kind("let s = \"abc\"\nlet y = s * 2").0, .compile)
+        XCTAssertEqual(kind("let y = 1m + $2").0, .compile, "a unit mismatch")
+        let none = kind("let y = none + 1")
+        XCTAssertEqual(none.0, .runtime, none.1)
+    }
 }

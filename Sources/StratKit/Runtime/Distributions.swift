@@ -226,7 +226,8 @@ extension Evaluator {
             let bad = lane(l) == nil ? l : r
             let verb = op == .add ? "add" : op == .sub ? "subtract" : op == .mul ? "multiply" : op == .div ? "divide" : op == .pow ? "raise" : "compare"
             throw EvalError(message: "cannot \(verb) \(describeOperand(l, n.a)) and \(describeOperand(r, n.b))", span: n.span,
-                            hint: bad.kindName == "bool distribution" ? "an uncertain condition is a bool distribution; use P(…) for its probability" : nil)
+                            hint: bad.kindName == "bool distribution" ? "an uncertain condition is a bool distribution; use P(…) for its probability" : nil,
+                            kind: l.isNone || r.isNone ? .runtime : .compile)
         }
         // Units (and unit errors) exactly as the scalar operator decides them, from sample 0.
         let probe = try arithmetic(op, x.at(0), ux, y.at(0), uy, n)
@@ -251,7 +252,7 @@ extension Evaluator {
         case .pow:
             if !ux.isDimensionless, let yp = y.p {
                 for i in 0..<mc.samples where yp[i] != yp[0] {
-                    throw EvalError(message: "unit mismatch: \(ux.nameForMessages) can only be raised to a whole power, not an uncertain one", span: n.span)
+                    throw EvalError(message: "unit mismatch: \(ux.nameForMessages) can only be raised to a whole power, not an uncertain one", span: n.span, kind: .compile)
                 }
             }
             s = map2(x, y) { pow($0, $1) }
@@ -290,7 +291,7 @@ extension Evaluator {
                             span: n.span, hint: "summarize the condition first, e.g. 'if P(cond) >= 50% then … else …'")
         }
         guard ux.sameDimension(uy) else {
-            throw EvalError(message: "unit mismatch: the branches of an uncertain 'if' are \(ux.nameForMessages) and \(uy.nameForMessages)", span: n.span)
+            throw EvalError(message: "unit mismatch: the branches of an uncertain 'if' are \(ux.nameForMessages) and \(uy.nameForMessages)", span: n.span, kind: .compile)
         }
         let cp = UnsafePointer(c.data)
         let out = newSamples()
@@ -621,7 +622,7 @@ extension Evaluator {
                 return .dist(map1(x) { ($0 / us * scale).rounded(rule) / scale * us }, u)
             case .sqrt:
                 guard u.time % 2 == 0, u.money % 2 == 0 else {
-                    throw EvalError(message: "unit mismatch: sqrt of \(u.nameForMessages) has no unit", span: n.span)
+                    throw EvalError(message: "unit mismatch: sqrt of \(u.nameForMessages) has no unit", span: n.span, kind: .compile)
                 }
                 let s = map1(x) { $0 >= 0 ? $0.squareRoot() : .nan }
                 let nu = u.isDimensionless ? NumberUnit(display: u.display == .percent ? .plain : u.display)
@@ -629,7 +630,7 @@ extension Evaluator {
                 return .dist(try checkFinite(s, "sqrt (of a negative sample)", n.span), nu)
             case .exp, .ln, .log10:
                 guard u.isDimensionless else {
-                    throw EvalError(message: "unit mismatch: \(b.name)() needs a plain number, not \(u.nameForMessages)", span: n.span)
+                    throw EvalError(message: "unit mismatch: \(b.name)() needs a plain number, not \(u.nameForMessages)", span: n.span, kind: .compile)
                 }
                 let s = b == .exp ? map1(x) { exp($0) } : b == .ln ? map1(x) { $0 > 0 ? log($0) : .nan } : map1(x) { $0 > 0 ? log10($0) : .nan }
                 return .dist(try checkFinite(s, "\(b.name)()", n.span), .plain)
@@ -895,7 +896,7 @@ extension Evaluator {
                     }
                     guard u.sameDimension(st.unit) else {
                         throw EvalError(message: "unit mismatch: 'next:' gives \(u.nameForMessages) but the projection starts in \(st.unit.nameForMessages)",
-                                        span: nodes[Int(st.next)].span)
+                                        span: nodes[Int(st.next)].span, kind: .compile)
                     }
                 }
                 mc.projDists[st.p].append(try clamp(v, st))

@@ -143,10 +143,6 @@ struct Evaluator {
 
     mutating func report(_ e: EvalError) {
         if e.silent { return }
-        var e = e
-        if e.message.hasPrefix("unit mismatch") || e.message.hasPrefix("cannot ") && !e.message.contains("none") {
-            e.kind = .compile
-        }
         diagnostics.append(DiagnosticSink.make(.error, e.kind, e.message, at: e.span, hint: e.hint, files: model.program.files))
         if e.callSite.file >= 0 {
             var note = DiagnosticSink.make(.note, e.kind, "", at: e.callSite, hint: nil, files: model.program.files)
@@ -537,7 +533,9 @@ struct Evaluator {
             return EvalError(message: "'\(path)' is none, so it cannot be used here", span: nodes[Int(node)].span,
                              hint: "give '\(path)' a value, or check it with 'if \(path) == none then … else …'")
         }
-        return EvalError(message: "cannot \(verb) \(describeOperand(v, node))", span: span)
+        // A value of the wrong type is an error in the script (65); an optional that was not
+        // given (none) is a run-time condition (70).
+        return EvalError(message: "cannot \(verb) \(describeOperand(v, node))", span: span, kind: v.isNone ? .runtime : .compile)
     }
 
     @inline(__always)
@@ -564,11 +562,11 @@ struct Evaluator {
             }
         case .pow:
             guard uy.isDimensionless else {
-                throw EvalError(message: "unit mismatch: an exponent must be a plain number, not \(uy.nameForMessages)", span: n.span)
+                throw EvalError(message: "unit mismatch: an exponent must be a plain number, not \(uy.nameForMessages)", span: n.span, kind: .compile)
             }
             if !ux.isDimensionless {
                 guard y == y.rounded(), abs(y) <= 16 else {
-                    throw EvalError(message: "unit mismatch: \(ux.nameForMessages) can only be raised to a whole power", span: n.span)
+                    throw EvalError(message: "unit mismatch: \(ux.nameForMessages) can only be raised to a whole power", span: n.span, kind: .compile)
                 }
                 let t = Int(ux.time) * Int(y), m = Int(ux.money) * Int(y)
                 guard NumberUnit.exponentsFit(t, m) else { throw exponentError(n.span) }
@@ -660,7 +658,7 @@ struct Evaluator {
         if case .none = l { throw typeError(verb, l, n.a, n.span) }
         if case .none = r { throw typeError(verb, r, n.b, n.span) }
         return try { () throws(EvalError) -> Value in
-            throw EvalError(message: "cannot \(verb) \(describeOperand(l, n.a)) and \(describeOperand(r, n.b))", span: n.span)
+            throw EvalError(message: "cannot \(verb) \(describeOperand(l, n.a)) and \(describeOperand(r, n.b))", span: n.span, kind: l.isNone || r.isNone ? .runtime : .compile)
         }()
     }
 
@@ -690,7 +688,7 @@ struct Evaluator {
             }
             return .number(s[Int(d)], projUnits[p])
         default:
-            throw EvalError(message: "cannot index \(describeOperand(base, n.a))", span: n.span)
+            throw EvalError(message: "cannot index \(describeOperand(base, n.a))", span: n.span, kind: base.isNone ? .runtime : .compile)
         }
     }
 
@@ -732,7 +730,7 @@ struct Evaluator {
                 ?? "a date has year, month, day, quarter, week and weekday"
             throw EvalError(message: "unknown member '\(model.interner[name])' of the date \(date)", span: span, hint: hint)
         default:
-            throw EvalError(message: "cannot take member '\(model.interner[name])' of a \(base.kindName)", span: span)
+            throw EvalError(message: "cannot take member '\(model.interner[name])' of a \(base.kindName)", span: span, kind: base.isNone ? .runtime : .compile)
         }
     }
 
@@ -802,7 +800,7 @@ struct Evaluator {
             switch v {
             case .number(let d, let u):
                 if let f = out.first, !f.1.sameDimension(u) {
-                    throw EvalError(message: "unit mismatch in \(name)(): \(f.1.nameForMessages) and \(u.nameForMessages)", span: n.span)
+                    throw EvalError(message: "unit mismatch in \(name)(): \(f.1.nameForMessages) and \(u.nameForMessages)", span: n.span, kind: .compile)
                 }
                 out.append((d, u))
             case .none: continue
@@ -837,7 +835,7 @@ struct Evaluator {
                 let a = try eval(extra[Int(n.b)]), c = try eval(extra[Int(n.b) + 1])
                 if case .number(let x, let ux) = a, case .number(let y, let uy) = c {
                     guard ux.sameDimension(uy) else {
-                        throw EvalError(message: "unit mismatch in \(b.name)(): \(ux.nameForMessages) and \(uy.nameForMessages)", span: n.span)
+                        throw EvalError(message: "unit mismatch in \(b.name)(): \(ux.nameForMessages) and \(uy.nameForMessages)", span: n.span, kind: .compile)
                     }
                     return .number(b == .min ? Swift.min(x, y) : Swift.max(x, y), ux)
                 }
@@ -894,7 +892,7 @@ struct Evaluator {
             let (d, u) = try oneNumber(n, 0, "sqrt")
             guard d >= 0 else { throw EvalError(message: "sqrt of a negative number", span: n.span) }
             guard u.time % 2 == 0, u.money % 2 == 0 else {
-                throw EvalError(message: "unit mismatch: sqrt of \(u.nameForMessages) has no unit", span: n.span)
+                throw EvalError(message: "unit mismatch: sqrt of \(u.nameForMessages) has no unit", span: n.span, kind: .compile)
             }
             let nu = u.isDimensionless ? NumberUnit(display: u.display == .percent ? .plain : u.display)
                 : NumberUnit(time: u.time / 2, money: u.money / 2,
@@ -903,7 +901,7 @@ struct Evaluator {
         case .exp, .ln, .log10:
             let (d, u) = try oneNumber(n, 0, b.name)
             guard u.isDimensionless else {
-                throw EvalError(message: "unit mismatch: \(b.name)() needs a plain number, not \(u.nameForMessages)", span: n.span)
+                throw EvalError(message: "unit mismatch: \(b.name)() needs a plain number, not \(u.nameForMessages)", span: n.span, kind: .compile)
             }
             if b != .exp && d <= 0 {
                 throw EvalError(message: "\(b.name) of a non-positive number", span: n.span)
@@ -917,7 +915,7 @@ struct Evaluator {
             let (lo, ul) = try oneNumber(n, 1, "clamp")
             let (hi, uh) = try oneNumber(n, 2, "clamp")
             guard ux.sameDimension(ul), ux.sameDimension(uh) else {
-                throw EvalError(message: "unit mismatch in clamp(): \(ux.nameForMessages), \(ul.nameForMessages) and \(uh.nameForMessages)", span: n.span)
+                throw EvalError(message: "unit mismatch in clamp(): \(ux.nameForMessages), \(ul.nameForMessages) and \(uh.nameForMessages)", span: n.span, kind: .compile)
             }
             guard lo <= hi else { throw EvalError(message: "clamp() needs lo <= hi", span: n.span) }
             return .number(Swift.min(Swift.max(x, lo), hi), ux)

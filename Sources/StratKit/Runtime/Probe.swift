@@ -94,7 +94,7 @@ extension Evaluator {
         } catch {
             var e = error
             if e.silent, let d = diagnostics[p.savedDiagnostics...].first(where: { $0.severity == .error }) {
-                e = EvalError(message: d.message, span: .none, hint: d.hint)
+                e = EvalError(message: d.message, span: .none, hint: d.hint, kind: d.kind)
             }
             result = .failure(e)
         }

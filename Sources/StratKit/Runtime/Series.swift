@@ -69,7 +69,7 @@ extension Evaluator {
         let t = projT
         var h = delays[node] ?? DelayHistory(first: t, values: [], unit: ux)
         guard h.unit.sameDimension(ux) else {
-            throw EvalError(message: "unit mismatch in delay(): \(h.unit.nameForMessages) earlier, \(ux.nameForMessages) now", span: n.span)
+            throw EvalError(message: "unit mismatch in delay(): \(h.unit.nameForMessages) earlier, \(ux.nameForMessages) now", span: n.span, kind: .compile)
         }
         let idx = t - h.first
         if idx >= 0 {
@@ -102,10 +102,10 @@ extension Evaluator {
                 throw EvalError(message: "lookup() table row \(i) is not a pair of numbers [x, y]", span: n.span, hint: tableHint)
             }
             guard pxu.sameDimension(ux) else {
-                throw EvalError(message: "unit mismatch in lookup(): x is \(ux.nameForMessages) but the table's x is \(pxu.nameForMessages)", span: n.span)
+                throw EvalError(message: "unit mismatch in lookup(): x is \(ux.nameForMessages) but the table's x is \(pxu.nameForMessages)", span: n.span, kind: .compile)
             }
             if i == 0 { yu = pyu } else if !pyu.sameDimension(yu) {
-                throw EvalError(message: "unit mismatch in lookup(): the table's y values are \(yu.nameForMessages) and \(pyu.nameForMessages)", span: n.span)
+                throw EvalError(message: "unit mismatch in lookup(): the table's y values are \(yu.nameForMessages) and \(pyu.nameForMessages)", span: n.span, kind: .compile)
             }
             if let last = xs.last, px < last {
                 throw EvalError(message: "lookup() table x values must ascend (row \(i) goes back)", span: n.span, hint: tableHint)

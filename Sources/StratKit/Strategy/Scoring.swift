@@ -136,7 +136,7 @@ extension Evaluator {
         let obj = model.objects[Int(o)]
         guard cur.1.sameDimension(tgt.1) else {
             throw EvalError(message: "unit mismatch in '\(obj.path)': current is \(cur.1.nameForMessages) but target is \(tgt.1.nameForMessages)",
-                            span: span)
+                            span: span, kind: .compile)
         }
         switch obj.targetForm {
         case .atLeast: return .number(cur.0 >= tgt.0 || Value.numbersEqual(cur.0, tgt.0) ? 1 : 0)
@@ -146,7 +146,7 @@ extension Evaluator {
         if let base = try optionalNumber(o, "baseline", span) {
             guard base.1.sameDimension(tgt.1) else {
                 throw EvalError(message: "unit mismatch in '\(obj.path)': baseline is \(base.1.nameForMessages) but target is \(tgt.1.nameForMessages)",
-                                span: span)
+                                span: span, kind: .compile)
             }
             if Value.numbersEqual(base.0, tgt.0) {
                 warn("'\(obj.path)' has a baseline equal to its target; progress is 1 only while current equals the target",
@@ -157,7 +157,7 @@ extension Evaluator {
         }
         if tgt.0 == 0 {
             throw EvalError(message: "cannot compute the progress of '\(obj.path)': its target is 0 and it has no baseline",
-                            span: span, hint: "add a 'baseline:' to measure progress from")
+                            span: span, hint: "add a 'baseline:' to measure progress from", kind: .compile)
         }
         return .number(cur.0 / tgt.0)
     }
@@ -394,7 +394,7 @@ extension Evaluator {
         }
         if t > 0, !u.sameDimension(projUnits[p]) {
             throw EvalError(message: "unit mismatch: the series gives \(u.nameForMessages) at period \(t) but \(projUnits[p].nameForMessages) at period 0",
-                            span: nodes[Int(node)].span)
+                            span: nodes[Int(node)].span, kind: .compile)
         }
         guard d.isFinite else {
             throw EvalError(message: "series value at period \(t) is not a finite number", span: nodes[Int(node)].span)
@@ -426,7 +426,7 @@ extension Evaluator {
             }
             guard u.sameDimension(unit) else {
                 throw EvalError(message: "unit mismatch: 'next:' gives \(u.nameForMessages) but the projection starts in \(unit.nameForMessages)",
-                                span: nodes[Int(next)].span)
+                                span: nodes[Int(next)].span, kind: .compile)
             }
             v = d
         }
