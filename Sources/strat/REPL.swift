@@ -365,7 +365,8 @@ final class REPL {
         let typed = Session.declaredNames(text)
         let existing = Set(typed.filter { session.engine.declaredKind(of: $0) != nil })
         let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }).prefix(while: { $0.isLetter })
-        let names = first == "use" || first == "import" ? Set(session.engine.declaredNames.map(\.name)) : existing
+        let imports = first == "use" || first == "import"
+        let names = imports ? Set(session.engine.declaredNames.map(\.name)) : existing
         let diagnosticsBefore = Set(session.engine.diagnostics)
         do {
             let outcome = try session.enter(text)
@@ -391,8 +392,8 @@ final class REPL {
                         out.line(declarationSummary(name, kind: session.engine.declaredKind(of: name) ?? ""))
                     }
                 }
-                if declared.isEmpty {
-                    // `use`, `import`: name what arrived.
+                if declared.isEmpty && imports {
+                    // `use`, `import`: name what arrived (a check-in declares no name).
                     let added = session.engine.declaredNames.map(\.name).filter { !names.contains($0) && !$0.hasPrefix("_") }
                     if !added.isEmpty { out.line(style.dim("added ") + added.joined(separator: ", ")) }
                 }
