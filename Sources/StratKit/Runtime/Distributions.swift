@@ -805,7 +805,8 @@ extension Evaluator {
     /// having changed nothing but probes, when the group is plain.
     mutating func stepUncertainGroup(_ members: [Int], _ span: Span) throws(EvalError) -> Bool {
         for p in members { mc.projDists[p] = [] }
-        // Series (SPEC §14) are stepped by their own code, sample-free for now.
+        // Series (SPEC §14) are stepped by their own code, which keeps a distribution's
+        // samples per period when the series' formula gives one (`uncertainSeriesPeriod`).
         if members.contains(where: { model.projections[$0].isSeries }) { return false }
         struct Step { var p: Int; var start: Value; var growth: Value?; var lo: Value?; var hi: Value?; var unit: NumberUnit; var next: Int32; var name: String }
         var steps: [Step] = []
@@ -895,10 +896,39 @@ extension Evaluator {
         }
         for st in steps {
             projSeries[st.p] = mc.projDists[st.p].map(\.mean)
+            projCounts[st.p] = count
             seriesStored[st.p] = true
             projLast[st.p] = projSeries[st.p].last ?? 0
         }
         return true
+    }
+
+    /// Period `t` of a series whose formula gave a distribution (it reads an uncertain
+    /// projection or value): every period keeps its samples, as an uncertain projection's
+    /// do, and the mean goes to `projSeries`. Earlier plain periods become constant samples.
+    @inline(never) mutating func uncertainSeriesPeriod(_ p: Int, _ t: Int, _ s: Samples, _ u: NumberUnit,
+                                                       _ node: Int32) throws(EvalError) -> (Double, NumberUnit) {
+        let span = nodes[Int(node)].span
+        if t > 0, !u.sameDimension(projUnits[p]) {
+            throw EvalError(message: "unit mismatch: the series gives \(u.nameForMessages) at period \(t) but \(projUnits[p].nameForMessages) at period 0",
+                            span: span)
+        }
+        if Double(mc.samples) * Double(t + 1) > Double(limits.maxSampleCells) {
+            throw EvalError(message: "an uncertain series of \(t + 1) periods × \(formatCount(mc.samples)) samples is more than the samples × stored periods limit (\(formatCount(limits.maxSampleCells)))",
+                            span: span, hint: "lower the sample count (--samples or 'simulate N') or the number of periods; the limit can be raised by the embedder")
+        }
+        let m = s.mean
+        guard m.isFinite else {
+            throw EvalError(message: "series value at period \(t) is not a finite number (its samples' mean is \(m))", span: span)
+        }
+        while mc.projDists[p].count < t {
+            let k = mc.projDists[p].count
+            mc.projDists[p].append(Samples(repeating: k < projSeries[p].count ? projSeries[p][k] : 0, count: mc.samples))
+        }
+        mc.projDists[p].append(s)
+        mc.used = true
+        mc.uncertainProjections = true
+        return (m, t > 0 ? projUnits[p] : u)
     }
 
     /// Sample-wise min/max of two values (projection bounds).
