@@ -157,8 +157,20 @@ extension Evaluator {
 
     /// Checks every sample is finite; the error names the expression and how many failed.
     func checkFinite(_ s: Samples, _ what: String, _ span: Span) throws(EvalError) -> Samples {
+        // x * 0 is ±0 for a finite x and NaN for an infinite or NaN one, so one branch-free
+        // pass (four independent sums the compiler can pair into vector lanes) finds out
+        // whether any sample is bad; only then are they counted.
+        let p = s.data, n = s.count
+        var z0 = 0.0, z1 = 0.0, z2 = 0.0, z3 = 0.0
+        var i = 0
+        while i + 4 <= n {
+            z0 += p[i] * 0; z1 += p[i + 1] * 0; z2 += p[i + 2] * 0; z3 += p[i + 3] * 0
+            i += 4
+        }
+        while i < n { z0 += p[i] * 0; i += 1 }
+        if (z0 + z1 + z2 + z3) == 0 { return s }
         var bad = 0
-        for i in 0..<s.count where !s.data[i].isFinite { bad += 1 }
+        for i in 0..<n where !p[i].isFinite { bad += 1 }
         if bad > 0 {
             throw EvalError(message: "\(what) is not a finite number in \(formatCount(bad)) of \(formatCount(s.count)) samples", span: span,
                             hint: "the result overflowed or is undefined for some draws; bound the inputs (e.g. with clamp or min/max)")
@@ -484,16 +496,26 @@ extension Evaluator {
         let o = out.data
         let selector = SampleRandom.substream(key, 0x4D49_58)
         let k = parts.count
-        parts.withUnsafeBufferPointer { ps in
-            cum.withUnsafeBufferPointer { cs in
-                Parallel.ranges(mc.samples, grain: 16_384, threads: mc.threads) { lo, hi in
-                    for i in lo..<hi {
-                        let u = SampleRandom.uniform(selector, i)
-                        var j = 0
-                        while j < k - 1 && u >= cs[j] { j += 1 }
-                        switch ps[j] {
-                        case .lane(let l, _): o[i] = l.at(i)
-                        case .draw(let s): o[i] = s.sample(i)
+        // Flat per-component tables (no enum with a reference payload in the loop): a
+        // sampler to draw from, else a lane (samples or a constant).
+        var samplers: [Sampler] = [], lanes: [Lane] = [], draws: [Bool] = []
+        for part in parts {
+            switch part {
+            case .lane(let l, _): lanes.append(l); samplers.append(Sampler(kind: .point)); draws.append(false)
+            case .draw(let s): lanes.append(Lane(c: 0, p: nil)); samplers.append(s); draws.append(true)
+            }
+        }
+        samplers.withUnsafeBufferPointer { ss in
+            lanes.withUnsafeBufferPointer { ls in
+                draws.withUnsafeBufferPointer { ds in
+                    cum.withUnsafeBufferPointer { cs in
+                        Parallel.ranges(mc.samples, grain: 16_384, threads: mc.threads) { lo, hi in
+                            for i in lo..<hi {
+                                let u = SampleRandom.uniform(selector, i)
+                                var j = 0
+                                while j < k - 1 && u >= cs[j] { j += 1 }
+                                o[i] = ds[j] ? ss[j].sample(i) : ls[j].at(i)
+                            }
                         }
                     }
                 }
