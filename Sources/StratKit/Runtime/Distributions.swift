@@ -699,7 +699,8 @@ extension ReportValue {
         w.key("max"); w.double(s.max)
         w.key("percentiles")
         w.beginObject()
-        for q in [5, 25, 50, 75, 95] { w.key(String(q)); w.double(s.percentile(Double(q) / 100)) }
+        let qs = s.percentiles([0.05, 0.25, 0.5, 0.75, 0.95])
+        for (q, v) in zip([5, 25, 50, 75, 95], qs) { w.key(String(q)); w.double(v) }
         w.endObject()
         let h = s.histogram()
         w.key("histogram")
@@ -1015,7 +1016,8 @@ extension Engine {
         r.plan.chance = chance(model.plan)
         for p in r.projections.indices where p < ev.mc.projDists.count && !ev.mc.projDists[p].isEmpty {
             let ds = ev.mc.projDists[p]
-            r.projections[p].bands = (ds.map { $0.percentile(0.05) }, ds.map { $0.percentile(0.5) }, ds.map { $0.percentile(0.95) })
+            let qs = ds.map { $0.percentiles([0.05, 0.5, 0.95]) }
+            r.projections[p].bands = (qs.map { $0[0] }, qs.map { $0[1] }, qs.map { $0[2] })
             if let last = ds.last { r.projections[p].final = ReportValue(.dist(last, ev.projUnits[p])) }
         }
     }

@@ -147,6 +147,15 @@ public final class Samples: @unchecked Sendable {
         }
     }
 
+    /// Several q-quantiles of the same samples, in the order given. They are selected
+    /// nearest-the-median first, so each later search runs only inside the part of the
+    /// working copy between two order statistics already settled (p50 splits the samples
+    /// in half for p5 and p95).
+    public func percentiles(_ qs: [Double]) -> [Double] {
+        for q in qs.sorted(by: { abs($0 - 0.5) < abs($1 - 0.5) }) { _ = percentile(q) }
+        return qs.map(percentile)
+    }
+
     /// The fraction of samples that are not zero (for a bool distribution, P(true)).
     public var fractionTrue: Double {
         var k = 0
@@ -316,8 +325,8 @@ public struct Distribution: Sendable, Hashable {
         sd = s.sd
         min = s.min
         max = s.max
-        percentiles = [5: s.percentile(0.05), 25: s.percentile(0.25), 50: s.percentile(0.5),
-                       75: s.percentile(0.75), 95: s.percentile(0.95)]
+        let q = s.percentiles([0.05, 0.25, 0.5, 0.75, 0.95])
+        percentiles = [5: q[0], 25: q[1], 50: q[2], 75: q[3], 95: q[4]]
     }
 
     /// The q-quantile (q in 0…1).
