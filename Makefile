@@ -160,11 +160,23 @@ test-python: lib $(VENV)/.installed
 bench-deps: deps
 	@command -v lua5.4 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4 >/dev/null; }
 
-bench: bench-deps venv-test
+# squigglepy for the Monte Carlo comparison, in a venv of its own (.venv-bench/, made only
+# when missing): its numpy pin need not agree with the test venv's. `make test` never uses it.
+BENCH_VENV = .venv-bench
+
+$(BENCH_VENV)/.installed:
+	@if [ ! -x $(BENCH_VENV)/bin/python3 ]; then \
+	  python3 -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv…"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }; \
+	  python3 -m venv $(BENCH_VENV); \
+	fi
+	$(BENCH_VENV)/bin/python3 -m pip install -q --disable-pip-version-check squigglepy==0.30
+	@touch $@
+
+bench: bench-deps venv-test $(BENCH_VENV)/.installed
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat-bench-whatif
 	$(SWIFT) build $(RELEASE_FLAGS) --product strat-bench-goalseek
-	python3 Benchmarks/bench.py --python $(VENV)/bin/python3
+	python3 Benchmarks/bench.py --python $(VENV)/bin/python3 --squiggle-python $(BENCH_VENV)/bin/python3
 
 # Small sizes, one run, no timing claims: keeps the harness from rotting (part of make test).
 bench-smoke: bench-deps
@@ -201,5 +213,5 @@ sanitize: deps
 	ulimit -s 524288 && $(SWIFT) test --sanitize=thread --filter EmbeddingTests --scratch-path $(TSAN_SCRATCH)
 
 clean:
-	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf .build-fuzz-lsp $(LIB_SCRATCH) lib $(VENV) \
+	rm -rf .build $(EXAMPLE_SCRATCH) $(ASAN_SCRATCH) $(TSAN_SCRATCH) .build-fuzz-lf .build-fuzz-lsp $(LIB_SCRATCH) lib $(VENV) $(BENCH_VENV) \
 	  bindings/python/strat/libstrat.so bindings/python/build bindings/python/*.egg-info

@@ -77,6 +77,7 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
     if !r.values.isEmpty { facts.append("**Values:** \(r.values.map(mdText).joined(separator: " · "))") }
     if let n = note { facts.append("**Scenario:** \(mdText(n))") }
     if let d = r.asOf { facts.append("**As of:** \(mdText(d))") }
+    if let sim = r.simulation { facts.append("**Simulation:** \(mdText(simulationNote(sim)))") }
     if !facts.isEmpty { blocks.append(facts.enumerated().map { $0.offset < facts.count - 1 ? $0.element + "  " : $0.element }) }
 
     if !r.prints.isEmpty {
@@ -117,6 +118,7 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
             if let s = o.score { facts.append("Score **\(fmt2(s))** (\(o.status ?? ""))") } else { facts.append(o.failed ? "**Error**" : "Not scored") }
             if case .number(let w, _) = o.weight.value, w != 1 { facts.append("weight \(mdText(reportCell(o.weight.value)))") }
             if o.committed { facts.append("committed") }
+            if let c = o.chance { facts.append("chance **\(percentText(c))**") }
             if !o.supports.isEmpty { facts.append("supports " + o.supports.map { "`\($0)`" }.joined(separator: ", ")) }
             if !o.addresses.isEmpty { facts.append("addresses " + o.addresses.map { "`\($0)`" }.joined(separator: ", ")) }
             blocks.append([facts.joined(separator: " · ")])
@@ -127,7 +129,7 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
     if r.plan.score == nil && r.plan.failed { blocks.append(["## Plan score", "**Error**"]) }
     if let s = r.plan.score {
         blocks.append(["## Plan score"])
-        blocks.append(["**\(fmt2(s))** (\(r.plan.status ?? "")) `\(bar(s))`"])
+        blocks.append(["**\(fmt2(s))** (\(r.plan.status ?? "")) `\(bar(s))`" + (r.plan.chance.map { " · chance **\(percentText($0))**" } ?? "")])
     }
 
     if !r.metrics.isEmpty {
@@ -147,9 +149,19 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
         for g in projectionGroups(r.projections) {
             let count = g.map(\.series.count).max() ?? 0
             let idx = sampleRows(count: count)
-            let rows = idx.map { i in [periodLabel(g, i)] + g.map { p in i < p.series.count ? reportNumber(p.series[i], unitOf(p)) : "" } }
-            blocks.append(mdTable([singular(g[0].period).capitalizedFirst] + g.map(\.name), rows,
-                                  right: Set(0...g.count)))
+            // An uncertain projection shows its mean and its p5 / p50 / p95 bands, as in the text report.
+            var header = [singular(g[0].period).capitalizedFirst]
+            for p in g { header += [p.name] + (p.bands != nil ? ["\(p.name) p5", "\(p.name) p50", "\(p.name) p95"] : []) }
+            let rows = idx.map { i in
+                var row = [periodLabel(g, i)]
+                for p in g {
+                    let u = unitOf(p)
+                    row.append(i < p.series.count ? reportNumber(p.series[i], u) : "")
+                    if let b = p.bands { for xs in [b.p5, b.p50, b.p95] { row.append(i < xs.count ? reportNumber(xs[i], u) : "") } }
+                }
+                return row
+            }
+            blocks.append(mdTable(header, rows, right: Set(0..<header.count)))
         }
     }
 
@@ -189,13 +201,18 @@ func renderMarkdownReport(_ r: Report, note: String? = nil) -> String {
     return blocks.map { $0.joined(separator: "\n") }.joined(separator: "\n\n") + "\n"
 }
 
+/// Key results or metrics as a table; a `Chance` column (P(score ≥ 0.7), SPEC §13) after
+/// the score when any of them is uncertain.
 func mdScored(_ ks: [ScoredReport], header: String) -> [String] {
-    mdTable([header, "Baseline", "Current", "Target", "Score", "Status", "Description"], ks.map { k in
+    let chances = ks.contains { $0.chance != nil }
+    let head = [header, "Baseline", "Current", "Target", "Score"] + (chances ? ["Chance"] : []) + ["Status", "Description"]
+    return mdTable(head, ks.map { k in
         var baseline = show(k.baseline)
         if baseline == "—" { baseline = "" }
-        return ["`\(k.name)`", mdText(baseline), mdText(show(k.current)), mdText(showTarget(k)), k.score.map(fmt2) ?? "—",
-                scoreStatus(k), mdText(k.text ?? "")]
-    }, right: [1, 2, 3, 4])
+        return ["`\(k.name)`", mdText(baseline), mdText(show(k.current)), mdText(showTarget(k)), k.score.map(fmt2) ?? "—"]
+            + (chances ? [k.chance.map(percentText) ?? ""] : [])
+            + [scoreStatus(k), mdText(k.text ?? "")]
+    }, right: chances ? [1, 2, 3, 4, 5] : [1, 2, 3, 4])
 }
 
 extension String {

@@ -197,10 +197,30 @@ func renderSolve(_ r: SolveResult, color: Bool) -> String {
     return out
 }
 
-/// A number for the tornado: four significant digits in its unit.
+/// A number for the tornado: four significant digits in its unit (a distribution's mean).
 private func short(_ v: Value) -> String {
+    if case .dist(let s, let u) = v, !s.isBool { return compact(s.mean, u) }
     guard case .number(let d, let u) = v else { return v.description }
     return compact(d, u)
+}
+
+/// How the inputs were moved: `each input -10% / +10%`, plus the uncertain inputs' points.
+private func sensitivityPoints(_ r: SensitivityResult, _ step: String) -> String {
+    var s = "each input -\(step) / +\(step)"
+    if r.rows.contains(where: \.uncertain) {
+        s = r.rows.allSatisfy(\.uncertain) ? "each uncertain input at its p10 / p90" : s + ", uncertain inputs (p10/p90) at their 10th / 90th percentiles"
+    }
+    return s
+}
+
+/// `mean(TARGET)` when the target is uncertain (the analysis works on its mean).
+private func sensitivityTarget(_ r: SensitivityResult) -> String {
+    r.base.isUncertain ? "mean(\(r.target))" : r.target
+}
+
+/// A row's input name, marked when it was fixed at its percentiles.
+private func sensitivityInput(_ row: SensitivityRow) -> String {
+    row.uncertain ? row.input + " (p10/p90)" : row.input
 }
 
 /// The text tornado chart: one bar per input from its low to its high value of TARGET,
@@ -208,7 +228,7 @@ private func short(_ v: Value) -> String {
 func renderTornado(_ r: SensitivityResult, color: Bool, barWidth: Int = 40) -> String {
     let st = Style(color: color)
     let step = compact(r.by, NumberUnit(display: .percent))
-    var out = st.bold("Sensitivity of \(r.target)") + " = \(short(r.base)), each input -\(step) / +\(step)"
+    var out = st.bold("Sensitivity of \(sensitivityTarget(r))") + " = \(short(r.base)), \(sensitivityPoints(r, step))"
     if r.scenario != "baseline" { out += " (scenario \(r.scenario))" }
     out += "\n"
     guard !r.rows.isEmpty else { return out + "  no inputs: \(r.target) reads no value that could be varied\n" }
@@ -218,7 +238,10 @@ func renderTornado(_ r: SensitivityResult, color: Bool, barWidth: Int = 40) -> S
     for row in r.rows {
         for v in [row.low, row.high] { if let d = v.doubleValue { maxDev = max(maxDev, abs(d - base)) } }
     }
-    let names = r.rows.map { $0.input.count > 48 ? String($0.input.prefix(47)) + "…" : $0.input }
+    let names = r.rows.map { row -> String in
+        let name = sensitivityInput(row)
+        return name.count > 58 ? String(name.prefix(57)) + "…" : name
+    }
     let nameW = max(names.map(\.count).max() ?? 0, 5)
     let lowTexts = r.rows.map { short($0.low) }, highTexts = r.rows.map { short($0.high) }
     let lowW = max(lowTexts.map(\.count).max() ?? 0, "-\(step)".count)
@@ -250,7 +273,8 @@ func renderTornado(_ r: SensitivityResult, color: Bool, barWidth: Int = 40) -> S
         out += "  " + names[i].padding(nameW) + "  " + lowTexts[i].leftPadding(lowW) + " " + bar + " "
             + highTexts[i].padding(highW) + "  " + swing.padding(9) + " " + el + "\n"
     }
-    out += st.dim("  ░ input -\(step)   █ input +\(step)   │ \(r.target) = \(short(r.base))") + "\n"
+    let marks = r.rows.contains(where: \.uncertain) ? "░ input -\(step) or p10   █ input +\(step) or p90" : "░ input -\(step)   █ input +\(step)"
+    out += st.dim("  \(marks)   │ \(sensitivityTarget(r)) = \(short(r.base))") + "\n"
     if r.rows.count < r.inputCount { out += st.dim("  (top \(r.rows.count) of \(r.inputCount) inputs)") + "\n" }
     for row in r.rows where row.error != nil { out += "  \(row.input): \(row.error!)\n" }
     return out
@@ -259,8 +283,9 @@ func renderTornado(_ r: SensitivityResult, color: Bool, barWidth: Int = 40) -> S
 /// The Markdown form: a heading line and a table of inputs by swing.
 func renderSensitivityMarkdown(_ r: SensitivityResult) -> String {
     let step = compact(r.by, NumberUnit(display: .percent))
-    var out = "### Sensitivity of `\(r.target)`\n\n"
-    out += "Base value **\(r.base)**; each input moved -\(step) and +\(step)"
+    var out = "### Sensitivity of `\(sensitivityTarget(r))`\n\n"
+    let points = r.rows.contains(where: \.uncertain) ? sensitivityPoints(r, step) : "each input moved -\(step) and +\(step)"
+    out += "Base value **\(r.base)**; \(points)"
     if r.scenario != "baseline" { out += " under scenario `\(r.scenario)`" }
     out += ", largest swing first.\n\n"
     out += "| Input | Value | \(r.target) at -\(step) | \(r.target) at +\(step) | Swing | Elasticity |\n"
@@ -269,7 +294,7 @@ func renderSensitivityMarkdown(_ r: SensitivityResult) -> String {
     for row in r.rows {
         let swing = row.error != nil ? "failed" : short(.number(row.swing, r.base.unit ?? .plain))
         let el = row.elasticity.map { compact($0, .plain, digits: 3) } ?? "—"
-        out += "| `\(cell(row.input))` | \(cell(short(row.value))) | \(cell(short(row.low))) | \(cell(short(row.high))) | \(swing) | \(el) |\n"
+        out += "| `\(cell(row.input))`\(row.uncertain ? " (p10/p90)" : "") | \(cell(short(row.value))) | \(cell(short(row.low))) | \(cell(short(row.high))) | \(swing) | \(el) |\n"
     }
     if r.rows.count < r.inputCount { out += "\nTop \(r.rows.count) of \(r.inputCount) inputs.\n" }
     return out

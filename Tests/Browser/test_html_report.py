@@ -471,3 +471,83 @@ def test_tracking_charts(outdir, driver):
     body = driver.execute_script("return document.body.innerText")
     assert "As of" in body and "2026-07-01" in body
     assert "needs attention" in body and "on track" in body
+
+
+def test_uncertainty_bands_and_histograms(outdir, driver):
+    """An uncertain model (SPEC §13, §17): projection charts shade p5–p95 with a p50 line
+    on the chart's own scale, and each uncertain key result or metric value has a
+    histogram whose bars are the report's counts, spanning exactly the sampled range."""
+    for ex in ("examples/launch-decision.strat", "examples/netflix-engineering.strat"):
+        out, data, _ = render(ex, outdir)
+        load(driver, out)
+        assert console_errors(driver) == []
+        body = driver.execute_script("return document.body.innerText")
+        sim = data["simulation"]
+        assert f"{sim['samples']:,} samples · seed {sim['seed']}" in body
+
+        # Bands: the p5 and p95 edges and the p50 line, at the series' x positions and scale.
+        charts = driver.execute_script("""
+            return [...document.querySelectorAll('#projections figure.projection')].map(f => ({
+                name: f.dataset.name,
+                series: f.querySelector('polyline.series').getAttribute('points'),
+                band: f.querySelector('polygon.band') && f.querySelector('polygon.band').getAttribute('points'),
+                median: f.querySelector('polyline.median') && f.querySelector('polyline.median').getAttribute('points')}))""")
+        parse = lambda s: [tuple(map(float, xy.split(","))) for xy in s.split()]
+        byname = {p["name"]: p for p in data["projections"]}
+        uncertain = [c for c in charts if "percentiles" in byname[c["name"]]]
+        assert uncertain or ex.endswith("launch-decision.strat"), ex
+        for c in charts:
+            p = byname[c["name"]]
+            if "percentiles" not in p:
+                assert c["band"] is None and c["median"] is None
+                continue
+            n = len(p["series"])
+            series, band, median = parse(c["series"]), parse(c["band"]), parse(c["median"])
+            assert len(band) == 2 * n and len(median) == n
+            upper, lower = band[:n], band[n:][::-1]
+            pc = p["percentiles"]
+            # One linear y scale for the mean line and the band (fit on two distinct values).
+            pairs = [(v, y) for v, (_, y) in zip(p["series"], series)] + [(v, y) for v, (_, y) in zip(pc["95"], upper)] \
+                + [(v, y) for v, (_, y) in zip(pc["5"], lower)] + [(v, y) for v, (_, y) in zip(pc["50"], median)]
+            (v0, y0), (v1, y1) = min(pairs), max(pairs)
+            assert v1 > v0 and y1 < y0, (c["name"], "larger values are higher up")
+            for v, y in pairs:
+                assert abs(y - (y0 + (v - v0) / (v1 - v0) * (y1 - y0))) < 0.2, (c["name"], v, y)
+            for i in range(n):
+                assert abs(upper[i][0] - series[i][0]) < 0.06 and abs(median[i][0] - series[i][0]) < 0.06
+                assert upper[i][1] <= median[i][1] + 0.06 <= lower[i][1] + 0.12
+
+        # Histograms: one per uncertain KR or metric value, bars = the JSON histogram.
+        scored = [k for o in data["objectives"] for k in o["krs"]] + data["metrics"]
+        expected = {k["name"]: k["current"]["distribution"] for k in scored
+                    if isinstance(k.get("current"), dict) and "distribution" in k["current"]}
+        hists = driver.execute_script("""
+            return [...document.querySelectorAll('figure.hist svg.histogram')].map(s => ({
+                name: s.dataset.name, min: +s.dataset.min, max: +s.dataset.max,
+                title: s.querySelector('title').textContent,
+                smooth: s.querySelectorAll('path, polyline, polygon').length,
+                bars: [...s.querySelectorAll('rect.hbar')].map(r => ({lo: +r.dataset.lo, hi: +r.dataset.hi, count: +r.dataset.count,
+                    x: +r.getAttribute('x'), w: +r.getAttribute('width'), h: +r.getAttribute('height')}))}))""")
+        assert sorted(h["name"] for h in hists) == sorted(expected), ex
+        for h in hists:
+            d = expected[h["name"]]
+            assert h["smooth"] == 0, "bars only, never a smoothed density"
+            assert [b["count"] for b in h["bars"]] == d["histogram"]["counts"]
+            assert sum(b["count"] for b in h["bars"]) == d["samples"]
+            edges = d["histogram"]["edges"]
+            assert [b["lo"] for b in h["bars"]] == edges[:-1] and [b["hi"] for b in h["bars"]] == edges[1:]
+            # No bar beyond the sample range: the bars run from the smallest to the largest sample.
+            assert h["min"] == d["min"] == edges[0] and h["max"] == d["max"] == edges[-1]
+            xs = [b["x"] for b in h["bars"]]
+            assert xs == sorted(xs)
+            if len(xs) > 1:
+                assert abs((h["bars"][-1]["x"] + h["bars"][-1]["w"]) - (xs[0] + (xs[-1] - xs[0]) * len(xs) / (len(xs) - 1))) < 1.0
+            peak = max(b["count"] for b in h["bars"])
+            tallest = max(b["h"] for b in h["bars"])
+            for b in h["bars"]:
+                assert abs(b["h"] - b["count"] / peak * tallest) < 0.11
+            assert f"{d['samples']} samples" in h["title"]
+        if ex.endswith("launch-decision.strat"):
+            assert len(hists) == 3
+            heads = driver.execute_script("return [...document.querySelectorAll('#objectives table th')].map(t => t.textContent)")
+            assert "Chance" in heads

@@ -60,6 +60,41 @@ final class ExamplesTests: XCTestCase {
         }
     }
 
+    /// The Monte Carlo example: a simulation stated in the report, chances beside uncertain
+    /// scores, P() asserts that hold, and a probability that matches the raw samples.
+    func testLaunchDecisionExampleIsAMonteCarloModel() throws {
+        guard let bin = ScriptCorpus.binary() else { return XCTFail("STRAT_BIN is not set") }
+        let r = try ProcessRunner.run(bin, ["run", "launch-decision.strat", "--format", "json"], in: Self.examplesDirectory, timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let sim = try XCTUnwrap(obj["simulation"] as? [String: Any])
+        XCTAssertEqual(sim["samples"] as? Int, 20000)
+        XCTAssertEqual(sim["seed"] as? Int, 7)
+        let launch = try XCTUnwrap((obj["objectives"] as? [[String: Any]])?.first)
+        let krs = try XCTUnwrap(launch["krs"] as? [[String: Any]])
+        let chances = krs.compactMap { $0["chance"] as? Double }
+        XCTAssertEqual(chances.count, 3)
+        XCTAssertTrue(chances.allSatisfy { $0 > 0 && $0 < 1 }, "every KR reads a range, so none is certain: \(chances)")
+        let asserts = try XCTUnwrap(obj["assertions"] as? [[String: Any]])
+        XCTAssertTrue(asserts.contains { ($0["expression"] as? String)?.hasPrefix("P(") == true })
+        XCTAssertTrue(asserts.allSatisfy { $0["passed"] as? Bool == true })
+        // P(profit > $0) is the fraction of the samples above zero, and the PAYBACK KR's chance
+        // (a threshold met or not) is the same probability.
+        let s = try ProcessRunner.run(bin, ["samples", "launch-decision.strat", "-e", "profit", "--format", "csv"],
+                                      in: Self.examplesDirectory, timeout: 60)
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let rows = s.stdout.split(separator: "\n").dropFirst().compactMap { Double($0) }
+        XCTAssertEqual(rows.count, 20000)
+        let fraction = Double(rows.filter { $0 > 0 }.count) / Double(rows.count)
+        let e = try ProcessRunner.run(bin, ["eval", "launch-decision.strat", "-e", "P(profit > $0)", "-e", "LAUNCH.PAYBACK.chance",
+                                            "--format", "json"], in: Self.examplesDirectory, timeout: 60)
+        let values = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [[String: Any]]).compactMap { $0["value"] as? Double }
+        XCTAssertEqual(values.count, 2, e.stdout + e.stderr)
+        XCTAssertEqual(values[0], fraction, accuracy: 1e-12)
+        XCTAssertEqual(values[1], fraction, accuracy: 1e-12)
+        XCTAssertTrue(fraction > 0.5 && fraction < 0.95, "a real decision: likely, not certain (\(fraction))")
+    }
+
     func testNetflixJSONReportMatchesGolden() throws {
         guard let bin = ScriptCorpus.binary() else { return XCTFail("STRAT_BIN is not set") }
         // Pinned to mid-year (the example's check-ins end on 2026-06-30): tracking reads `today`.

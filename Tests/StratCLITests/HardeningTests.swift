@@ -36,6 +36,30 @@ final class HardeningTests: XCTestCase {
         return r
     }
 
+    /// Samples spanning more than a double holds (found by fuzzing): the report's
+    /// histogram divided by an infinite range and trapped converting NaN to a bin index,
+    /// in the JSON, Markdown, HTML and text reports alike.
+    func testHistogramOfSamplesSpanningTheDoubleRangeDoesNotTrap() throws {
+        try write("wide.strat", "let x = mixture([-1.7e308, 1.7e308], [1, 1])\nmetric M \"m\" { current: x }\n")
+        for format in ["json", "markdown", "html", "text"] {
+            let r = try run(["run", "wide.strat", "--format", format])
+            XCTAssertLessThan(r.status, 128, "\(format): \(r.stderr.prefix(300))")
+        }
+        let json = try run(["run", "wide.strat", "--format", "json"])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let variable = (report?["variables"] as? [String: Any])?["x"] as? [String: Any]
+        let histogram = (variable?["distribution"] as? [String: Any])?["histogram"] as? [String: Any]
+        let counts = histogram?["counts"] as? [Int] ?? []
+        let edges = histogram?["edges"] as? [Double] ?? []
+        // Two point masses: the first and last bins hold every sample; the edges are finite and rising.
+        XCTAssertEqual(counts.count, 20, json.stdout.prefix(2000).description)
+        XCTAssertEqual(counts.reduce(0, +), (counts.first ?? 0) + (counts.last ?? 0))
+        XCTAssertGreaterThan(counts.first ?? 0, 0)
+        XCTAssertGreaterThan(counts.last ?? 0, 0)
+        XCTAssertEqual(edges.count, 21)
+        XCTAssertTrue(edges.allSatisfy(\.isFinite) && zip(edges, edges.dropFirst()).allSatisfy { $0 < $1 }, "\(edges)")
+    }
+
     /// Scores and percentages past 9.2e16 trapped converting to Int64 (exit 132, nothing shown).
     func testHugeScoresDisplayWithoutTrapping() throws {
         try write("s.strat", """

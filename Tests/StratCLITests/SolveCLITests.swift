@@ -109,6 +109,60 @@ final class SolveCLITests: XCTestCase {
         XCTAssertTrue(try strat(["--help"]).stdout.contains("  sensitivity "))
     }
 
+    // MARK: uncertain models
+
+    static let uncertainModel = """
+        simulate 10000 seed 7
+        let m = 3
+        let x = normal(m, 1) * 2
+        let churn = 3% to 5%
+        let members = 100M
+        let lost = members * churn
+
+        """
+
+    func testSolveAndSensitivityOnAnUncertainModel() throws {
+        try Self.uncertainModel.write(to: tempDir.appendingPathComponent("u.strat"), atomically: true, encoding: .utf8)
+        // The closed form of the fixed draws: mean(x) = 2(m + mean(z)), so m = 5 − (mean(x)/2 − 3).
+        let e = try strat(["eval", "u.strat", "-e", "mean(x)", "-e", "percentile(churn, 10%)", "-e", "percentile(churn, 90%)",
+                           "--format", "json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let values = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [[String: Any]], e.stdout)
+            .compactMap { $0["value"] as? Double }
+        XCTAssertEqual(values.count, 3, e.stdout)
+        let solve = try strat(["solve", "u.strat", "m", "--for", "mean(x) = 10", "--format", "json"])
+        XCTAssertEqual(solve.status, 0, solve.stderr)
+        let sv = try json(solve.stdout)
+        let answer = try XCTUnwrap((sv["value"] as? [String: Any])?["value"] as? Double)
+        XCTAssertEqual(answer, 5 - (values[0] / 2 - 3), accuracy: 1e-8)
+        let text = try strat(["solve", "u.strat", "m", "--for", "x = 10"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.hasPrefix("m = 4.99"), text.stdout)
+        // An uncertain input cannot be solved for: exit 65 with the reason.
+        let bad = try strat(["solve", "u.strat", "churn", "--for", "lost = 5M"])
+        XCTAssertEqual(bad.status, 65)
+        XCTAssertTrue(bad.stderr.contains("'churn' is uncertain"), bad.stderr)
+
+        let tornado = try strat(["sensitivity", "u.strat", "lost"])
+        XCTAssertEqual(tornado.status, 0, tornado.stderr)
+        let lines = tornado.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[0].hasPrefix("Sensitivity of mean(lost) = 3.9"), lines[0])
+        XCTAssertTrue(lines[0].contains("uncertain inputs (p10/p90) at their 10th / 90th percentiles"), lines[0])
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  churn (p10/p90)") }, tornado.stdout)
+        let sj = try json(try strat(["sensitivity", "u.strat", "lost", "--format", "json"]).stdout)
+        let rows = try XCTUnwrap(sj["rows"] as? [[String: Any]])
+        let churn = try XCTUnwrap(rows.first { $0["input"] as? String == "churn" })
+        XCTAssertEqual(churn["uncertain"] as? Bool, true)
+        XCTAssertEqual((churn["low_input"] as? [String: Any])?["value"] as? Double ?? .nan, values[1], accuracy: 1e-15)
+        XCTAssertEqual((churn["low"] as? [String: Any])?["value"] as? Double ?? .nan, 100e6 * values[1], accuracy: 1e-6)
+        XCTAssertEqual((churn["high"] as? [String: Any])?["value"] as? Double ?? .nan, 100e6 * values[2], accuracy: 1e-6)
+        XCTAssertEqual(churn["elasticity"] as? Double ?? .nan, 1, accuracy: 1e-9)
+        let members = try XCTUnwrap(rows.first { $0["input"] as? String == "members" })
+        XCTAssertEqual(members["uncertain"] as? Bool, false)
+        let md = try strat(["sensitivity", "u.strat", "lost", "--format", "markdown"])
+        XCTAssertTrue(md.stdout.contains("| `churn` (p10/p90) |"), md.stdout)
+    }
+
     // MARK: strat sensitivity
 
     func testSensitivityTornado() throws {

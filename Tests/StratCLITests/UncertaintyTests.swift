@@ -164,6 +164,66 @@ extension CLITests {
         XCTAssertEqual(try strat(["check", units]).code, 65)
     }
 
+    func testUncertaintyMarkdownReportHasChanceAndBands() throws {
+        let f = try write("u.strat", Self.uncertainModel)
+        let r = try strat(["run", f, "--format", "markdown", "--samples", "5000"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssert(r.out.contains("**Simulation:** 5,000 samples · seed 42"), r.out)
+        // A Chance column beside the key results' scores, and the objective's and plan's chance.
+        let lines = r.out.split(separator: "\n").map(String.init)
+        let head = try XCTUnwrap(lines.first { $0.hasPrefix("| Key result |") })
+        XCTAssertEqual(head, "| Key result | Baseline | Current | Target | Score | Chance | Status | Description |")
+        let a = try XCTUnwrap(lines.first { $0.hasPrefix("| `A` |") })
+        XCTAssertEqual(a.split(separator: "|").count, 8, a)
+        XCTAssert(a.split(separator: "|")[5].trimmingCharacters(in: .whitespaces).hasSuffix("%"), a)
+        XCTAssert(r.out.contains("· chance **"), r.out)
+        // Projection tables carry p5 / p50 / p95 per uncertain projection.
+        XCTAssert(lines.contains { $0.hasPrefix("| Quarter | subs | subs p5 | subs p50 | subs p95 |") }, r.out)
+        // A plain model's Markdown has no chance column.
+        let plain = try write("plain.strat", "objective O \"o\" {\n  kr A \"a\" { baseline: 0, target: 10, current: 5 }\n}\n")
+        let pr = try strat(["run", plain, "--format", "markdown"])
+        XCTAssert(pr.out.contains("| Key result | Baseline | Current | Target | Score | Status | Description |"), pr.out)
+        XCTAssertFalse(pr.out.contains("Chance") || pr.out.contains("Simulation"), pr.out)
+    }
+
+    func testUncertainSeriesStepsEverySample() throws {
+        let f = try write("s.strat", """
+            simulate 2000 seed 5
+            let growth = 2% to 4%
+            let price = $10 to $12
+            projection users over 6 months { start: 100, next: value * (1 + growth) }
+            series revenue = users * price
+            series noisy = users * normal(1, 0.1)
+
+            """)
+        // Every sample is stepped: the series at t is exactly users[t] × price, sample by sample.
+        let s = try strat(["samples", f, "-e", "revenue[3]", "-e", "users[3] * price", "-e", "revenue.sum",
+                           "-e", "revenue[0] + revenue[1] + revenue[2] + revenue[3] + revenue[4] + revenue[5] + revenue[6]",
+                           "-e", "noisy[1] / users[1]", "-e", "noisy[2] / users[2]", "--format", "json"])
+        XCTAssertEqual(s.code, 0, s.err)
+        let j = try XCTUnwrap(try json(s.out) as? [String: [Double]])
+        XCTAssertEqual(j["revenue[3]"], j["users[3] * price"])
+        let sum = j["revenue.sum"]!, byHand = j["revenue[0] + revenue[1] + revenue[2] + revenue[3] + revenue[4] + revenue[5] + revenue[6]"]!
+        XCTAssertEqual(sum.count, 2000)
+        for i in 0..<2000 { XCTAssertEqual(sum[i], byHand[i], accuracy: 1e-9 * abs(byHand[i])) }
+        XCTAssertGreaterThan(Set(sum).count, 1900, "the sum is a distribution, not a constant")
+        // A constructor in a series formula draws afresh each period, as in `next:`.
+        let n1 = j["noisy[1] / users[1]"]!, n2 = j["noisy[2] / users[2]"]!
+        XCTAssertGreaterThan(zip(n1, n2).filter { abs($0 - $1) > 1e-9 }.count, 1990)
+        let r = try strat(["run", f, "--format", "json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let obj = try XCTUnwrap(try json(r.out) as? [String: Any])
+        let projections = try XCTUnwrap(obj["projections"] as? [[String: Any]])
+        let rev = try XCTUnwrap(projections.first { $0["name"] as? String == "revenue" })
+        let bands = try XCTUnwrap(rev["percentiles"] as? [String: [Double]])
+        XCTAssertEqual(bands["5"]?.count, 7)
+        XCTAssert(zip(bands["5"]!, bands["95"]!).allSatisfy { $0 < $1 }, "\(bands)")
+        let text = try strat(["run", f])
+        let header = try XCTUnwrap(text.out.split(separator: "\n").first { $0.hasPrefix("  month") }).split(separator: " ").map(String.init)
+        let at = try XCTUnwrap(header.firstIndex(of: "revenue"), text.out)
+        XCTAssertEqual(Array(header[at..<min(at + 4, header.count)]), ["revenue", "p5", "p50", "p95"], text.out)
+    }
+
     func testUncertaintySummariesOfPlainValues() throws {
         let r = try strat(["eval", "-e", "mean(5)", "-e", "sd($3)", "-e", "median(2h)", "-e", "percentile(7, 95%)", "-e", "P(1 < 2)",
                            "-e", "mean(uniform(2, 4)) > 2.9"])

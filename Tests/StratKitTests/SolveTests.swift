@@ -281,4 +281,122 @@ final class SolveTests: XCTestCase {
         XCTAssertTrue(bad.first?.contains("needs a number") == true, "\(bad)")
         XCTAssertFalse(messages { _ = try e.sensitivity(of: "plan.score", by: 1.5) }.isEmpty)
     }
+
+    // MARK: uncertain models (SPEC §16: the mean, with fixed draws)
+
+    func uncertainEngine(_ source: String, threads: Int? = nil) throws -> Engine {
+        var c = Configuration()
+        c.threads = threads
+        let e = Engine(configuration: c)
+        try e.load(source: source, path: "uncertain.strat")
+        return e
+    }
+
+    static let normalModel = """
+        simulate 10000 seed 7
+        let m = 3
+        let x = normal(m, 1) * 2
+        """
+
+    func testUncertainSolveIsOnTheMeanWithTheSameDrawsAtEveryTrial() throws {
+        let e = try uncertainEngine(Self.normalModel)
+        // x = 2(m + z) with z the fixed draws: mean(x) = 10 exactly where m = 5 − mean(z),
+        // and mean(z) = mean(x)/2 − 3 at m = 3. Fresh draws per trial would miss this by
+        // ~1/√N and could not converge to 1e-9.
+        let before = try XCTUnwrap(try e.evaluate("mean(x)").doubleValue)
+        let closedForm = 5 - (before / 2 - 3)
+        let r = try e.solve("m", for: "mean(x)", equals: "10")
+        XCTAssertEqual(r.value.doubleValue!, closedForm, accuracy: 1e-8)
+        XCTAssertEqual(r.value.doubleValue!, 5, accuracy: 4 * 1 / 100, "within 4 standard errors of the exact 5")
+        XCTAssertEqual(r.achieved.doubleValue!, 10, accuracy: 1e-8)
+        // The distribution itself reaches the mean too (its achieved value is uncertain).
+        let d = try e.solve("m", for: "x", equals: "10")
+        XCTAssertEqual(d.value.doubleValue!, closedForm, accuracy: 1e-8)
+        XCTAssertTrue(d.achieved.isUncertain)
+        XCTAssertEqual(d.achieved.mean!, 10, accuracy: 1e-8)
+        // The model is unchanged, and the same seed on two threads gives the same answer.
+        XCTAssertEqual(try e.evaluate("mean(x)").doubleValue, before)
+        let two = try uncertainEngine(Self.normalModel, threads: 2).solve("m", for: "mean(x)", equals: "10")
+        let one = try uncertainEngine(Self.normalModel, threads: 1).solve("m", for: "mean(x)", equals: "10")
+        XCTAssertEqual(one.value.doubleValue, two.value.doubleValue)
+        XCTAssertEqual(one.value.doubleValue, r.value.doubleValue)
+    }
+
+    func testUncertainSolveExpressionDrawsItsConstructorOnce() throws {
+        let e = try uncertainEngine(Self.normalModel)
+        // The constructor inside EXPR is one random variable across the trials.
+        let a = try XCTUnwrap(try e.evaluate("solve m for mean(normal(m, 1) * 2) = 10").doubleValue)
+        XCTAssertEqual(a, 5, accuracy: 0.04)
+        XCTAssertEqual(try e.evaluate("solve m for mean(normal(m, 1) * 2) = 10").doubleValue, a, "the same draws every time")
+    }
+
+    func testSolvingForAnUncertainInputIsAClearError() throws {
+        let e = try uncertainEngine("let churn = 3% to 5%\nlet lost = 100M * churn")
+        let m = messages { _ = try e.solve("churn", for: "lost", equals: "5M") }
+        XCTAssertTrue(m.first?.contains("'churn' is uncertain") == true, "\(m)")
+    }
+
+    static let churnModel = """
+        simulate 5000 seed 11
+        let churn = 3% to 5%
+        let members = 100M
+        let lost = members * churn
+        let flag = uniform(0, 1) > 0.5
+        let flagged = if flag then lost else lost
+        """
+
+    func testSensitivityFixesAnUncertainInputAtItsP10AndP90() throws {
+        let e = try uncertainEngine(Self.churnModel)
+        let p10 = try XCTUnwrap(try e.evaluate("percentile(churn, 10%)").doubleValue)
+        let p90 = try XCTUnwrap(try e.evaluate("percentile(churn, 90%)").doubleValue)
+        let mean = try XCTUnwrap(try e.evaluate("mean(lost)").doubleValue)
+        let s = try e.sensitivity(of: "lost")
+        XCTAssertEqual(s.base.mean!, mean, accuracy: 1e-6)
+        let churn = try XCTUnwrap(s.rows.first { $0.input == "churn" })
+        XCTAssertTrue(churn.uncertain)
+        XCTAssertTrue(churn.value.isUncertain)
+        XCTAssertEqual(churn.lowInput.doubleValue, p10)
+        XCTAssertEqual(churn.highInput.doubleValue, p90)
+        // A linear model: the target's mean at the input's percentiles is 100M × them.
+        XCTAssertEqual(churn.low.doubleValue!, 100e6 * p10, accuracy: 1e-6)
+        XCTAssertEqual(churn.high.doubleValue!, 100e6 * p90, accuracy: 1e-6)
+        XCTAssertFalse(churn.low.isUncertain, "low and high are the target's means")
+        XCTAssertEqual(churn.swing, 100e6 * (p90 - p10), accuracy: 1e-6)
+        XCTAssertEqual(churn.elasticity!, 1, accuracy: 1e-9)
+        // A plain input still moves by ±by, on the mean.
+        let members = try XCTUnwrap(s.rows.first { $0.input == "members" })
+        XCTAssertFalse(members.uncertain)
+        XCTAssertEqual(members.low.doubleValue!, 0.9 * mean, accuracy: 1e-3)
+        XCTAssertEqual(members.high.doubleValue!, 1.1 * mean, accuracy: 1e-3)
+        XCTAssertEqual(members.elasticity!, 1, accuracy: 1e-9)
+        // A bool distribution is no input to vary.
+        let f = try e.sensitivity(of: "flagged")
+        XCTAssertEqual(Set(f.rows.map(\.input)), ["churn", "members"])
+        XCTAssertEqual(try e.evaluate("mean(lost)").doubleValue, mean)
+    }
+
+    func testSensitivityThroughAnUncertainProjectionRestoresItsSamples() throws {
+        let e = try uncertainEngine("""
+            simulate 2000 seed 3
+            let growth = 2% to 4%
+            let base_users = 100
+            projection users over 12 months {
+              start: base_users
+              next: value * (1 + growth)
+            }
+            """)
+        let before = try e.evaluate("[mean(users.final), percentile(users.final, 5%), percentile(users[6], 95%)]")
+        let s = try e.sensitivity(of: "users.final")
+        let g = try XCTUnwrap(s.rows.first { $0.input == "growth" })
+        XCTAssertTrue(g.uncertain)
+        // Growth fixed at p10: every sample grows alike, 100 × (1 + p10)^12.
+        let p10 = try XCTUnwrap(try e.evaluate("percentile(growth, 10%)").doubleValue)
+        XCTAssertEqual(g.low.doubleValue!, 100 * pow(1 + p10, 12), accuracy: 1e-9)
+        let b = try XCTUnwrap(s.rows.first { $0.input == "base_users" })
+        XCTAssertEqual(b.high.doubleValue!, 1.1 * s.base.mean!, accuracy: 1e-9)
+        XCTAssertEqual(try e.evaluate("[mean(users.final), percentile(users.final, 5%), percentile(users[6], 95%)]"), before)
+        let r = try e.solve("base_users", for: "users.final", equals: "150")
+        XCTAssertEqual(r.value.doubleValue!, 100 * 150 / s.base.mean!, accuracy: 1e-6)
+        XCTAssertEqual(try e.evaluate("[mean(users.final), percentile(users.final, 5%), percentile(users[6], 95%)]"), before)
+    }
 }

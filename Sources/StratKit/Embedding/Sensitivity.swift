@@ -4,19 +4,27 @@ public struct SensitivityRow: Sendable, Hashable {
     public var input: String
     /// The input's value.
     public var value: Value
-    /// The input at × (1 − by) and × (1 + by).
+    /// The input at × (1 − by) and × (1 + by); for an uncertain input, its 10th and 90th
+    /// percentiles (``uncertain``).
     public var lowInput: Value
     /// See ``lowInput``.
     public var highInput: Value
-    /// The target with the input at ``lowInput`` (`none` when it failed there).
+    /// The target with the input at ``lowInput`` (`none` when it failed there); on an
+    /// uncertain model, the target's mean there (the same draws at every point).
     public var low: Value
     /// The target with the input at ``highInput``.
     public var high: Value
     /// |high − low| in the target's base units: what the rows are sorted by.
     public var swing: Double
-    /// (high − low) / base ÷ (2 × by): the target's relative change per relative change
-    /// of the input (positive when they move together); nil when the base is 0.
+    /// The target's relative change per relative change of the input, ((high − low) / base)
+    /// ÷ ((highInput − lowInput) / value): (high − low) / base ÷ (2 × by) for a plain input,
+    /// ((high − low) / base) ÷ ((p90 − p10) / mean) for an uncertain one (base and value
+    /// being means). Positive when they move together; nil when the base or the input's
+    /// mean is 0.
     public var elasticity: Double?
+    /// True when the input is a distribution: it was fixed at its p10 and p90 instead of
+    /// being moved by ±by.
+    public var uncertain = false
     /// Why the target could not be evaluated at one of the points, if it could not.
     public var error: String?
 }
@@ -38,7 +46,7 @@ public struct SensitivityResult: Sendable, Hashable, Encodable {
     public var scenario: String
 
     enum CodingKeys: String, CodingKey { case target, base, by, scenario, inputs, rows }
-    enum RowKeys: String, CodingKey { case input, value, low_input, high_input, low, high, swing, elasticity, error }
+    enum RowKeys: String, CodingKey { case input, value, uncertain, low_input, high_input, low, high, swing, elasticity, error }
 
     /// Encodes the shape of `strat sensitivity --format json`.
     public func encode(to encoder: Encoder) throws {
@@ -53,6 +61,7 @@ public struct SensitivityResult: Sendable, Hashable, Encodable {
             var o = list.nestedContainer(keyedBy: RowKeys.self)
             try o.encode(r.input, forKey: .input)
             try o.encode(ReportValue(r.value), forKey: .value)
+            try o.encode(r.uncertain, forKey: .uncertain)
             try o.encode(ReportValue(r.lowInput), forKey: .low_input)
             try o.encode(ReportValue(r.highInput), forKey: .high_input)
             try o.encode(ReportValue(r.low), forKey: .low)
@@ -64,7 +73,7 @@ public struct SensitivityResult: Sendable, Hashable, Encodable {
     }
 
     /// The analysis as JSON: `{"target", "base", "by", "scenario", "inputs", "rows": [{"input",
-    /// "value", "low_input", "high_input", "low", "high", "swing", "elasticity", "error"}]}`,
+    /// "value", "uncertain", "low_input", "high_input", "low", "high", "swing", "elasticity", "error"}]}`,
     /// numbers as `{"value": <base units>, "unit", "display"}`, `swing` in the target's base
     /// units and `elasticity` plain.
     public func json(pretty: Bool = false) -> String {
@@ -81,6 +90,7 @@ public struct SensitivityResult: Sendable, Hashable, Encodable {
             w.beginObject()
             w.key("input"); w.string(r.input)
             w.key("value"); ReportValue(r.value).write(&w)
+            w.key("uncertain"); w.bool(r.uncertain)
             w.key("low_input"); ReportValue(r.lowInput).write(&w)
             w.key("high_input"); ReportValue(r.highInput).write(&w)
             w.key("low"); ReportValue(r.low).write(&w)
@@ -102,6 +112,11 @@ extension Engine {
     /// `target` with that input at × (1 − by) and × (1 + by), everything else as it is;
     /// rows sorted by swing, largest first, `top` of them when given. Each point is an
     /// incremental what-if; the model is left unchanged.
+    ///
+    /// On an uncertain model the target's mean is taken at every point, with the same
+    /// draws each time (common random numbers), and an uncertain input (a numeric
+    /// distribution such as `let churn = 3% to 5%`) is fixed at its 10th and 90th
+    /// percentiles instead of being moved by ±by.
     ///
     /// ```swift
     /// let s = try engine.sensitivity(of: "plan.score", by: 0.1, top: 5)
@@ -131,15 +146,26 @@ extension Engine {
             var rows: [SensitivityRow] = []
             let up = evaluator.upstream(of: deps, volatile: volatile)
             for c in inputs(of: up) {
-                guard case .number(let x, let u) = evaluator.values[Int(c)] else { continue }
+                // The two points: ±by around a plain input, p10 and p90 of an uncertain one.
+                let x: Double, u: NumberUnit, points: (Double, Double), uncertain: Bool
+                switch evaluator.values[Int(c)] {
+                case .number(let d, let unit):
+                    (x, u, uncertain) = (d, unit, false)
+                    points = (d * (1 - by), d * (1 + by))
+                case .dist(let smp, let unit) where !smp.isBool:
+                    (x, u, uncertain) = (smp.mean, unit, true)
+                    points = (smp.percentile(0.1), smp.percentile(0.9))
+                default: continue
+                }
                 var probe = evaluator.makeProbe(input: c, unit: u, upstream: up, targetVolatile: volatile)
                 var ends: [Value] = []
                 var failure: String?
-                for f in [1 - by, 1 + by] {
+                for point in [points.0, points.1] {
                     do throws(EvalError) {
-                        switch try evaluator.trial(&probe, at: x * f, target: node) {
-                        case .success(let v) where evaluator.scalar(v) != nil: ends.append(v)
-                        case .success(let v): ends.append(.none); failure = failure ?? "'\(target)' is a \(v.kindName) there"
+                        switch try evaluator.trial(&probe, at: point, target: node) {
+                        case .success(let v):
+                            if let (m, mu) = evaluator.scalar(v) { ends.append(v.isUncertain ? .number(m, mu) : v) }
+                            else { ends.append(.none); failure = failure ?? "'\(target)' is a \(v.kindName) there" }
                         case .failure(let e): ends.append(.none); failure = failure ?? e.message
                         }
                     } catch {
@@ -153,11 +179,13 @@ extension Engine {
                 var elasticity: Double?
                 if let lo, let hi {
                     swing = abs(hi - lo)
-                    if b != 0 { elasticity = (hi - lo) / b / (2 * by) }
+                    // The input's relative spread: exactly 2 × by for a plain input.
+                    let spread = uncertain ? (points.1 - points.0) / x : 2 * by
+                    if b != 0, x != 0 || !uncertain, spread != 0, spread.isFinite { elasticity = (hi - lo) / b / spread }
                 }
-                rows.append(SensitivityRow(input: model.cellPath(c), value: .number(x, u), lowInput: .number(x * (1 - by), u),
-                                           highInput: .number(x * (1 + by), u), low: ends[0], high: ends[1], swing: swing,
-                                           elasticity: elasticity, error: failure))
+                rows.append(SensitivityRow(input: model.cellPath(c), value: evaluator.values[Int(c)], lowInput: .number(points.0, u),
+                                           highInput: .number(points.1, u), low: ends[0], high: ends[1], swing: swing,
+                                           elasticity: elasticity, uncertain: uncertain, error: failure))
             }
             rows.sort { $0.swing != $1.swing ? $0.swing > $1.swing : $0.input < $1.input }
             let count = rows.count
@@ -168,13 +196,19 @@ extension Engine {
     }
 
     /// The inputs a target reads: lets and properties whose formula reads no other name
-    /// and whose value is a number (not a projection's period count, not the stdlib's).
+    /// and whose value is a number or a numeric distribution (not a projection's period
+    /// count, not the stdlib's).
     func inputs(of up: Upstream) -> [Int32] {
         let periods = model.id("periods")
         return up.cells.filter { c in
             let cell = model.cells[Int(c)]
             guard cell.kind == .formula, model.deps[Int(c)].isEmpty, !model.volatile.contains(c),
-                  evaluator.state[Int(c)] == .ok, case .number = evaluator.values[Int(c)] else { return false }
+                  evaluator.state[Int(c)] == .ok else { return false }
+            switch evaluator.values[Int(c)] {
+            case .number: break
+            case .dist(let smp, _) where !smp.isBool: break
+            default: return false
+            }
             if cell.owner >= 0, model.objects[Int(cell.owner)].kind == .projection, cell.name == periods { return false }
             if cell.span.file >= 0, model.program.files[Int(cell.span.file)].path.hasPrefix("<stdlib>") { return false }
             return true

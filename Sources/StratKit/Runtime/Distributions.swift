@@ -157,8 +157,20 @@ extension Evaluator {
 
     /// Checks every sample is finite; the error names the expression and how many failed.
     func checkFinite(_ s: Samples, _ what: String, _ span: Span) throws(EvalError) -> Samples {
+        // x * 0 is ±0 for a finite x and NaN for an infinite or NaN one, so one branch-free
+        // pass (four independent sums the compiler can pair into vector lanes) finds out
+        // whether any sample is bad; only then are they counted.
+        let p = s.data, n = s.count
+        var z0 = 0.0, z1 = 0.0, z2 = 0.0, z3 = 0.0
+        var i = 0
+        while i + 4 <= n {
+            z0 += p[i] * 0; z1 += p[i + 1] * 0; z2 += p[i + 2] * 0; z3 += p[i + 3] * 0
+            i += 4
+        }
+        while i < n { z0 += p[i] * 0; i += 1 }
+        if (z0 + z1 + z2 + z3) == 0 { return s }
         var bad = 0
-        for i in 0..<s.count where !s.data[i].isFinite { bad += 1 }
+        for i in 0..<n where !p[i].isFinite { bad += 1 }
         if bad > 0 {
             throw EvalError(message: "\(what) is not a finite number in \(formatCount(bad)) of \(formatCount(s.count)) samples", span: span,
                             hint: "the result overflowed or is undefined for some draws; bound the inputs (e.g. with clamp or min/max)")
@@ -485,16 +497,26 @@ extension Evaluator {
         let o = out.data
         let selector = SampleRandom.substream(key, 0x4D49_58)
         let k = parts.count
-        parts.withUnsafeBufferPointer { ps in
-            cum.withUnsafeBufferPointer { cs in
-                Parallel.ranges(mc.samples, grain: 16_384, threads: mc.threads) { lo, hi in
-                    for i in lo..<hi {
-                        let u = SampleRandom.uniform(selector, i)
-                        var j = 0
-                        while j < k - 1 && u >= cs[j] { j += 1 }
-                        switch ps[j] {
-                        case .lane(let l, _): o[i] = l.at(i)
-                        case .draw(let s): o[i] = s.sample(i)
+        // Flat per-component tables (no enum with a reference payload in the loop): a
+        // sampler to draw from, else a lane (samples or a constant).
+        var samplers: [Sampler] = [], lanes: [Lane] = [], draws: [Bool] = []
+        for part in parts {
+            switch part {
+            case .lane(let l, _): lanes.append(l); samplers.append(Sampler(kind: .point)); draws.append(false)
+            case .draw(let s): lanes.append(Lane(c: 0, p: nil)); samplers.append(s); draws.append(true)
+            }
+        }
+        samplers.withUnsafeBufferPointer { ss in
+            lanes.withUnsafeBufferPointer { ls in
+                draws.withUnsafeBufferPointer { ds in
+                    cum.withUnsafeBufferPointer { cs in
+                        Parallel.ranges(mc.samples, grain: 16_384, threads: mc.threads) { lo, hi in
+                            for i in lo..<hi {
+                                let u = SampleRandom.uniform(selector, i)
+                                var j = 0
+                                while j < k - 1 && u >= cs[j] { j += 1 }
+                                o[i] = ds[j] ? ss[j].sample(i) : ls[j].at(i)
+                            }
                         }
                     }
                 }
@@ -686,7 +708,8 @@ extension ReportValue {
         w.key("max"); w.double(s.max)
         w.key("percentiles")
         w.beginObject()
-        for q in [5, 25, 50, 75, 95] { w.key(String(q)); w.double(s.percentile(Double(q) / 100)) }
+        let qs = s.percentiles([0.05, 0.25, 0.5, 0.75, 0.95])
+        for (q, v) in zip([5, 25, 50, 75, 95], qs) { w.key(String(q)); w.double(v) }
         w.endObject()
         let h = s.histogram()
         w.key("histogram")
@@ -814,7 +837,8 @@ extension Evaluator {
     /// having changed nothing but probes, when the group is plain.
     mutating func stepUncertainGroup(_ members: [Int], _ span: Span) throws(EvalError) -> Bool {
         for p in members { mc.projDists[p] = [] }
-        // Series (SPEC §14) are stepped by their own code, sample-free for now.
+        // Series (SPEC §14) are stepped by their own code, which keeps a distribution's
+        // samples per period when the series' formula gives one (`uncertainSeriesPeriod`).
         if members.contains(where: { model.projections[$0].isSeries }) { return false }
         struct Step { var p: Int; var start: Value; var growth: Value?; var lo: Value?; var hi: Value?; var unit: NumberUnit; var next: Int32; var name: String }
         var steps: [Step] = []
@@ -904,10 +928,39 @@ extension Evaluator {
         }
         for st in steps {
             projSeries[st.p] = mc.projDists[st.p].map(\.mean)
+            projCounts[st.p] = count
             seriesStored[st.p] = true
             projLast[st.p] = projSeries[st.p].last ?? 0
         }
         return true
+    }
+
+    /// Period `t` of a series whose formula gave a distribution (it reads an uncertain
+    /// projection or value): every period keeps its samples, as an uncertain projection's
+    /// do, and the mean goes to `projSeries`. Earlier plain periods become constant samples.
+    @inline(never) mutating func uncertainSeriesPeriod(_ p: Int, _ t: Int, _ s: Samples, _ u: NumberUnit,
+                                                       _ node: Int32) throws(EvalError) -> (Double, NumberUnit) {
+        let span = nodes[Int(node)].span
+        if t > 0, !u.sameDimension(projUnits[p]) {
+            throw EvalError(message: "unit mismatch: the series gives \(u.nameForMessages) at period \(t) but \(projUnits[p].nameForMessages) at period 0",
+                            span: span)
+        }
+        if Double(mc.samples) * Double(t + 1) > Double(limits.maxSampleCells) {
+            throw EvalError(message: "an uncertain series of \(t + 1) periods × \(formatCount(mc.samples)) samples is more than the samples × stored periods limit (\(formatCount(limits.maxSampleCells)))",
+                            span: span, hint: "lower the sample count (--samples or 'simulate N') or the number of periods; the limit can be raised by the embedder")
+        }
+        let m = s.mean
+        guard m.isFinite else {
+            throw EvalError(message: "series value at period \(t) is not a finite number (its samples' mean is \(m))", span: span)
+        }
+        while mc.projDists[p].count < t {
+            let k = mc.projDists[p].count
+            mc.projDists[p].append(Samples(repeating: k < projSeries[p].count ? projSeries[p][k] : 0, count: mc.samples))
+        }
+        mc.projDists[p].append(s)
+        mc.used = true
+        mc.uncertainProjections = true
+        return (m, t > 0 ? projUnits[p] : u)
     }
 
     /// Sample-wise min/max of two values (projection bounds).
@@ -972,7 +1025,8 @@ extension Engine {
         r.plan.chance = chance(model.plan)
         for p in r.projections.indices where p < ev.mc.projDists.count && !ev.mc.projDists[p].isEmpty {
             let ds = ev.mc.projDists[p]
-            r.projections[p].bands = (ds.map { $0.percentile(0.05) }, ds.map { $0.percentile(0.5) }, ds.map { $0.percentile(0.95) })
+            let qs = ds.map { $0.percentiles([0.05, 0.5, 0.95]) }
+            r.projections[p].bands = (qs.map { $0[0] }, qs.map { $0[1] }, qs.map { $0[2] })
             if let last = ds.last { r.projections[p].final = ReportValue(.dist(last, ev.projUnits[p])) }
         }
     }

@@ -141,6 +141,13 @@ extension Evaluator {
                            "give a range: solve \(q.inputText) for … in [LO, HI]")
             }
             unit = u
+        case .dist(let smp, _) where !smp.isBool:
+            // An uncertain input has no one value to set: the goal seek works on the
+            // mean of EXPR with the draws fixed, varying a plain number.
+            throw EvalError(message: "'solve' varies a plain number, but '\(q.inputText)' is uncertain (a distribution)",
+                            span: span,
+                            hint: "solve for a plain input its distribution is built from, e.g. let churn_mid = 4% and let churn = churn_mid * (0.9 to 1.1)",
+                            kind: .compile)
         default:
             throw typeError("'solve' varies a number, but '\(q.inputText)' is a \(startValue.kindName)")
         }

@@ -19,6 +19,8 @@ struct Probe {
     fileprivate let savedValues: [Value]
     fileprivate let savedStates: [CellState]
     fileprivate let savedSeries: [(projection: Int, series: [Double], unit: NumberUnit, stored: Bool, last: Double)]
+    /// The per-period samples of the uncertain projections among `savedSeries`.
+    fileprivate let savedDists: [(projection: Int, periods: [Samples])]
     fileprivate let savedDiagnostics: Int
     fileprivate let savedWarnings: Set<String>
     fileprivate let savedProjection: (value: Double, unit: NumberUnit, t: Int)
@@ -62,11 +64,13 @@ extension Evaluator {
         let downstream = positions.map { model.order[Int($0)] }
         let work: [Int32]? = targetVolatile ? nil : downstream.filter { upstream.marks[Int($0)] }
         var series: [(projection: Int, series: [Double], unit: NumberUnit, stored: Bool, last: Double)] = []
+        var dists: [(projection: Int, periods: [Samples])] = []
         for c in downstream {
             let cell = model.cells[Int(c)]
             if cell.kind == .derived && cell.derived == .projectionGroup {
                 let p = Int(cell.projection)
                 series.append((p, projSeries[p], projUnits[p], seriesStored[p], projLast[p]))
+                if p < mc.projDists.count { dists.append((p, mc.projDists[p])) }
             }
         }
         return Probe(input: input, unit: unit, downstream: downstream, work: work,
@@ -74,7 +78,7 @@ extension Evaluator {
                      savedInput: (values[Int(input)], state[Int(input)]),
                      savedValues: downstream.map { values[Int($0)] },
                      savedStates: downstream.map { state[Int($0)] },
-                     savedSeries: series, savedDiagnostics: diagnostics.count, savedWarnings: warningKeys,
+                     savedSeries: series, savedDists: dists, savedDiagnostics: diagnostics.count, savedWarnings: warningKeys,
                      savedProjection: (projValue, projUnit, projT))
     }
 
@@ -118,6 +122,7 @@ extension Evaluator {
             seriesStored[s.projection] = s.stored
             projLast[s.projection] = s.last
         }
+        for d in p.savedDists { mc.projDists[d.projection] = d.periods }
         if diagnostics.count > p.savedDiagnostics { diagnostics.removeSubrange(p.savedDiagnostics...) }
         warningKeys = p.savedWarnings
         (projValue, projUnit, projT) = p.savedProjection
@@ -144,9 +149,14 @@ extension Evaluator {
     }
 
     /// A probe's reading as one number: the goal seek and sensitivity work on plain numbers.
-    /// (On an uncertain model this is where a distribution's mean is taken.)
+    /// On an uncertain model this is where a numeric distribution's mean is taken (SPEC
+    /// §16): every trial redraws the same samples (the streams are keyed by declaration,
+    /// not by evaluation), so the mean is a deterministic function of the input.
     func scalar(_ v: Value) -> (Double, NumberUnit)? {
-        if case .number(let d, let u) = v { return (d, u) }
-        return nil
+        switch v {
+        case .number(let d, let u): return (d, u)
+        case .dist(let s, let u) where !s.isBool: return (s.mean, u)
+        default: return nil
+        }
     }
 }

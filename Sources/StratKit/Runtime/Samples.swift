@@ -10,6 +10,11 @@ import Dispatch
 /// belongs to the same simulated world). Immutable once built; summaries are computed on
 /// first use and kept.
 ///
+/// Percentiles come from order statistics found by selection (Hoare's quickselect, O(n)),
+/// not a full sort: one working copy is partitioned further with each order statistic
+/// asked for, and the positions already in their sorted place split the later searches,
+/// so the five percentiles of a report cost a few passes over the samples.
+///
 /// A bool distribution (a comparison of uncertain values) stores 1 and 0.
 public final class Samples: @unchecked Sendable {
     /// Number of samples.
@@ -19,7 +24,14 @@ public final class Samples: @unchecked Sendable {
     let data: UnsafeMutablePointer<Double>
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private var cachedMean: Double?
-    private var sorted: UnsafeMutablePointer<Double>?
+    private var cachedSD: Double?
+    /// A copy of the samples, partitioned around every position in `settled`.
+    private var work: UnsafeMutablePointer<Double>?
+    /// Ascending positions k where `work[k]` is the k-th smallest sample, everything before
+    /// it no larger and everything after it no smaller.
+    private var settled: [Int] = []
+    /// Percentiles already computed (q, value): a report asks for the same few many times.
+    private var quantiles: [(Double, Double)] = []
 
     /// An uninitialized buffer; the creator fills every element before sharing it.
     init(uninitialized count: Int, isBool: Bool = false) {
@@ -47,7 +59,7 @@ public final class Samples: @unchecked Sendable {
 
     deinit {
         data.deallocate()
-        sorted?.deallocate()
+        work?.deallocate()
         pthread_mutex_destroy(lock)
         lock.deallocate()
     }
@@ -101,28 +113,47 @@ public final class Samples: @unchecked Sendable {
     public var sd: Double {
         let m = mean
         guard count > 1 else { return 0 }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if let s = cachedSD { return s }
         var s = 0.0
         for i in 0..<count {
             let d = data[i] - m
             s += d * d
         }
-        return (s / Double(count - 1)).squareRoot()
+        let r = (s / Double(count - 1)).squareRoot()
+        cachedSD = r
+        return r
     }
 
     /// The smallest sample.
-    public var min: Double { withSorted { $0[0] } }
+    public var min: Double { count > 0 ? withLock { orderStatistic(0) } : .nan }
     /// The largest sample.
-    public var max: Double { withSorted { $0[count - 1] } }
+    public var max: Double { count > 0 ? withLock { orderStatistic(count - 1) } : .nan }
 
     /// The q-quantile (q in 0…1) with linear interpolation between order statistics
     /// (numpy's default, Hyndman and Fan's type 7).
     public func percentile(_ q: Double) -> Double {
-        withSorted { s in
+        withLock {
+            if let hit = quantiles.first(where: { $0.0 == q }) { return hit.1 }
+            guard count > 0 else { return .nan }
             let h = Swift.min(Swift.max(q, 0), 1) * Double(count - 1)
             let lo = Int(h.rounded(.down))
             let hi = Swift.min(lo + 1, count - 1)
-            return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
+            let a = orderStatistic(lo)
+            let r = hi == lo || h == Double(lo) ? a : a + (h - Double(lo)) * (orderStatistic(hi) - a)
+            if quantiles.count < 16 { quantiles.append((q, r)) }
+            return r
         }
+    }
+
+    /// Several q-quantiles of the same samples, in the order given. They are selected
+    /// nearest-the-median first, so each later search runs only inside the part of the
+    /// working copy between two order statistics already settled (p50 splits the samples
+    /// in half for p5 and p95).
+    public func percentiles(_ qs: [Double]) -> [Double] {
+        for q in qs.sorted(by: { abs($0 - 0.5) < abs($1 - 0.5) }) { _ = percentile(q) }
+        return qs.map(percentile)
     }
 
     /// The fraction of samples that are not zero (for a bool distribution, P(true)).
@@ -132,17 +163,72 @@ public final class Samples: @unchecked Sendable {
         return Double(k) / Double(Swift.max(1, count))
     }
 
-    private func withSorted<T>(_ body: (UnsafePointer<Double>) -> T) -> T {
+    private func withLock<T>(_ body: () -> T) -> T {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
-        if sorted == nil {
-            let s = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, count))
-            s.initialize(from: data, count: count)
-            var b = UnsafeMutableBufferPointer(start: s, count: count)
-            b.sort()
-            sorted = s
+        return body()
+    }
+
+    /// The k-th smallest sample (k in 0..<count), selected in the working copy between
+    /// the nearest settled positions around k. Call with the lock held.
+    private func orderStatistic(_ k: Int) -> Double {
+        if work == nil {
+            let w = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, count))
+            w.initialize(from: data, count: count)
+            work = w
         }
-        return body(sorted!)
+        let w = work!
+        // The settled positions are few (a report asks for at most a dozen): a linear search.
+        var below = -1, above = count, at = settled.count
+        for (i, s) in settled.enumerated() {
+            if s == k { return w[k] }
+            if s < k { below = s } else { above = s; at = i; break }
+        }
+        Samples.select(w, k, from: below + 1, to: above)
+        settled.insert(k, at: at)
+        return w[k]
+    }
+
+    /// Rearranges p[lo..<hi] so that p[k] is its (k − lo)-th smallest element, with no
+    /// larger one before it and no smaller one after it: Hoare's quickselect with a
+    /// median-of-three pivot (Wirth's form; equal elements split evenly, so constant
+    /// samples cost O(n)), a linear scan when k is an end of the range, and a sort of the
+    /// range if the partitions stop shrinking (a pathological order). Averages O(n).
+    static func select(_ p: UnsafeMutablePointer<Double>, _ k: Int, from lo: Int, to hi: Int) {
+        var l = lo, r = hi - 1
+        var budget = 2 * (Int.bitWidth - (hi - lo).leadingZeroBitCount) + 16
+        while r > l {
+            if k == l || k == r {
+                // The minimum or maximum of the range: one pass.
+                var best = k
+                if k == l { for i in (l + 1)...r where p[i] < p[best] { best = i } }
+                else { for i in l..<r where p[i] > p[best] { best = i } }
+                p.swapAt(best, k)
+                return
+            }
+            budget -= 1
+            if budget < 0 {
+                var b = UnsafeMutableBufferPointer(start: p + l, count: r - l + 1)
+                b.sort()
+                return
+            }
+            let m = l + (r - l) / 2
+            if p[m] < p[l] { p.swapAt(m, l) }
+            if p[r] < p[l] { p.swapAt(r, l) }
+            if p[r] < p[m] { p.swapAt(r, m) }
+            let pivot = p[m]
+            var i = l, j = r
+            while i <= j {
+                while p[i] < pivot { i += 1 }
+                while pivot < p[j] { j -= 1 }
+                if i <= j {
+                    p.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { r = j } else if k >= i { l = i } else { return }
+        }
     }
 
     /// Counts in `bins` equal-width bins from the smallest to the largest sample (one bin
@@ -151,16 +237,23 @@ public final class Samples: @unchecked Sendable {
         let lo = min, hi = max
         if !(hi > lo) { return ([lo, hi], [count]) }
         let k = Swift.max(1, bins)
-        let width = (hi - lo) / Double(k)
+        // Halves keep the range finite when the samples span more than a double can hold
+        // (-1.7e308 … 1.7e308): `hi - lo` would be infinite and every bin index NaN.
+        let halfLo = lo * 0.5, halfRange = hi * 0.5 - lo * 0.5
+        let scale = Double(k) / halfRange
         var counts = [Int](repeating: 0, count: k)
         for i in 0..<count {
-            var b = Int(((data[i] - lo) / width).rounded(.down))
-            if b >= k { b = k - 1 }
-            if b < 0 { b = 0 }
+            let f = ((data[i] * 0.5 - halfLo) * scale).rounded(.down)
+            // Clamped before converting: only a finite, in-range position becomes an index.
+            let b = f >= Double(k - 1) ? k - 1 : f > 0 ? Int(f) : 0
             counts[b] += 1
         }
         var edges: [Double] = []
-        for j in 0...k { edges.append(j == k ? hi : lo + Double(j) * width) }
+        for j in 0...k {
+            // A weighted mean of the ends stays between them without overflowing.
+            let t = Double(j) / Double(k)
+            edges.append(j == k ? hi : j == 0 ? lo : lo * (1 - t) + hi * t)
+        }
         return (edges, counts)
     }
 
@@ -169,6 +262,14 @@ public final class Samples: @unchecked Sendable {
         if o === self { return true }
         if o.count != count || o.isBool != isBool { return false }
         return memcmp(data, o.data, count * 8) == 0
+    }
+}
+
+private extension UnsafeMutablePointer where Pointee == Double {
+    @inline(__always) func swapAt(_ i: Int, _ j: Int) {
+        let t = self[i]
+        self[i] = self[j]
+        self[j] = t
     }
 }
 
@@ -231,8 +332,8 @@ public struct Distribution: Sendable, Hashable {
         sd = s.sd
         min = s.min
         max = s.max
-        percentiles = [5: s.percentile(0.05), 25: s.percentile(0.25), 50: s.percentile(0.5),
-                       75: s.percentile(0.75), 95: s.percentile(0.95)]
+        let q = s.percentiles([0.05, 0.25, 0.5, 0.75, 0.95])
+        percentiles = [5: q[0], 25: q[1], 50: q[2], 75: q[3], 95: q[4]]
     }
 
     /// The q-quantile (q in 0…1).

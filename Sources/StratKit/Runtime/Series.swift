@@ -167,6 +167,8 @@ extension Evaluator {
         if let end = a.periodStart(count + 1, unit), date >= end {
             throw EvalError(message: "\(date) is after the last period of '\(r.path)' (period \(count), which ends before \(end))", span: n.span)
         }
+        // An uncertain projection or series: the period's samples, not their mean.
+        if lo < mc.projDists[p].count { return .dist(mc.projDists[p][lo], projUnits[p]) }
         return .number(projSeries[p][lo], projUnits[p])
     }
 
@@ -190,9 +192,33 @@ extension Evaluator {
     /// `p[0]` outside its own group: the start within min/max, without the whole series.
     mutating func projectionFirst(_ p: Int, _ span: Span) throws(EvalError) -> Value {
         let pr = model.projections[p]
-        guard pr.start >= 0, case .number(var s, let u) = try read(pr.start, span) else { return .none }
+        guard pr.start >= 0 else { return .none }
+        let start = try read(pr.start, span)
+        if case .dist(let smp, let u) = start, !smp.isBool { return try uncertainFirst(p, smp, u, span) }
+        guard case .number(var s, let u) = start else { return .none }
         if pr.min >= 0, case .number(let lo, _) = try read(pr.min, span) { s = Swift.max(s, lo) }
         if pr.max >= 0, case .number(let hi, _) = try read(pr.max, span) { s = Swift.min(s, hi) }
         return .number(s, u)
+    }
+
+    /// `p[0]` of a projection whose start is uncertain: the start's samples within min/max.
+    @inline(never) private mutating func uncertainFirst(_ p: Int, _ smp: Samples, _ u: NumberUnit, _ span: Span) throws(EvalError) -> Value {
+        let pr = model.projections[p]
+        var lo = -Double.infinity, hi = Double.infinity
+        for (cell, isMin) in [(pr.min, true), (pr.max, false)] where cell >= 0 {
+            switch try read(cell, span) {
+            case .number(let d, _): if isMin { lo = d } else { hi = d }
+            case .dist:
+                // Uncertain bounds: the period as the group stepped it.
+                _ = try read(pr.group, span)
+                if let first = mc.projDists[p].first { return .dist(first, projUnits[p]) }
+                return .none
+            default: return .none
+            }
+        }
+        if lo == -.infinity && hi == .infinity { return .dist(smp, u) }
+        let out = Samples(uninitialized: smp.count)
+        for i in 0..<smp.count { out.data[i] = Swift.min(Swift.max(smp[i], lo), hi) }
+        return .dist(out, u)
     }
 }

@@ -387,11 +387,18 @@ extension Evaluator {
     private mutating func seriesValue(_ p: Int, _ t: Int) throws(EvalError) -> (Double, NumberUnit) {
         let node = model.projections[p].next
         projT = t
+        // A constructor in the formula draws afresh each period, as in `next:`.
+        let period = mc.period
+        mc.period = t
+        defer { mc.period = period }
         let r = try eval(node)
+        if case .dist(let smp, let u) = r, !smp.isBool, !u.isDate { return try uncertainSeriesPeriod(p, t, smp, u, node) }
         guard case .number(let d, let u) = r, !u.isDate else {
             throw EvalError(message: "a series must give a number at every period, got \(describeOperand(r, node)) at period \(t)",
                             span: nodes[Int(node)].span)
         }
+        // A plain period of a series that was uncertain earlier keeps the samples aligned.
+        if !mc.projDists[p].isEmpty { mc.projDists[p].append(Samples(repeating: d, count: mc.samples)) }
         if t > 0, !u.sameDimension(projUnits[p]) {
             throw EvalError(message: "unit mismatch: the series gives \(u.nameForMessages) at period \(t) but \(projUnits[p].nameForMessages) at period 0",
                             span: nodes[Int(node)].span, kind: .compile)

@@ -171,6 +171,8 @@ struct ChartSeries {
     var values: [Double]
     var dashed = false
     var band: (lower: [Double], upper: [Double])? = nil
+    /// The p50 per period of an uncertain projection, drawn as a thin line in the band.
+    var median: [Double]? = nil
 }
 
 /// Round tick values covering lo…hi (about `count` of them).
@@ -195,7 +197,10 @@ func lineChart(_ series: [ChartSeries], unit: NumberUnit, xLabels: [String], xTi
     let pw = W - left - right, ph = H - top - bottom
     var svg = SVG(width: W, height: H, title: title, cssClass: "line")
     var all = series.flatMap { $0.values }
-    for s in series { if let b = s.band { all += b.lower + b.upper } }
+    for s in series {
+        if let b = s.band { all += b.lower + b.upper }
+        if let m = s.median { all += m }
+    }
     let finite = all.filter(\.isFinite)
     let ticks = niceTicks(finite.min() ?? 0, finite.max() ?? 1)
     let lo = ticks.first ?? 0, hi = ticks.last ?? 1
@@ -220,7 +225,11 @@ func lineChart(_ series: [ChartSeries], unit: NumberUnit, xLabels: [String], xTi
         if let b = s.band, b.lower.count == b.upper.count, !b.lower.isEmpty {
             let up = b.upper.indices.map { (x($0), y(b.upper[$0])) }
             let down = b.lower.indices.reversed().map { (x($0), y(b.lower[$0])) }
-            svg.polygon(up + down, cls: "band c\(k % 6)", tooltip: "\(s.name): p5–p95")
+            svg.polygon(up + down, cls: "band c\(k % 6)", tooltip: "\(s.name): p5–p95, 90% of the simulated outcomes")
+        }
+        if let m = s.median, !m.isEmpty {
+            svg.polyline(m.indices.map { (x($0), y(m[$0])) }, cls: "median c\(k % 6)", tooltip: "\(s.name): p50 (median)",
+                         extra: [("data-count", "\(m.count)")])
         }
         let pts = s.values.indices.map { (x($0), y(s.values[$0])) }
         svg.polyline(pts, cls: "series c\(k % 6)" + (s.dashed ? " dashed" : ""), tooltip: s.name,
@@ -235,6 +244,40 @@ func lineChart(_ series: [ChartSeries], unit: NumberUnit, xLabels: [String], xTi
             svg.text(min(p.0, W - 4), max(12, p.1 - 9), compact(last, unit), cls: "end-label", anchor: .end)
         }
     }
+    return svg.render()
+}
+
+// MARK: - Histograms
+
+/// A histogram of an uncertain value's samples (SPEC §13, §17): 20 equal-width bars from
+/// the smallest to the largest sample — counts, never a smoothed density, so no bar lies
+/// outside the values that were drawn — with the mean and the p5 and p95 marked.
+func histogramChart(_ name: String, _ s: Samples, unit: NumberUnit) -> String {
+    let W = 320.0, H = 150.0, left = 10.0, right = 10.0, top = 16.0, bottom = 34.0
+    let pw = W - left - right, ph = H - top - bottom
+    let (edges, counts) = s.histogram()
+    let lo = edges.first ?? 0, hi = edges.last ?? 0
+    let mean = s.mean, p5 = s.percentile(0.05), p95 = s.percentile(0.95)
+    let title = "\(name): \(s.count) samples, mean \(compact(mean, unit)), p5 \(compact(p5, unit)), p95 \(compact(p95, unit))"
+    var svg = SVG(width: W, height: H, title: title, cssClass: "histogram")
+    svg.data = [("data-name", name), ("data-min", "\(lo)"), ("data-max", "\(hi)"), ("data-samples", "\(s.count)")]
+    let peak = Double(counts.max() ?? 1)
+    // One bar for a constant value: its whole width is that value.
+    func x(_ v: Double) -> Double { hi > lo ? left + (v - lo) / (hi - lo) * pw : left + pw / 2 }
+    svg.line(left, top + ph, left + pw, top + ph, cls: "axis")
+    for (i, c) in counts.enumerated() {
+        let a = hi > lo ? x(edges[i]) : left + pw / 2 - 8, b = hi > lo ? x(edges[i + 1]) : left + pw / 2 + 8
+        let h = peak > 0 ? Double(c) / peak * ph : 0
+        svg.rect(a, top + ph - h, max(0, b - a - 0.5), h, cls: "hbar",
+                 tooltip: "\(compact(edges[i], unit)) to \(compact(edges[min(i + 1, edges.count - 1)], unit)): \(c) samples",
+                 extra: [("data-lo", "\(edges[i])"), ("data-hi", "\(edges[min(i + 1, edges.count - 1)])"), ("data-count", "\(c)")])
+    }
+    for (v, cls) in [(p5, "pmark"), (p95, "pmark"), (mean, "mean")] where hi > lo {
+        svg.line(x(v), top - 4, x(v), top + ph, cls: cls, extra: [("data-value", "\(v)")])
+    }
+    svg.text(left, H - 18, compact(lo, unit, digits: 3), cls: "tick", anchor: .start)
+    svg.text(left + pw, H - 18, compact(hi, unit, digits: 3), cls: "tick", anchor: .end)
+    svg.text(left + pw / 2, H - 4, "mean \(compact(mean, unit)) · p5 \(compact(p5, unit)) · p95 \(compact(p95, unit))", cls: "axis-title", anchor: .middle)
     return svg.render()
 }
 

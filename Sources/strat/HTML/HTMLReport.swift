@@ -61,11 +61,13 @@ func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? 
             var meta = [o.score.map { "score <b>\(fmt2($0))</b> " + statusBadge(o.status) } ?? "<span class=\"muted\">not scored</span>"]
             if case .number(let w, _) = o.weight.value, w != 1 { meta.append("weight \(esc(o.weight.value.description))") }
             if o.committed { meta.append("committed") }
+            if let c = o.chance { meta.append("chance <b>\(percentText(c))</b>") }
             if let health = o.health { meta.append("health <b>\(esc(health))</b>" + (o.forecastScore.map { " (forecast \(fmt2($0)))" } ?? "")) }
             h += "<p class=\"meta\">\(meta.joined(separator: " · "))</p>"
             if !o.krs.isEmpty {
                 h += "<figure class=\"fig\">" + scoreBars(o.krs.map(scoreBar), title: "Key results of \(o.name)") + "</figure>"
                 h += scoredTable(o.krs, header: "Key result")
+                h += histograms(o.krs)
             }
             if !o.supports.isEmpty { h += "<p class=\"meta\">supports " + o.supports.map { "<code>\(esc($0))</code>" }.joined(separator: ", ") + "</p>" }
             if !o.addresses.isEmpty { h += "<p class=\"meta\">addresses " + o.addresses.map { "<code>\(esc($0))</code>" }.joined(separator: ", ") + "</p>" }
@@ -76,7 +78,7 @@ func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? 
 
     if !r.metrics.isEmpty {
         let h = "<figure class=\"fig\">" + scoreBars(r.metrics.map(scoreBar), title: "Metric scores") + "</figure>"
-            + scoredTable(r.metrics, header: "Metric")
+            + scoredTable(r.metrics, header: "Metric") + histograms(r.metrics)
         section("metrics", "Metrics", h)
     }
 
@@ -89,7 +91,13 @@ func renderHTMLReport(_ r: Report, note: String? = nil, scenarios: ScenarioSet? 
             let u = unitOf(p)
             let labels = p.labels.count == p.series.count ? p.labels : p.series.indices.map { "\($0)" }
             let xTitle = p.labels.isEmpty ? singular(p.period).capitalizedFirst : "\(singular(p.period).capitalizedFirst) starting"
-            let chart = lineChart([ChartSeries(name: p.name, values: p.series)], unit: u, xLabels: labels, xTitle: xTitle,
+            // An uncertain projection: its mean, the p5–p95 band and the p50 line.
+            var line = ChartSeries(name: p.name, values: p.series)
+            if let b = p.bands, b.p5.count == p.series.count {
+                line.band = (b.p5, b.p95)
+                line.median = b.p50
+            }
+            let chart = lineChart([line], unit: u, xLabels: labels, xTitle: xTitle,
                                   title: "\(p.name): \(p.periods) \(p.period), \(compact(p.series.first ?? 0, u)) → \(compact(p.series.last ?? 0, u))")
             h += "<figure class=\"fig projection\" data-name=\"\(esc(p.name))\" data-periods=\"\(p.periods)\"><figcaption><b>\(esc(p.name))</b> "
                 + "<span class=\"muted\">\(esc(p.kind)) · \(p.periods) \(esc(p.period)) · \(esc(compact(p.series.first ?? 0, u))) → \(esc(compact(p.series.last ?? 0, u)))</span></figcaption>\(chart)</figure>"
@@ -170,9 +178,15 @@ private func summary(_ r: Report, diagnostics: [Diagnostic]) -> String {
     var h = "<section id=\"summary\" class=\"summary\">"
     if let s = r.plan.score {
         h += "<div class=\"score-card \(statusClass(r.plan.status))\"><div class=\"big\">\(fmt2(s))</div><div>plan score</div>\(statusBadge(r.plan.status))"
+            + (r.plan.chance.map { "<div class=\"chance\">chance \(percentText($0))</div>" } ?? "")
             + scoreGauge(s, status: r.plan.status) + "</div>"
     }
     var cells: [String] = []
+    // Every report of an uncertain model states N and the seed (SPEC §13).
+    if let sim = r.simulation {
+        cells.append("<div class=\"stat simulation\"><h3>Simulation</h3><p>\(esc(simulationNote(sim)))</p>"
+            + "<p class=\"muted\">uncertain values show their mean and p5 … p95</p></div>")
+    }
     let krs = r.objectives.flatMap { o in o.krs.map { (o.name, $0) } }.filter { $0.1.score != nil }
     if !krs.isEmpty {
         let weakest = krs.sorted { ($0.1.score ?? 0) < ($1.1.score ?? 0) }.prefix(3)
@@ -220,12 +234,29 @@ private func scoreBar(_ k: ScoredReport) -> ScoreBar {
 }
 
 private func scoredTable(_ ks: [ScoredReport], header: String) -> String {
-    var h = "<div class=\"table-wrap\"><table><thead><tr><th>\(esc(header))</th><th class=\"num\">Baseline</th><th class=\"num\">Current</th><th class=\"num\">Target</th><th class=\"num\">Score</th><th>Status</th><th>Description</th></tr></thead><tbody>"
+    // A Chance column (P(score ≥ 0.7), SPEC §13) when any score is uncertain.
+    let chances = ks.contains { $0.chance != nil }
+    var h = "<div class=\"table-wrap\"><table><thead><tr><th>\(esc(header))</th><th class=\"num\">Baseline</th><th class=\"num\">Current</th><th class=\"num\">Target</th><th class=\"num\">Score</th>"
+        + (chances ? "<th class=\"num\">Chance</th>" : "") + "<th>Status</th><th>Description</th></tr></thead><tbody>"
     for k in ks {
         h += "<tr><td><code>\(esc(k.name))</code></td><td class=\"num\">\(esc(show(k.baseline)))</td><td class=\"num\">\(esc(show(k.current)))</td>"
-            + "<td class=\"num\">\(esc(showTarget(k)))</td><td class=\"num\">\(k.score.map(fmt2) ?? "—")</td><td>\(statusBadge(k.status))</td><td>\(esc(k.text ?? ""))</td></tr>"
+            + "<td class=\"num\">\(esc(showTarget(k)))</td><td class=\"num\">\(k.score.map(fmt2) ?? "—")</td>"
+            + (chances ? "<td class=\"num\">\(k.chance.map(percentText) ?? "")</td>" : "")
+            + "<td>\(statusBadge(k.status))</td><td>\(esc(k.text ?? ""))</td></tr>"
     }
     return h + "</tbody></table></div>"
+}
+
+/// Histograms of the uncertain current values among key results or metrics.
+private func histograms(_ ks: [ScoredReport]) -> String {
+    var figs: [String] = []
+    for k in ks {
+        guard case .dist(let s, let u) = k.current.value, !s.isBool else { continue }
+        figs.append("<figure class=\"fig hist\" data-name=\"\(esc(k.name))\"><figcaption><code>\(esc(k.name))</code> "
+            + "<span class=\"muted\">current: \(esc(k.current.value.description))</span></figcaption>"
+            + histogramChart(k.name, s, unit: u) + "</figure>")
+    }
+    return figs.isEmpty ? "" : "<div class=\"hist-grid\">" + figs.joined() + "</div>"
 }
 
 private func swotTable(_ s: SwotReport) -> String {

@@ -43,7 +43,10 @@ svg .ie-cell.current{stroke:var(--fg);stroke-width:3}svg .ie-num{fill:var(--mute
 svg .ie-point{fill:var(--accent);stroke:var(--card);stroke-width:2}svg .point-label{fill:var(--fg);font-weight:700}
 svg .plot{fill:none;stroke:var(--line)}svg .grid{stroke:var(--line);stroke-width:.7}svg .axis{stroke:var(--muted)}
 svg .series{fill:none;stroke-width:2.5;stroke-linejoin:round}svg .series.dashed{stroke-dasharray:6 4}svg .planned{fill:none;stroke:var(--muted);stroke-width:1.2;stroke-dasharray:2 3}svg .today{stroke:var(--fg);stroke-width:1;stroke-dasharray:1 2}svg .expected-marker{fill:none;stroke:var(--fg);stroke-width:2}
-svg .band{opacity:.18;stroke:none}svg .end-label{fill:var(--fg);font-weight:600}
+svg .band{opacity:.18;stroke:none}svg .median{fill:none;stroke-width:1.2;stroke-dasharray:2 3}
+svg .hbar{fill:var(--c0);stroke:none}svg .pmark{stroke:var(--muted);stroke-dasharray:3 3}svg .mean{stroke:var(--fg);stroke-width:1.5}
+.hist-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:10px}svg.histogram{max-width:420px}
+svg .end-label{fill:var(--fg);font-weight:600}
 svg .t-low{fill:var(--c1)}svg .t-high{fill:var(--c0)}svg .centre{stroke:var(--fg);stroke-width:1.5}svg.tornado{max-width:720px}
 .c0{stroke:var(--c0);fill:var(--c0)}.c1{stroke:var(--c1);fill:var(--c1)}.c2{stroke:var(--c2);fill:var(--c2)}
 .c3{stroke:var(--c3);fill:var(--c3)}.c4{stroke:var(--c4);fill:var(--c4)}.c5{stroke:var(--c5);fill:var(--c5)}
