@@ -185,6 +185,7 @@ public final class Engine: @unchecked Sendable {
         model.uses = nil  // queries resolve expressions of their own; those are not the model's
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
         evaluator.interrupt = configuration.interrupt
+        if configuration.keepsSeries { evaluator.keepSeries = [Bool](repeating: true, count: model.projections.count) }
         evaluator.configureSimulation(samples: configuration.samples, seed: configuration.seed, threads: configuration.threads)
         scenario = nil
         committed = []
