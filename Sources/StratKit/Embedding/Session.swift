@@ -274,7 +274,7 @@ extension Engine {
     /// Byte range of a top-level declaration in the first loaded file.
     func declarationRange(of name: String) -> (Int, Int)? {
         let (model, _) = state
-        guard let span = model.declSpans[name], span.file == 0 else { return nil }
+        guard let span = model.declSpan(name), span.file == 0 else { return nil }
         return (Int(span.start), Int(span.end))
     }
 }
