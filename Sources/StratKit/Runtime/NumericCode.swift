@@ -19,6 +19,9 @@ struct NumericCode {
         case addK, subK, mulK, divK
         // With a constant left operand: k - x, k / x.
         case rsubK, rdivK
+        // `value` or `t` pushed and combined with a constant at once (`value * k`, `t / k`).
+        case valueAddK, valueSubK, valueMulK, valueDivK, valueRsubK, valueRdivK
+        case tAddK, tSubK, tMulK, tDivK, tRsubK, tRdivK
     }
 
     struct Op {
@@ -29,6 +32,8 @@ struct NumericCode {
     var ops: [Op] = []
     var consts: [Double] = []
     var maxDepth = 0
+    /// Operations as emitted, before fusing: what a step counts against `maxSteps`.
+    var stepCost = 0
     /// The unit of the result.
     var unit = NumberUnit.plain
     /// With `readsCells`, cells become inputs (`prev` reads input `a`) guarded by the
@@ -74,7 +79,45 @@ struct NumericCode {
         // `run` relies on finite constants (it checks only where a non-finite value could vanish).
         guard let u = code.emit(node, &ev, valueUnit, &depth, nesting: 0), code.consts.allSatisfy(\.isFinite) else { return nil }
         code.unit = u
+        code.fuseLeaves()
         return code
+    }
+
+    /// Fuses a pushed `value` or `t` with the constant operation right after it: one
+    /// dispatch instead of two in a loop that runs once per period.
+    private mutating func fuseLeaves() {
+        stepCost = ops.count
+        var out: [Op] = []
+        out.reserveCapacity(ops.count)
+        var i = 0
+        while i < ops.count {
+            if i + 1 < ops.count, let f = Self.fused(ops[i].code, ops[i + 1].code) {
+                out.append(Op(code: f, a: ops[i + 1].a))
+                i += 2
+            } else {
+                out.append(ops[i])
+                i += 1
+            }
+        }
+        ops = out
+    }
+
+    private static func fused(_ leaf: Code, _ op: Code) -> Code? {
+        switch (leaf, op) {
+        case (.value, .addK): return .valueAddK
+        case (.value, .subK): return .valueSubK
+        case (.value, .mulK): return .valueMulK
+        case (.value, .divK): return .valueDivK
+        case (.value, .rsubK): return .valueRsubK
+        case (.value, .rdivK): return .valueRdivK
+        case (.t, .addK): return .tAddK
+        case (.t, .subK): return .tSubK
+        case (.t, .mulK): return .tMulK
+        case (.t, .divK): return .tDivK
+        case (.t, .rsubK): return .tRsubK
+        case (.t, .rdivK): return .tRdivK
+        default: return nil
+        }
     }
 
     private mutating func push(_ c: Code, _ a: Int32 = 0, _ depth: inout Int, _ delta: Int) {
@@ -263,6 +306,23 @@ struct NumericCode {
             case .rdivK:
                 if acc == 0 || !acc.isFinite { return nil }
                 acc = k[Int(op.a)] / acc
+            // Fused pushes: the pushed operand is finite, so only a zero divisor needs a check.
+            case .valueAddK: stack[sp] = acc; sp &+= 1; acc = value + k[Int(op.a)]
+            case .valueSubK: stack[sp] = acc; sp &+= 1; acc = value - k[Int(op.a)]
+            case .valueMulK: stack[sp] = acc; sp &+= 1; acc = value * k[Int(op.a)]
+            case .valueDivK: stack[sp] = acc; sp &+= 1; acc = value / k[Int(op.a)]
+            case .valueRsubK: stack[sp] = acc; sp &+= 1; acc = k[Int(op.a)] - value
+            case .valueRdivK:
+                if value == 0 { return nil }
+                stack[sp] = acc; sp &+= 1; acc = k[Int(op.a)] / value
+            case .tAddK: stack[sp] = acc; sp &+= 1; acc = td + k[Int(op.a)]
+            case .tSubK: stack[sp] = acc; sp &+= 1; acc = td - k[Int(op.a)]
+            case .tMulK: stack[sp] = acc; sp &+= 1; acc = td * k[Int(op.a)]
+            case .tDivK: stack[sp] = acc; sp &+= 1; acc = td / k[Int(op.a)]
+            case .tRsubK: stack[sp] = acc; sp &+= 1; acc = k[Int(op.a)] - td
+            case .tRdivK:
+                if td == 0 { return nil }
+                stack[sp] = acc; sp &+= 1; acc = k[Int(op.a)] / td
             case .pow:
                 sp &-= 1
                 let x = stack[sp]
