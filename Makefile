@@ -156,9 +156,12 @@ test-python: lib $(VENV)/.installed
 	$(VENV)/bin/pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
 	STRAT_BIN=$(CURDIR)/$(BIN_DEBUG) STRAT_TEST_INSTALLED=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests
 
-# Benchmarks against Lua 5.4 (docs/performance.md); lua5.4 comes from Debian.
+# Benchmarks against Lua 5.4 and LuaJIT (docs/performance.md); lua5.4 and luajit come from Debian.
 bench-deps: deps
-	@command -v lua5.4 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4 >/dev/null; }
+	@if ! command -v lua5.4 >/dev/null || ! command -v luajit >/dev/null; then \
+	  echo "installing lua5.4 and luajit…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4 luajit >/dev/null; \
+	fi
 
 # squigglepy for the Monte Carlo comparison, in a venv of its own (.venv-bench/, made only
 # when missing): its numpy pin need not agree with the test venv's. `make test` never uses it.

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmarks: Strat against Lua 5.4 (and Python for reference).
+"""Side-by-side benchmarks: Strat against Lua 5.4 and LuaJIT (and Python for reference).
 
     Benchmarks/bench.py [--smoke] [--runs N] [--strat PATH] [--whatif PATH]
 
 Generates the models with ../shared/bench/gen_model.py (the same model as Strat, Lua and
-Python), times whole processes alternating Strat and Lua, reports medians and the ratio
-Strat/Lua, and checks that every program printed the expected value. --smoke uses small
+Python), times whole processes alternating Strat, Lua 5.4 and LuaJIT, reports medians and
+the ratios Strat/Lua and Strat/LuaJIT, and checks that every program printed the expected
+value. Strat runs both as `strat run` (with its report, what a user runs) and as
+`strat run --no-report`. --smoke uses small
 sizes and one run: it checks that the harness works, not how fast anything is.
 """
 import argparse
@@ -29,9 +31,11 @@ for cand in (os.path.join(ROOT, "..", "shared", "bench", "gen_model.py"),
 SUFFIX = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 
 
-def parse_number(text):
-    """A number as Strat displays it (`333.0443677K`, `-0.9482960066`) or Lua prints it."""
-    t = text.strip().splitlines()[-1].strip().lstrip("$")
+def parse_number(text, first=False):
+    """A number as Strat displays it (`333.0443677K`, `-0.9482960066`) or Lua prints it:
+    the last line of the output, or with `first` the first (`strat run` prints, then its report)."""
+    lines = text.strip().splitlines()
+    t = (lines[0] if first else lines[-1]).strip().lstrip("$")
     m = re.fullmatch(r"(-?[0-9.eE+-]+)([KMBT]?)", t)
     if not m:
         raise ValueError(f"not a number: {text!r}")
@@ -59,29 +63,28 @@ def peak_kb(cmd):
 
 
 def check(name, output, expected, rel=1e-9):
-    got = parse_number(output)
+    got = parse_number(output, first=True)
     if abs(got - expected) > rel * max(1.0, abs(expected)):
         raise SystemExit(f"{name}: printed {got!r}, expected {expected!r}")
 
 
-def compare(label, strat_cmd, lua_cmd, py_cmd, expected, runs):
-    times = {"strat": [], "lua": [], "python": []}
-    for _ in range(runs):  # alternate so drift hits both alike
-        t, out = run_timed(strat_cmd)
-        if expected is not None:
-            check(f"{label} strat", out, expected)
-        times["strat"].append(t)
-        t, out = run_timed(lua_cmd)
-        if expected is not None:
-            check(f"{label} lua", out, expected)
-        times["lua"].append(t)
+def compare(label, cmds, py_cmd, expected, runs):
+    """Runs each of `cmds` (name → command) in turn, `runs` times, so that drift hits them
+    alike; Python (slow, for reference) once. Returns the median seconds by name."""
+    times = {k: [] for k in cmds}
+    times["python"] = []
+    for _ in range(runs):
+        for name, cmd in cmds.items():
+            t, out = run_timed(cmd)
+            if expected is not None:
+                check(f"{label} {name}", out, expected)
+            times[name].append(t)
     if py_cmd:
         t, out = run_timed(py_cmd)
         if expected is not None:
             check(f"{label} python", out, expected)
         times["python"].append(t)
-    med = {k: statistics.median(v) for k, v in times.items() if v}
-    return med
+    return {k: statistics.median(v) for k, v in times.items() if v}
 
 
 def main():
@@ -101,6 +104,9 @@ def main():
     lua = shutil.which("lua5.4")
     if lua is None:
         sys.exit("lua5.4 not found: make bench installs it (apt-get install lua5.4)")
+    luajit = shutil.which("luajit")
+    if luajit is None:
+        print("(luajit not found: make bench installs it (apt-get install luajit); its column is left empty)")
     runs = 1 if args.smoke else max(5, args.runs)
     nf, np_ = (2000, 10000) if args.smoke else (100000, 1000000)
     os.makedirs(args.out, exist_ok=True)
@@ -115,27 +121,59 @@ def main():
     def expected(kind, n):
         return float(open(model(kind, n, "expected")).read())
 
+    def jit_model(kind, n):
+        """The Lua program for LuaJIT: the same statements, but LuaJIT refuses a function
+        with more than 65,536 constants, which the 100,000-line main chunk has (every global
+        name is one). Runs of 5,000 lines go into functions called at once; globals stay
+        globals, so the program computes the same thing."""
+        lines = open(model(kind, n, "lua")).read().splitlines()
+        if len(lines) < 5000:
+            return model(kind, n, "lua")
+        body, last = lines[:-1], lines[-1]
+        out = []
+        for k in range(0, len(body), 5000):
+            out += ["(function()"] + body[k:k + 5000] + ["end)();"]
+        path = os.path.join(args.out, f"{kind}{n}.jit.lua")
+        with open(path, "w") as f:
+            f.write("\n".join(out + [last]) + "\n")
+        return path
+
+    def peers(cmd_lua, cmd_jit):
+        return {"lua": [lua] + cmd_lua, **({"luajit": [luajit] + cmd_jit} if luajit else {})}
+
     for kind, n in (("formulas", nf), ("projection", np_)):
-        med = compare(kind, [args.strat, "run", "--no-report", model(kind, n, "strat")],
-                      [lua, model(kind, n, "lua")], [sys.executable, model(kind, n, "py")],
-                      expected(kind, n), runs)
+        # `strat run` (with its report) and `--no-report` alternate with Lua 5.4 and LuaJIT.
+        med = compare(kind, {"strat": [args.strat, "run", model(kind, n, "strat")],
+                             "strat_noreport": [args.strat, "run", "--no-report", model(kind, n, "strat")],
+                             **peers([model(kind, n, "lua")], [jit_model(kind, n)])},
+                      [sys.executable, model(kind, n, "py")], expected(kind, n), runs)
         results[f"{kind}{n}"] = med
-        rows.append((f"{kind} {n}", med["strat"], med["lua"], med.get("python")))
-    med = compare("startup", [args.strat, "eval", "-e", "1+1"], [lua, "-e", "print(1+1)"],
+        rows.append((f"{kind} {n} (run)", med["strat"], med))
+        rows.append((f"{kind} {n} (--no-report)", med["strat_noreport"], med))
+    med = compare("startup", {"strat": [args.strat, "eval", "-e", "1+1"], **peers(["-e", "print(1+1)"], ["-e", "print(1+1)"])},
                   [sys.executable, "-c", "print(1+1)"], 2.0, runs * 3)
     results["startup"] = med
-    rows.append(("start-up (1+1)", med["strat"], med["lua"], med.get("python")))
+    rows.append(("start-up (1+1)", med["strat"], med))
 
-    mem_s = peak_kb([args.strat, "run", "--no-report", model("formulas", nf, "strat")])
+    formulas = model("formulas", nf, "strat")
+    mem_s = peak_kb([args.strat, "run", formulas])
     mem_l = peak_kb([lua, model("formulas", nf, "lua")])
-    results["peak_kb"] = {"strat": mem_s, "lua": mem_l}
+    mem_j = peak_kb([luajit, jit_model("formulas", nf)]) if luajit else None
+    results["peak_kb"] = {"strat": mem_s, "lua": mem_l, "luajit": mem_j}
 
-    print(f"\n{'workload':<22}{'strat':>11}{'lua 5.4':>11}{'ratio':>8}{'python':>11}")
-    for name, s, l, p in rows:
-        ps = f"{p * 1000:9.1f}ms" if p else ""
-        print(f"{name:<22}{s * 1000:9.1f}ms{l * 1000:9.1f}ms{s / l:8.2f}{ps:>11}")
+    def ms(x):
+        return f"{x * 1000:9.1f}ms" if x else f"{'—':>11}"
+
+    def ratio(a, b):
+        return f"{a / b:7.2f}" if a and b else f"{'—':>7}"
+
+    print(f"\n{'workload':<30}{'strat':>11}{'lua 5.4':>11}{'/lua':>7}{'luajit':>11}{'/jit':>7}{'python':>11}")
+    for name, s, med in rows:
+        l, j, p = med.get("lua"), med.get("luajit"), med.get("python")
+        print(f"{name:<30}{ms(s)}{ms(l)}{ratio(s, l)}{ms(j)}{ratio(s, j)}{ms(p)}")
     if mem_s and mem_l:
-        print(f"{'peak memory (formulas)':<22}{mem_s / 1024:9.1f}MB{mem_l / 1024:9.1f}MB{mem_s / mem_l:8.2f}")
+        jm = f"{mem_j / 1024:9.1f}MB" if mem_j else f"{'—':>11}"
+        print(f"{'peak memory (formulas, run)':<30}{mem_s / 1024:9.1f}MB{mem_l / 1024:9.1f}MB{mem_s / mem_l:7.2f}{jm}{ratio(mem_s, mem_j)}")
 
     if os.path.exists(args.whatif):
         p = subprocess.run([args.whatif, model("formulas", nf, "strat"), str(nf), str(1 if args.smoke else 5)],

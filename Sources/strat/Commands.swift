@@ -254,8 +254,9 @@ func cliConfiguration() -> Configuration {
     return config
 }
 
-func loadModel(_ file: String, json: Bool, runStatements: Bool = false) -> Loaded {
+func loadModel(_ file: String, json: Bool, runStatements: Bool = false, keepsSeries: Bool = false) -> Loaded {
     var config = cliConfiguration()
+    config.keepsSeries = keepsSeries
     config.useDefaultImporter = true
     config.samples = cliSimulation.samples
     config.seed = cliSimulation.seed

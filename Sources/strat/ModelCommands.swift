@@ -48,7 +48,8 @@ struct Run {
     func run() throws {
         let json = format == .json
         let overrides = try model.overrides()
-        let (engine, loadDiags) = try loadModel(file, json: json).get()
+        // The report will show every projection's series: keep them from the first evaluation.
+        let (engine, loadDiags) = try loadModel(file, json: json, keepsSeries: !noReport).get()
         try checkScenario(model.scenario, in: engine, json: json)
         let report: Report
         do {

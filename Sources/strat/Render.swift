@@ -104,8 +104,14 @@ func bar(_ score: Double, width: Int = 8) -> String {
 /// A unicode sparkline of at most `maxWidth` characters.
 func sparkline(_ values: [Double], maxWidth: Int = 32) -> String {
     let ticks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
-    let finite = values.filter(\.isFinite)
-    guard let lo = finite.min(), let hi = finite.max(), !values.isEmpty else { return "" }
+    // One pass over the finite values, without copying them (a series can have a million).
+    var lo = Double.infinity, hi = -Double.infinity, anyFinite = false
+    for v in values where v.isFinite {
+        anyFinite = true
+        if v < lo { lo = v }
+        if v > hi { hi = v }
+    }
+    guard anyFinite else { return "" }
     var sampled = values
     if values.count > maxWidth {
         sampled = (0..<maxWidth).map { i in values[Int((Double(i) * Double(values.count - 1) / Double(maxWidth - 1)).rounded())] }

@@ -97,9 +97,10 @@ func renderTextReport(_ r: Report, color: Bool = false, note: String? = nil) -> 
             let u = unitOf(p)
             let first = p.series.first.map { reportNumber($0, u) } ?? "—"
             let last = p.series.last.map { reportNumber($0, u) } ?? "—"
+            let spark = sparkline(p.series)
             rows.append([Cell(p.name), Cell(first), Cell("→"), Cell(last),
                          Cell("over \(p.periods) \(p.periods == 1 ? singular(p.period) : p.period)" + (p.labels.first.map { " from \($0)" } ?? "")),
-                         Cell(sparkline(p.series), st.cyan(sparkline(p.series)))])
+                         Cell(spark, st.cyan(spark))])
         }
         lines += renderTable(rows, align: [.left, .right, .left, .right, .left, .left], indent: "  ")
         for g in projectionGroups(r.projections) {

@@ -95,4 +95,40 @@ final class LazySeriesTests: XCTestCase {
         try e.load(source: "projection p over 3 years { start: 1, next: value * 2 }\nlet third = p[3] + p.final", runStatements: false)
         XCTAssertEqual(try e.evaluate("third").description, "16")
     }
+
+    /// Compiled code checks finiteness only where an operation could hide a non-finite
+    /// operand (`k / x`, `min`, `exp`, …): those intermediates must still be errors (SPEC §2).
+    func testCompiledCellsStillCatchHiddenNonFiniteIntermediates() throws {
+        let e = Engine()
+        try e.load(source: "let a = 1\nlet b = 1 / (a * 1e300 * 10)\nlet c = min(exp(a * 100), 1)", runStatements: false)
+        e.recalculate()   // formulas are compiled from the second evaluation on
+        XCTAssertEqual(try e.whatIf([(path: "a", expr: "2")]).first?.description, "a: 1 → 2", "finite values stay compiled")
+        for (input, culprit) in [("1e10", "b"), ("10", "c")] {
+            XCTAssertThrowsError(try e.whatIf([(path: "a", expr: input)]), "\(culprit) overflows before the next operation") { error in
+                let messages = (error as? StratError)?.diagnostics.map(\.message) ?? []
+                XCTAssertTrue(messages.contains { $0.contains("not a finite number") }, "\(messages)")
+            }
+        }
+    }
+
+    /// `strat run` keeps every period from the first evaluation (`keepsSeries`) instead of
+    /// stepping projections again for the report: the report must be the same.
+    func testKeepingSeriesFromTheStartGivesTheSameReport() throws {
+        let src = """
+        let churn = 0.75%
+        projection members over 1000 days { start: 262M, next: value * (1 - churn) + 2.5M / (1 + t / 1000) }
+        projection capped over 12 months { start: 1, next: value * 2, max: 100 }
+        print members.final
+        """
+        var kept = Configuration()
+        kept.keepsSeries = true
+        let a = Engine(configuration: kept), b = Engine()
+        try a.load(source: src, runStatements: false)
+        try b.load(source: src, runStatements: false)
+        let ra = try a.report(), rb = try b.report()
+        XCTAssertEqual(ra.projections, rb.projections)
+        XCTAssertEqual(ra.projections.map(\.series.count), [1001, 13])
+        XCTAssertEqual(ra.projections[1].series.suffix(2), [100, 100])
+        XCTAssertEqual(ra.json(), rb.json())
+    }
 }

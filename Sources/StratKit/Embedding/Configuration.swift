@@ -197,8 +197,10 @@ package func normalizePath(_ path: String) -> String {
 
 /// Reads a descriptor to its end in 64 KiB chunks, stopping once more than `limit` bytes
 /// are in (so `/dev/zero` or a huge sparse file ends at the limit); nil on a read error.
-public func readAll(fd: Int32, limit: Int = Int.max) -> [UInt8]? {
+/// `expectedSize` (a regular file's size) sizes the buffer once instead of doubling it.
+public func readAll(fd: Int32, limit: Int = Int.max, expectedSize: Int = 0) -> [UInt8]? {
     var out: [UInt8] = []
+    if expectedSize > 0 { out.reserveCapacity(min(expectedSize, limit) + 1) }
     let size = 1 << 16
     var chunk = [UInt8](repeating: 0, count: size)
     while out.count <= limit {
@@ -222,8 +224,9 @@ public func readFileBytes(_ path: String, limit: Int = Limits().maxSourceBytes) 
     guard fd >= 0 else { return nil }
     defer { close(fd) }
     var st = stat()
-    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
-    return readAll(fd: fd, limit: limit)
+    let known = fstat(fd, &st) == 0
+    if known, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
+    return readAll(fd: fd, limit: limit, expectedSize: known && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : 0)
 }
 
 /// Engine settings: limits, the importer, and where `print` output goes.
@@ -255,6 +258,10 @@ public struct Configuration: Sendable {
     /// Host functions every engine made from this configuration knows from its first load;
     /// ``Engine/register(function:arity:_:)`` adds more (or replaces one of the same name).
     public var functions: [HostFunctionDefinition] = []
+    /// Keep every period of every projection from the first evaluation on: a host that
+    /// will ask for a report with series (`strat run`) then steps each projection once
+    /// instead of once unstored and again to store it.
+    package var keepsSeries = false
     /// The evaluation date, the value of `today` (SPEC §14). Nil: the library reads the
     /// system clock once per load (hosts that want reproducible runs set it).
     public var asOf: CalendarDate?

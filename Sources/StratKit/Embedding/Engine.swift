@@ -193,6 +193,7 @@ public final class Engine: @unchecked Sendable {
         model.uses = nil  // queries resolve expressions of their own; those are not the model's
         evaluator = Evaluator(model: model, limits: configuration.limits, hosts: hosts)
         evaluator.interrupt = configuration.interrupt
+        if configuration.keepsSeries { evaluator.keepSeries = [Bool](repeating: true, count: model.projections.count) }
         evaluator.configureSimulation(samples: configuration.samples, seed: configuration.seed, threads: configuration.threads)
         scenario = nil
         committed = []
@@ -426,9 +427,9 @@ public final class Engine: @unchecked Sendable {
         guard program.sink.items.count == itemsBefore, decls.count == 1, decls[0].kind == .let_ else { return refuse() }
         let d = decls[0]
         let name = program.interner[d.name]
-        guard d.name >= Int32(Keyword.allCases.count), model.globals[d.name] == nil, model.builtinIds[d.name] == nil,
+        guard d.name >= Keyword.count, model.globals[d.name] == nil, model.builtinIds[d.name] == nil,
               model.hostFunctions[d.name] == nil, !extraGlobals.contains(where: { $0.name == name }),
-              model.declSpans[name] == nil, name != "plan" else { return refuse() }
+              model.declSpans[d.name] == nil, name != "plan" else { return refuse() }
         var ctx = Model.ResolveContext()
         _ = model.resolve(d.expr, Scope(), &ctx)
         guard program.sink.items.count == itemsBefore, ctx.sites == 0, ctx.coupled.items.isEmpty, ctx.now.items.isEmpty
@@ -444,7 +445,7 @@ public final class Engine: @unchecked Sendable {
         model.lets.append(c)
         model.globals[d.name] = .cell(c)
         model.globalSpans[d.name] = d.nameSpan
-        model.declSpans[name] = d.span
+        model.declSpans[d.name] = d.span
         model.position.append(Int32(model.order.count))
         model.order.append(c)
         evaluator.refresh()

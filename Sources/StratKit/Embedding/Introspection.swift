@@ -49,7 +49,7 @@ extension Engine {
     /// The source text that declares a top-level name, or nil.
     public func definition(of name: String) -> String? {
         let (model, _) = state
-        guard let span = model.declSpans[name], span.file >= 0 else { return nil }
+        guard let span = model.declSpan(name), span.file >= 0 else { return nil }
         let f = model.program.files[Int(span.file)]
         return f.text(span.start, span.end)
     }

@@ -344,7 +344,7 @@ extension Engine {
             guard let d = model.program.decls.first(where: { $0.kind == kind && $0.span.file == 0 }) else { return nil }
             return (Int(d.span.start), Int(d.span.end))
         }
-        guard let span = model.declSpans[name], span.file == 0 else { return nil }
+        guard let span = model.declSpan(name), span.file == 0 else { return nil }
         return (Int(span.start), Int(span.end))
     }
 }

@@ -115,7 +115,7 @@ extension Engine {
         for (i, o) in model.objects.enumerated() where o.kind != .plan {
             let parent = o.parent >= 0 ? objSym[o.parent] ?? -1 : -1
             let kind = o.kind == .item ? o.category?.keyword ?? "item" : o.kind.word
-            let decl = o.parent < 0 ? model.declSpans[model.name(o.name)] : nil
+            let decl = o.parent < 0 ? model.declSpans[o.name] : nil
             if let s = add(model.name(o.name), o.path, kind, o.span, decl: decl, parent: parent, title: o.title, renamable: true) {
                 objSym[Int32(i)] = s
             }
@@ -123,7 +123,7 @@ extension Engine {
         for (i, c) in model.cells.enumerated() where c.kind == .formula && c.owner != model.plan {
             let name = model.name(c.name)
             if c.owner < 0 {
-                if let s = add(name, name, "let", c.span, decl: model.declSpans[name], parent: -1, formula: c.node, renamable: true) {
+                if let s = add(name, name, "let", c.span, decl: model.declSpans[c.name], parent: -1, formula: c.node, renamable: true) {
                     cellSym[Int32(i)] = s
                 }
             } else if c.span != model.objects[Int(c.owner)].span, let parent = objSym[c.owner] {
@@ -135,7 +135,7 @@ extension Engine {
         }
         for (i, fn) in model.functions.enumerated() {
             let name = model.name(fn.name)
-            if let s = add(name, name, "fn", fn.span, decl: model.declSpans[name], parent: -1,
+            if let s = add(name, name, "fn", fn.span, decl: model.declSpans[fn.name], parent: -1,
                            params: fn.params.map { model.name($0) }, formula: fn.body, renamable: true) {
                 fnSym[Int32(i)] = s
             }
@@ -143,7 +143,7 @@ extension Engine {
         var scenarioUses: [SymbolTarget] = []
         for sc in model.scenarios {
             let name = model.name(sc.name)
-            _ = add(name, name, "scenario", sc.span, decl: model.declSpans[name], parent: -1, title: sc.title, renamable: true)
+            _ = add(name, name, "scenario", sc.span, decl: model.declSpans[sc.name], parent: -1, title: sc.title, renamable: true)
             for o in sc.overrides { scenarioUses.append(contentsOf: overrideUses(o)) }
         }
 

@@ -19,6 +19,9 @@ struct NumericCode {
         case addK, subK, mulK, divK
         // With a constant left operand: k - x, k / x.
         case rsubK, rdivK
+        // `value` or `t` pushed and combined with a constant at once (`value * k`, `t / k`).
+        case valueAddK, valueSubK, valueMulK, valueDivK, valueRsubK, valueRdivK
+        case tAddK, tSubK, tMulK, tDivK, tRsubK, tRdivK
     }
 
     struct Op {
@@ -29,6 +32,8 @@ struct NumericCode {
     var ops: [Op] = []
     var consts: [Double] = []
     var maxDepth = 0
+    /// Operations as emitted, before fusing: what a step counts against `maxSteps`.
+    var stepCost = 0
     /// The unit of the result.
     var unit = NumberUnit.plain
     /// With `readsCells`, cells become inputs (`prev` reads input `a`) guarded by the
@@ -42,7 +47,8 @@ struct NumericCode {
         var code = NumericCode()
         code.readsCells = true
         var depth = 0
-        guard let u = code.emit(node, &ev, .plain, &depth, nesting: 0), code.ops.count <= 64 else { return nil }
+        guard let u = code.emit(node, &ev, .plain, &depth, nesting: 0), code.ops.count <= 64,
+              code.consts.allSatisfy(\.isFinite) else { return nil }
         code.unit = u
         return code
     }
@@ -54,7 +60,7 @@ struct NumericCode {
     func runCell(_ ev: inout Evaluator, _ scratch: Scratch) -> Double? {
         for (i, c) in inputs.enumerated() {
             let k = Int(c)
-            guard ev.state[k] == .ok, case .number(let d, let u) = ev.values[k], u == inputUnits[i] else { return nil }
+            guard ev.state[k] == .ok, case .number(let d, let u) = ev.values[k], u == inputUnits[i], d.isFinite else { return nil }
             scratch.inputs[i] = d
         }
         return ops.withUnsafeBufferPointer { code in
@@ -70,9 +76,48 @@ struct NumericCode {
     static func compile(_ node: Int32, _ ev: inout Evaluator, valueUnit: NumberUnit) -> NumericCode? {
         var code = NumericCode()
         var depth = 0
-        guard let u = code.emit(node, &ev, valueUnit, &depth, nesting: 0) else { return nil }
+        // `run` relies on finite constants (it checks only where a non-finite value could vanish).
+        guard let u = code.emit(node, &ev, valueUnit, &depth, nesting: 0), code.consts.allSatisfy(\.isFinite) else { return nil }
         code.unit = u
+        code.fuseLeaves()
         return code
+    }
+
+    /// Fuses a pushed `value` or `t` with the constant operation right after it: one
+    /// dispatch instead of two in a loop that runs once per period.
+    private mutating func fuseLeaves() {
+        stepCost = ops.count
+        var out: [Op] = []
+        out.reserveCapacity(ops.count)
+        var i = 0
+        while i < ops.count {
+            if i + 1 < ops.count, let f = Self.fused(ops[i].code, ops[i + 1].code) {
+                out.append(Op(code: f, a: ops[i + 1].a))
+                i += 2
+            } else {
+                out.append(ops[i])
+                i += 1
+            }
+        }
+        ops = out
+    }
+
+    private static func fused(_ leaf: Code, _ op: Code) -> Code? {
+        switch (leaf, op) {
+        case (.value, .addK): return .valueAddK
+        case (.value, .subK): return .valueSubK
+        case (.value, .mulK): return .valueMulK
+        case (.value, .divK): return .valueDivK
+        case (.value, .rsubK): return .valueRsubK
+        case (.value, .rdivK): return .valueRdivK
+        case (.t, .addK): return .tAddK
+        case (.t, .subK): return .tSubK
+        case (.t, .mulK): return .tMulK
+        case (.t, .divK): return .tDivK
+        case (.t, .rsubK): return .tRsubK
+        case (.t, .rdivK): return .tRdivK
+        default: return nil
+        }
     }
 
     private mutating func push(_ c: Code, _ a: Int32 = 0, _ depth: inout Int, _ delta: Int) {
@@ -223,54 +268,92 @@ struct NumericCode {
     }
 
     /// Runs the program; nil when a step needs the general evaluator (division by zero,
-    /// a domain error) so that it can report the failing expression.
+    /// a domain error, a non-finite intermediate).
+    ///
+    /// The top of the stack lives in a register (`acc`), the rest in `stack`. SPEC §2 makes
+    /// a non-finite intermediate an error even when a later step would hide it
+    /// (`min(exp(1000), 1)`), but only some operations can turn a non-finite operand into
+    /// a finite result (`k / x`, `x / y`, `min`, `max`, `pow`, `exp`); every other one
+    /// keeps it non-finite (±inf or NaN). So the operands of those few are checked, and
+    /// the result: a non-finite value anywhere is still caught, without a test per
+    /// operation. (Pushed operands are finite: constants are checked when compiling.)
     @inline(__always)
     static func run(_ code: UnsafeBufferPointer<Op>, _ k: UnsafePointer<Double>, value: Double, t: Int,
                     series: UnsafePointer<UnsafeMutablePointer<Double>>, stack: UnsafeMutablePointer<Double>) -> Double? {
         var sp = 0
+        var acc = 0.0
         let td = Double(t)
         for op in code {
             switch op.code {
-            case .const_: stack[sp] = k[Int(op.a)]; sp += 1
-            case .value: stack[sp] = value; sp += 1
-            case .t: stack[sp] = td; sp += 1
-            case .prev: stack[sp] = series[Int(op.a)][t - 1]; sp += 1
-            case .neg: stack[sp - 1] = -stack[sp - 1]
-            case .add: sp -= 1; stack[sp - 1] += stack[sp]
-            case .sub: sp -= 1; stack[sp - 1] -= stack[sp]
-            case .mul: sp -= 1; stack[sp - 1] *= stack[sp]
+            case .const_: stack[sp] = acc; sp &+= 1; acc = k[Int(op.a)]
+            case .value: stack[sp] = acc; sp &+= 1; acc = value
+            case .t: stack[sp] = acc; sp &+= 1; acc = td
+            case .prev: stack[sp] = acc; sp &+= 1; acc = series[Int(op.a)][t &- 1]
+            case .neg: acc = -acc
+            case .add: sp &-= 1; acc = stack[sp] + acc
+            case .sub: sp &-= 1; acc = stack[sp] - acc
+            case .mul: sp &-= 1; acc = stack[sp] * acc
             case .div:
-                sp -= 1
-                if stack[sp] == 0 { return nil }
-                stack[sp - 1] /= stack[sp]
-            case .addK: stack[sp - 1] += k[Int(op.a)]
-            case .subK: stack[sp - 1] -= k[Int(op.a)]
-            case .mulK: stack[sp - 1] *= k[Int(op.a)]
-            case .divK: stack[sp - 1] /= k[Int(op.a)]
-            case .rsubK: stack[sp - 1] = k[Int(op.a)] - stack[sp - 1]
+                sp &-= 1
+                let x = stack[sp]
+                if acc == 0 || !x.isFinite || !acc.isFinite { return nil }
+                acc = x / acc
+            case .addK: acc += k[Int(op.a)]
+            case .subK: acc -= k[Int(op.a)]
+            case .mulK: acc *= k[Int(op.a)]
+            case .divK: acc /= k[Int(op.a)]
+            case .rsubK: acc = k[Int(op.a)] - acc
             case .rdivK:
-                if stack[sp - 1] == 0 { return nil }
-                stack[sp - 1] = k[Int(op.a)] / stack[sp - 1]
-            case .pow: sp -= 1; stack[sp - 1] = CMath.pow(stack[sp - 1], stack[sp])
-            case .min: sp -= 1; if stack[sp] < stack[sp - 1] { stack[sp - 1] = stack[sp] }
-            case .max: sp -= 1; if stack[sp] > stack[sp - 1] { stack[sp - 1] = stack[sp] }
-            case .abs: stack[sp - 1] = Swift.abs(stack[sp - 1])
+                if acc == 0 || !acc.isFinite { return nil }
+                acc = k[Int(op.a)] / acc
+            // Fused pushes: the pushed operand is finite, so only a zero divisor needs a check.
+            case .valueAddK: stack[sp] = acc; sp &+= 1; acc = value + k[Int(op.a)]
+            case .valueSubK: stack[sp] = acc; sp &+= 1; acc = value - k[Int(op.a)]
+            case .valueMulK: stack[sp] = acc; sp &+= 1; acc = value * k[Int(op.a)]
+            case .valueDivK: stack[sp] = acc; sp &+= 1; acc = value / k[Int(op.a)]
+            case .valueRsubK: stack[sp] = acc; sp &+= 1; acc = k[Int(op.a)] - value
+            case .valueRdivK:
+                if value == 0 { return nil }
+                stack[sp] = acc; sp &+= 1; acc = k[Int(op.a)] / value
+            case .tAddK: stack[sp] = acc; sp &+= 1; acc = td + k[Int(op.a)]
+            case .tSubK: stack[sp] = acc; sp &+= 1; acc = td - k[Int(op.a)]
+            case .tMulK: stack[sp] = acc; sp &+= 1; acc = td * k[Int(op.a)]
+            case .tDivK: stack[sp] = acc; sp &+= 1; acc = td / k[Int(op.a)]
+            case .tRsubK: stack[sp] = acc; sp &+= 1; acc = k[Int(op.a)] - td
+            case .tRdivK:
+                if td == 0 { return nil }
+                stack[sp] = acc; sp &+= 1; acc = k[Int(op.a)] / td
+            case .pow:
+                sp &-= 1
+                let x = stack[sp]
+                if !x.isFinite || !acc.isFinite { return nil }
+                acc = CMath.pow(x, acc)
+            case .min:
+                sp &-= 1
+                let x = stack[sp]
+                if !x.isFinite || !acc.isFinite { return nil }
+                // min(l, r) is r when r < l, else l (so min(0, -0) is 0, as before).
+                if !(acc < x) { acc = x }
+            case .max:
+                sp &-= 1
+                let x = stack[sp]
+                if !x.isFinite || !acc.isFinite { return nil }
+                if !(acc > x) { acc = x }
+            case .abs: acc = Swift.abs(acc)
             case .sqrt:
-                if stack[sp - 1] < 0 { return nil }
-                stack[sp - 1] = stack[sp - 1].squareRoot()
-            case .exp: stack[sp - 1] = CMath.exp(stack[sp - 1])
+                if acc < 0 { return nil }
+                acc = acc.squareRoot()
+            case .exp:
+                if !acc.isFinite { return nil }
+                acc = CMath.exp(acc)
             case .ln:
-                if stack[sp - 1] <= 0 { return nil }
-                stack[sp - 1] = CMath.log(stack[sp - 1])
+                if acc <= 0 { return nil }
+                acc = CMath.log(acc)
             case .log10:
-                if stack[sp - 1] <= 0 { return nil }
-                stack[sp - 1] = CMath.log10(stack[sp - 1])
+                if acc <= 0 { return nil }
+                acc = CMath.log10(acc)
             }
-            // SPEC §2: a non-finite intermediate is an error even when a later step would
-            // hide it (`min(exp(1000), 1)`); the general evaluator reports where.
-            if !stack[sp - 1].isFinite { return nil }
         }
-        let r = stack[0]
-        return r.isFinite ? r : nil
+        return acc.isFinite ? acc : nil
     }
 }

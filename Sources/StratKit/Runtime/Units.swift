@@ -227,6 +227,9 @@ enum NumberFormat {
         if x.isInfinite { return x < 0 ? "-inf" : "inf" }
         if x == 0 { return "0" }
         let a = abs(x)
+        // A whole number of at most `digits` digits prints as itself (what the rounding and
+        // "%.Nf" below give), without the C formatting (`1 + 1` at start-up).
+        if a < 1e9, digits >= 9, x == x.rounded() { return String(Int(x)) }
         if a >= 1e15 || a < 1e-6 {
             var s = cFormat("%.\(digits - 1)e", x)
             // Trim mantissa zeros: 1.500000000e+20 -> 1.5e+20

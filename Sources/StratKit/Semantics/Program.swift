@@ -56,7 +56,7 @@ final class Program {
         var ds = parser.parseProgram(allowExpressions: allowExpressions)
         sink = parser.sink
         if !excluded.isEmpty {
-            ds.removeAll { $0.name >= Int32(Keyword.allCases.count) && excluded.contains(interner[$0.name]) && $0.kind != .use }
+            ds.removeAll { $0.name >= Keyword.count && excluded.contains(interner[$0.name]) && $0.kind != .use }
         }
         if let k = key { loading.append(k) }
         for d in ds {

@@ -450,7 +450,7 @@ extension Evaluator {
     private mutating func stepSingle(_ st: (p: Int, growth: Double?, lo: Double?, hi: Double?, unit: NumberUnit, next: Int32),
                                      _ code: NumericCode, _ count: Int, _ depth: Int, _ span: Span) throws(EvalError) -> Bool {
         let lo = st.lo ?? -Double.infinity, hi = st.hi ?? Double.infinity
-        let perStep = code.ops.count + 1
+        let perStep = code.stepCost + 1
         let budget = limits.maxSteps - self.steps
         if budget < perStep * count {
             throw EvalError(message: "more than \(formatCount(limits.maxSteps)) evaluation steps", span: span,
@@ -458,71 +458,36 @@ extension Evaluator {
         }
         self.steps += perStep * count
         let first = projSeries[st.p][0]
-        var failedAt = 0
         let stack = UnsafeMutablePointer<Double>.allocate(capacity: depth + 1)
         defer { stack.deallocate() }
+        let interrupt = self.interrupt
         if !keepSeries[st.p] {
             // Nothing has read this projection's periods yet: step without storing them
             // (a million periods are 8 MB); a reader asks for them with `ensureSeries`.
-            var prev = first
-            var failedPrev = first
-            code.ops.withUnsafeBufferPointer { ops in
-                code.consts.withUnsafeBufferPointer { ks in
-                    var none = stack
-                    withUnsafePointer(to: &none) { table in
-                        let k = ks.baseAddress ?? UnsafePointer(stack)
-                        for t in 1...count {
-                            if t & 0xFFFF == 0, let stop = self.interrupt, stop() { failedAt = -t; return }
-                            guard var v = NumericCode.run(ops, k, value: prev, t: t, series: table, stack: stack) else {
-                                failedAt = t
-                                failedPrev = prev
-                                return
-                            }
-                            if v < lo { v = lo }
-                            if v > hi { v = hi }
-                            prev = v
-                        }
-                    }
-                }
+            var scratch = [first, first]
+            let (failedAt, last) = scratch.withUnsafeMutableBufferPointer { out in
+                Self.stepLoop(code, first: first, count: count, lo: lo, hi: hi, out: out.baseAddress!, mask: 1,
+                              stack: stack, interrupt: interrupt)
             }
             if failedAt < 0 { throw EvalError(message: "interrupted", span: nodes[Int(st.next)].span) }
             if failedAt > 0 {
-                _ = try stepValue(st.p, failedPrev, failedAt, growth: nil, lo: st.lo, hi: st.hi, unit: st.unit, next: st.next)
+                _ = try stepValue(st.p, last, failedAt, growth: nil, lo: st.lo, hi: st.hi, unit: st.unit, next: st.next)
                 throw EvalError(message: "projection value at period \(failedAt) is not a finite number", span: nodes[Int(st.next)].span)
             }
             projSeries[st.p] = [first]
             seriesStored[st.p] = false
-            projLast[st.p] = prev
+            projLast[st.p] = last
             return true
         }
-        let series = code.ops.withUnsafeBufferPointer { ops in
-            code.consts.withUnsafeBufferPointer { ks in
-                [Double](unsafeUninitializedCapacity: count + 1) { buf, n in
-                    adviseHugePages(UnsafeMutableRawBufferPointer(buf))
-                    buf[0] = first
-                    n = 1
-                    var own = buf.baseAddress!
-                    withUnsafePointer(to: &own) { series in
-                        // `n` (the initialized count) is set on the way out only, and the
-                        // previous value stays in a register.
-                        var prev = first
-                        let k = ks.baseAddress ?? UnsafePointer(stack)
-                        for t in 1...count {
-                            if t & 0xFFFF == 0, let stop = self.interrupt, stop() { failedAt = -t; n = t; return }
-                            guard var v = NumericCode.run(ops, k, value: prev, t: t, series: series, stack: stack) else {
-                                failedAt = t
-                                n = t
-                                return
-                            }
-                            if v < lo { v = lo }
-                            if v > hi { v = hi }
-                            buf[t] = v
-                            prev = v
-                        }
-                        n = count + 1
-                    }
-                }
-            }
+        var failedAt = 0
+        let series = [Double](unsafeUninitializedCapacity: count + 1) { buf, n in
+            adviseHugePages(UnsafeMutableRawBufferPointer(buf))
+            buf[0] = first
+            let r = Self.stepLoop(code, first: first, count: count, lo: lo, hi: hi, out: buf.baseAddress!, mask: Int.max,
+                                  stack: stack, interrupt: interrupt)
+            failedAt = r.failedAt
+            // `n` (the initialized count) covers the periods computed.
+            n = failedAt == 0 ? count + 1 : abs(failedAt)
         }
         projSeries[st.p] = series
         seriesStored[st.p] = true
@@ -535,6 +500,38 @@ extension Evaluator {
             throw EvalError(message: "projection value at period \(failedAt) is not a finite number", span: nodes[Int(st.next)].span)
         }
         return true
+    }
+
+    /// The stepping loop of one uncoupled projection, shared by the stored and unstored
+    /// cases so that the interpreter is inlined into one tight loop: period t goes to
+    /// `out[t & mask]` (`Int.max` keeps every period; 1 keeps the last two). Returns 0
+    /// and the last value, or the failing period (negative when interrupted) and the value
+    /// before it.
+    @inline(never)
+    private static func stepLoop(_ code: NumericCode, first: Double, count: Int, lo: Double, hi: Double,
+                                 out: UnsafeMutablePointer<Double>, mask: Int, stack: UnsafeMutablePointer<Double>,
+                                 interrupt: (@Sendable () -> Bool)?) -> (failedAt: Int, last: Double) {
+        code.ops.withUnsafeBufferPointer { ops in
+            code.consts.withUnsafeBufferPointer { ks in
+                var own = out
+                return withUnsafePointer(to: &own) { series -> (failedAt: Int, last: Double) in
+                    // The previous value stays in a register.
+                    var prev = first
+                    let k = ks.baseAddress ?? UnsafePointer(stack)
+                    for t in 1...count {
+                        if t & 0xFFFF == 0, let stop = interrupt, stop() { return (-t, prev) }
+                        guard var v = NumericCode.run(ops, k, value: prev, t: t, series: series, stack: stack) else {
+                            return (t, prev)
+                        }
+                        if v < lo { v = lo }
+                        if v > hi { v = hi }
+                        out[t & mask] = v
+                        prev = v
+                    }
+                    return (0, prev)
+                }
+            }
+        }
     }
 
     /// Steps a whole group with compiled numeric code. Returns false (having done
@@ -557,7 +554,8 @@ extension Evaluator {
                 outside.append(Int(q))
             }
         }
-        if steps.count == 1 && outside.isEmpty, let code = codes[0] {
+        // A single projection reads no other's periods (`prev` would need their buffers).
+        if steps.count == 1 && outside.isEmpty, let code = codes[0], !code.ops.contains(where: { $0.code == .prev }) {
             return try stepSingle(steps[0], code, count, depth, span)
         }
         let np = model.projections.count
@@ -584,7 +582,7 @@ extension Evaluator {
             dummy.deallocate()
             stack.deallocate()
         }
-        let perStep = codes.reduce(1) { $0 + ($1?.ops.count ?? 1) }
+        let perStep = codes.reduce(1) { $0 + ($1?.stepCost ?? 1) }
         // Raw views of each member's program, taken once for the whole loop.
         let programs = UnsafeMutablePointer<(UnsafeMutablePointer<NumericCode.Op>, Int, UnsafeMutablePointer<Double>)>.allocate(capacity: steps.count)
         for (k, c) in codes.enumerated() {

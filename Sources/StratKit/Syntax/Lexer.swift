@@ -173,7 +173,7 @@ struct Lexer {
                     while k < end && isIdentChar(p[k]) { k += 1 }
                     let id = interner.intern(p, i, k)
                     i = k
-                    let kind: TokenKind = id < Int32(Keyword.allCases.count) ? .keyword : .identifier
+                    let kind: TokenKind = id < Keyword.count ? .keyword : .identifier
                     return LexToken(kind: kind, start: Int32(s), end: Int32(k), name: id)
                 }
                 // Anything else: skip one scalar and report it.

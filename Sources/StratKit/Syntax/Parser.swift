@@ -34,8 +34,14 @@ struct Parser {
         return ahead!
     }
 
+    /// Runs after every token: the common case (no error) stays inline in release builds.
+    @inline(__always)
     private mutating func flushLexErrors() {
-        if lexer.errors.isEmpty { return }
+        if !lexer.errors.isEmpty { reportLexErrors() }
+    }
+
+    @inline(never)
+    private mutating func reportLexErrors() {
         for (m, s, h) in lexer.errors { sink.error(m, at: s, hint: h) }
         lexer.clearErrors()
     }
@@ -553,8 +559,13 @@ struct Parser {
     /// Left-associative chains (`a + b + …`, `x.a.b…`, `x[0][0]…`) build trees as deep as
     /// they are long, which later stages walk recursively; like the evaluator, the parser
     /// allows them four times the nesting limit.
+    @inline(__always)
     private mutating func chainTooDeep(_ length: Int) -> Bool {
-        if depth + length <= maxNesting * 4 { return false }
+        depth + length > maxNesting * 4 && reportChainTooDeep()
+    }
+
+    @inline(never)
+    private mutating func reportChainTooDeep() -> Bool {
         let s = span(tok)
         if !panic {
             sink.error("operator chain nested deeper than \(maxNesting * 4)", at: s,
