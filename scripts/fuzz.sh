@@ -18,10 +18,10 @@ build() {
   # has its own).
   cli="$OUT/cli-src"
   mkdir -p "$cli"
-  for f in Render TextReport MarkdownReport; do
+  for f in Render TextReport MarkdownReport TrackingReport; do
     sed -e '/^import StratKit$/d' -e 's/\bCell\b/TableCell/g' "Sources/strat/$f.swift" > "$cli/$(basename "$f").swift"
   done
-  srcs="$(find Sources/StratKit -name '*.swift' | sort) $cli/Render.swift $cli/TextReport.swift $cli/MarkdownReport.swift"
+  srcs="$(find Sources/StratKit -name '*.swift' | sort) $cli/Render.swift $cli/TextReport.swift $cli/MarkdownReport.swift $cli/TrackingReport.swift"
   # shellcheck disable=SC2086
   swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name StratFuzz -package-name strat \
     -enforce-exclusivity=checked $srcs Fuzz/FuzzMain.swift -o "$BIN.tmp" 2>&1 \
