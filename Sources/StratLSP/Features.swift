@@ -244,7 +244,16 @@ extension LanguageServer {
                          ("selectionRange", doc.lines.range(s.nameStart, s.nameEnd)),
                          ("children", kids.isEmpty ? nil : .array(kids))])
         }
-        return .array(roots.sorted { symbols[$0].declStart < symbols[$1].declStart }.map(node))
+        // The plan period and check-ins name nothing, so they come from the index's outline.
+        func entry(_ e: SymbolIndex.OutlineEntry) -> JSONValue {
+            .obj([("name", .str(e.name)), ("detail", .str(e.detail)), ("kind", .int(Self.symbolKind(e.kind))),
+                  ("range", doc.lines.range(e.declStart, e.declEnd)),
+                  ("selectionRange", doc.lines.range(e.nameStart, e.nameEnd)),
+                  ("children", e.children.isEmpty ? nil : .array(e.children.map(entry)))])
+        }
+        let nodes = roots.map { (symbols[$0].declStart, node($0)) }
+            + doc.index.outline.filter { $0.file == doc.path }.map { ($0.declStart, entry($0)) }
+        return .array(nodes.sorted { $0.0 < $1.0 }.map(\.1))
     }
 
     /// LSP SymbolKind for a declaration kind (docs/editors.md lists the mapping).
@@ -259,7 +268,9 @@ extension LanguageServer {
         case "projection": return 18   // Array
         case "scenario": return 10     // Enum
         case "retro": return 23        // Struct
-        case "property": return 7      // Property
+        case "property", "entry": return 7  // Property (a check-in's entries too)
+        case "plan": return 4          // Package
+        case "checkin": return 24      // Event
         default: return 22             // EnumMember: SWOT and retro items
         }
     }

@@ -23,7 +23,7 @@ struct DiffCommand {
         results' scores and health first, the rest in dependency order. Both \
         versions are evaluated on the same date (--as-of, else today) and under the \
         same --scenario. With --rev, git runs as a subprocess in FILE's folder; the \
-        old version's imports are read from the working tree. Exit 0 either way; \
+        old version's imports are read from the same revision. Exit 0 either way; \
         65 or 66 when a version does not load.
 
         Examples:
@@ -64,7 +64,8 @@ struct DiffCommand {
             oldName = "\(new)@\(rev)"
             let bytes = try gitShow(rev, new)
             var config = cliConfiguration()
-            config.useDefaultImporter = true
+            // The old version's imports as they were at the revision, not the working tree's.
+            config.importer = GitRevisionImporter(rev: rev, root: directoryOf(new), maxBytes: config.limits.maxSourceBytes)
             oldEngine = Engine(configuration: config)
             liveEngines.append(oldEngine)
             do {
@@ -158,41 +159,100 @@ struct DiffCommand {
         let slash = file.lastIndex(of: "/")
         let dir = slash.map { String(file[..<$0]) } ?? "."
         let name = slash.map { String(file[file.index(after: $0)...]) } ?? file
-        let args = ["git", "-C", dir.isEmpty ? "/" : dir, "show", "\(rev):./\(name)"]
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw runFailure("cannot start git") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addclose(&actions, fds[1])
-        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, "git", &actions, nil, &cargs, environ)
-        close(fds[1])
-        guard rc == 0 else { close(fds[0]); throw runFailure("cannot run git (is it installed?)") }
         let limit = Limits().maxSourceBytes
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fds[0], &buf, buf.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            if out.count <= limit { out.append(contentsOf: buf[0..<n]) }
+        switch gitShowBytes(rev: rev, dir: dir.isEmpty ? "/" : dir, path: name, limit: limit, quiet: false) {
+        case .ok(let out): return out
+        case .tooLarge: throw runFailure("'\(file)' at \(rev) is larger than \(limit) bytes")
+        case .failed: throw runFailure("git show \(rev):\(file) failed")
+        case .cannotRun: throw runFailure("cannot run git (is it installed?)")
         }
-        close(fds[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = status & 0x7F == 0, code = (status >> 8) & 0xFF
-        guard exited && code == 0 else { throw runFailure("git show \(rev):\(file) failed") }
-        if out.count > limit { throw runFailure("'\(file)' at \(rev) is larger than \(limit) bytes") }
-        return out
     }
 
     private func runFailure(_ message: String) -> ExitCode {
         emit([Diagnostic(severity: .error, kind: .io, message: message, path: new)], json: format == .json)
         return ExitCode(Exit.noInput)
+    }
+}
+
+/// What `git show` gave.
+enum GitShowResult {
+    case ok([UInt8])
+    case tooLarge
+    case failed
+    case cannotRun
+}
+
+/// Runs `git -C DIR show REV:./PATH` and reads its stdout, at most `limit` bytes kept
+/// (the rest is drained so git does not block). `quiet` sends git's stderr to /dev/null,
+/// for imports, whose failure becomes the loader's own diagnostic.
+func gitShowBytes(rev: String, dir: String, path: String, limit: Int, quiet: Bool) -> GitShowResult {
+    let args = ["git", "-C", dir, "show", "\(rev):./\(path)"]
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { return .cannotRun }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    posix_spawn_file_actions_addclose(&actions, fds[1])
+    if quiet { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
+    var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+    defer { for p in cargs { free(p) } }
+    var pid: pid_t = 0
+    let rc = posix_spawnp(&pid, "git", &actions, nil, &cargs, environ)
+    close(fds[1])
+    guard rc == 0 else { close(fds[0]); return .cannotRun }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fds[0], &buf, buf.count)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        if out.count <= limit { out.append(contentsOf: buf[0..<n]) }
+    }
+    close(fds[0])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let exited = status & 0x7F == 0, code = (status >> 8) & 0xFF
+    guard exited && code == 0 else { return .failed }
+    return out.count > limit ? .tooLarge : .ok(out)
+}
+
+/// Imports of the old version in `strat diff --rev`: each file as it was at the revision
+/// (`git show REV:./PATH` in the model's folder), under the same sandbox as
+/// ``FileImporter``: relative paths only, inside the model's folder, at most `maxBytes`.
+struct GitRevisionImporter: Importer {
+    /// The revision (already checked to be a plain name).
+    let rev: String
+    /// The model's folder; imports must stay inside it, and git runs there.
+    let root: String
+    /// Largest file read.
+    let maxBytes: Int
+
+    init(rev: String, root: String, maxBytes: Int) {
+        self.rev = rev
+        self.root = normalizePath(root.isEmpty ? "." : root)
+        self.maxBytes = maxBytes
+    }
+
+    func resolve(_ path: String, from importingFile: String) throws -> ImportedFile {
+        if path.isEmpty { throw ImportError("empty import path") }
+        if path.utf8.contains(0) { throw ImportError("import refused: the path contains a NUL byte") }
+        if path.hasPrefix("/") {
+            throw ImportError("import of '\(path)' refused: absolute paths are not allowed",
+                              hint: "import files by a path relative to the importing file")
+        }
+        let dir = directoryOf(importingFile)
+        let joined = normalizePath(dir.isEmpty ? path : dir + "/" + path)
+        guard let rel = relativePath(joined, under: root), rel != "." else {
+            throw ImportError("import of '\(path)' refused: it leaves the model's folder",
+                              hint: "imports must stay inside the folder of the loaded file")
+        }
+        switch gitShowBytes(rev: rev, dir: root, path: rel, limit: maxBytes, quiet: true) {
+        case .ok(let bytes): return ImportedFile(key: joined, path: joined, bytes: bytes)
+        case .tooLarge: throw ImportError("import of '\(path)' refused: the file at \(rev) is larger than \(maxBytes) bytes")
+        case .failed: throw ImportError("cannot read imported file '\(path)' at \(rev)", hint: "git show \(rev):./\(rel) failed: is the file in that revision?")
+        case .cannotRun: throw ImportError("cannot run git to read imported file '\(path)'")
+        }
     }
 }

@@ -349,6 +349,45 @@ async def test_document_symbols_are_an_outline(client: LanguageClient, tmp_path)
     assert by_name["low_churn"].kind == types.SymbolKind.Enum
 
 
+TRACKED = """plan { start: 2026-01-01, end: 2026-12-31 }
+import "actuals.csv"
+objective O "Grow" {
+  kr K "Users" { baseline: 0, target: 100 }
+}
+checkin 2026-03-31 "Q1 review" {
+  O.K = 30
+  O.K.confidence = 0.7
+}
+checkin 2026-06-30 { O.K = 50 }
+"""
+
+
+async def test_document_symbols_list_the_plan_period_and_checkins(client: LanguageClient, tmp_path):
+    (tmp_path / "actuals.csv").write_text("date,path,value\n2026-02-28,O.K,20\n")
+    uri = open_doc(client, tmp_path / "t.strat", TRACKED)
+    await wait_diagnostics(client, uri)
+    syms = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc_id(uri)))
+    # In source order; the actuals file's rows are not declarations of this document.
+    assert [s.name for s in syms] == ["plan", "O", "checkin 2026-03-31", "checkin 2026-06-30"]
+    plan, _, q1, h1 = syms
+    assert plan.kind == types.SymbolKind.Package and plan.detail == "plan period"
+    assert plan.range.start == types.Position(line=0, character=0)
+    assert plan.range.end.line == 0
+    assert q1.kind == types.SymbolKind.Event and q1.detail == "Q1 review"
+    assert q1.selection_range.start == pos(TRACKED, "2026-03-31") and q1.selection_range.end == pos(TRACKED, "2026-03-31", 10)
+    assert (q1.range.start.line, q1.range.end.line) == (5, 8)
+    assert [(c.name, c.kind) for c in q1.children] == [
+        ("O.K", types.SymbolKind.Property),
+        ("O.K.confidence", types.SymbolKind.Property),
+    ]
+    assert q1.children[1].selection_range.start == pos(TRACKED, "O.K.confidence")
+    assert h1.detail == "check-in" and [c.name for c in h1.children] == ["O.K"]
+    # The outline entries name nothing: completion does not offer them.
+    end = types.Position(line=TRACKED.count("\n"), character=0)
+    res = await client.text_document_completion_async(types.CompletionParams(text_document=doc_id(uri), position=end))
+    assert not [i.label for i in res.items if i.label.startswith("checkin ")]
+
+
 async def test_completion_names_members_keywords_functions_units(client: LanguageClient, tmp_path):
     uri = open_doc(client, tmp_path / "m.strat", MODEL + "let q = \n")
     await wait_diagnostics(client, uri)

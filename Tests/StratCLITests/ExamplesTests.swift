@@ -95,6 +95,25 @@ final class ExamplesTests: XCTestCase {
         XCTAssertTrue(fraction > 0.5 && fraction < 0.95, "a real decision: likely, not certain (\(fraction))")
     }
 
+    /// Looking back at any day of the tracked year gives a report without errors: before
+    /// the first check-in (nothing scores yet), between the reviews, at the H1 review and
+    /// after the last check-in; the prints say which view they give.
+    func testNetflixRunsWithoutErrorsOnAnyDate() throws {
+        guard let bin = ScriptCorpus.binary() else { return XCTFail("STRAT_BIN is not set") }
+        let expected = ["2026-01-15": "Plan pace: not scored yet (no check-in by this date)",
+                        "2026-04-15": "Plan score so far: 0.24 (the mid-year pace is read from the H1 review on)",
+                        "2026-07-01": "Mid-year plan pace: 1.05 (1 or more is on track)",
+                        "2026-12-31": "Mid-year plan pace: 1.05 (1 or more is on track)"]
+        for (date, line) in expected.sorted(by: { $0.key < $1.key }) {
+            let r = try ProcessRunner.run(bin, ["run", "netflix-engineering.strat", "--as-of", date],
+                                          in: Self.examplesDirectory, timeout: 60)
+            XCTAssertEqual(r.status, 0, "\(date): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("error"), "\(date): \(r.stderr)")
+            XCTAssertFalse(r.stdout.contains("✗"), "\(date): a failed assert\n\(r.stdout)")
+            XCTAssertTrue(r.stdout.split(separator: "\n").contains { $0 == line }, "\(date): \(r.stdout)")
+        }
+    }
+
     func testNetflixJSONReportMatchesGolden() throws {
         guard let bin = ScriptCorpus.binary() else { return XCTFail("STRAT_BIN is not set") }
         // Pinned to mid-year (the example's check-ins end on 2026-06-30): tracking reads `today`.

@@ -113,13 +113,19 @@ final class TrackingCLITests: XCTestCase {
         XCTAssertEqual(usage.status, 64)
     }
 
-    func testDiffAgainstAGitRevision() throws {
+    /// Runs git in the test folder (as a throwaway identity); skips when git is missing.
+    func gitRunner() throws -> ([String]) throws -> Void {
         let git = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let git else { throw XCTSkip("git is not installed") }
-        func run(_ args: [String]) throws {
+        let dir = self.dir!
+        return { args in
             let r = try ProcessRunner.run(git, ["-c", "user.email=t@example.com", "-c", "user.name=t"] + args, in: dir, timeout: 60)
             XCTAssertEqual(r.status, 0, r.stderr)
         }
+    }
+
+    func testDiffAgainstAGitRevision() throws {
+        let run = try gitRunner()
         try run(["init", "-q"])
         try run(["add", "."])
         try run(["commit", "-q", "-m", "v1"])
@@ -137,6 +143,43 @@ final class TrackingCLITests: XCTestCase {
         let bad = try strat(["diff", "--rev", "no-such-rev", "plan.strat"])
         XCTAssertEqual(bad.status, 66)
         XCTAssertTrue(bad.stderr.contains("git show no-such-rev:plan.strat failed"), bad.stderr)
+    }
+
+    /// `--rev` reads the old version's imports at the revision too: a check-in corrected in
+    /// the actuals file shows as a change, and an import missing from the revision is named.
+    func testDiffAgainstAGitRevisionReadsImportsAtThatRevision() throws {
+        let run = try gitRunner()
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try "let GOAL = 100\n".write(to: dir.appendingPathComponent("sub/lets.strat"), atomically: true, encoding: .utf8)
+        try Self.model.replacingOccurrences(of: "target: 100 }", with: "target: GOAL }")
+            .replacingOccurrences(of: "import \"actuals.csv\"", with: "import \"actuals.csv\"\nimport \"sub/lets.strat\"")
+            .write(to: dir.appendingPathComponent("plan.strat"), atomically: true, encoding: .utf8)
+        try run(["init", "-q"])
+        try run(["add", "."])
+        try run(["commit", "-q", "-m", "v1"])
+        // Only the imported files change: the March check-in is corrected, the goal raised.
+        try Self.csv.replacingOccurrences(of: "2026-03-02,O.A,50,", with: "2026-03-02,O.A,60,")
+            .write(to: dir.appendingPathComponent("actuals.csv"), atomically: true, encoding: .utf8)
+        try "let GOAL = 120\n".write(to: dir.appendingPathComponent("sub/lets.strat"), atomically: true, encoding: .utf8)
+        let r = try strat(["diff", "--rev", "HEAD", "plan.strat", "--as-of", "2026-03-12", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        let changed = try XCTUnwrap(obj["changed"] as? [[String: Any]])
+        func change(_ path: String) -> (Double?, Double?) {
+            let c = changed.first { $0["path"] as? String == path }
+            return ((c?["before"] as? [String: Any])?["value"] as? Double, (c?["after"] as? [String: Any])?["value"] as? Double)
+        }
+        XCTAssertEqual(change("O.A.current").0, 50, r.stdout)
+        XCTAssertEqual(change("O.A.current").1, 60, r.stdout)
+        XCTAssertEqual(change("GOAL").0, 100, r.stdout)
+        XCTAssertEqual(change("GOAL").1, 120, r.stdout)
+        // The working tree's file is not a fallback: an import the revision lacks is an error.
+        try run(["rm", "-q", "--cached", "actuals.csv"])
+        try run(["commit", "-q", "-m", "untrack the actuals"])
+        let missing = try strat(["diff", "--rev", "HEAD", "plan.strat", "--as-of", "2026-03-12"])
+        XCTAssertNotEqual(missing.status, 0, missing.stdout)
+        XCTAssertTrue(missing.stderr.contains("cannot read imported file 'actuals.csv' at HEAD"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("plan.strat@HEAD:2:"), missing.stderr)
     }
 
     func testREPLHistoryAndAsOf() throws {

@@ -138,7 +138,7 @@ extension String {
 }
 
 /// `path` relative to `root` (both normalized), or nil when it lies outside lexically.
-func relativePath(_ path: String, under root: String) -> String? {
+package func relativePath(_ path: String, under root: String) -> String? {
     let rel: String
     if root == "." { rel = path }
     else if path == root { rel = "." }

@@ -50,6 +50,27 @@ package struct SymbolIndex: Sendable {
     /// Every file the model loaded (the main file first, then imports and libraries).
     package var files: [String] = []
 
+    /// A block that declares no name (`plan { … }`, `checkin DATE { … }`): part of the
+    /// document outline only, so completion, rename and references never see it.
+    package struct OutlineEntry: Sendable {
+        /// `plan`, `checkin 2026-03-31`, or an entry's path (`O.KR.confidence`).
+        package var name: String
+        /// The check-in's note, else what the block is.
+        package var detail: String
+        /// `plan`, `checkin` or `entry`.
+        package var kind: String
+        /// The path of the file it is written in, as loaded.
+        package var file: String
+        /// Byte ranges of the keyword or date, and of the whole block.
+        package var nameStart: Int, nameEnd: Int, declStart: Int, declEnd: Int
+        /// A check-in's entries.
+        package var children: [OutlineEntry]
+    }
+
+    /// The plan period and the check-ins written in model files, in source order (rows of
+    /// actuals files are not listed: they are no declarations of a document).
+    package var outline: [OutlineEntry] = []
+
     /// An empty index.
     package init() {}
 }
@@ -139,6 +160,24 @@ extension Engine {
                            params: fn.params.map { model.name($0) }, formula: fn.body, renamable: true) {
                 fnSym[Int32(i)] = s
             }
+        }
+        for d in model.trackingDecls.sorted(by: { ($0.span.file, $0.span.start) < ($1.span.file, $1.span.start) }) {
+            guard d.span.file >= 0, Int(d.span.file) < files.count else { continue }
+            let f = files[Int(d.span.file)]
+            let name = d.kind == .planPeriod ? "plan" : "checkin " + f.text(d.nameSpan.start, d.nameSpan.end)
+            let note = d.kind == .checkin && d.message >= 0 ? model.stringNode(d.message) : nil
+            let entries = d.overrides.compactMap { e -> SymbolIndex.OutlineEntry? in
+                guard let first = e.path.first, let last = e.path.last, first.span.file == d.span.file else { return nil }
+                let start = min(Int(first.span.start), Int(e.span.start)), end = max(Int(last.span.end), Int(e.span.end))
+                return .init(name: e.path.map { model.name($0.name) }.joined(separator: "."), detail: "check-in entry",
+                             kind: "entry", file: f.path, nameStart: Int(first.span.start), nameEnd: Int(last.span.end),
+                             declStart: start, declEnd: end, children: [])
+            }
+            index.outline.append(.init(name: name, detail: note ?? (d.kind == .planPeriod ? "plan period" : "check-in"),
+                                       kind: d.kind == .planPeriod ? "plan" : "checkin", file: f.path,
+                                       nameStart: Int(d.nameSpan.start), nameEnd: Int(d.nameSpan.end),
+                                       declStart: Int(d.span.start), declEnd: max(Int(d.span.end), Int(d.nameSpan.end)),
+                                       children: entries))
         }
         var scenarioUses: [SymbolTarget] = []
         for sc in model.scenarios {

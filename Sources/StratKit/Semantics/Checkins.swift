@@ -144,7 +144,7 @@ extension Model {
         }
     }
 
-    private func stringNode(_ node: Int32) -> String? {
+    func stringNode(_ node: Int32) -> String? {
         let n = pool[node]
         if n.kind == .string, case .string(let s) = pool.constants[Int(n.a)] { return s }
         return nil

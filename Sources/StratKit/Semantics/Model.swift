@@ -192,6 +192,9 @@ final class Model {
     @exclusivity(unchecked) var extraGlobals: [(name: String, value: Value)] = []
     /// Name uses and their targets, recorded while resolving when editors ask (nil: off).
     var uses: [SymbolTarget]?
+    /// The plan period and the check-ins written in model files (not actuals rows), kept
+    /// for the editor's outline once the syntax tree is freed.
+    var trackingDecls: [Decl] = []
     /// Every named top-level declaration's full source range, for `:show` and `:save`.
     /// By name id (a table, not a dictionary of strings: 100,000 `let`s hashed each name).
     @exclusivity(unchecked) var declSpans = NameTable<Span>()
@@ -349,6 +352,7 @@ final class Model {
             let c = addCell(Cell(kind: .derived, derived: v, owner: plan, name: id(k), span: .none))
             objects[Int(plan)].add(id(k), .cell(c))
         }
+        trackingDecls = planPeriods + checkins.filter { $0.path.isEmpty }
         buildTracking(periods: planPeriods, checkins: checkins)
         resolveAll()
         if !isBroken { orderGraph() }
