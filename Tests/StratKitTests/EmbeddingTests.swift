@@ -580,6 +580,18 @@ final class EmbeddingTests: XCTestCase {
         XCTAssertTrue(kr["text"] is String && kr["pace"] is Double)
     }
 
+    /// A diagnostic encodes as its JSON line (SPEC §9), `hint` null when it has none.
+    func testEncodableDiagnosticIsItsJSONLine() throws {
+        for hint in [nil, "did you mean \"x\"?"] as [String?] {
+            let d = Diagnostic(severity: .error, message: "unknown name 'y'", path: "a.strat", line: 3, column: 7, hint: hint)
+            let written = try JSONSerialization.jsonObject(with: Data(d.jsonLine.utf8)) as? NSDictionary
+            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(d)) as? NSDictionary
+            XCTAssertEqual(encoded, written)
+            XCTAssertEqual(encoded?["line"] as? Int, 3)
+            XCTAssertEqual(encoded?.allKeys.count, 6, "hint is there even when null")
+        }
+    }
+
     // MARK: Conveniences
 
     func testConvenienceInitialisersAndValues() throws {

@@ -31,7 +31,7 @@ public struct SensitivityRow: Sendable, Hashable {
 
 /// A sensitivity analysis (SPEC §16): ``Engine/sensitivity(of:by:top:scenario:overrides:)``,
 /// `strat sensitivity`, the REPL's `:sensitivity`.
-public struct SensitivityResult: Sendable, Hashable, JSONWritable {
+public struct SensitivityResult: Sendable, Hashable, Encodable, JSONWritable {
     /// The target expression.
     public var target: String
     /// Its value with every input as it is.

@@ -1,6 +1,6 @@
 /// The answer of a goal seek: ``Engine/solve(_:for:equals:in:scenario:overrides:)``,
 /// `strat solve`, the REPL's `:solve`.
-public struct SolveResult: Sendable, Hashable, JSONWritable, CustomStringConvertible {
+public struct SolveResult: Sendable, Hashable, Encodable, JSONWritable, CustomStringConvertible {
     /// The input varied, as a path (`churn`, `GROW.USERS.current`).
     public var input: String
     /// The expression that had to reach the value.

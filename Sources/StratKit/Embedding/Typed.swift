@@ -3,7 +3,7 @@
 
 /// One override: a value's path and the Strat expression that replaces it, as in a
 /// `scenario` (`Override("churn", "churn * 1.2")`).
-public struct Override: Sendable, Hashable, JSONWritable, CustomStringConvertible {
+public struct Override: Sendable, Hashable, Encodable, JSONWritable, CustomStringConvertible {
     /// The overridden path (`churn`, `GROW.ARR.current`).
     public var path: String
     /// The expression's source text (`4%`, `churn * 1.2`).

@@ -1,5 +1,5 @@
 /// A value as reports carry it: numbers with their unit and display text.
-public struct ReportValue: Sendable, JSONWritable, Hashable {
+public struct ReportValue: Sendable, Encodable, JSONWritable, Hashable {
     /// The underlying value.
     public var value: Value
 
@@ -39,7 +39,7 @@ public struct ReportProperty: Sendable, Hashable {
 }
 
 /// A key result or metric with its scores.
-public struct ScoredReport: Sendable, JSONWritable, Hashable {
+public struct ScoredReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Tag, such as `MICROSERVICES`.
     public var name: String
     /// Description text.
@@ -97,7 +97,7 @@ public struct ScoredReport: Sendable, JSONWritable, Hashable {
 }
 
 /// One check-in in a report.
-public struct CheckinReport: Sendable, JSONWritable, Hashable {
+public struct CheckinReport: Sendable, Encodable, JSONWritable, Hashable {
     /// `YYYY-MM-DD`.
     public var date: String
     /// The value it records (none when it only sets a confidence).
@@ -124,7 +124,7 @@ public struct CheckinReport: Sendable, JSONWritable, Hashable {
 }
 
 /// A KR's or metric's tracking (SPEC §15); the JSON keys are the member names.
-public struct TrackingReport: Sendable, JSONWritable, Hashable {
+public struct TrackingReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Its period (`YYYY-MM-DD`), if any.
     public var start: String?
     public var end: String?
@@ -172,7 +172,7 @@ public struct TrackingReport: Sendable, JSONWritable, Hashable {
 }
 
 /// An objective with its key results.
-public struct ObjectiveReport: Sendable, JSONWritable, Hashable {
+public struct ObjectiveReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Tag, such as `MODERNIZE_PLATFORM`.
     public var name: String
     /// Description text.
@@ -223,7 +223,7 @@ public struct ObjectiveReport: Sendable, JSONWritable, Hashable {
 }
 
 /// An item of a SWOT or retro.
-public struct ItemReport: Sendable, JSONWritable, Hashable {
+public struct ItemReport: Sendable, Encodable, JSONWritable, Hashable {
     /// `strength`, …, `priority`; `went_well`, `not_well`, `learning`, `action`.
     public var category: String
     /// Tag.
@@ -247,7 +247,7 @@ public struct ItemReport: Sendable, JSONWritable, Hashable {
 }
 
 /// A SWOT with its IFE/EFE matrices.
-public struct SwotReport: Sendable, JSONWritable, Hashable {
+public struct SwotReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Tag.
     public var name: String
     /// Title.
@@ -280,7 +280,7 @@ public struct SwotReport: Sendable, JSONWritable, Hashable {
 }
 
 /// A retrospective.
-public struct RetroReport: Sendable, JSONWritable, Hashable {
+public struct RetroReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Tag.
     public var name: String
     /// Title.
@@ -301,7 +301,7 @@ public struct RetroReport: Sendable, JSONWritable, Hashable {
 }
 
 /// A projection's series.
-public struct ProjectionReport: Sendable, JSONWritable, Hashable {
+public struct ProjectionReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Name.
     public var name: String
     /// Number of periods N (the series has N + 1 values).
@@ -358,7 +358,7 @@ public struct ProjectionReport: Sendable, JSONWritable, Hashable {
 }
 
 /// The plan's roll-up.
-public struct PlanReport: Sendable, JSONWritable, Hashable {
+public struct PlanReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Weighted mean of the objectives' scores, or nil.
     public var score: Double?
     /// `red`, `yellow`, `green`, or nil.
@@ -397,7 +397,7 @@ public struct PlanReport: Sendable, JSONWritable, Hashable {
 }
 
 /// One assertion's outcome.
-public struct AssertionReport: Sendable, JSONWritable, Hashable {
+public struct AssertionReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Source text of the condition.
     public var expression: String
     /// Message, if given.
@@ -421,7 +421,7 @@ public struct AssertionReport: Sendable, JSONWritable, Hashable {
 }
 
 /// Everything `strat run` shows, as data: the same shape as `run --format json`.
-public struct Report: Sendable, JSONWritable {
+public struct Report: Sendable, Encodable, JSONWritable {
     /// Scenario name (`baseline` when none).
     public var scenario: String
     /// Sample count and seed, when the model is uncertain (every report states them).
@@ -509,19 +509,9 @@ struct DynamicKey: CodingKey {
     init?(intValue: Int) { nil }
 }
 
-extension Diagnostic: Encodable {
-    enum CodingKeys: String, CodingKey { case severity, message, file, line, column, hint }
-
-    /// Encodes the JSON-lines shape of SPEC §9.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(severity.rawValue, forKey: .severity)
-        try c.encode(message, forKey: .message)
-        try c.encode(path, forKey: .file)
-        try c.encode(line, forKey: .line)
-        try c.encode(column, forKey: .column)
-        try c.encode(hint, forKey: .hint)
-    }
+extension Diagnostic: JSONWritable {
+    /// Encodes the JSON-lines shape of SPEC §9 (what ``jsonLine`` writes).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 }
 
 // MARK: - Building
