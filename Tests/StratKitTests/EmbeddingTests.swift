@@ -546,6 +546,52 @@ final class EmbeddingTests: XCTestCase {
         }
     }
 
+    /// `JSONEncoder().encode(report)` and `report.json()` are one document: the same keys and
+    /// values (the order is the encoder's), also for what only some reports carry (tracking,
+    /// distributions, the simulation, `as_of`, nulls). Before, the Encodable form wrote a
+    /// distribution as a string of JSON and left out `simulation` and `as_of`.
+    func testEncodableReportIsTheJSONReport() throws {
+        var c = Configuration()
+        c.asOf = CalendarDate("2026-02-20")
+        let e = Engine(configuration: c)
+        try e.load(source: """
+        plan { start: 2026-01-01, end: 2026-04-11 }
+        let growth = normal(10%, 2%)
+        let note = "a \\"quoted\\" line\\n"
+        objective O "o" {
+          kr A "a" { baseline: 0, target: 100, weight: 3 }
+          kr G "g" { target: >= 9%, current: growth }
+        }
+        checkin 2026-01-21 "first" { O.A = 30; O.A.confidence = 0.6 }
+        """, path: "plan.strat")
+        let report = try e.report(overrides: [(path: "growth", expr: "normal(11%, 2%)")])
+        let written = try JSONSerialization.jsonObject(with: Data(report.json().utf8))
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report))
+        XCTAssertEqual(encoded as? NSDictionary, written as? NSDictionary)
+        let obj = try XCTUnwrap(encoded as? [String: Any])
+        XCTAssertNotNil(obj["simulation"] as? [String: Any])
+        XCTAssertEqual(obj["as_of"] as? String, "2026-02-20")
+        let vars = try XCTUnwrap(obj["variables"] as? [String: Any])
+        let growth = try XCTUnwrap(vars["growth"] as? [String: Any])
+        XCTAssertNotNil(growth["distribution"] as? [String: Any], "a distribution is an object, not a string")
+        XCTAssertEqual(vars["note"] as? String, "a \"quoted\" line\n")
+        let kr = try XCTUnwrap(((obj["objectives"] as? [[String: Any]])?.first?["krs"] as? [[String: Any]])?.first)
+        XCTAssertEqual((kr["history"] as? [[String: Any]])?.first?["note"] as? String, "first")
+        XCTAssertTrue(kr["text"] is String && kr["pace"] is Double)
+    }
+
+    /// A diagnostic encodes as its JSON line (SPEC §9), `hint` null when it has none.
+    func testEncodableDiagnosticIsItsJSONLine() throws {
+        for hint in [nil, "did you mean \"x\"?"] as [String?] {
+            let d = Diagnostic(severity: .error, message: "unknown name 'y'", path: "a.strat", line: 3, column: 7, hint: hint)
+            let written = try JSONSerialization.jsonObject(with: Data(d.jsonLine.utf8)) as? NSDictionary
+            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(d)) as? NSDictionary
+            XCTAssertEqual(encoded, written)
+            XCTAssertEqual(encoded?["line"] as? Int, 3)
+            XCTAssertEqual(encoded?.allKeys.count, 6, "hint is there even when null")
+        }
+    }
+
     // MARK: Conveniences
 
     func testConvenienceInitialisersAndValues() throws {

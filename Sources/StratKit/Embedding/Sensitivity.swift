@@ -31,7 +31,7 @@ public struct SensitivityRow: Sendable, Hashable {
 
 /// A sensitivity analysis (SPEC §16): ``Engine/sensitivity(of:by:top:scenario:overrides:)``,
 /// `strat sensitivity`, the REPL's `:sensitivity`.
-public struct SensitivityResult: Sendable, Hashable, Encodable {
+public struct SensitivityResult: Sendable, Hashable, Encodable, JSONWritable {
     /// The target expression.
     public var target: String
     /// Its value with every input as it is.
@@ -45,32 +45,8 @@ public struct SensitivityResult: Sendable, Hashable, Encodable {
     /// The scenario the analysis ran under (`baseline` for none).
     public var scenario: String
 
-    enum CodingKeys: String, CodingKey { case target, base, by, scenario, inputs, rows }
-    enum RowKeys: String, CodingKey { case input, value, uncertain, low_input, high_input, low, high, swing, elasticity, error }
-
-    /// Encodes the shape of `strat sensitivity --format json`.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(target, forKey: .target)
-        try c.encode(ReportValue(base), forKey: .base)
-        try c.encode(by, forKey: .by)
-        try c.encode(scenario, forKey: .scenario)
-        try c.encode(inputCount, forKey: .inputs)
-        var list = c.nestedUnkeyedContainer(forKey: .rows)
-        for r in rows {
-            var o = list.nestedContainer(keyedBy: RowKeys.self)
-            try o.encode(r.input, forKey: .input)
-            try o.encode(ReportValue(r.value), forKey: .value)
-            try o.encode(r.uncertain, forKey: .uncertain)
-            try o.encode(ReportValue(r.lowInput), forKey: .low_input)
-            try o.encode(ReportValue(r.highInput), forKey: .high_input)
-            try o.encode(ReportValue(r.low), forKey: .low)
-            try o.encode(ReportValue(r.high), forKey: .high)
-            try o.encode(r.swing, forKey: .swing)
-            try o.encode(r.elasticity, forKey: .elasticity)
-            try o.encode(r.error, forKey: .error)
-        }
-    }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     /// The analysis as JSON: `{"target", "base", "by", "scenario", "inputs", "rows": [{"input",
     /// "value", "uncertain", "low_input", "high_input", "low", "high", "swing", "elasticity", "error"}]}`,
@@ -79,6 +55,11 @@ public struct SensitivityResult: Sendable, Hashable, Encodable {
     public func json(pretty: Bool = false) -> String {
         var w = JSONWriter()
         w.pretty = pretty
+        write(&w)
+        return w.output
+    }
+
+    func write(_ w: inout JSONWriter) {
         w.beginObject()
         w.key("target"); w.string(target)
         w.key("base"); ReportValue(base).write(&w)
@@ -102,7 +83,6 @@ public struct SensitivityResult: Sendable, Hashable, Encodable {
         }
         w.endArray()
         w.endObject()
-        return w.output
     }
 }
 

@@ -1,6 +1,6 @@
 /// The answer of a goal seek: ``Engine/solve(_:for:equals:in:scenario:overrides:)``,
 /// `strat solve`, the REPL's `:solve`.
-public struct SolveResult: Sendable, Hashable, Encodable, CustomStringConvertible {
+public struct SolveResult: Sendable, Hashable, Encodable, JSONWritable, CustomStringConvertible {
     /// The input varied, as a path (`churn`, `GROW.USERS.current`).
     public var input: String
     /// The expression that had to reach the value.
@@ -31,24 +31,8 @@ public struct SolveResult: Sendable, Hashable, Encodable, CustomStringConvertibl
         "\(input) = \(value)  (\(expression) = \(achieved)\(boundary ? ", jumps across \(target) here" : ""))"
     }
 
-    enum CodingKeys: String, CodingKey {
-        case input, expression = "for", target, value, achieved, start, bracket, evaluations, boundary, scenario
-    }
-
-    /// Encodes the shape of `strat solve --format json` (numbers as `{value, unit, display}`).
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(input, forKey: .input)
-        try c.encode(expression, forKey: .expression)
-        try c.encode(ReportValue(target), forKey: .target)
-        try c.encode(ReportValue(value), forKey: .value)
-        try c.encode(ReportValue(achieved), forKey: .achieved)
-        try c.encode(ReportValue(start), forKey: .start)
-        try c.encode([ReportValue(bracketLow), ReportValue(bracketHigh)], forKey: .bracket)
-        try c.encode(evaluations, forKey: .evaluations)
-        try c.encode(boundary, forKey: .boundary)
-        try c.encode(scenario, forKey: .scenario)
-    }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     /// The result as JSON: `{"input", "for", "target", "value", "achieved", "start",
     /// "bracket": [low, high], "evaluations", "boundary", "scenario"}`, numbers as
@@ -56,6 +40,11 @@ public struct SolveResult: Sendable, Hashable, Encodable, CustomStringConvertibl
     public func json(pretty: Bool = false) -> String {
         var w = JSONWriter()
         w.pretty = pretty
+        write(&w)
+        return w.output
+    }
+
+    func write(_ w: inout JSONWriter) {
         w.beginObject()
         w.key("input"); w.string(input)
         w.key("for"); w.string(expression)
@@ -68,7 +57,6 @@ public struct SolveResult: Sendable, Hashable, Encodable, CustomStringConvertibl
         w.key("boundary"); w.bool(boundary)
         w.key("scenario"); w.string(scenario)
         w.endObject()
-        return w.output
     }
 }
 

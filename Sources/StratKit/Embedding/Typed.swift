@@ -3,7 +3,7 @@
 
 /// One override: a value's path and the Strat expression that replaces it, as in a
 /// `scenario` (`Override("churn", "churn * 1.2")`).
-public struct Override: Sendable, Hashable, Encodable, CustomStringConvertible {
+public struct Override: Sendable, Hashable, Encodable, JSONWritable, CustomStringConvertible {
     /// The overridden path (`churn`, `GROW.ARR.current`).
     public var path: String
     /// The expression's source text (`4%`, `churn * 1.2`).
@@ -27,13 +27,11 @@ public struct Override: Sendable, Hashable, Encodable, CustomStringConvertible {
     /// `path = expression`.
     public var description: String { "\(path) = \(expression)" }
 
-    enum CodingKeys: String, CodingKey { case path, expr }
-
     /// `{"path": …, "expr": …}`, the shape of `run --format json`'s `overrides`.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(path, forKey: .path)
-        try c.encode(expression, forKey: .expr)
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject(); w.key("path"); w.string(path); w.key("expr"); w.string(expression); w.endObject()
     }
 }
 

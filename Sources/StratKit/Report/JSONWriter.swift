@@ -70,3 +70,42 @@ public func jsonQuoted(_ s: String) -> String {
     JSONWriter.appendString(s, to: &out)
     return out
 }
+
+/// A type whose JSON has one source of truth, its `write(_:)`: its `Encodable` form is
+/// what that writes, so `JSONEncoder().encode(x)` and `x.json()` cannot drift apart.
+protocol JSONWritable: Encodable {
+    func write(_ w: inout JSONWriter)
+}
+
+extension JSONWritable {
+    /// Encodes the document `write(_:)` produces (keys in the order written).
+    func encodeWritten(to encoder: Encoder) throws {
+        var w = JSONWriter()
+        write(&w)
+        try JSONValue.parse(w.output).encode(to: encoder)
+    }
+}
+
+extension JSONValue: Encodable {
+    /// Encodes the document as parsed; whole numbers that a Double holds exactly go as
+    /// integers, so decoders reading an `Int` field accept them.
+    package func encode(to encoder: Encoder) throws {
+        switch self {
+        case .null:
+            var c = encoder.singleValueContainer(); try c.encodeNil()
+        case .bool(let b):
+            var c = encoder.singleValueContainer(); try c.encode(b)
+        case .string(let s):
+            var c = encoder.singleValueContainer(); try c.encode(s)
+        case .number(let d):
+            var c = encoder.singleValueContainer()
+            if let i = intValue { try c.encode(i) } else { try c.encode(d) }
+        case .array(let items):
+            var c = encoder.unkeyedContainer()
+            for v in items { try c.encode(v) }
+        case .object(let members):
+            var c = encoder.container(keyedBy: DynamicKey.self)
+            for (k, v) in members { try c.encode(v, forKey: DynamicKey(k)) }
+        }
+    }
+}

@@ -1,40 +1,13 @@
 /// A value as reports carry it: numbers with their unit and display text.
-public struct ReportValue: Sendable, Encodable, Hashable {
+public struct ReportValue: Sendable, Encodable, JSONWritable, Hashable {
     /// The underlying value.
     public var value: Value
 
     /// Wraps a value.
     public init(_ value: Value) { self.value = value }
 
-    public func encode(to encoder: Encoder) throws {
-        switch value {
-        case .number(let d, let u):
-            var c = encoder.container(keyedBy: NumberKeys.self)
-            try c.encode(d, forKey: .value)
-            try c.encode(u.symbol, forKey: .unit)
-            try c.encode(value.description, forKey: .display)
-        case .dist:
-            var c = encoder.singleValueContainer()
-            try c.encode(DistributionJSON(self))
-        case .string(let s):
-            var c = encoder.singleValueContainer()
-            try c.encode(s)
-        case .bool(let b):
-            var c = encoder.singleValueContainer()
-            try c.encode(b)
-        case .none:
-            var c = encoder.singleValueContainer()
-            try c.encodeNil()
-        case .ref(let r):
-            var c = encoder.singleValueContainer()
-            try c.encode(r.path)
-        case .list(let l):
-            var c = encoder.unkeyedContainer()
-            for v in l { try c.encode(ReportValue(v)) }
-        }
-    }
-
-    enum NumberKeys: String, CodingKey { case value, unit, display }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     func write(_ w: inout JSONWriter) {
         switch value {
@@ -66,7 +39,7 @@ public struct ReportProperty: Sendable, Hashable {
 }
 
 /// A key result or metric with its scores.
-public struct ScoredReport: Sendable, Encodable, Hashable {
+public struct ScoredReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Tag, such as `MICROSERVICES`.
     public var name: String
     /// Description text.
@@ -100,34 +73,8 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
     /// Pacing against its period and check-ins (SPEC §15); nil when it has neither.
     public var tracking: TrackingReport? = nil
 
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: DynamicKey.self)
-        try c.encode(name, forKey: DynamicKey("name"))
-        try c.encode(text, forKey: DynamicKey("text"))
-        try c.encode(baseline, forKey: DynamicKey("baseline"))
-        try c.encode(target, forKey: DynamicKey("target"))
-        try c.encode(targetForm, forKey: DynamicKey("target_form"))
-        try c.encode(current, forKey: DynamicKey("current"))
-        try c.encode(weight, forKey: DynamicKey("weight"))
-        try c.encode(progress, forKey: DynamicKey("progress"))
-        try c.encode(score, forKey: DynamicKey("score"))
-        try c.encode(status, forKey: DynamicKey("status"))
-        try c.encode(met, forKey: DynamicKey("met"))
-        if let ch = chance { try c.encode(ch, forKey: DynamicKey("chance")) }
-        if let t = tracking {
-            try c.encode(t.start, forKey: DynamicKey("start"))
-            try c.encode(t.end, forKey: DynamicKey("end"))
-            try c.encode(t.elapsed, forKey: DynamicKey("elapsed"))
-            try c.encode(t.expected, forKey: DynamicKey("expected"))
-            try c.encode(t.pace, forKey: DynamicKey("pace"))
-            try c.encode(t.forecast, forKey: DynamicKey("forecast"))
-            try c.encode(t.forecastScore, forKey: DynamicKey("forecast_score"))
-            try c.encode(t.confidence, forKey: DynamicKey("confidence"))
-            try c.encode(t.health, forKey: DynamicKey("health"))
-            try c.encode(t.history, forKey: DynamicKey("history"))
-        }
-        for p in properties { try c.encode(p.value, forKey: DynamicKey(p.name)) }
-    }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     func write(_ w: inout JSONWriter) {
         w.beginObject()
@@ -150,7 +97,7 @@ public struct ScoredReport: Sendable, Encodable, Hashable {
 }
 
 /// One check-in in a report.
-public struct CheckinReport: Sendable, Encodable, Hashable {
+public struct CheckinReport: Sendable, Encodable, JSONWritable, Hashable {
     /// `YYYY-MM-DD`.
     public var date: String
     /// The value it records (none when it only sets a confidence).
@@ -161,10 +108,23 @@ public struct CheckinReport: Sendable, Encodable, Hashable {
     public var note: String?
     /// Whether it is after `today` (recorded, but not yet known as of the report's date).
     public var future: Bool
+
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
+
+    func write(_ w: inout JSONWriter) {
+        w.beginObject()
+        w.key("date"); w.string(date)
+        w.key("value"); value.write(&w)
+        w.key("confidence"); if let c = confidence { w.double(c) } else { w.null() }
+        w.key("note"); if let n = note { w.string(n) } else { w.null() }
+        w.key("future"); w.bool(future)
+        w.endObject()
+    }
 }
 
 /// A KR's or metric's tracking (SPEC §15); the JSON keys are the member names.
-public struct TrackingReport: Sendable, Encodable, Hashable {
+public struct TrackingReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Its period (`YYYY-MM-DD`), if any.
     public var start: String?
     public var end: String?
@@ -185,6 +145,14 @@ public struct TrackingReport: Sendable, Encodable, Hashable {
     /// Every check-in, in date order.
     public var history: [CheckinReport]
 
+    /// Encodes its members as one object (in reports they join the KR's object).
+    public func encode(to encoder: Encoder) throws {
+        var w = JSONWriter()
+        w.beginObject(); write(&w); w.endObject()
+        try JSONValue.parse(w.output).encode(to: encoder)
+    }
+
+    /// Writes its members into the enclosing object.
     func write(_ w: inout JSONWriter) {
         func opt(_ d: Double?) { if let d { w.double(d) } else { w.null() } }
         func optString(_ s: String?) { if let s { w.string(s) } else { w.null() } }
@@ -198,21 +166,13 @@ public struct TrackingReport: Sendable, Encodable, Hashable {
         w.key("confidence"); opt(confidence)
         w.key("health"); optString(health)
         w.key("history"); w.beginArray()
-        for h in history {
-            w.beginObject()
-            w.key("date"); w.string(h.date)
-            w.key("value"); h.value.write(&w)
-            w.key("confidence"); opt(h.confidence)
-            w.key("note"); optString(h.note)
-            w.key("future"); w.bool(h.future)
-            w.endObject()
-        }
+        for h in history { h.write(&w) }
         w.endArray()
     }
 }
 
 /// An objective with its key results.
-public struct ObjectiveReport: Sendable, Encodable, Hashable {
+public struct ObjectiveReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Tag, such as `MODERNIZE_PLATFORM`.
     public var name: String
     /// Description text.
@@ -239,7 +199,8 @@ public struct ObjectiveReport: Sendable, Encodable, Hashable {
     public var forecastScore: Double? = nil
     public var health: String? = nil
 
-    enum CodingKeys: String, CodingKey { case name, text, weight, committed, score, status, supports, addresses, krs }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     func write(_ w: inout JSONWriter) {
         w.beginObject()
@@ -262,7 +223,7 @@ public struct ObjectiveReport: Sendable, Encodable, Hashable {
 }
 
 /// An item of a SWOT or retro.
-public struct ItemReport: Sendable, Encodable, Hashable {
+public struct ItemReport: Sendable, Encodable, JSONWritable, Hashable {
     /// `strength`, …, `priority`; `went_well`, `not_well`, `learning`, `action`.
     public var category: String
     /// Tag.
@@ -272,13 +233,8 @@ public struct ItemReport: Sendable, Encodable, Hashable {
     /// Its properties (weight, rating, exposure, owner, …).
     public var properties: [ReportProperty]
 
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: DynamicKey.self)
-        try c.encode(category, forKey: DynamicKey("category"))
-        try c.encode(name, forKey: DynamicKey("name"))
-        try c.encode(text, forKey: DynamicKey("text"))
-        for p in properties { try c.encode(p.value, forKey: DynamicKey(p.name)) }
-    }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     func write(_ w: inout JSONWriter) {
         w.beginObject()
@@ -291,7 +247,7 @@ public struct ItemReport: Sendable, Encodable, Hashable {
 }
 
 /// A SWOT with its IFE/EFE matrices.
-public struct SwotReport: Sendable, Encodable, Hashable {
+public struct SwotReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Tag.
     public var name: String
     /// Title.
@@ -307,7 +263,8 @@ public struct SwotReport: Sendable, Encodable, Hashable {
     /// Strategic posture, or nil.
     public var posture: String?
 
-    enum CodingKeys: String, CodingKey { case name, text, items, ife, efe, ieCell = "ie_cell", posture }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     func write(_ w: inout JSONWriter) {
         w.beginObject()
@@ -323,13 +280,16 @@ public struct SwotReport: Sendable, Encodable, Hashable {
 }
 
 /// A retrospective.
-public struct RetroReport: Sendable, Encodable, Hashable {
+public struct RetroReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Tag.
     public var name: String
     /// Title.
     public var text: String?
     /// Items by category.
     public var items: [ItemReport]
+
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     func write(_ w: inout JSONWriter) {
         w.beginObject()
@@ -341,7 +301,7 @@ public struct RetroReport: Sendable, Encodable, Hashable {
 }
 
 /// A projection's series.
-public struct ProjectionReport: Sendable, Encodable, Hashable {
+public struct ProjectionReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Name.
     public var name: String
     /// Number of periods N (the series has N + 1 values).
@@ -364,7 +324,8 @@ public struct ProjectionReport: Sendable, Encodable, Hashable {
 
     public func hash(into h: inout Hasher) { h.combine(name); h.combine(series) }
 
-    enum CodingKeys: String, CodingKey { case name, periods, period, unit, series, final }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
     /// `projection` or `series`.
     public var kind: String = "projection"
     /// With `from DATE`: the first day of each period (`2026-07-01`), and its label
@@ -397,7 +358,7 @@ public struct ProjectionReport: Sendable, Encodable, Hashable {
 }
 
 /// The plan's roll-up.
-public struct PlanReport: Sendable, Encodable, Hashable {
+public struct PlanReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Weighted mean of the objectives' scores, or nil.
     public var score: Double?
     /// `red`, `yellow`, `green`, or nil.
@@ -416,7 +377,8 @@ public struct PlanReport: Sendable, Encodable, Hashable {
     /// Retro actions due before today and not done (paths); nil when the model does not track.
     public var overdue: [String]? = nil
 
-    enum CodingKeys: String, CodingKey { case score, status, unsupportedPriorities = "unsupported_priorities", unaddressed }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     func write(_ w: inout JSONWriter) {
         w.beginObject()
@@ -435,7 +397,7 @@ public struct PlanReport: Sendable, Encodable, Hashable {
 }
 
 /// One assertion's outcome.
-public struct AssertionReport: Sendable, Encodable, Hashable {
+public struct AssertionReport: Sendable, Encodable, JSONWritable, Hashable {
     /// Source text of the condition.
     public var expression: String
     /// Message, if given.
@@ -444,6 +406,9 @@ public struct AssertionReport: Sendable, Encodable, Hashable {
     public var passed: Bool
     /// 1-based line.
     public var line: Int
+
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     func write(_ w: inout JSONWriter) {
         w.beginObject()
@@ -456,7 +421,7 @@ public struct AssertionReport: Sendable, Encodable, Hashable {
 }
 
 /// Everything `strat run` shows, as data: the same shape as `run --format json`.
-public struct Report: Sendable, Encodable {
+public struct Report: Sendable, Encodable, JSONWritable {
     /// Scenario name (`baseline` when none).
     public var scenario: String
     /// Sample count and seed, when the model is uncertain (every report states them).
@@ -495,40 +460,22 @@ public struct Report: Sendable, Encodable {
     /// The evaluation date (`today`), when the model reads it.
     public var asOf: String? = nil
 
-    enum CodingKeys: String, CodingKey {
-        case scenario, overrides, org, mission, vision, values, plan, variables, objectives, metrics, swots, projections, retros, prints, assertions
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(scenario, forKey: .scenario)
-        try c.encode(overrides, forKey: .overrides)
-        try c.encode(org, forKey: .org)
-        try c.encode(mission, forKey: .mission)
-        try c.encode(vision, forKey: .vision)
-        try c.encode(values, forKey: .values)
-        try c.encode(plan, forKey: .plan)
-        var v = c.nestedContainer(keyedBy: DynamicKey.self, forKey: .variables)
-        for p in variables { try v.encode(p.value, forKey: DynamicKey(p.name)) }
-        try c.encode(objectives, forKey: .objectives)
-        try c.encode(metrics, forKey: .metrics)
-        try c.encode(swots, forKey: .swots)
-        try c.encode(projections, forKey: .projections)
-        try c.encode(retros, forKey: .retros)
-        try c.encode(prints, forKey: .prints)
-        try c.encode(assertions, forKey: .assertions)
-    }
+    /// Encodes what its JSON writer writes (one source of truth for both).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 
     /// The report as JSON (the `run --format json` output), keys in a stable order.
     public func json(pretty: Bool = true) -> String {
         var w = JSONWriter()
         w.pretty = pretty
+        write(&w)
+        return w.output
+    }
+
+    func write(_ w: inout JSONWriter) {
         w.beginObject()
         w.key("scenario"); w.string(scenario)
         w.key("overrides"); w.beginArray()
-        for o in overrides {
-            w.beginObject(); w.key("path"); w.string(o.path); w.key("expr"); w.string(o.expr); w.endObject()
-        }
+        for o in overrides { o.write(&w) }
         w.endArray()
         if let s = simulation {
             w.key("simulation"); w.beginObject()
@@ -551,7 +498,6 @@ public struct Report: Sendable, Encodable {
         w.key("prints"); w.beginArray(); for p in prints { w.string(p) }; w.endArray()
         w.key("assertions"); w.beginArray(); for a in assertions { a.write(&w) }; w.endArray()
         w.endObject()
-        return w.output
     }
 }
 
@@ -563,19 +509,9 @@ struct DynamicKey: CodingKey {
     init?(intValue: Int) { nil }
 }
 
-extension Diagnostic: Encodable {
-    enum CodingKeys: String, CodingKey { case severity, message, file, line, column, hint }
-
-    /// Encodes the JSON-lines shape of SPEC §9.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(severity.rawValue, forKey: .severity)
-        try c.encode(message, forKey: .message)
-        try c.encode(path, forKey: .file)
-        try c.encode(line, forKey: .line)
-        try c.encode(column, forKey: .column)
-        try c.encode(hint, forKey: .hint)
-    }
+extension Diagnostic: JSONWritable {
+    /// Encodes the JSON-lines shape of SPEC §9 (what ``jsonLine`` writes).
+    public func encode(to encoder: Encoder) throws { try encodeWritten(to: encoder) }
 }
 
 // MARK: - Building

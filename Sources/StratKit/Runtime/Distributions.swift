@@ -721,20 +721,6 @@ extension ReportValue {
     }
 }
 
-/// `Encodable` form of a distribution value (the same shape as the JSON writer's).
-struct DistributionJSON: Encodable {
-    let value: ReportValue
-    init(_ v: ReportValue) { value = v }
-    func encode(to encoder: Encoder) throws {
-        guard case .dist(let s, let u) = value.value else { return }
-        var w = JSONWriter()
-        ReportValue.writeDistribution(&w, s, u, value.value.description)
-        var c = encoder.singleValueContainer()
-        try c.encode(w.output)
-    }
-}
-
-
 // MARK: - Scores of uncertain models
 
 extension Evaluator {

@@ -97,6 +97,11 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     /// The JSON-lines form: `{"severity","message","file","line","column","hint"}`.
     public var jsonLine: String {
         var w = JSONWriter()
+        write(&w)
+        return w.output
+    }
+
+    func write(_ w: inout JSONWriter) {
         w.beginObject()
         w.key("severity"); w.string(severity.rawValue)
         w.key("message"); w.string(message)
@@ -105,7 +110,6 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         w.key("column"); w.int(column)
         w.key("hint"); if let h = hint { w.string(h) } else { w.null() }
         w.endObject()
-        return w.output
     }
 }
 
