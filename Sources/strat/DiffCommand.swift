@@ -236,15 +236,8 @@ struct GitRevisionImporter: Importer {
     }
 
     func resolve(_ path: String, from importingFile: String) throws -> ImportedFile {
-        if path.isEmpty { throw ImportError("empty import path") }
-        if path.utf8.contains(0) { throw ImportError("import refused: the path contains a NUL byte") }
-        if path.hasPrefix("/") {
-            throw ImportError("import of '\(path)' refused: absolute paths are not allowed",
-                              hint: "import files by a path relative to the importing file")
-        }
-        let dir = directoryOf(importingFile)
-        let joined = normalizePath(dir.isEmpty ? path : dir + "/" + path)
-        guard let rel = relativePath(joined, under: root), rel != "." else {
+        let (joined, rel) = try sandboxedImportPath(path, from: importingFile, root: root)
+        if rel == "." {
             throw ImportError("import of '\(path)' refused: it leaves the model's folder",
                               hint: "imports must stay inside the folder of the loaded file")
         }

@@ -93,20 +93,7 @@ public struct FileImporter: Importer {
 
     /// Resolves `path` against the importing file's folder, inside the root.
     public func resolve(_ path: String, from importingFile: String) throws -> ImportedFile {
-        if path.isEmpty { throw ImportError("empty import path") }
-        if path.utf8.contains(0) {
-            throw ImportError("import of '\(path.replacingNUL)' refused: the path contains a NUL byte")
-        }
-        if path.hasPrefix("/") {
-            throw ImportError("import of '\(path)' refused: absolute paths are not allowed",
-                              hint: "import files by a path relative to the importing file")
-        }
-        let dir = directoryOf(importingFile)
-        let joined = normalizePath(dir.isEmpty ? path : dir + "/" + path)
-        guard let rel = relativePath(joined, under: root) else {
-            throw ImportError("import of '\(path)' refused: it leaves the model's folder",
-                              hint: "imports must stay inside the folder of the loaded file")
-        }
+        let (joined, rel) = try sandboxedImportPath(path, from: importingFile, root: root)
         guard let realRoot = realPath(root) else { throw ImportError("cannot read imported file '\(path)'") }
         // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
         let fd = open(realRoot == "/" ? "/" + rel : realRoot + "/" + rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
@@ -130,6 +117,27 @@ public struct FileImporter: Importer {
         }
         return ImportedFile(key: realFile, path: joined, bytes: bytes)
     }
+}
+
+/// The lexical sandbox every file-backed importer applies before reading: `path` as written
+/// in `import`, joined to the importing file's folder and normalized, and that path relative
+/// to `root`. Empty, NUL-bearing and absolute paths, and paths leaving `root`, are refused.
+package func sandboxedImportPath(_ path: String, from importingFile: String, root: String) throws -> (joined: String, rel: String) {
+    if path.isEmpty { throw ImportError("empty import path") }
+    if path.utf8.contains(0) {
+        throw ImportError("import of '\(path.replacingNUL)' refused: the path contains a NUL byte")
+    }
+    if path.hasPrefix("/") {
+        throw ImportError("import of '\(path)' refused: absolute paths are not allowed",
+                          hint: "import files by a path relative to the importing file")
+    }
+    let dir = directoryOf(importingFile)
+    let joined = normalizePath(dir.isEmpty ? path : dir + "/" + path)
+    guard let rel = relativePath(joined, under: root) else {
+        throw ImportError("import of '\(path)' refused: it leaves the model's folder",
+                          hint: "imports must stay inside the folder of the loaded file")
+    }
+    return (joined, rel)
 }
 
 extension String {
