@@ -33,7 +33,8 @@ let package = Package(
         // Goal seek and sensitivity on the Netflix model through the embedding API.
         .executableTarget(name: "strat-bench-goalseek", dependencies: ["StratKit"], path: "Benchmarks/GoalSeek"),
         .testTarget(name: "StratKitTests", dependencies: ["StratKit"]),
-        .testTarget(name: "StratCLITests", dependencies: ["StratKit"]),
+        // CEditLine: the PTY tests read the REPL's history file with libedit's own H_LOAD.
+        .testTarget(name: "StratCLITests", dependencies: ["StratKit", "CEditLine"]),
         .testTarget(name: "StratLSPTests", dependencies: ["StratLSP", "StratKit"]),
     ]
 )

@@ -26,5 +26,13 @@ func runWithLargeStack(_ body: @escaping @Sendable () -> Void) {
         box.takeRetainedValue().body()
         return
     }
+    // This thread only waits: let the worker receive the terminal's signals (blocked here
+    // after pthread_create, so the worker does not inherit the mask). See
+    // SignalState.asynchronousSignals.
+    var waitMask = sigset_t(), oldMask = sigset_t()
+    sigemptyset(&waitMask)
+    for signo in SignalState.asynchronousSignals { sigaddset(&waitMask, signo) }
+    pthread_sigmask(SIG_BLOCK, &waitMask, &oldMask)
     pthread_join(thread, nil)
+    pthread_sigmask(SIG_SETMASK, &oldMask, nil)
 }

@@ -2,16 +2,17 @@
 //
 // Why histedit (`el_init`/`el_wgets`) and not libedit's readline emulation: the emulation
 // owns signal handling (it re-raises signals to the whole process group with kill(0, …)),
-// decodes input byte by byte when a custom getc is installed, and quotes/escapes
-// completion matches in ways we cannot turn off. With histedit we own the three things the
-// REPL needs to be exact about — Ctrl-C, UTF-8 input and Tab completion — and libedit keeps
-// doing what it is good at: display, emacs key bindings, history navigation and search.
-// `el_set`/`el_get`/`history` are C-variadic, so Sources/CEditLine/shim.h wraps them.
+// and decodes input byte by byte when a custom getc is installed. With histedit we own
+// the two things the REPL needs to be exact about — Ctrl-C (LineEditorSignals.swift) and
+// UTF-8 input — and libedit does the rest: display, emacs key bindings, history
+// navigation, search and the history file, and Tab completion through its own
+// `fn_complete` (word finding, common-prefix insertion, filename completion, the match
+// list). `el_set`/`el_get`/`history` are C-variadic, so Sources/CEditLine/shim.h wraps
+// them; it also declares `fn_complete` (why that is sound: see there).
 //
 // No Foundation here: start-up time matters.
 
 import CEditLine
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -43,29 +44,42 @@ public final class LineEditor {
         case eof
     }
 
+    /// What Tab completes, as the ``completer`` decides.
+    public enum Completion: Equatable, Sendable {
+        /// These candidates, each a full replacement for the completion word.
+        case words([String])
+        /// A file name, by libedit's filename completion: the word ends at an unescaped
+        /// space or shell metacharacter, `~/` is expanded, a unique file gets a space after
+        /// it and a directory a `/`, and special characters are inserted escaped the shell
+        /// way (`plan\ one.strat`, or inside the quote the user opened). The command reading
+        /// the argument undoes that quoting (``REPL/commandPath(_:)``).
+        case fileName
+    }
+
     /// Tab completion. Called with the text of the line *up to the cursor*, the offset (in
     /// `Character`s) at which the word being completed starts in that text, and the word
     /// itself (`String(line.dropFirst(cursorWordStart)) == word`). Returns candidates,
-    /// each a full replacement for `word` (not a suffix).
+    /// each a full replacement for `word` (not a suffix), or ``Completion/fileName``.
     ///
     /// Word splitting (see ``completionWord(in:)``):
     /// - cursor inside a leading `:command` → the word is the command with its colon (`:lo`);
-    /// - after a command listed in ``pathCommands`` (`:load ex`) → the word is the whole
-    ///   argument typed so far, spaces and `/` included (`ex`, `examples/net`);
     /// - otherwise the word is the run of `[A-Za-z0-9_.]` before the cursor, so a dotted
     ///   path stays one word: `Obj.mem` → `Obj.mem`. The completer splits on the last `.`
     ///   itself (``splitMember(_:)``) and returns e.g. `"Obj.member"`. After a call or an
     ///   index (`f(x).me`, `a[0].me`) the word starts with the dot (`.me`); the receiver
     ///   text is `line` before `cursorWordStart`.
     ///
-    /// One candidate replaces the word (nothing is appended: return `"name "` to add a
-    /// space). Several candidates insert their longest common prefix when it is longer
-    /// than the word; when it is not, they are listed below the line (showing only the
-    /// part after the last `.` or `/`), and the line is redrawn. No candidates beeps.
-    public var completer: ((_ line: String, _ cursorWordStart: Int, _ word: String) -> [String])?
+    /// Completion works on the part of the word after its last `.`. One candidate replaces
+    /// it (nothing is appended: return `"name "` to add a space). Several go to libedit's
+    /// `fn_complete`: it inserts their longest common prefix and beeps, and a second Tab
+    /// lists them below the line (libedit's match list, with only what follows the `.`;
+    /// it asks first when there are more than ``completionQueryItems``) and redraws the
+    /// line. No candidates beeps.
+    public var completer: ((_ line: String, _ cursorWordStart: Int, _ word: String) -> Completion)?
 
-    /// Commands whose argument is a file path (completion word = whole argument).
-    public var pathCommands: Set<String> = [":load", ":save"]
+    /// Above this many candidates, the second Tab asks before listing them (libedit's and
+    /// readline's default).
+    public static let completionQueryItems = 100
 
     /// The history file in use, or `nil` when history is not persisted.
     public private(set) var historyPath: String?
@@ -75,8 +89,12 @@ public final class LineEditor {
 
     private let el: OpaquePointer
     private let hist: OpaquePointer
+    /// A one-entry history through which ``addHistory(_:)`` appends to the file in
+    /// libedit's format (H_SAVE_FP writes every entry of a history).
+    private let appendHist: OpaquePointer
     private let inputFD: Int32 = 0
-    private var historyFD: Int32 = -1
+    private let input: NonBlockingTerminalInput
+    private var historyStream: UnsafeMutablePointer<FILE>?
     private var lastHistoryEntry: String?
     private var promptBuffer: UnsafeMutablePointer<CChar>
     private var pendingBytes: [UInt8] = []
@@ -91,13 +109,19 @@ public final class LineEditor {
         Self.ensureUTF8Locale()
         self.historyCapacity = max(1, historyCapacity)
         promptBuffer = strdup("")!
+        input = NonBlockingTerminalInput(terminal: inputFD)
+        // libedit's "Display all N possibilities?" reads its answer with getc(stdin): with
+        // a buffer, that getc would swallow keys typed after the answer.
+        setvbuf(strat_stdin(), nil, _IONBF, 0)
         el = el_init("strat", strat_stdin(), strat_stdout(), strat_stderr())
         hist = history_init()
         _ = strat_history_setsize(hist, Int32(clamping: self.historyCapacity))
         _ = strat_history_setunique(hist, 1)
+        appendHist = history_init()
+        _ = strat_history_setsize(appendHist, 1)
 
         _ = strat_el_set_clientdata(el, Unmanaged.passUnretained(self).toOpaque())
-        _ = strat_el_set_signal(el, 0)              // we handle signals ourselves (see below)
+        _ = strat_el_set_signal(el, 0)              // we handle signals ourselves (LineEditorSignals.swift)
         _ = strat_el_set_getcfn(el, lineEditorGetc)  // UTF-8 decoding + interruptible read
         _ = strat_el_set_prompt(el, lineEditorPrompt)
         _ = strat_el_set_editor(el, "emacs")
@@ -124,14 +148,16 @@ public final class LineEditor {
         _ = el_source(el, nil)   // ~/.editrc, lines prefixed "strat:"
 
         SignalState.prepare()
-        installInterruptHandler(restart: true)
+        SignalState.installInterruptHandler(restart: true)
         loadHistory(path: historyPath)
     }
 
     deinit {
         el_end(el)
         history_end(hist)
-        if historyFD >= 0 { close(historyFD) }
+        history_end(appendHist)
+        if let historyStream { fclose(historyStream) }
+        input.close()
         free(promptBuffer)
         SignalState.restoreInterruptHandler()
     }
@@ -199,95 +225,72 @@ public final class LineEditor {
 
     // MARK: History
 
+    /// The first line of a history file in libedit's format.
+    static let historyCookie = "_HiStOrY_V2_"
+
     /// Adds `line` to the history (for ↑ and Ctrl-R) and appends it to the history file.
     /// Blank lines and a repeat of the previous entry are skipped.
     public func addHistory(_ line: String) {
         guard line.contains(where: { !$0.isWhitespace }), line != lastHistoryEntry else { return }
         lastHistoryEntry = line
         _ = strat_history_enter(hist, line)
-        guard historyFD >= 0 else { return }
-        if !Self.writeAll(historyFD, Self.escapeHistory(line) + "\n") {
-            close(historyFD)
-            historyFD = -1
+        guard let stream = historyStream else { return }
+        _ = strat_history_clear(appendHist)
+        _ = strat_history_enter(appendHist, line)
+        fseek(stream, 0, SEEK_END)   // H_SAVE_FP writes the cookie only at offset 0
+        if strat_history_save_fp(appendHist, stream) != 1 || fflush(stream) != 0 {
+            fclose(stream)
+            historyStream = nil
             historyPath = nil
         }
     }
 
+    /// Loads the file with libedit's H_LOAD, so it must be in libedit's format. A file
+    /// without the `_HiStOrY_V2_` line is from strat before that format (one entry a line,
+    /// `\\`, `\n` and `\r` escaped — which strunvis(3) reads the same way): it gets the line
+    /// prepended first. Then the file is compacted if it holds more than
+    /// ``historyCapacity`` entries, and opened for appending.
     private func loadHistory(path: String?) {
         guard let path, !path.isEmpty else { return }
-        var entries: [String] = []
         let readFD = open(path, O_RDONLY | O_CLOEXEC)
         if readFD >= 0 {
             guard let data = Self.readAll(readFD) else { close(readFD); return }   // e.g. a directory
             close(readFD)
-            entries = String(decoding: data, as: UTF8.self)
-                .split(separator: "\n", omittingEmptySubsequences: true)
-                .map { Self.unescapeHistory(String($0)) }
+            if !data.isEmpty, !data.starts(with: Array((Self.historyCookie + "\n").utf8)) {
+                guard Self.replaceFile(path, with: Array((Self.historyCookie + "\n").utf8) + data) else { return }
+            }
+            let count = strat_history_load(hist, path)
+            if count > historyCapacity {
+                // H_SAVE writes what was kept in memory: the newest entries.
+                let tmp = path + ".tmp-\(getpid())"
+                if strat_history_save(hist, tmp) < 0 || rename(tmp, path) != 0 { unlink(tmp) }
+            }
         } else if errno != ENOENT {
             return   // unreadable: no persistence
         }
         let writeFD = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard writeFD >= 0 else { return }   // unwritable: no persistence
-        historyFD = writeFD
+        guard let stream = fdopen(writeFD, "a") else { close(writeFD); return }
+        historyStream = stream
         historyPath = path
-        if entries.count > historyCapacity {
-            entries.removeFirst(entries.count - historyCapacity)
-            compactHistoryFile(path: path, entries: entries)
-        }
-        for entry in entries { _ = strat_history_enter(hist, entry) }
-        lastHistoryEntry = entries.last
+        lastHistoryEntry = strat_history_step(hist, H_FIRST).map { String(cString: $0) }
     }
 
-    /// Rewrites the file with only the kept entries (temporary file + rename), then
-    /// reopens it for appending. Best effort: on failure the file just stays longer.
-    private func compactHistoryFile(path: String, entries: [String]) {
+    /// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
+    private static func replaceFile(_ path: String, with bytes: [UInt8]) -> Bool {
         let tmp = path + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        let text = entries.map { Self.escapeHistory($0) + "\n" }.joined()
-        let ok = Self.writeAll(fd, text)
+        guard fd >= 0 else { return false }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            offset += n
+        }
         close(fd)
-        guard ok, rename(tmp, path) == 0 else { unlink(tmp); return }
-        let reopened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        close(historyFD)
-        historyFD = reopened
-        if reopened < 0 { historyPath = nil }
-    }
-
-    /// History file format: UTF-8, one entry per line; `\` is written `\\`, a newline `\n`
-    /// and a carriage return `\r`.
-    static func escapeHistory(_ line: String) -> String {
-        var out = ""
-        for c in line.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
-
-    static func unescapeHistory(_ line: String) -> String {
-        var out = ""
-        var escaped = false
-        for c in line.unicodeScalars {
-            if escaped {
-                switch c {
-                case "n": out += "\n"
-                case "r": out += "\r"
-                default: out.unicodeScalars.append(c)
-                }
-                escaped = false
-            } else if c == "\\" {
-                escaped = true
-            } else {
-                out.unicodeScalars.append(c)
-            }
-        }
-        if escaped { out += "\\" }
-        return out
+        guard offset == bytes.count, rename(tmp, path) == 0 else { unlink(tmp); return false }
+        return true
     }
 
     // MARK: Completion
@@ -295,10 +298,10 @@ public final class LineEditor {
     /// Splits the text before the cursor into the completion word and its start offset
     /// (in `Character`s). See ``completer`` for the rules.
     public func completionWord(in line: String) -> (start: Int, word: String) {
-        Self.completionWord(in: line, pathCommands: pathCommands)
+        Self.completionWord(in: line)
     }
 
-    static func completionWord(in line: String, pathCommands: Set<String>) -> (start: Int, word: String) {
+    static func completionWord(in line: String) -> (start: Int, word: String) {
         let chars = Array(line)
         var i = 0
         while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
@@ -306,12 +309,6 @@ public final class LineEditor {
             var end = i
             while end < chars.count, !chars[end].isWhitespace { end += 1 }
             if end == chars.count { return (i, String(chars[i...])) }   // in the command name
-            let command = String(chars[i..<end])
-            if pathCommands.contains(command) {
-                var argStart = end
-                while argStart < chars.count, chars[argStart] == " " || chars[argStart] == "\t" { argStart += 1 }
-                return (argStart, String(chars[argStart...]))
-            }
         }
         var start = chars.count
         while start > 0 {
@@ -329,38 +326,6 @@ public final class LineEditor {
         return (String(word[..<dot]), String(word[word.index(after: dot)...]))
     }
 
-    /// File-path candidates for `partial` (relative to the working directory, `~/`
-    /// expanded for the lookup but kept in the result). Directories end with `/`; dot
-    /// files are offered only when `partial`'s last component starts with `.`.
-    public static func pathCompletions(for partial: String) -> [String] {
-        var dirPart = ""
-        var namePart = partial
-        if let slash = partial.lastIndex(of: "/") {
-            dirPart = String(partial[...slash])
-            namePart = String(partial[partial.index(after: slash)...])
-        }
-        var lookup = dirPart.isEmpty ? "." : dirPart
-        if lookup == "~/" || lookup.hasPrefix("~/"), let home = getenv("HOME") {
-            lookup = String(cString: home) + lookup.dropFirst()
-        }
-        guard let dir = opendir(lookup) else { return [] }
-        defer { closedir(dir) }
-        var results: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            if name.hasPrefix("."), !namePart.hasPrefix(".") { continue }
-            guard name.hasPrefix(namePart) else { continue }
-            var st = stat()
-            let full = lookup.hasSuffix("/") ? lookup + name : lookup + "/" + name
-            let isDir = stat(full, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-            results.append(dirPart + name + (isDir ? "/" : ""))
-        }
-        return results.sorted()
-    }
-
     /// Called from libedit when Tab is pressed. Returns a libedit `CC_*` code.
     fileprivate func complete() -> Int32 {
         guard let info = el_wline(el)?.pointee, let buffer = info.buffer, let cursor = info.cursor else {
@@ -374,69 +339,45 @@ public final class LineEditor {
         }
         guard let completer else { return CC_ERROR }
         let (start, word) = completionWord(in: before)
-        var seen = Set<String>()
-        let candidates = completer(before, start, word).filter { seen.insert($0).inserted }
-        if candidates.isEmpty { return CC_ERROR }
-        if candidates.count == 1 { return replaceWord(word, with: candidates[0]) }
-        let common = Self.longestCommonPrefix(candidates)
-        if common.count > word.count { return replaceWord(word, with: common) }
-        showCandidates(candidates, commonPrefix: common)
-        return CC_REDISPLAY
-    }
-
-    private func replaceWord(_ word: String, with replacement: String) -> Int32 {
-        if replacement == word { return CC_REFRESH }
-        el_deletestr(el, Int32(word.unicodeScalars.count))
-        var wide = replacement.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
-        wide.append(0)
-        return el_winsertstr(el, wide) == 0 ? CC_REFRESH : CC_REFRESH_BEEP
-    }
-
-    static func longestCommonPrefix(_ strings: [String]) -> String {
-        guard var prefix = strings.first.map(Array.init) else { return "" }
-        for s in strings.dropFirst() {
-            var n = 0
-            for (a, b) in zip(prefix, s) { if a != b { break }; n += 1 }
-            prefix.removeLast(prefix.count - n)
-        }
-        return String(prefix)
-    }
-
-    private func showCandidates(_ candidates: [String], commonPrefix: String) {
-        // Show only what follows the last separator the candidates share.
-        var cut = 0
-        for (i, c) in commonPrefix.enumerated() where c == "." || c == "/" { cut = i + 1 }
-        let limit = 200
-        let names = candidates.prefix(limit).map { String($0.dropFirst(cut)) }.sorted()
-        var ws = winsize()
-        let columns = ioctl(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : 80
-        let width = (names.map(\.count).max() ?? 0) + 2
-        let perRow = max(1, columns / max(1, width))
-        let rows = (names.count + perRow - 1) / perRow
-        var out = "\n"
-        for r in 0..<rows {
-            var line = ""
-            for c in 0..<perRow {
-                let i = c * rows + r
-                guard i < names.count else { break }
-                let name = names[i]
-                line += (c + 1 < perRow && i + rows < names.count)
-                    ? name + String(repeating: " ", count: width - name.count) : name
+        let result: Int32
+        switch completer(before, start, word) {
+        case .fileName:
+            result = fn_complete(el, nil, nil, Self.fileNameBreaks, nil, nil, Self.completionQueryItems,
+                                 nil, nil, nil, nil)
+        case .words(let words):
+            guard let request = CompletionRequest(before: before, wordStart: start, word: word, candidates: words) else {
+                return CC_ERROR
             }
-            out += line + "\n"
+            if request.tails.count == 1 {
+                // One candidate: inserted here, because fn_complete rings the bell even after
+                // completing a unique match (filecomplete.c), which readline does not.
+                el_deletestr(el, Int32(request.tail.unicodeScalars.count))
+                var wide = (request.tails[0] + String(cString: request.suffix)).unicodeScalars.map { wchar_t(bitPattern: $0.value) }
+                wide.append(0)
+                return el_winsertstr(el, wide) == 0 ? CC_REFRESH : CC_REFRESH_BEEP
+            }
+            CompletionRequest.current = request
+            defer { CompletionRequest.current = nil }
+            result = request.breaks.withUnsafeBufferPointer {
+                fn_complete(el, nil, lineEditorAttemptedCompletion, $0.baseAddress, nil, lineEditorAppendSuffix,
+                            Self.completionQueryItems, nil, nil, nil, nil)
+            }
         }
-        if candidates.count > limit { out += "(\(candidates.count - limit) more)\n" }
-        fputs(out, strat_stdout())
-        fflush(strat_stdout())
+        clearerr(strat_stdin())   // after an interrupted "Display all …? (y or n)"
+        return result
     }
 
-    // MARK: Input and signals
+    /// Where a file name ends: libedit's own word breaks for filename completion
+    /// (`break_chars` in filecomplete.c).
+    private static let fileNameBreaks: [wchar_t] = " \t\n\"\\'`@$><=;|&{(".unicodeScalars.map { wchar_t(bitPattern: $0.value) } + [0]
+
+    // MARK: Input
 
     /// libedit's character source: one Unicode scalar from the terminal, decoded from UTF-8
-    /// here (not by the C locale). Waits with poll() on the terminal and on the signal
-    /// self-pipe, so a signal is never lost between a check and a blocking read.
-    /// Returns 1 with a character, 0 at end of input, -1 (errno EINTR) after Ctrl-C —
-    /// which makes el_wgets return NULL, also from inside Ctrl-R search.
+    /// here (not by the C locale). Waits only in poll(2), on the terminal and on the signal
+    /// self-pipe, and reads without blocking (see LineEditorSignals.swift), so a signal is
+    /// never slept through. Returns 1 with a character, 0 at end of input, -1 (errno EINTR)
+    /// after Ctrl-C — which makes el_wgets return NULL, also from inside Ctrl-R search.
     fileprivate func readCharacter(_ out: UnsafeMutablePointer<wchar_t>) -> Int32 {
         while true {
             let pending = SignalState.pendingSignals()
@@ -454,19 +395,11 @@ public final class LineEditor {
                 suspend()
                 continue
             }
-            var fds = [pollfd(fd: inputFD, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: SignalState.wakeReadFD, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, fds[1].fd >= 0 ? 2 : 1, -1)
-            if ready < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                return -1
-            }
-            if fds[1].revents != 0 { SignalState.drainWakePipe(); continue }
-            if fds[0].revents == 0 { continue }
+            guard SignalState.waitForInput(fd: input.fd) else { return -1 }
             var byte: UInt8 = 0
-            let n = read(inputFD, &byte, 1)
+            let n = input.readByte(&byte)
             if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
+                if errno == EINTR || errno == EAGAIN { continue }   // EAGAIN: flushed by a Ctrl-C
                 return -1
             }
             if n == 0 {
@@ -518,10 +451,6 @@ public final class LineEditor {
         _ = strat_el_refresh(el)
     }
 
-    private func installInterruptHandler(restart: Bool) {
-        SignalState.installInterruptHandler(restart: restart)
-    }
-
     fileprivate var prompt: UnsafeMutablePointer<CChar> { promptBuffer }
 
     fileprivate static func from(_ el: OpaquePointer?) -> LineEditor? {
@@ -559,19 +488,86 @@ public final class LineEditor {
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ text: String) -> Bool {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += n
+}
+
+// MARK: - Name completion through fn_complete
+
+/// The candidates of one Tab press, handed to libedit's callbacks (plain C function
+/// pointers, no context argument) for the duration of the `fn_complete` call.
+///
+/// libedit completes the part of the word after its last `.` (so its match list shows
+/// member names, not whole paths), finding that part with `breaks`: every character of the
+/// text before it that does not occur in it. The callback checks that libedit found
+/// exactly that part — a backslash or a quote before the cursor can make it look further
+/// (filecomplete.c treats them as escapes) — and offers nothing otherwise.
+private struct CompletionRequest {
+    nonisolated(unsafe) static var current: CompletionRequest?
+
+    /// The candidates with the word's text up to its last `.` removed.
+    let tails: [String]
+    /// The part of the word libedit replaces, and its start and end (in scalars).
+    let tail: String
+    let tailStart: Int
+    let cursor: Int
+    /// NUL-terminated word breaks for `fn_complete`.
+    let breaks: [wchar_t]
+    /// Inserted after a unique candidate: its trailing space, if it had one.
+    let suffix: UnsafePointer<CChar>
+
+    init?(before: String, wordStart: Int, word: String, candidates: [String]) {
+        var seen = Set<String>()
+        let unique = candidates.filter { seen.insert($0).inserted }
+        let cut = word.lastIndex(of: ".").map { word.index(after: $0) } ?? word.startIndex
+        let receiver = String(word[..<cut])
+        var tails = unique.filter { $0.hasPrefix(receiver) }.map { String($0.dropFirst(receiver.count)) }
+        guard !tails.isEmpty else { return nil }
+        suffix = tails.count == 1 && tails[0].hasSuffix(" ") && tails[0].count > 1 ? Self.space : Self.empty
+        if suffix == Self.space { tails[0].removeLast() }
+        self.tails = tails
+        tail = String(word[cut...])
+        let scalars = Array(before.unicodeScalars)
+        cursor = scalars.count
+        tailStart = cursor - tail.unicodeScalars.count
+        let inTail = Set(tail.unicodeScalars)
+        var breakSet = Set<Unicode.Scalar>()
+        var breaks: [wchar_t] = []
+        for s in scalars[..<tailStart] where !inTail.contains(s) && breakSet.insert(s).inserted {
+            breaks.append(wchar_t(bitPattern: s.value))
         }
-        return true
+        self.breaks = breaks + [0]
     }
+
+    nonisolated(unsafe) static let empty: UnsafePointer<CChar> = UnsafePointer(strdup("")!)
+    nonisolated(unsafe) static let space: UnsafePointer<CChar> = UnsafePointer(strdup(" ")!)
+}
+
+/// fn_complete's `attempted_completion_function`: the matches in readline's form, made by
+/// libedit's `rl_completion_matches` (which puts the common prefix first).
+private func lineEditorAttemptedCompletion(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32)
+    -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+    guard let request = CompletionRequest.current, let text,
+          Int(start) == request.tailStart, Int(end) == request.cursor, String(cString: text) == request.tail else {
+        return nil
+    }
+    CompletionGenerator.next = 0
+    return rl_completion_matches(text, lineEditorNextCandidate)
+}
+
+private enum CompletionGenerator {
+    nonisolated(unsafe) static var next = 0
+}
+
+/// The generator `rl_completion_matches` calls with state 0, 1, …: a malloc'd copy of each
+/// candidate in turn (libedit frees them), then NULL.
+private func lineEditorNextCandidate(_ text: UnsafePointer<CChar>?, _ state: Int32) -> UnsafeMutablePointer<CChar>? {
+    guard let tails = CompletionRequest.current?.tails, CompletionGenerator.next < tails.count else { return nil }
+    defer { CompletionGenerator.next += 1 }
+    return strdup(tails[CompletionGenerator.next])
+}
+
+/// fn_complete's `app_func`: what follows a unique match, and each listed match.
+private func lineEditorAppendSuffix(_ match: UnsafePointer<CChar>?) -> UnsafePointer<CChar>? {
+    CompletionRequest.current?.suffix ?? CompletionRequest.empty
 }
 
 // MARK: - C callbacks (no captures: plain functions converted to C function pointers)
@@ -589,180 +585,4 @@ private func lineEditorComplete(_ el: OpaquePointer?, _ ch: Int32) -> UInt8 {
 private func lineEditorGetc(_ el: OpaquePointer?, _ out: UnsafeMutablePointer<wchar_t>?) -> Int32 {
     guard let out, let editor = LineEditor.from(el) else { return -1 }
     return editor.readCharacter(out)
-}
-
-// MARK: - Signals
-
-/// Signal handling. Handlers only touch lock-free atomics, write(2) to a self-pipe,
-/// tcsetattr(2), signal(2) and raise(3) — all async-signal-safe.
-///
-/// - While reading a line: SIGINT, SIGWINCH and SIGTSTP are recorded and wake the reader
-///   (installed without SA_RESTART); SIGTERM, SIGHUP and SIGQUIT restore the terminal
-///   and then take their default action.
-/// - Between lines: only SIGINT stays caught (with SA_RESTART); it records a request for
-///   ``LineEditor/takeInterruptRequest()``, and a second one before that is consumed
-///   terminates the process with the default action.
-private enum SignalState {
-    static let interruptBit: UInt32 = 1
-    static let resizeBit: UInt32 = 2
-    static let suspendBit: UInt32 = 4
-
-    static let pending = Atomic<UInt32>(0)
-    static let reading = Atomic<Bool>(false)
-    static let wakeWrite = Atomic<Int32>(-1)
-    static let termiosSaved = Atomic<Bool>(false)
-    static let ttyFD = Atomic<Int32>(0)
-    /// Cooked terminal settings, restored by fatal-signal handlers.
-    nonisolated(unsafe) static let savedTermios: UnsafeMutablePointer<termios> = {
-        let p = UnsafeMutablePointer<termios>.allocate(capacity: 1)
-        p.initialize(to: termios())
-        return p
-    }()
-    nonisolated(unsafe) static var wakeReadFD: Int32 = -1
-    nonisolated(unsafe) static var previousActions: [Int32: sigaction] = [:]
-    nonisolated(unsafe) static var originalInterruptAction: sigaction?
-
-    static let readingSignals: [Int32] = [SIGWINCH, SIGTSTP, SIGTERM, SIGHUP, SIGQUIT]
-
-    /// Touches every static the handler uses so none is lazily initialised inside it,
-    /// and creates the self-pipe.
-    static func prepare() {
-        _ = pending.load(ordering: .relaxed)
-        _ = reading.load(ordering: .relaxed)
-        _ = termiosSaved.load(ordering: .relaxed)
-        _ = ttyFD.load(ordering: .relaxed)
-        _ = savedTermios
-        if wakeReadFD < 0 {
-            var fds: [Int32] = [-1, -1]
-            if pipe(&fds) == 0 {
-                for fd in fds {
-                    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-                    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-                }
-                wakeReadFD = fds[0]
-                wakeWrite.store(fds[1], ordering: .sequentiallyConsistent)
-            }
-        }
-    }
-
-    static func install(_ signo: Int32, restart: Bool) -> sigaction {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = lineEditorSignalHandler
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = restart ? Int32(SA_RESTART) : 0
-        var old = sigaction()
-        sigaction(signo, &action, &old)
-        return old
-    }
-
-    static func installInterruptHandler(restart: Bool) {
-        let old = install(SIGINT, restart: restart)
-        if originalInterruptAction == nil { originalInterruptAction = old }
-    }
-
-    static func restoreInterruptHandler() {
-        if var old = originalInterruptAction {
-            sigaction(SIGINT, &old, nil)
-            originalInterruptAction = nil
-        }
-    }
-
-    static func saveTerminal(fd: Int32) {
-        termiosSaved.store(false, ordering: .sequentiallyConsistent)
-        if tcgetattr(fd, savedTermios) == 0 {
-            ttyFD.store(fd, ordering: .sequentiallyConsistent)
-            termiosSaved.store(true, ordering: .sequentiallyConsistent)
-        }
-    }
-
-    static func beginReading(fd: Int32) {
-        pending.store(0, ordering: .sequentiallyConsistent)   // drop requests from before
-        drainWakePipe()
-        saveTerminal(fd: fd)
-        for signo in readingSignals { previousActions[signo] = install(signo, restart: false) }
-        _ = install(SIGINT, restart: false)
-        reading.store(true, ordering: .sequentiallyConsistent)
-    }
-
-    /// Returns whether the read was interrupted by Ctrl-C.
-    static func endReading() -> Bool {
-        reading.store(false, ordering: .sequentiallyConsistent)
-        _ = install(SIGINT, restart: true)
-        for signo in readingSignals {
-            if var old = previousActions.removeValue(forKey: signo) { sigaction(signo, &old, nil) }
-        }
-        termiosSaved.store(false, ordering: .sequentiallyConsistent)
-        let bits = pending.exchange(0, ordering: .sequentiallyConsistent)
-        drainWakePipe()
-        return bits & interruptBit != 0
-    }
-
-    static func pendingSignals() -> UInt32 { pending.load(ordering: .sequentiallyConsistent) }
-
-    static func clear(_ bit: UInt32) {
-        _ = pending.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
-    }
-
-    static func takeInterrupt() -> Bool {
-        let old = pending.bitwiseAnd(~interruptBit, ordering: .sequentiallyConsistent).oldValue
-        return old & interruptBit != 0
-    }
-
-    static func drainWakePipe() {
-        guard wakeReadFD >= 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        while read(wakeReadFD, &buffer, buffer.count) > 0 {}
-    }
-
-    /// Stops the process with the default SIGTSTP action; returns once continued.
-    static func stopProcess() {
-        var dfl = sigaction()
-        dfl.__sigaction_handler.sa_handler = SIG_DFL
-        sigemptyset(&dfl.sa_mask)
-        var ours = sigaction()
-        sigaction(SIGTSTP, &dfl, &ours)
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTSTP)
-        var oldMask = sigset_t()
-        pthread_sigmask(SIG_UNBLOCK, &set, &oldMask)
-        raise(SIGTSTP)
-        pthread_sigmask(SIG_SETMASK, &oldMask, nil)
-        sigaction(SIGTSTP, &ours, nil)
-    }
-}
-
-private func lineEditorSignalHandler(_ signo: Int32) {
-    let savedErrno = errno
-    defer { errno = savedErrno }
-    let bit: UInt32
-    switch signo {
-    case SIGINT:
-        if !SignalState.reading.load(ordering: .sequentiallyConsistent),
-           SignalState.pending.load(ordering: .sequentiallyConsistent) & SignalState.interruptBit != 0 {
-            // Second Ctrl-C while busy and the first was not consumed: give up.
-            signal(SIGINT, SIG_DFL)
-            raise(SIGINT)
-            return
-        }
-        bit = SignalState.interruptBit
-    case SIGWINCH:
-        bit = SignalState.resizeBit
-    case SIGTSTP:
-        bit = SignalState.suspendBit
-    default:
-        // Fatal while the terminal is raw: put it back, then die the default way.
-        if SignalState.termiosSaved.load(ordering: .sequentiallyConsistent) {
-            tcsetattr(SignalState.ttyFD.load(ordering: .sequentiallyConsistent), TCSANOW, SignalState.savedTermios)
-        }
-        signal(signo, SIG_DFL)
-        raise(signo)
-        return
-    }
-    _ = SignalState.pending.bitwiseOr(bit, ordering: .sequentiallyConsistent)
-    let fd = SignalState.wakeWrite.load(ordering: .sequentiallyConsistent)
-    if fd >= 0 {
-        var byte: UInt8 = 1
-        _ = write(fd, &byte, 1)
-    }
 }

@@ -240,14 +240,14 @@ final class REPL {
             let historyPath = env("STRAT_HISTORY") ?? env("HOME").map { $0 + "/.strat_history" }
             let editor = LineEditor(historyPath: historyPath)
             editor.completer = { [unowned self] line, start, word in
-                self.completions(line: line, wordStart: start, word: word)
+                self.completion(line: line, wordStart: start, word: word)
             }
             self.editor = editor
             writeOut(banner())
         }
         if let file {
             var out = Output()
-            loadFile(file, into: &out, initial: true)
+            loadFile(Self.expandPath(file), into: &out, initial: true)
             emit(out)
         }
         if interactive { interactiveLoop() } else { pipedLoop() }

@@ -106,17 +106,53 @@ extension REPL {
     static func expandPath(_ raw: String) -> String {
         var p = raw.trimmingSpaces()
         if p.count >= 2, let f = p.first, f == "\"" || f == "'", p.last == f { p = String(p.dropFirst().dropLast()) }
-        if p == "~" || p.hasPrefix("~/"), let home = getenv("HOME") {
-            p = String(cString: home) + p.dropFirst()
+        return expandHome(p)
+    }
+
+    static func expandHome(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/"), let home = getenv("HOME") else { return path }
+        return String(cString: home) + path.dropFirst()
+    }
+
+    /// The FILE argument of `:load` and `:save`, read the way libedit's filename completion
+    /// writes it (``LineEditor/Completion/fileName``), which is the shell's way: outside
+    /// quotes a backslash takes the next character literally (`plan\ one.strat`); `'…'`
+    /// takes everything literally; in `"…"` a backslash escapes only `"`, `\`, `` ` `` and
+    /// `$`. Unquoted spaces are kept (`:load my plan.strat` still works); those at the ends
+    /// go. Then `~/` is expanded.
+    static func commandPath(_ raw: String) -> String {
+        var out = ""
+        var quote: Character?
+        var escaped = false
+        var end = 0   // length of `out` up to its last quoted or escaped character
+        for c in raw.drop(while: { $0 == " " || $0 == "\t" }) {
+            if escaped {
+                if quote == "\"", !"\"\\`$".contains(c) { out.append("\\") }
+                out.append(c)
+                escaped = false
+                end = out.count
+            } else if c == "\\", quote != "'" {
+                escaped = true
+            } else if let q = quote, c == q {
+                quote = nil
+                end = out.count
+            } else if quote == nil, c == "\"" || c == "'" {
+                quote = c
+            } else {
+                out.append(c)
+                if quote != nil { end = out.count }
+            }
         }
-        return p
+        if escaped { out.append("\\") }
+        // Trailing spaces that were not escaped (Tab completion leaves one after a file).
+        while out.count > end, out.last == " " || out.last == "\t" { out.removeLast() }
+        return expandHome(out)
     }
 
     /// Loads a file into the session. `initial`: the FILE of `strat repl FILE` (announced
     /// only on a terminal; there is no earlier session to keep).
-    func loadFile(_ raw: String, into out: inout Output, initial: Bool = false) {
+    func loadFile(_ path: String, into out: inout Output, initial: Bool = false) {
         let announce = !initial || interactive
-        let path = Self.expandPath(raw)
         do {
             // Imports resolve under the file's folder (the default importer); Ctrl-C stops
             // long evaluations as in every REPL session; the new session keeps the date
@@ -138,7 +174,7 @@ extension REPL {
 
     func load(_ argument: String, into out: inout Output) {
         guard needArgument(argument, ":load FILE", into: &out) else { return }
-        loadFile(argument, into: &out)
+        loadFile(Self.commandPath(argument), into: &out)
     }
 
     func reload(into out: inout Output) {
@@ -162,7 +198,7 @@ extension REPL {
     /// `:save [FILE]` (FILE defaults to the loaded file) and `:save! FILE`, which may
     /// replace an existing file other than the loaded one.
     func save(_ argument: String, force: Bool, into out: inout Output) {
-        guard let path = argument.isEmpty ? session.file : Self.expandPath(argument) else {
+        guard let path = argument.isEmpty ? session.file : Self.commandPath(argument) else {
             fail("no file loaded", hint: "usage: :save FILE", into: &out)
             return
         }

@@ -1,5 +1,6 @@
 // Tab completion: keywords, declared names, members after `.`, `:commands`, file paths
-// after `:load`/`:save`, and the arguments of `:help`, `:scenario`, `:project`.
+// after `:load`/`:save` (libedit's filename completion), and the arguments of `:help`,
+// `:scenario`, `:project`.
 
 import StratKit
 import StratLSP
@@ -17,6 +18,21 @@ extension REPL {
     static let builtinNames: [String] = topLevelCollections
         + Engine.functionSignatures.filter { $0.module == nil }.map(\.name)
 
+    /// What Tab completes (see ``LineEditor/completer``): a file name after `:load` and
+    /// `:save`, else candidates for the completion word.
+    func completion(line: String, wordStart: Int, word: String) -> LineEditor.Completion {
+        let head = String(line.prefix(wordStart)).trimmingSpaces()
+        if head.hasPrefix(":") {
+            var name = String(head.prefix(while: { !$0.isWhitespace }))
+            if name.count > 2, name.hasSuffix("!") { name.removeLast() }   // :save!
+            switch Self.resolveCommand(name).command {
+            case ":load", ":save": return .fileName
+            default: break
+            }
+        }
+        return .words(completions(line: line, wordStart: wordStart, word: word))
+    }
+
     /// Candidates for the completion word (see ``LineEditor/completer``).
     func completions(line: String, wordStart: Int, word: String) -> [String] {
         let head = String(line.prefix(wordStart)).trimmingSpaces()
@@ -30,8 +46,6 @@ extension REPL {
             let name = String(head.prefix(while: { !$0.isWhitespace }))
             let command = Self.resolveCommand(name).command ?? name
             switch command {
-            case ":load", ":save":
-                return LineEditor.pathCompletions(for: word)
             case ":help":
                 guard !head.contains(" ") else { return [] }
                 let functions = Engine.functionSignatures.map(\.name)

@@ -3,6 +3,7 @@
 // resize, UTF-8), checked through what the REPL prints. The binary is $STRAT_BIN, else
 // `strat` next to the test bundle. REPL semantics (commands, :whatif, :save) are in
 // REPLTests.swift.
+import CEditLine
 import Foundation
 import XCTest
 
@@ -81,6 +82,31 @@ final class LineEditorPTYTests: XCTestCase {
         return p
     }
 
+    /// The entries libedit's own reader (H_LOAD) finds in a history file, oldest first;
+    /// nil when it rejects the file.
+    static func libeditHistory(_ path: String) -> [String]? {
+        let h = history_init()!
+        defer { history_end(h) }
+        _ = strat_history_setsize(h, 100_000)
+        guard strat_history_load(h, path) >= 0 else { return nil }
+        var entries: [String] = []
+        var entry = strat_history_step(h, H_LAST)
+        while let e = entry {
+            entries.append(String(cString: e))
+            entry = strat_history_step(h, H_PREV)
+        }
+        return entries
+    }
+
+    /// Writes `entries` (oldest first) as a history file with libedit's own writer (H_SAVE).
+    static func writeLibeditHistory(_ entries: [String], to path: String) throws {
+        let h = history_init()!
+        defer { history_end(h) }
+        _ = strat_history_setsize(h, Int32(entries.count))
+        for e in entries { _ = strat_history_enter(h, e) }
+        guard strat_history_save(h, path) == entries.count else { throw PTYError(description: "H_SAVE \(path) failed") }
+    }
+
     /// The output of a line: what follows the echoed input and its line end.
     static func result(_ text: String) -> String { "\r\n" + text + "\r\n" }
 
@@ -156,16 +182,70 @@ final class LineEditorPTYTests: XCTestCase {
     }
 
     func testAmbiguousTabListsCandidates() throws {
+        // libedit's way: the first Tab inserts what the candidates share (here nothing) and
+        // beeps; the second lists them — libedit's match list, of the members only.
         let p = try startSession()
         try p.type("MODERNIZE_PLATFORM.MICROSERVICES.")
         try p.send(PTYKey.tab)
+        try p.expect("\u{07}")
+        try p.send(PTYKey.tab)
         let listing = try p.expect(Self.prompt + "MODERNIZE_PLATFORM.MICROSERVICES.")   // line redrawn
         for member in ["baseline", "target", "current", "score", "status", "progress"] {
-            XCTAssertTrue(listing.contains(member), listing)
+            XCTAssertTrue(listing.contains("\r\n" + member + " ") || listing.contains(" " + member + " "), listing)
         }
+        XCTAssertFalse(listing.contains("MICROSERVICES.baseline"), listing)   // names after the dot
         try p.type("current")
         try p.send(PTYKey.enter)
         try p.expect(Self.result("62%"))
+    }
+
+    func testTabInsertsTheCommonPrefixThenLists() throws {
+        let p = try startSession(loadFixture: false)
+        try enter(p, "let rate_low = 1; let rate_high = 2", expecting: "rate_low = 1")
+        try p.type("ra")
+        try p.send(PTYKey.tab)
+        try p.expect("te_")                        // what rate_low and rate_high share
+        try p.send(PTYKey.tab)
+        let listing = try p.expect(Self.prompt + "rate_")
+        XCTAssertTrue(listing.contains("rate_high") && listing.contains("rate_low"), listing)
+        try p.type("high")
+        try p.send(PTYKey.enter)
+        try p.expect(Self.result("2"))
+    }
+
+    /// A session with 120 names `zz0`…`zz119`, at libedit's question after `zz` Tab Tab.
+    func sessionAskingToDisplayAll() throws -> PTYProcess {
+        let many = (0..<120).map { "let zz\($0) = \($0)" }.joined(separator: "\n") + "\n"
+        try many.write(toFile: fixturePath, atomically: true, encoding: .utf8)
+        let p = try startSession(loadFixture: false)
+        try enter(p, ":load \(fixturePath)", expecting: "loaded \(fixturePath) (120 names)")
+        try p.type("zz")
+        try p.send(PTYKey.tab + PTYKey.tab)
+        try p.expect("Display all 120 possibilities? (y or n) ")
+        return p
+    }
+
+    func testManyCandidatesAskBeforeListing() throws {
+        // Over 100 candidates, libedit asks first; its answer is read from stdin without a
+        // buffer, so the keys typed after it are not swallowed.
+        let p = try sessionAskingToDisplayAll()
+        try p.send("n" + "1+1" + PTYKey.enter)      // no list; then the line is zz1+1
+        try p.expect(Self.result("2"))
+        try p.expect(Self.prompt)
+        XCTAssertFalse(p.transcript.contains("zz119"), p.transcript)
+        try p.type("zz")
+        try p.send(PTYKey.tab + PTYKey.tab)
+        try p.expect("(y or n) ")
+        try p.send("y")
+        let listing = try p.expect(Self.prompt + "zz")
+        XCTAssertTrue(listing.contains("zz119") && listing.contains("zz0 "), listing)
+    }
+
+    func testCtrlCAtTheDisplayAllQuestionDropsTheLine() throws {
+        let p = try sessionAskingToDisplayAll()
+        try p.send(PTYKey.ctrlC)
+        try p.expect("^C\r\n" + Self.prompt)
+        try enter(p, "7", expecting: "7")
     }
 
     func testTabCompletesCommand() throws {
@@ -186,11 +266,46 @@ final class LineEditorPTYTests: XCTestCase {
         let p = try startSession(directory: dir.path, loadFixture: false)
         try p.type(":load ex")
         try p.send(PTYKey.tab)                      // → examples/
+        try p.expect("amples/")
         try p.type("pl")
-        try p.send(PTYKey.tab + PTYKey.enter)          // → examples/plan one.strat
+        try p.send(PTYKey.tab)                      // libedit escapes the space, adds one after
+        try p.expect(#"an\ one.strat "#)
+        try p.send(PTYKey.enter)
         try p.expect("loaded examples/plan one.strat")
         try p.expect(Self.prompt)
         try enter(p, "probe", expecting: "42")
+    }
+
+    func testTabListsFileNamesAfterLoad() throws {
+        // libedit's filename completion and match list: directories marked with `/`;
+        // `:save!` and abbreviated commands take file names too.
+        let dir = home.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("examples"), withIntermediateDirectories: true)
+        try "let probe = 7\n".write(to: dir.appendingPathComponent("extra.strat"), atomically: true, encoding: .utf8)
+        try "let home_probe = 8\n".write(to: home.appendingPathComponent("in home.strat"), atomically: true, encoding: .utf8)
+        let p = try startSession(directory: dir.path, loadFixture: false)
+        try p.type(":load e")
+        try p.send(PTYKey.tab)
+        try p.expect("x")                          // what examples/ and extra.strat share
+        try p.send(PTYKey.tab)
+        let listing = try p.expect(Self.prompt + ":load ex")
+        XCTAssertTrue(listing.contains("examples/"), listing)
+        XCTAssertTrue(listing.contains("extra.strat"), listing)
+        try p.type("t")
+        try p.send(PTYKey.tab + PTYKey.enter)
+        try p.expect("loaded extra.strat")
+        try enter(p, "probe", expecting: "7")
+        try p.type(":lo ../in")
+        try p.send(PTYKey.tab)
+        try p.expect(#"\ home.strat "#)
+        try p.send(PTYKey.enter)
+        try p.expect("loaded ../in home.strat")
+        try enter(p, "home_probe", expecting: "8")
+        try p.type(":save! exa")
+        try p.send(PTYKey.tab)
+        try p.expect("mples/")
+        try p.send(PTYKey.ctrlU + PTYKey.ctrlD)
+        XCTAssertEqual(try p.waitForExit(), 0)
     }
 
     func testUpArrowRecallsPreviousLine() throws {
@@ -380,17 +495,51 @@ final class LineEditorPTYTests: XCTestCase {
         let first = try startSession()
         try enter(first, "40 + 2", expecting: "42")
         try enter(first, #""line with \\ backslash""#, expecting: #"line with \ backslash"#)
+        try enter(first, #""héllo → wörld""#, expecting: "héllo → wörld")
         try first.send(PTYKey.ctrlD)
         XCTAssertEqual(try first.waitForExit(), 0)
-        let saved = try String(contentsOfFile: historyFile, encoding: .utf8)
-        XCTAssertTrue(saved.contains("40 + 2"), saved)
+        // libedit's own reader reads the file back.
+        XCTAssertEqual(Self.libeditHistory(historyFile), ["40 + 2", #""line with \\ backslash""#, #""héllo → wörld""#])
+        XCTAssertTrue(try String(contentsOfFile: historyFile, encoding: .utf8).hasPrefix("_HiStOrY_V2_\n"))
 
         let second = try startSession()
-        try second.send(PTYKey.up + PTYKey.up + PTYKey.enter)
+        try second.send(PTYKey.up + PTYKey.up + PTYKey.up + PTYKey.enter)
         try second.expect(Self.result("42"))
         try second.expect(Self.prompt)
-        try second.send(PTYKey.up + PTYKey.up + PTYKey.enter)   // the line just entered, then the one before
+        try second.send(PTYKey.up + PTYKey.up + PTYKey.up + PTYKey.enter)   // the line just entered, then older ones
         try second.expect(Self.result(#"line with \ backslash"#))
+        try second.expect(Self.prompt)
+        try second.send(PTYKey.ctrlD)
+        XCTAssertEqual(try second.waitForExit(), 0)
+        XCTAssertEqual(Self.libeditHistory(historyFile)?.suffix(2), ["40 + 2", #""line with \\ backslash""#])
+    }
+
+    func testHistoryWrittenByLibeditIsLoaded() throws {
+        // A file libedit wrote (another program's, or libedit's own H_SAVE) is read as is.
+        try Self.writeLibeditHistory(["\"ünïcode\" + \"→\"", "(100 +\n 1)", "2 * 21"], to: historyFile)
+        let p = try startSession()
+        try p.send(PTYKey.up + PTYKey.up + PTYKey.enter)
+        try p.expect(Self.result("101"))
+        try p.expect(Self.prompt)
+        try p.send(PTYKey.up + PTYKey.up + PTYKey.up + PTYKey.up + PTYKey.enter)
+        try p.expect(Self.result("ünïcode→"))
+        try p.expect(Self.prompt)
+        try p.send(PTYKey.ctrlD)
+        XCTAssertEqual(try p.waitForExit(), 0)
+        XCTAssertEqual(Self.libeditHistory(historyFile),
+                       ["\"ünïcode\" + \"→\"", "(100 +\n 1)", "2 * 21", "(100 +\n 1)", "\"ünïcode\" + \"→\""])
+    }
+
+    func testHistoryFromBeforeLibeditFormatIsConverted() throws {
+        // strat's earlier file: no `_HiStOrY_V2_` line, `\\` and `\n` escaped.
+        try (#"1 + 1"# + "\n" + #"(3 +\n4)"# + "\n" + #""a\\b""# + "\n").write(toFile: historyFile, atomically: true, encoding: .utf8)
+        let p = try startSession()
+        try p.send(PTYKey.up + PTYKey.up + PTYKey.enter)
+        try p.expect(Self.result("7"))
+        try p.expect(Self.prompt)
+        try p.send(PTYKey.ctrlD)
+        XCTAssertEqual(try p.waitForExit(), 0)
+        XCTAssertEqual(Self.libeditHistory(historyFile), ["1 + 1", "(3 +\n4)", #""a\b""#, "(3 +\n4)"])
     }
 
     func testMultiLineEntryIsOneHistoryEntry() throws {
@@ -409,19 +558,33 @@ final class LineEditorPTYTests: XCTestCase {
         try p.send(PTYKey.ctrlD)
         XCTAssertEqual(try p.waitForExit(), 0)
         let saved = try String(contentsOfFile: historyFile, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(Array(saved.suffix(3)), [#"(1 +\n20)"#, "5", #"(1 +\n20)"#])
+        XCTAssertEqual(saved.count, 4, "\(saved)")        // the cookie line, then one line an entry
+        XCTAssertEqual(Self.libeditHistory(historyFile)?.suffix(3), ["(1 +\n20)", "5", "(1 +\n20)"])
     }
 
     func testHistoryIsCapped() throws {
+        let lines = (0..<1100).map { "old_entry_\($0)" }
+        try Self.writeLibeditHistory(lines, to: historyFile)
+        let p = try startSession()
+        try enter(p, "1", expecting: "1")
+        try p.send(PTYKey.ctrlD)
+        XCTAssertEqual(try p.waitForExit(), 0)
+        let kept = Self.libeditHistory(historyFile)
+        XCTAssertEqual(kept?.count, 1001)
+        XCTAssertEqual(kept?.first, "old_entry_100")
+        XCTAssertEqual(kept?.suffix(2), ["old_entry_1099", "1"])
+    }
+
+    func testOldFormatHistoryIsCapped() throws {
         let lines = (0..<1100).map { "old_entry_\($0)" }
         try (lines.joined(separator: "\n") + "\n").write(toFile: historyFile, atomically: true, encoding: .utf8)
         let p = try startSession()
         try p.send(PTYKey.ctrlD)
         XCTAssertEqual(try p.waitForExit(), 0)
-        let kept = try String(contentsOfFile: historyFile, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(kept.count, 1000)
-        XCTAssertEqual(kept.first, "old_entry_100")
-        XCTAssertEqual(kept.last, "old_entry_1099")
+        let kept = Self.libeditHistory(historyFile)
+        XCTAssertEqual(kept?.count, 1000)
+        XCTAssertEqual(kept?.first, "old_entry_100")
+        XCTAssertEqual(kept?.last, "old_entry_1099")
     }
 
     func testUnwritableHistoryIsSilentlyIgnored() throws {

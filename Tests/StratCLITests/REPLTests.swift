@@ -409,6 +409,25 @@ final class REPLTests: XCTestCase {
         XCTAssertTrue(r.err.contains("unknown name 'churn'"), r.err)
     }
 
+    func testLoadAndSaveReadFileNamesAsTabCompletionWritesThem() throws {
+        // libedit's filename completion escapes the shell way; :load and :save undo it, and
+        // still take a plain name with spaces as typed.
+        try "let probe = 42\n".write(to: tempDir.appendingPathComponent("plan one.strat"), atomically: true, encoding: .utf8)
+        let r = try pipe(#"""
+            :load plan\ one.strat 
+            :load "plan one.strat"
+            :load 'plan one.strat'
+            :load plan one.strat
+            :save! saved\ \"copy\".strat
+            :save! "dq \$x.strat"
+
+            """#)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).filter { $0.hasPrefix("loaded plan one.strat") }.count, 4, r.out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: tempDir.appendingPathComponent(#"saved "copy".strat"#).path), r.out + r.err)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: tempDir.appendingPathComponent("dq $x.strat").path), r.out + r.err)
+    }
+
     func testFailedLoadKeepsTheSession() throws {
         let bad = tempDir.appendingPathComponent("bad.strat").path
         try "let a = (1 +\n".write(toFile: bad, atomically: true, encoding: .utf8)
