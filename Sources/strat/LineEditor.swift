@@ -257,7 +257,8 @@ public final class LineEditor {
             guard let data = Self.readAll(readFD) else { close(readFD); return }   // e.g. a directory
             close(readFD)
             if !data.isEmpty, !data.starts(with: Array((Self.historyCookie + "\n").utf8)) {
-                guard Self.replaceFile(path, with: Array((Self.historyCookie + "\n").utf8) + data) else { return }
+                let converted = Self.historyCookie + "\n" + String(decoding: data, as: UTF8.self)
+                guard writeFileAtomically(path, converted) else { return }
             }
             let count = strat_history_load(hist, path)
             if count > historyCapacity {
@@ -274,23 +275,6 @@ public final class LineEditor {
         historyStream = stream
         historyPath = path
         lastHistoryEntry = strat_history_step(hist, H_FIRST).map { String(cString: $0) }
-    }
-
-    /// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
-    private static func replaceFile(_ path: String, with bytes: [UInt8]) -> Bool {
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return false }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { break }
-            offset += n
-        }
-        close(fd)
-        guard offset == bytes.count, rename(tmp, path) == 0 else { unlink(tmp); return false }
-        return true
     }
 
     // MARK: Completion
