@@ -326,8 +326,9 @@ public final class LineEditor {
         let result: Int32
         switch completer(before, start, word) {
         case .fileName:
-            result = fn_complete(el, nil, nil, Self.fileNameBreaks, nil, nil, Self.completionQueryItems,
-                                 nil, nil, nil, nil)
+            result = SignalState.duringCompletion {
+                fn_complete(el, nil, nil, Self.fileNameBreaks, nil, nil, Self.completionQueryItems, nil, nil, nil, nil)
+            }
         case .words(let words):
             guard let request = CompletionRequest(before: before, wordStart: start, word: word, candidates: words) else {
                 return CC_ERROR
@@ -342,9 +343,11 @@ public final class LineEditor {
             }
             CompletionRequest.current = request
             defer { CompletionRequest.current = nil }
-            result = request.breaks.withUnsafeBufferPointer {
-                fn_complete(el, nil, lineEditorAttemptedCompletion, $0.baseAddress, nil, lineEditorAppendSuffix,
-                            Self.completionQueryItems, nil, nil, nil, nil)
+            result = request.breaks.withUnsafeBufferPointer { breaks in
+                SignalState.duringCompletion {
+                    fn_complete(el, nil, lineEditorAttemptedCompletion, breaks.baseAddress, nil, lineEditorAppendSuffix,
+                                Self.completionQueryItems, nil, nil, nil, nil)
+                }
             }
         }
         clearerr(strat_stdin())   // after an interrupted "Display all …? (y or n)"

@@ -17,6 +17,14 @@
 // poll saw the typed-ahead bytes, Ctrl-C flushed them and raised SIGINT on the main thread,
 // and read(2) slept until the next key. Now every wait is the poll on the terminal and the
 // self-pipe, and a read that finds nothing returns EAGAIN and goes back to the poll.
+//
+// One read is libedit's, not ours: fn_complete's "Display all N possibilities? (y or n)"
+// answer, read with getc(stdin). A Ctrl-C interrupts it (EINTR: getc returns EOF, taken
+// as "n") because the terminal's signals are delivered to the reading thread (see
+// asynchronousSignals) — unless the signal lands after the question was printed and
+// before getc's read(2) began. For that window, a Ctrl-C during completion also sets
+// alarm(1): its SIGALRM, caught without SA_RESTART, interrupts the read at most a second
+// later. The alarm is cancelled when the completion returns.
 
 import Synchronization
 #if canImport(Glibc)
@@ -28,7 +36,7 @@ import Darwin
 #endif
 
 /// Signal handling. Handlers only touch lock-free atomics, write(2) to a self-pipe,
-/// tcsetattr(2), signal(2) and raise(3) — all async-signal-safe.
+/// tcsetattr(2), signal(2), raise(3) and alarm(2) — all async-signal-safe.
 ///
 /// - While reading a line: SIGINT, SIGWINCH and SIGTSTP are recorded and wake the reader
 ///   (installed without SA_RESTART); SIGTERM, SIGHUP and SIGQUIT restore the terminal
@@ -43,6 +51,8 @@ enum SignalState {
 
     static let pending = Atomic<UInt32>(0)
     static let reading = Atomic<Bool>(false)
+    /// Inside libedit's fn_complete, which may block reading stdin.
+    static let completing = Atomic<Bool>(false)
     static let wakeWrite = Atomic<Int32>(-1)
     static let termiosSaved = Atomic<Bool>(false)
     static let ttyFD = Atomic<Int32>(0)
@@ -63,6 +73,7 @@ enum SignalState {
     static func prepare() {
         _ = pending.load(ordering: .relaxed)
         _ = reading.load(ordering: .relaxed)
+        _ = completing.load(ordering: .relaxed)
         _ = termiosSaved.load(ordering: .relaxed)
         _ = ttyFD.load(ordering: .relaxed)
         _ = savedTermios
@@ -133,6 +144,20 @@ enum SignalState {
 
     static func pendingSignals() -> UInt32 { pending.load(ordering: .sequentiallyConsistent) }
 
+    /// Runs `body` (a call to libedit's fn_complete) with SIGALRM caught, so that the
+    /// alarm a Ctrl-C sets meanwhile interrupts a read libedit blocks in.
+    static func duringCompletion<T>(_ body: () -> T) -> T {
+        let old = install(SIGALRM, restart: false)
+        completing.store(true, ordering: .sequentiallyConsistent)
+        defer {
+            completing.store(false, ordering: .sequentiallyConsistent)
+            alarm(0)
+            var previous = old
+            sigaction(SIGALRM, &previous, nil)
+        }
+        return body()
+    }
+
     static func clear(_ bit: UInt32) {
         _ = pending.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
     }
@@ -178,12 +203,13 @@ enum SignalState {
         sigaction(SIGTSTP, &ours, nil)
     }
 
-    /// The signals a terminal sends a process (Ctrl-C, Ctrl-\, Ctrl-Z, resize, hang-up)
-    /// and a plain kill. ``runWithLargeStack(_:)`` blocks them in the thread that only
-    /// waits, so they are delivered to the thread doing the work — where a blocking call
-    /// inside libedit (its "Display all N possibilities?" question reads stdin) returns
-    /// EINTR instead of sleeping through a Ctrl-C handled elsewhere.
-    static let asynchronousSignals: [Int32] = [SIGINT, SIGQUIT, SIGTSTP, SIGWINCH, SIGHUP, SIGTERM]
+    /// The signals a terminal sends a process (Ctrl-C, Ctrl-\, Ctrl-Z, resize, hang-up),
+    /// a plain kill, and the alarm a Ctrl-C sets during completion.
+    /// ``runWithLargeStack(_:)`` blocks them in the thread that only waits, so they are
+    /// delivered to the thread doing the work — where a blocking call inside libedit (its
+    /// "Display all N possibilities?" question reads stdin) returns EINTR instead of
+    /// sleeping through a Ctrl-C handled elsewhere.
+    static let asynchronousSignals: [Int32] = [SIGINT, SIGQUIT, SIGTSTP, SIGWINCH, SIGHUP, SIGTERM, SIGALRM]
 }
 
 /// Terminal input that never blocks in read(2): a second open file description of the
@@ -243,6 +269,9 @@ func lineEditorSignalHandler(_ signo: Int32) {
             return
         }
         bit = SignalState.interruptBit
+        if SignalState.completing.load(ordering: .sequentiallyConsistent) { alarm(1) }
+    case SIGALRM:
+        return   // only here to interrupt a blocking read (see the top of this file)
     case SIGWINCH:
         bit = SignalState.resizeBit
     case SIGTSTP:
