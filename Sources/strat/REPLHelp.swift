@@ -13,8 +13,9 @@ extension REPL {
         "load": """
             :load FILE       load a model file; it replaces the session's model (what you
                              declared before is dropped, the scenario goes back to baseline).
-                             Tab completes the path. When the file has errors they are
-                             shown and the session is left as it was.
+                             Tab completes the path, shell-style: a space in a name
+                             comes out as `\\ ` (quotes work too). When the file has
+                             errors they are shown and the session is left as it was.
               :load examples/netflix-engineering.strat
             """,
         "reload": """
@@ -414,7 +415,8 @@ extension REPL {
             Editing (emacs keys): Ctrl-A/E start/end of line, Ctrl-B/F and Alt-B/F move,
             Ctrl-K/U/W delete, Ctrl-Y paste; ↑/↓ history; Ctrl-R searches the history (type
             to refine, Ctrl-R again for older matches, Enter accepts); Tab completes names,
-            members after a dot, :commands and file paths after :load and :save.
+            members after a dot, :commands and file paths after :load and :save; when
+            several fit, Tab inserts what they share and a second Tab lists them.
             Ctrl-C drops the current input, and stops a long evaluation within
             milliseconds (its output is discarded; while a large file is being read, a
             second Ctrl-C quits strat). Ctrl-D on an empty line quits. A multi-line
