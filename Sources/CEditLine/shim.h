@@ -111,10 +111,12 @@ static inline const char *strat_history_step(History *h, int op) {
  * wchar_t rewrite) to this day — checked in the release tarballs 20160618, 20160903,
  * 20170329, 20180525, 20181209, 20190324, 20191025, 20191211, 20191231, 20210216, 20210419,
  * 20210522, 20210714, 20210910 and NetBSD filecomplete.c 1.68 (2021), and on Debian
- * bookworm's 3.1-20221030 by `nm -D`. Releases up to 20150325 had a 14-argument fn_complete
- * taking Char strings: calling that with these arguments would be undefined. Those
- * releases predate el_rfunc_t (histedit.h 1.56, 2016-04-19), so the typedef below makes
- * the build fail against their headers instead of the program misbehaving at run time.
+ * bookworm's 3.1-20221030 by `nm -D`. Releases up to 20150325 declared the strings as
+ * `Char`, which is wchar_t or char depending on how libedit was configured (--enable-widec),
+ * and BSD base systems carried variants of their own (one FreeBSD copy has 14 arguments):
+ * there, these arguments could be read wrongly. Those releases predate el_rfunc_t
+ * (histedit.h 1.56, 2016-04-19), so the typedef below makes the build fail against their
+ * headers instead of the program misbehaving at run time.
  * fn_display_match_list itself is not declared: it gained an argument in 2017 (1.11), and
  * fn_complete calls it with the right one. fn_complete2 (with flags) would be more direct,
  * but exists only from 20210419 (Debian bullseye and Ubuntu 20.04 ship 20191231).
