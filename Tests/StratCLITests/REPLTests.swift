@@ -370,6 +370,44 @@ final class REPLTests: XCTestCase {
         XCTAssertEqual(out.last, "1", r.out)
     }
 
+    /// An input with a syntax error is reported whole and changes nothing, even when its
+    /// first statement parses (`let x = 1 2` must not redefine `x` as `1`).
+    func testASyntaxErrorLeavesTheSessionAsItWas() throws {
+        let r = try pipe("let x = 1\nlet x = 5 2\nx\nprint x 2\nassert x == 1 \"m\" 3\nx + 1\n")
+        XCTAssertEqual(r.code, 65)
+        XCTAssertEqual(lines(r.out), ["x = 1", "1", "2"], r.err)
+        for at in ["<stdin>:2:11: error:", "<stdin>:4:9: error:", "<stdin>:5:19: error:"] {
+            XCTAssertTrue(r.err.contains(at), at + "\n" + r.err)
+        }
+    }
+
+    /// `_` is replaced where the parser reads it as a name, also inside an interpolation,
+    /// never in a comment; `simulate`, titles with escaped quotes, overrides with a comma
+    /// in a comment and function signatures are read by the parser too.
+    func testUnderscoreTitlesOverridesAndSimulateFollowTheParser() throws {
+        let r = try pipe("""
+            5 + 1
+            let w = "n=\\(_)" // not _
+            :show w
+            fn f(a,b) = a + b
+            let a = 1
+            scenario s "Bear \\"x\\"" { a = 2 }
+            :scenario
+            :whatif a = f(1, 2) /* , */, w = "z"
+            simulate 200 seed 3
+            :dist normal(0, 1)
+
+            """)
+        XCTAssertEqual(r.code, 0, r.err)
+        let out = lines(r.out)
+        XCTAssertTrue(out.contains("let w = \"n=\\((5 + 1))\""), r.out)
+        XCTAssertTrue(out.contains("fn f(a, b)"), r.out)
+        XCTAssertTrue(out.contains { $0.contains("s") && $0.contains("\"Bear \\\"x\\\"\" { a = 2 }") }, r.out)
+        XCTAssertTrue(out.contains { $0.hasPrefix("a:") && $0.hasSuffix(" 1 → 3") }, r.out)
+        XCTAssertTrue(out.contains { $0.hasPrefix("w:") && $0.hasSuffix(" n=6 → z") }, r.out)
+        XCTAssertTrue(out.contains { $0.contains("N 200") && $0.contains("seed 3") }, r.out)
+    }
+
     func testQuitStopsReading() throws {
         let r = try pipe("1\n:quit\n2\n")
         XCTAssertEqual(r.code, 0)

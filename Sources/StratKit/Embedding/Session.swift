@@ -109,18 +109,23 @@ public final class Session {
 
     /// Enters one complete input (possibly several lines).
     public func enter(_ text: String) throws -> Outcome {
-        let statements = SourceText(text).statements(maxNesting: engine.configuration.limits.maxNesting)
-        if statements.isEmpty { return .nothing }
+        let source = SourceText(text)
+        let statements = source.statements(maxNesting: engine.configuration.limits.maxNesting)
+        // With a syntax error, the statements are the parser's guess: an expression is
+        // evaluated as typed (which reports the error), anything else takes the full
+        // rebuild, which reports it and keeps the session as it was.
+        let broken = source.hasSyntaxErrors
+        if statements.isEmpty && !broken { return .nothing }
         let only = statements.count == 1 ? statements[0] : nil
-        switch only?.kind {
+        switch statements.isEmpty ? .expression : only?.kind {
         case .expression?:
             let v = try engine.evaluate(text)
             engine.setExtraGlobal("_", v)
             return .value(v)
-        case .print?:
+        case .print? where !broken:
             let v = try engine.evaluate(only?.expression ?? "")
             return .printed(v.description)
-        case .assert?:
+        case .assert? where !broken:
             // The message is evaluated as in a file: a string literal, with its escapes
             // and interpolations.
             var message: String?
@@ -136,7 +141,7 @@ public final class Session {
         let names = statements.compactMap(\.name)
         // A redefined `let` of an existing value goes through the incremental engine
         // (under a scenario, a rebuild re-applies the scenario's overrides on top).
-        if let s = only, s.kind == .let_, let name = s.name, let expr = s.expression, scenario == nil,
+        if !broken, let s = only, s.kind == .let_, let name = s.name, let expr = s.expression, scenario == nil,
            engine.declaredKind(of: name) == "let" {
             let changes = try engine.set(name, expr)
             replaceChunks(declaring: names, with: text)
@@ -144,7 +149,7 @@ public final class Session {
             return .declared(names: names, changes: changes)
         }
         // A new `let` joins the model without a rebuild when it can (nothing else changes).
-        if let s = only, s.kind == .let_, let name = s.name, engine.declaredKind(of: name) == nil,
+        if !broken, let s = only, s.kind == .let_, let name = s.name, engine.declaredKind(of: name) == nil,
            engine.addLet(text, path: "<repl>") {
             chunks.append((names, text))
             engine.sessionSources.append(("<repl>", Array(text.utf8)))

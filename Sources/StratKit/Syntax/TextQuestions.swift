@@ -222,6 +222,14 @@ package final class SourceText {
     }
 
     private var pool: ExprPool?
+    private var syntaxErrors = false
+
+    /// Whether the lexer or the parser found an error: the statements are then only the
+    /// parser's best reading, and entering the input should report the errors.
+    package var hasSyntaxErrors: Bool {
+        _ = statements()
+        return syntaxErrors
+    }
 
     @inline(never)
     private func parse(maxNesting: Int) -> ([Decl], ExprPool) {
@@ -231,6 +239,7 @@ package final class SourceText {
         var parser = Parser(file: file, interner: interner, pool: pool, sink: sink, maxNesting: maxNesting)
         let decls = parser.parseProgram(allowExpressions: true)
         self.pool = pool
+        syntaxErrors = parser.sink.errorCount > 0
         return (decls, pool)
     }
 
