@@ -265,13 +265,13 @@ final class REPL {
 
     private func interactiveLoop() {
         guard let editor else { return }
-        var pending: [String] = []
+        var pending = Pending()
         while !quitRequested {
-            switch editor.readLine(prompt: pending.isEmpty ? currentPrompt : Self.continuationPrompt) {
+            switch editor.readLine(prompt: pending.lines.isEmpty ? currentPrompt : Self.continuationPrompt) {
             case .eof:
                 return                  // Ctrl-D on an empty line (a continuation line too)
             case .interrupt:
-                pending.removeAll()
+                pending = Pending()
             case .line(let line):
                 // A multi-line entry goes into the history whole, once it is complete, so
                 // that ↑ brings all of it back.
@@ -284,7 +284,7 @@ final class REPL {
     }
 
     private func pipedLoop() {
-        var pending: [String] = []
+        var pending = Pending()
         var reader = InputLines(fd: 0)
         while !quitRequested, let bytes = reader.next() {
             var raw = bytes
@@ -302,22 +302,29 @@ final class REPL {
                 process(input)
             }
         }
-        if !pending.isEmpty, !quitRequested {
+        if !pending.lines.isEmpty, !quitRequested {
             // End of input inside an unfinished statement: let the parser say what is missing.
-            stdinFirstLine = reader.lineNumber - pending.count + 1
-            process(pending.joined(separator: "\n"))
+            stdinFirstLine = reader.lineNumber - pending.lines.count + 1
+            process(pending.text)
         }
     }
 
     /// Adds a line to the pending input; returns the complete input when there is one.
-    private func accept(_ line: String, pending: inout [String]) -> String? {
-        if pending.isEmpty, line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix(":") { return line }
-        if pending.isEmpty, line.allSatisfy({ $0 == " " || $0 == "\t" }) { return nil }
-        pending.append(line)
-        let text = pending.joined(separator: "\n")
-        if needsContinuation(text) { return nil }
-        pending.removeAll()
-        return text
+    private func accept(_ line: String, pending: inout Pending) -> String? {
+        if pending.lines.isEmpty, line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix(":") { return line }
+        if pending.lines.isEmpty, line.allSatisfy({ $0 == " " || $0 == "\t" }) { return nil }
+        pending.lines.append(line)
+        pending.reader.add(line)
+        if pending.reader.needsMore { return nil }
+        defer { pending = Pending() }
+        return pending.text
+    }
+
+    /// The lines of an unfinished input, and the lexer's reading of them so far.
+    struct Pending {
+        var lines: [String] = []
+        var reader = ContinuationReader()
+        var text: String { lines.joined(separator: "\n") }
     }
 
     /// Handles one complete input (a statement or a command) and prints what it produced,

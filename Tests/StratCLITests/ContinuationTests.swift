@@ -125,6 +125,16 @@ final class ContinuationTests: XCTestCase {
         assertContinues("\"a\\\\\" +")                   // `"a\\" +`: an escaped backslash, then a closed string
     }
 
+    /// Lines are lexed one at a time; a block comment is the one token that spans lines.
+    func testBlockCommentsOverSeveralLines() {
+        for text in ["/* a\n b", "/* a\n /* b */\n c", "x +/* a\n */", "f(/* )\n */", "/* \"\n */ (", "1 /* a\n*/ and"] {
+            assertContinues(text)
+        }
+        for text in ["/* a\n b */", "/* a\n /* b */\n c */ 1", "x /* +\n */", "/* \"\n */ \"s\"", "/* (\n [ */ )"] {
+            assertComplete(text)
+        }
+    }
+
     func testJunkAfterTheLastTokenIsSubmitted() {
         assertComplete("a + @")        // the lexer rejects '@': let the parser report it now
         assertComplete("a + !")

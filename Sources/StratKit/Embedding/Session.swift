@@ -109,8 +109,8 @@ public final class Session {
 
     /// Enters one complete input (possibly several lines).
     public func enter(_ text: String) throws -> Outcome {
-        let source = SourceText(text)
-        let statements = source.statements(maxNesting: engine.configuration.limits.maxNesting)
+        let source = SourceText(text, maxNesting: engine.configuration.limits.maxNesting)
+        let statements = source.statements()
         // With a syntax error, the statements are the parser's guess: an expression is
         // evaluated as typed (which reports the error), anything else takes the full
         // rebuild, which reports it and keeps the session as it was.

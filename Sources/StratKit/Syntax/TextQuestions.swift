@@ -26,7 +26,84 @@
 ///
 /// Pure and cheap; REPL command lines (`:load …`) should not be passed to it.
 public func needsContinuation(_ text: String) -> Bool {
-    SourceText(text).needsContinuation
+    var reader = ContinuationReader()
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) { reader.add(line) }
+    return reader.needsMore
+}
+
+/// Lines typed at the REPL, read one at a time: ``needsMore`` answers
+/// ``needsContinuation(_:)`` for the lines added so far, lexing each line once (an entry
+/// of thousands of lines costs linear time, not quadratic).
+///
+/// Tokens never span lines — strings and interpolations end at a newline — except block
+/// comments: an unterminated one is lexed again with the lines after it.
+package struct ContinuationReader {
+    private let interner = Interner()
+    /// Closers of the open brackets, innermost last.
+    private var open: [TokenKind] = []
+    private var last: (kind: TokenKind, name: Int32, afterDot: Bool)?
+    /// A closer with no opener or of the wrong kind.
+    private var broken = false
+    /// The lexer rejected something after the last token.
+    private var junk = false
+    /// The last line ends inside a string.
+    private var endsInString = false
+    /// An unterminated block comment, from its `/*` to the end of the lines so far.
+    private var comment: [UInt8]?
+
+    package init() {}
+
+    package mutating func add<S: StringProtocol>(_ line: S) {
+        endsInString = false
+        guard !broken else { return }
+        var bytes = comment.map { $0 + [10] } ?? []
+        bytes.append(contentsOf: line.utf8)
+        comment = nil
+        let file = SourceFile(path: "<repl>", bytes: bytes, id: 0)
+        var lexer = Lexer(file: file, interner: interner)
+        lexer.keepComments = true
+        var lastEnd: Int32?
+        var commentStart: Int32 = -1
+        scan: while true {
+            let t = lexer.next()
+            switch t.kind {
+            case .eof:
+                break scan
+            case .comment:
+                if lexer.errors.contains(where: { $0.1.start == t.start }), bytes[Int(t.start) + 1] == UInt8(ascii: "*") {
+                    comment = Array(bytes[Int(t.start)...])   // runs to the end: read again with the next line
+                    commentStart = t.start
+                    break scan
+                }
+                continue
+            case .newline:
+                continue
+            case .lparen, .lbracket, .lbrace:
+                open.append(closer(of: t.kind)!)
+            case .rparen, .rbracket, .rbrace:
+                guard open.last == t.kind else { broken = true; return }   // let the parser report it
+                open.removeLast()
+            default:
+                break
+            }
+            last = (t.kind, t.name, last?.kind == .dot)
+            lastEnd = t.end
+            endsInString = t.kind == .string && Int(t.end) == bytes.count && lexer.errors.contains { $0.1.start == t.start }
+        }
+        let errors = lexer.errors.map(\.1.start).filter { $0 != commentStart }
+        if let lastEnd { junk = errors.contains { $0 >= lastEnd } } else if !errors.isEmpty { junk = true }
+    }
+
+    /// Whether the lines so far are an unfinished statement (see ``needsContinuation(_:)``).
+    package var needsMore: Bool {
+        if broken { return false }
+        if comment != nil { return true }
+        if endsInString || junk { return false }
+        if !open.isEmpty { return true }
+        guard let last else { return false }
+        if last.kind.continuesLine { return true }
+        return last.kind == .keyword && !last.afterDot && Lexer.continuesAfter(last.name)
+    }
 }
 
 /// REPL input lexed (and, when a question needs it, parsed) once, with the questions the
@@ -40,9 +117,13 @@ package final class SourceText {
     /// Start offsets of the lexer's errors.
     private let errorStarts: [Int32]
     private var byteCount: Int32 { Int32(file.bytes.count) }
+    private let maxNesting: Int
 
-    package init(_ text: String) {
+    /// `maxNesting`: the parser's nesting limit (the engine's, so that what it rejects is
+    /// not read here either).
+    package init(_ text: String, maxNesting: Int = Limits().maxNesting) {
         self.text = text
+        self.maxNesting = maxNesting
         file = SourceFile(path: "<repl>", bytes: Array(text.utf8), id: 0)
         var lexer = Lexer(file: file, interner: interner)
         lexer.keepComments = true
@@ -58,15 +139,6 @@ package final class SourceText {
 
     private func slice(_ start: Int32, _ end: Int32) -> String { file.text(start, end) }
 
-    private static func closer(of open: TokenKind) -> TokenKind? {
-        switch open {
-        case .lparen: return .rparen
-        case .lbracket: return .rbracket
-        case .lbrace: return .rbrace
-        default: return nil
-        }
-    }
-
     /// Bracket depth before each token, for splitting at top-level separators. A closer
     /// with no opener leaves it at 0, as the parser's recovery does.
     private func depths() -> [Int] {
@@ -75,46 +147,10 @@ package final class SourceText {
         var depth = 0
         for t in tokens {
             out.append(depth)
-            if Self.closer(of: t.kind) != nil { depth += 1 }
+            if closer(of: t.kind) != nil { depth += 1 }
             else if t.kind == .rparen || t.kind == .rbracket || t.kind == .rbrace { depth = max(0, depth - 1) }
         }
         return out
-    }
-
-    // MARK: Continuation
-
-    /// See ``needsContinuation(_:)``.
-    package var needsContinuation: Bool {
-        var open: [TokenKind] = []
-        var last: LexToken?
-        var afterDot = false
-        for t in tokens {
-            switch t.kind {
-            case .comment:
-                // An unterminated block comment runs to the end of the input.
-                if errorStarts.contains(t.start), slice(t.start, t.start + 2) == "/*" { return true }
-                continue
-            case .newline:
-                continue
-            case .lparen, .lbracket, .lbrace:
-                open.append(Self.closer(of: t.kind)!)
-            case .rparen, .rbracket, .rbrace:
-                guard open.last == t.kind else { return false }   // broken: let the parser report it
-                open.removeLast()
-            default:
-                break
-            }
-            afterDot = last?.kind == .dot
-            last = t
-        }
-        guard let last else { return false }
-        // The last line ends inside a string: strings do not span lines.
-        if last.kind == .string, last.end == byteCount, errorStarts.contains(last.start) { return false }
-        // Something the lexer rejected after the last token.
-        if errorStarts.contains(where: { $0 >= last.end }) { return false }
-        if !open.isEmpty { return true }
-        if last.kind.continuesLine { return true }
-        return last.kind == .keyword && !afterDot && Lexer.continuesAfter(last.name)
     }
 
     // MARK: Separators
@@ -207,22 +243,22 @@ package final class SourceText {
     }
 
     private var parsed: [Statement]?
+    /// The parser's expressions, once parsed.
+    private let pool = ExprPool()
+    private var syntaxErrors = false
 
     /// The statements of the input, in order: one for each statement the lexer starts
     /// (at the top level, after a newline or `;`), read by the parser.
-    package func statements(maxNesting: Int = Limits().maxNesting) -> [Statement] {
+    package func statements() -> [Statement] {
         if let p = parsed { return p }
-        let (decls, pool) = parse(maxNesting: maxNesting)
+        let decls = parse()
         let byStart = Dictionary(decls.map { ($0.span.start, $0) }, uniquingKeysWith: { a, _ in a })
         let out = statementStarts().map { start in
-            byStart[start].map { statement($0, pool) } ?? Statement(kind: .invalid)
+            byStart[start].map(statement) ?? Statement(kind: .invalid)
         }
         parsed = out
         return out
     }
-
-    private var pool: ExprPool?
-    private var syntaxErrors = false
 
     /// Whether the lexer or the parser found an error: the statements are then only the
     /// parser's best reading, and entering the input should report the errors.
@@ -232,15 +268,13 @@ package final class SourceText {
     }
 
     @inline(never)
-    private func parse(maxNesting: Int) -> ([Decl], ExprPool) {
-        let pool = ExprPool()
+    private func parse() -> [Decl] {
         var sink = DiagnosticSink()
         sink.maxItems = 0   // only the declarations are wanted; entering the input reports its errors
         var parser = Parser(file: file, interner: interner, pool: pool, sink: sink, maxNesting: maxNesting)
         let decls = parser.parseProgram(allowExpressions: true)
-        self.pool = pool
         syntaxErrors = parser.sink.errorCount > 0
-        return (decls, pool)
+        return decls
     }
 
     /// Where statements start: the first token, and the first after each top-level
@@ -267,7 +301,7 @@ package final class SourceText {
         tokens.last { $0.end <= offset && $0.kind != .comment && $0.kind != .newline && $0.kind != .comma }?.end
     }
 
-    private func statement(_ d: Decl, _ pool: ExprPool) -> Statement {
+    private func statement(_ d: Decl) -> Statement {
         var s = Statement(kind: .declaration)
         let end = d.span.end
         switch d.kind {
@@ -311,7 +345,7 @@ package final class SourceText {
     /// after `.`, a property key or text in a string; inside an interpolation it is one).
     private func uses(of name: String) -> [Span] {
         _ = statements()
-        guard let pool, let id = interner.lookup(name) else { return [] }
+        guard let id = interner.lookup(name) else { return [] }
         return pool.nodes.filter { $0.kind == .name && $0.a == id }.map(\.span)
     }
 
@@ -329,6 +363,16 @@ package final class SourceText {
             from = s.end
         }
         return out + slice(from, byteCount)
+    }
+}
+
+/// The closing bracket of an opening one.
+private func closer(of open: TokenKind) -> TokenKind? {
+    switch open {
+    case .lparen: return .rparen
+    case .lbracket: return .rbracket
+    case .lbrace: return .rbrace
+    default: return nil
     }
 }
 
