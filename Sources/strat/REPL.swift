@@ -350,32 +350,33 @@ final class REPL {
     // MARK: Statements
 
     func statement(_ text: String, into out: inout Output) {
-        let entered = text
-        let parts = SourceText(text).statementsSplitAtSemicolons()
+        let entered = SourceText(text)
+        let parts = entered.statementsSplitAtSemicolons()
         if parts.count > 1 {
             for part in parts where !interrupted() { statement(part, into: &out) }
             return
         }
-        var text = text
-        if Self.underscoreInDeclaration(text) {
+        var source = entered
+        if Self.underscoreInDeclaration(source) {
             // `let x = _`: the declaration gets the formula that gave the last value, so
             // the model (and a saved script) can define it.
             guard let last = lastExpression else {
                 fail("`_` has no value yet", hint: "type an expression first; `_` is its value", into: &out)
                 return
             }
-            text = Self.replacingUnderscore(in: text, with: "(" + last + ")")
+            source = SourceText(source.replacing("_", with: "(" + last + ")"))
         }
+        let text = source.text
         // Which of the names the input declares exist already (a redefinition). Listing
         // every name costs the model's size, so only `use`/`import` (which name nothing
         // themselves) take the full list.
-        let statements = SourceText(text).statements()
+        let statements = source.statements()
         let existing = Set(statements.compactMap(\.name).filter { session.engine.declaredKind(of: $0) != nil })
         let imports = statements.contains { $0.kind == .library }
         let names = imports ? Set(session.engine.declaredNames.map(\.name)) : existing
         let diagnosticsBefore = Set(session.engine.diagnostics)
         do {
-            let outcome = try session.enter(text)
+            let outcome = try session.enter(source)
             switch outcome {
             case .value(let v):
                 out.line(display(v))
@@ -528,27 +529,20 @@ final class REPL {
 
     /// Whether a declaration uses `_` (the last value): it then takes the formula behind
     /// that value instead, since `_` changes with every expression entered.
-    static func underscoreInDeclaration(_ text: String) -> Bool {
-        let source = SourceText(text)
-        return source.statements().contains { $0.name != nil } && source.mentions("_")
+    static func underscoreInDeclaration(_ source: SourceText) -> Bool {
+        source.statements().contains { $0.name != nil } && source.mentions("_")
     }
 
     /// The source of the last expression's value with its own `_` expanded, or nil when
     /// unknown or too long to be worth a formula (`_ + _` doubles at every step).
-    static func expandedUnderscore(_ text: String, last: String?) -> String? {
-        var t = text.trimmingSpaces()
-        let source = SourceText(t)
+    static func expandedUnderscore(_ source: SourceText, last: String?) -> String? {
+        var t = source.text
         if source.mentions("_") {
             guard let last else { return nil }
             t = source.replacing("_", with: "(" + last + ")")
         }
+        t = t.trimmingSpaces()
         return t.utf8.count > 2000 ? nil : t
-    }
-
-    /// `text` with every read of the name `_` (not in strings or comments, not a member
-    /// name) replaced by `replacement`.
-    static func replacingUnderscore(in text: String, with replacement: String) -> String {
-        SourceText(text).replacing("_", with: replacement)
     }
 
     /// A hint for `name = value` typed as if it were an assignment.

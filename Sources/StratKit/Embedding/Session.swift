@@ -109,7 +109,14 @@ public final class Session {
 
     /// Enters one complete input (possibly several lines).
     public func enter(_ text: String) throws -> Outcome {
-        let source = SourceText(text, maxNesting: engine.configuration.limits.maxNesting)
+        try enter(SourceText(text, maxNesting: engine.configuration.limits.maxNesting))
+    }
+
+    /// Enters an input the caller has already lexed (the REPL asks it questions first).
+    package func enter(_ source: SourceText) throws -> Outcome {
+        let limit = engine.configuration.limits.maxNesting
+        let source = source.maxNesting == limit ? source : SourceText(source.text, maxNesting: limit)
+        let text = source.text
         let statements = source.statements()
         // With a syntax error, the statements are the parser's guess: an expression is
         // evaluated as typed (which reports the error), anything else takes the full

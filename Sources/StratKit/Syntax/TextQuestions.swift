@@ -2,6 +2,39 @@
 // declare, where does one statement end — answered from the real lexer and parser, so
 // that typed input is read exactly as the same text in a file is (issue 14).
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Interners for the lexers and parsers below, reused: making one interns every keyword,
+/// which took longer than reading a typical REPL line (piping 10,000 lets spent 43% of its
+/// time there). Each is used by one reader at a time; one that grew large is dropped.
+private final class SpareInterners: @unchecked Sendable {
+    static let shared = SpareInterners()
+    private var spare: [Interner] = []
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+
+    private init() {
+        lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+    }
+
+    func take() -> Interner {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return spare.popLast() ?? Interner()
+    }
+
+    func give(_ interner: Interner) {
+        guard interner.count < 4096 else { return }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if spare.count < 8 { spare.append(interner) }
+    }
+}
+
 /// Whether `text` — the lines typed so far at the REPL, joined with `"\n"` — is an
 /// unfinished statement, so the REPL should show the `...> ` prompt and read another line
 /// instead of evaluating (spec §1 and §10).
@@ -38,7 +71,6 @@ public func needsContinuation(_ text: String) -> Bool {
 /// Tokens never span lines — strings and interpolations end at a newline — except block
 /// comments: an unterminated one is lexed again with the lines after it.
 package struct ContinuationReader {
-    private let interner = Interner()
     /// Closers of the open brackets, innermost last.
     private var open: [TokenKind] = []
     private var last: (kind: TokenKind, name: Int32, afterDot: Bool)?
@@ -60,6 +92,8 @@ package struct ContinuationReader {
         bytes.append(contentsOf: line.utf8)
         comment = nil
         let file = SourceFile(path: "<repl>", bytes: bytes, id: 0)
+        let interner = SpareInterners.shared.take()
+        defer { SpareInterners.shared.give(interner) }
         var lexer = Lexer(file: file, interner: interner)
         lexer.keepComments = true
         var lastEnd: Int32?
@@ -111,13 +145,14 @@ package struct ContinuationReader {
 package final class SourceText {
     package let text: String
     private let file: SourceFile
-    private let interner = Interner()
+    private let interner = SpareInterners.shared.take()
     /// The lexer's tokens, comments included, newlines only where they end a statement.
     private let tokens: [LexToken]
     /// Start offsets of the lexer's errors.
     private let errorStarts: [Int32]
     private var byteCount: Int32 { Int32(file.bytes.count) }
-    private let maxNesting: Int
+    /// The nesting limit the parser reads the text with.
+    package let maxNesting: Int
 
     /// `maxNesting`: the parser's nesting limit (the engine's, so that what it rejects is
     /// not read here either).
@@ -136,6 +171,8 @@ package final class SourceText {
         self.tokens = tokens
         errorStarts = lexer.errors.map(\.1.start)
     }
+
+    deinit { SpareInterners.shared.give(interner) }
 
     private func slice(_ start: Int32, _ end: Int32) -> String { file.text(start, end) }
 
