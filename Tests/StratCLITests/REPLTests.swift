@@ -738,6 +738,19 @@ final class REPLTests: XCTestCase {
         XCTAssertTrue(r.out.contains("… and 4950 more"), "x0 and its 4,999 dependents changed")
     }
 
+    func testALongBlockIsReadInLinearTime() throws {
+        // Bounded in work: one entry of 8,000 lines. Deciding continuation by reading the
+        // whole entry again at every line took 20 s for 3,000 lines (before issue 14 too);
+        // each line is now lexed once (0.5 s for 3,000). The bound only catches a return
+        // to quadratic work.
+        var text = "objective BIG {\n"
+        for i in 0..<8000 { text += "  kr K\(i) { current: \(i % 10), target: 10 }\n" }
+        text += "}\nBIG.score\n"
+        let r = try pipe(text, timeout: 60)
+        XCTAssertEqual(r.code, 0, "an 8,000-line entry must be read within 60 s: " + r.err)
+        XCTAssertEqual(lines(r.out).last, "0.45", r.out.suffix(200) + r.err)
+    }
+
     // MARK: Interactive (pseudo-terminal)
 
     private var processes: [PTYProcess] = []
