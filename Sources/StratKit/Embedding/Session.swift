@@ -280,12 +280,6 @@ public final class Session {
         chunks = []
         syncSources()
     }
-
-    /// Names declared at the top of the input (`let x`, `objective O`, `org`, …), as the
-    /// parser reads them.
-    package static func declaredNames(_ text: String) -> [String] {
-        SourceText(text).statements().compactMap(\.name)
-    }
 }
 
 extension Engine {
