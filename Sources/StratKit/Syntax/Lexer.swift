@@ -95,8 +95,9 @@ struct Lexer {
                 if last == .keyword && Self.continuesAfter(lastName) { continue }
                 if nextLineContinues() { continue }
             }
+            // A keyword after '.' is a member name (`M.to`): it does not keep the line open.
+            lastName = last == .dot ? -1 : t.name
             last = t.kind
-            lastName = t.name
             switch t.kind {
             case .lparen: stack.append(UInt8(ascii: "("))
             case .lbracket: stack.append(UInt8(ascii: "["))

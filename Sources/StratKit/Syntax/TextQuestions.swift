@@ -1,0 +1,422 @@
+// Questions the REPL asks about the text typed at it — is it finished, what does it
+// declare, where does one statement end — answered from the real lexer and parser, so
+// that typed input is read exactly as the same text in a file is (issue 14).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Interners for the lexers and parsers below, reused: making one interns every keyword,
+/// which took longer than reading a typical REPL line (piping 10,000 lets spent 43% of its
+/// time there). Each is used by one reader at a time; one that grew large is dropped.
+private final class SpareInterners: @unchecked Sendable {
+    static let shared = SpareInterners()
+    private var spare: [Interner] = []
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+
+    private init() {
+        lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+    }
+
+    func take() -> Interner {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return spare.popLast() ?? Interner()
+    }
+
+    func give(_ interner: Interner) {
+        guard interner.count < 4096 else { return }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if spare.count < 8 { spare.append(interner) }
+    }
+}
+
+/// Whether `text` — the lines typed so far at the REPL, joined with `"\n"` — is an
+/// unfinished statement, so the REPL should show the `...> ` prompt and read another line
+/// instead of evaluating (spec §1 and §10).
+///
+/// The text is read by the language's lexer. It is `true` when
+/// - a `(`, `[` or `{` is still open, or
+/// - a `/* … */` comment is still open (they nest), or
+/// - the last token is one after which a file's newline does not end the statement: a
+///   binary operator `+ - * / ^ = == != < <= > >= ->`, a comma, or one of the keywords
+///   `and`, `or`, `not`, `to`, `if`, `then`, `else` (a keyword right after `.` is a member
+///   name, as in `M.to`, and does not count).
+///
+/// It is `false` — evaluate now and let the parser report any problem — for complete
+/// input, for a closing bracket with no opener or of the wrong kind, when the last line
+/// ends inside a string literal (strings do not span lines), and when the lexer rejected
+/// something after the last token (`a + @`). Strings, interpolations `"\( … )"`, comments
+/// and number suffixes (`85%`, `1e-3`) are single tokens, as in a file.
+///
+/// A line starting with `then`, `else`, `and` or `or` continues the previous line in a
+/// file; at the REPL the previous line has already been evaluated by then, so end the
+/// line with the keyword instead.
+///
+/// Pure and cheap; REPL command lines (`:load …`) should not be passed to it.
+public func needsContinuation(_ text: String) -> Bool {
+    var reader = ContinuationReader()
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) { reader.add(line) }
+    return reader.needsMore
+}
+
+/// Lines typed at the REPL, read one at a time: ``needsMore`` answers
+/// ``needsContinuation(_:)`` for the lines added so far, lexing each line once (an entry
+/// of thousands of lines costs linear time, not quadratic).
+///
+/// Tokens never span lines — strings and interpolations end at a newline — except block
+/// comments: an unterminated one is lexed again with the lines after it.
+package struct ContinuationReader {
+    /// Closers of the open brackets, innermost last.
+    private var open: [TokenKind] = []
+    private var last: (kind: TokenKind, name: Int32, afterDot: Bool)?
+    /// A closer with no opener or of the wrong kind.
+    private var broken = false
+    /// The lexer rejected something after the last token.
+    private var junk = false
+    /// The last line ends inside a string.
+    private var endsInString = false
+    /// An unterminated block comment, from its `/*` to the end of the lines so far.
+    private var comment: [UInt8]?
+
+    package init() {}
+
+    package mutating func add<S: StringProtocol>(_ line: S) {
+        endsInString = false
+        guard !broken else { return }
+        var bytes = comment.map { $0 + [10] } ?? []
+        bytes.append(contentsOf: line.utf8)
+        comment = nil
+        let file = SourceFile(path: "<repl>", bytes: bytes, id: 0)
+        let interner = SpareInterners.shared.take()
+        defer { SpareInterners.shared.give(interner) }
+        var lexer = Lexer(file: file, interner: interner)
+        lexer.keepComments = true
+        var lastEnd: Int32?
+        var commentStart: Int32 = -1
+        scan: while true {
+            let t = lexer.next()
+            switch t.kind {
+            case .eof:
+                break scan
+            case .comment:
+                if lexer.errors.contains(where: { $0.1.start == t.start }), bytes[Int(t.start) + 1] == UInt8(ascii: "*") {
+                    comment = Array(bytes[Int(t.start)...])   // runs to the end: read again with the next line
+                    commentStart = t.start
+                    break scan
+                }
+                continue
+            case .newline:
+                continue
+            case .lparen, .lbracket, .lbrace:
+                open.append(closer(of: t.kind)!)
+            case .rparen, .rbracket, .rbrace:
+                guard open.last == t.kind else { broken = true; return }   // let the parser report it
+                open.removeLast()
+            default:
+                break
+            }
+            last = (t.kind, t.name, last?.kind == .dot)
+            lastEnd = t.end
+            endsInString = t.kind == .string && Int(t.end) == bytes.count && lexer.errors.contains { $0.1.start == t.start }
+        }
+        let errors = lexer.errors.map(\.1.start).filter { $0 != commentStart }
+        if let lastEnd { junk = errors.contains { $0 >= lastEnd } } else if !errors.isEmpty { junk = true }
+    }
+
+    /// Whether the lines so far are an unfinished statement (see ``needsContinuation(_:)``).
+    package var needsMore: Bool {
+        if broken { return false }
+        if comment != nil { return true }
+        if endsInString || junk { return false }
+        if !open.isEmpty { return true }
+        guard let last else { return false }
+        if last.kind.continuesLine { return true }
+        return last.kind == .keyword && !last.afterDot && Lexer.continuesAfter(last.name)
+    }
+}
+
+/// REPL input lexed (and, when a question needs it, parsed) once, with the questions the
+/// REPL and ``Session`` ask about it.
+package final class SourceText {
+    package let text: String
+    private let file: SourceFile
+    private let interner = SpareInterners.shared.take()
+    /// The lexer's tokens, comments included, newlines only where they end a statement.
+    private let tokens: [LexToken]
+    /// Start offsets of the lexer's errors.
+    private let errorStarts: [Int32]
+    private var byteCount: Int32 { Int32(file.bytes.count) }
+    /// The nesting limit the parser reads the text with.
+    package let maxNesting: Int
+
+    /// `maxNesting`: the parser's nesting limit (the engine's, so that what it rejects is
+    /// not read here either).
+    package init(_ text: String, maxNesting: Int = Limits().maxNesting) {
+        self.text = text
+        self.maxNesting = maxNesting
+        file = SourceFile(path: "<repl>", bytes: Array(text.utf8), id: 0)
+        var lexer = Lexer(file: file, interner: interner)
+        lexer.keepComments = true
+        var tokens: [LexToken] = []
+        while true {
+            let t = lexer.next()
+            if t.kind == .eof { break }
+            tokens.append(t)
+        }
+        self.tokens = tokens
+        errorStarts = lexer.errors.map(\.1.start)
+    }
+
+    deinit { SpareInterners.shared.give(interner) }
+
+    private func slice(_ start: Int32, _ end: Int32) -> String { file.text(start, end) }
+
+    /// Bracket depth before each token, for splitting at top-level separators. A closer
+    /// with no opener leaves it at 0, as the parser's recovery does.
+    private func depths() -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(tokens.count)
+        var depth = 0
+        for t in tokens {
+            out.append(depth)
+            if closer(of: t.kind) != nil { depth += 1 }
+            else if t.kind == .rparen || t.kind == .rbracket || t.kind == .rbrace { depth = max(0, depth - 1) }
+        }
+        return out
+    }
+
+    // MARK: Separators
+
+    /// The input split at top-level `;` (outside brackets, braces, strings and comments),
+    /// each part without leading blanks, empty parts left out; `[text]` when none is left.
+    package func statementsSplitAtSemicolons() -> [String] {
+        var parts: [String] = []
+        var from: Int32 = 0
+        let depth = depths()
+        func add(_ end: Int32) {
+            let part = slice(from, end).drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            if !part.isEmpty { parts.append(String(part)) }
+        }
+        for (i, t) in tokens.enumerated() where t.kind == .semicolon && depth[i] == 0 {
+            add(t.start)
+            from = t.end
+        }
+        add(byteCount)
+        return parts.isEmpty ? [text] : parts
+    }
+
+    /// `PATH = EXPR, PATH = EXPR`: the parts between top-level commas, each split at its
+    /// first top-level `=` (not `==`, `<=`, …) and trimmed; nil unless every part has a
+    /// non-empty path and expression.
+    package func assignments() -> [(path: String, expr: String)]? {
+        let depth = depths()
+        var out: [(path: String, expr: String)] = []
+        var partStart: Int32 = 0
+        var equals: Int?
+        func close(_ end: Int32) -> Bool {
+            guard let e = equals else { return false }
+            let path = slice(partStart, tokens[e].start).trimmingBlanks()
+            let expr = slice(tokens[e].end, end).trimmingBlanks()
+            guard !path.isEmpty, !expr.isEmpty else { return false }
+            out.append((path, expr))
+            return true
+        }
+        for (i, t) in tokens.enumerated() where depth[i] == 0 {
+            if t.kind == .comma {
+                guard close(t.start) else { return nil }
+                partStart = t.end
+                equals = nil
+            } else if t.kind == .assign, equals == nil {
+                equals = i
+            }
+        }
+        guard close(byteCount) else { return nil }
+        return out
+    }
+
+    /// `PATH = EXPR` typed as if it were an assignment: PATH a name or a dotted path
+    /// (`a.b.c`) before a top-level `=`, and the source after it; nil otherwise.
+    package func assignment() -> (path: String, expr: String)? {
+        let code = tokens.filter { $0.kind != .comment && $0.kind != .newline }
+        guard let eq = code.firstIndex(where: { $0.kind == .assign }), eq % 2 == 1 else { return nil }
+        for (i, t) in code[..<eq].enumerated() {
+            let ok = i % 2 == 0 ? t.kind == .identifier || (i > 0 && t.kind == .keyword) : t.kind == .dot
+            if !ok { return nil }
+        }
+        return (slice(code[0].start, code[eq - 1].end), slice(code[eq].end, byteCount).trimmingBlanks())
+    }
+
+    // MARK: Statements
+
+    /// One statement of the input as the parser reads it.
+    package struct Statement {
+        package enum Kind: Equatable {
+            /// An expression (REPL input only).
+            case expression
+            case let_, print, assert
+            /// `use` or `import`: declarations arrive, none is named by the statement itself.
+            case library
+            /// Any other declaration or statement: `fn`, a block, `series`, `org`, `plan`,
+            /// `checkin`, `simulate`, …
+            case declaration
+            /// A statement the parser could not read: entering it reports why.
+            case invalid
+        }
+        package var kind: Kind
+        /// The name it declares (`let x` → `x`, `org "…"` → `org`); nil if it names none.
+        package var name: String?
+        /// The source of its expression: a `let`'s value (after `=`), what a `print` prints
+        /// or the condition of an `assert` (after the keyword), a whole expression.
+        package var expression: String?
+        /// The source of an `assert`'s message or a declaration's title: a string literal.
+        package var message: String?
+        /// A function's parameter names.
+        package var parameters: [String] = []
+    }
+
+    private var parsed: [Statement]?
+    /// The parser's expressions, once parsed.
+    private let pool = ExprPool()
+    private var syntaxErrors = false
+
+    /// The statements of the input, in order: one for each statement the lexer starts
+    /// (at the top level, after a newline or `;`), read by the parser.
+    package func statements() -> [Statement] {
+        if let p = parsed { return p }
+        let decls = parse()
+        let byStart = Dictionary(decls.map { ($0.span.start, $0) }, uniquingKeysWith: { a, _ in a })
+        let out = statementStarts().map { start in
+            byStart[start].map(statement) ?? Statement(kind: .invalid)
+        }
+        parsed = out
+        return out
+    }
+
+    /// Whether the lexer or the parser found an error: the statements are then only the
+    /// parser's best reading, and entering the input should report the errors.
+    package var hasSyntaxErrors: Bool {
+        _ = statements()
+        return syntaxErrors
+    }
+
+    @inline(never)
+    private func parse() -> [Decl] {
+        var sink = DiagnosticSink()
+        sink.maxItems = 0   // only the declarations are wanted; entering the input reports its errors
+        var parser = Parser(file: file, interner: interner, pool: pool, sink: sink, maxNesting: maxNesting)
+        let decls = parser.parseProgram(allowExpressions: true)
+        syntaxErrors = parser.sink.errorCount > 0
+        return decls
+    }
+
+    /// Where statements start: the first token, and the first after each top-level
+    /// newline or `;` the lexer returns.
+    private func statementStarts() -> [Int32] {
+        var starts: [Int32] = []
+        var atStart = true
+        let depth = depths()
+        for (i, t) in tokens.enumerated() where t.kind != .comment && depth[i] == 0 {
+            if t.kind == .newline || t.kind == .semicolon { atStart = true; continue }
+            if atStart { starts.append(t.start) }
+            atStart = false
+        }
+        return starts
+    }
+
+    /// The first non-comment token starting at or after `offset`.
+    private func token(after offset: Int32) -> LexToken? {
+        tokens.first { $0.start >= offset && $0.kind != .comment }
+    }
+
+    /// The end of the last token before `offset`, skipping comments, newlines and commas.
+    private func endOfCode(before offset: Int32) -> Int32? {
+        tokens.last { $0.end <= offset && $0.kind != .comment && $0.kind != .newline && $0.kind != .comma }?.end
+    }
+
+    private func statement(_ d: Decl) -> Statement {
+        var s = Statement(kind: .declaration)
+        let end = d.span.end
+        switch d.kind {
+        case .expr:
+            s.kind = .expression
+            s.expression = slice(d.span.start, end)
+        case .print:
+            s.kind = .print
+            s.expression = slice(d.nameSpan.end, end)
+        case .assert:
+            s.kind = .assert
+            if d.message >= 0 {
+                let m = pool[d.message].span
+                s.message = slice(m.start, m.end)
+                s.expression = slice(d.nameSpan.end, endOfCode(before: m.start) ?? m.start)
+            } else {
+                s.expression = slice(d.nameSpan.end, end)
+            }
+        case .use, .import_:
+            s.kind = .library
+        case .let_, .series:
+            s.kind = d.kind == .let_ ? .let_ : .declaration
+            s.name = interner[d.name]
+            if let eq = token(after: d.nameSpan.end), eq.kind == .assign { s.expression = slice(eq.end, end) }
+        case .fn, .swot, .objective, .metric, .scenario, .projection, .retro, .org, .mission, .vision, .values:
+            s.name = interner[d.name]
+            s.parameters = d.params.map { interner[$0] }
+        case .simulate, .planPeriod, .checkin:
+            break
+        }
+        if d.title >= 0 {
+            let t = pool[d.title].span
+            s.message = slice(t.start, t.end)
+        }
+        return s
+    }
+
+    // MARK: Names
+
+    /// The spans of the name `name` where the parser reads it as a name (not a member
+    /// after `.`, a property key or text in a string; inside an interpolation it is one).
+    private func uses(of name: String) -> [Span] {
+        _ = statements()
+        guard let id = interner.lookup(name) else { return [] }
+        return pool.nodes.filter { $0.kind == .name && $0.a == id }.map(\.span)
+    }
+
+    /// Whether the input reads the name `name`.
+    package func mentions(_ name: String) -> Bool { !uses(of: name).isEmpty }
+
+    /// The input with every read of the name `name` replaced by `replacement`.
+    package func replacing(_ name: String, with replacement: String) -> String {
+        let spans = uses(of: name).sorted { $0.start < $1.start }
+        guard !spans.isEmpty else { return text }
+        var out = ""
+        var from: Int32 = 0
+        for s in spans where s.start >= from {
+            out += slice(from, s.start) + replacement
+            from = s.end
+        }
+        return out + slice(from, byteCount)
+    }
+}
+
+/// The closing bracket of an opening one.
+private func closer(of open: TokenKind) -> TokenKind? {
+    switch open {
+    case .lparen: return .rparen
+    case .lbracket: return .rbracket
+    case .lbrace: return .rbrace
+    default: return nil
+    }
+}
+
+private extension String {
+    /// Without leading and trailing spaces, tabs and newlines.
+    func trimmingBlanks() -> String {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        return String(drop(while: blank).reversed().drop(while: blank).reversed())
+    }
+}

@@ -1,0 +1,105 @@
+// The REPL's questions about typed text (issue 14), answered by the real lexer and
+// parser: what an input declares, where an assert's condition ends, where `;` and `,`
+// separate, which `_` is a name. Through the package API the REPL and Session use.
+import XCTest
+import StratKit
+
+final class TextQuestionsTests: XCTestCase {
+    private func shape(_ text: String) -> [String] {
+        SourceText(text).statements().map { s in "\(s.kind)" + (s.name.map { " " + $0 } ?? "") }
+    }
+
+    func testWhatAnInputDeclares() {
+        let cases: [(String, [String])] = [
+            ("let x = 1", ["let_ x"]),
+            ("  let x = 1", ["let_ x"]),                                   // indented
+            ("let x=1", ["let_ x"]),
+            ("/* let y = 2\n */ let x = 1", ["let_ x"]),                   // after a block comment
+            ("// let y = 2", []),
+            ("fn f(a, b) = a + b", ["declaration f"]),
+            ("objective O\"Ship\"{ kr K { target: 1 } }", ["declaration O"]),
+            ("objective O {\n  kr K { target: 1 }\n}\nlet z = 2", ["declaration O", "let_ z"]),
+            ("org \"Acme\"", ["declaration org"]),
+            ("mission \"m\"; vision \"v\"", ["declaration mission", "declaration vision"]),
+            ("series s = [1, 2]", ["declaration s"]),
+            ("series + 1", ["expression"]),                                // `series` is contextual
+            ("plan { start: 2026-01-01, end: 2026-12-31 }", ["declaration"]),
+            ("plan.score", ["expression"]),
+            ("checkin 2026-03-31 { O.K = 1 }", ["declaration"]),
+            ("checkin", ["expression"]),
+            ("simulate 100 seed 3", ["declaration"]),
+            ("use finance", ["library"]),
+            ("import \"x.strat\"", ["library"]),
+            ("print \"let x = 1\"", ["print"]),
+            ("1 + 2\nlet y = 3", ["expression", "let_ y"]),
+            ("let = 3", ["invalid"]),
+            ("let x = (1 +\n2)", ["let_ x"]),
+            ("let x = [\nlet_b]", ["let_ x"]),
+        ]
+        for (text, expected) in cases {
+            XCTAssertEqual(shape(text), expected, text)
+        }
+    }
+
+    func testSyntaxErrorsAreFlagged() {
+        XCTAssertFalse(SourceText("let x = 1").hasSyntaxErrors)
+        for text in ["let x = 1 2", "let = 3", "1 +* 2", "\"abc", "/* open", "@", "assert x \"m\" 3"] {
+            XCTAssertTrue(SourceText(text).hasSyntaxErrors, text)
+        }
+    }
+
+    func testAssertConditionAndMessage() {
+        let cases: [(String, String, String?)] = [
+            ("assert name == \"foo\"", " name == \"foo\"", nil),
+            ("assert name == \"foo\" \"msg\"", " name == \"foo\"", "\"msg\""),
+            ("assert name == \"foo\", \"msg\"", " name == \"foo\"", "\"msg\""),
+            ("assert (a == \"b\") /* c */ \"m \\(x)\"", " (a == \"b\")", "\"m \\(x)\""),
+            ("assert f(\"a\", \"b\")", " f(\"a\", \"b\")", nil),
+        ]
+        for (text, condition, message) in cases {
+            let s = SourceText(text).statements()
+            XCTAssertEqual(s.count, 1, text)
+            XCTAssertEqual(s.first?.kind, .assert, text)
+            XCTAssertEqual(s.first?.expression, condition, text)
+            XCTAssertEqual(s.first?.message, message, text)
+        }
+        XCTAssertEqual(SourceText("let x = 1 + 2 // c").statements().first?.expression, " 1 + 2")
+        XCTAssertEqual(SourceText("print \"a\" + b").statements().first?.expression, " \"a\" + b")
+    }
+
+    func testSemicolonsSplitOnlyAtTheTopLevel() {
+        let cases: [(String, [String])] = [
+            ("a; b", ["a", "b"]),
+            ("print \"a; b\"; c", ["print \"a; b\"", "c"]),
+            ("1 /* ; */ + 1; 3 // ; 4", ["1 /* ; */ + 1", "3 // ; 4"]),
+            ("scenario s { a = 1; b = 2 }", ["scenario s { a = 1; b = 2 }"]),
+            ("f(1; 2); g", ["f(1; 2)", "g"]),
+            ("\"\\(\";\")\"; x", ["\"\\(\";\")\"", "x"]),
+            ("print \"a; b", ["print \"a; b"]),                          // unterminated: one statement
+            (";;", [";;"]),
+            ("a);b", ["a)", "b"]),                                          // a stray closer does not hide a ';'
+        ]
+        for (text, parts) in cases {
+            XCTAssertEqual(SourceText(text).statementsSplitAtSemicolons(), parts, text)
+        }
+    }
+
+    func testAssignments() {
+        XCTAssertEqual(SourceText("a = f(1, 2), b.c = \"x, y\" /* , */").assignments()?.map { "\($0.path)|\($0.expr)" },
+                       ["a|f(1, 2)", "b.c|\"x, y\" /* , */"])
+        XCTAssertEqual(SourceText("a == 1").assignments()?.count, nil)
+        XCTAssertEqual(SourceText("a = ").assignments()?.count, nil)
+        XCTAssertEqual(SourceText("x.to = 3").assignment().map { "\($0.path)|\($0.expr)" }, "x.to|3")
+        XCTAssertNil(SourceText("let x = 3").assignment())
+        XCTAssertNil(SourceText("f(x) = 3").assignment())
+        XCTAssertNil(SourceText("x == 3").assignment())
+    }
+
+    func testUnderscoreReads() {
+        let s = SourceText("let y = _ + \"_\" + \"\\(_)\" + x._ // _")
+        XCTAssertTrue(s.mentions("_"))
+        XCTAssertEqual(s.replacing("_", with: "(L)"), "let y = (L) + \"_\" + \"\\((L))\" + x._ // _")
+        XCTAssertFalse(SourceText("let y = \"_\" // _").mentions("_"))
+        XCTAssertFalse(SourceText("let y = x._").mentions("_"))
+    }
+}
