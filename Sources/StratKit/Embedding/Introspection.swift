@@ -2,9 +2,9 @@
 /// it depend on, where was it declared. The REPL's `:explain`, `:deps` and `:show` use these.
 extension Engine {
     /// The formula tree behind an expression, with every input's value, e.g.
-    /// `engine.explain("MODERNIZE_PLATFORM.score")`. `depth` is how many levels of model
-    /// values below the top are expanded (a formula's sub-expressions do not count);
-    /// nodes cut there have ``Explanation/truncated`` set. Hosts draw the tree themselves.
+    /// `engine.explain("MODERNIZE_PLATFORM.score")`. `depth` is how many levels below the
+    /// top are expanded (a formula's nested sub-expressions share one level); nodes cut
+    /// there have ``Explanation/truncated`` set. Hosts draw the tree themselves.
     public func explain(_ expression: String, depth: Int = 3) throws -> Explanation {
         try withScratch { try explainQuery(expression, depth: depth) }
     }
