@@ -97,8 +97,8 @@ extension LanguageServer {
                 let path = sym.path + "." + member
                 md = "```strat\n\(path)\n```\n"
                 md += "value: `\(value(doc.engine, path) ?? "not evaluated")`"
-                if let why = try? doc.engine?.explain(path, depth: 0), let rule = why.split(separator: "←").last, why.contains("←") {
-                    md += "\n\ncomputed as `\(rule.drop(while: { $0 == " " }))`"
+                if let why = try? doc.engine?.explain(path, depth: 0), let rule = why.note {
+                    md += "\n\ncomputed as `\(rule)`"
                 }
             } else {
                 md = describe(sym, engine: doc.engine)

@@ -185,7 +185,7 @@ final class REPL {
                 d.line = first
                 d.column = 1
             }
-            out.error(d.rendered(color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
+            out.error(renderDiagnostic(d, color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
         }
     }
 
@@ -388,7 +388,7 @@ final class REPL {
                     out.line(style.green("assertion holds"))
                 } else {
                     let d = Diagnostic(severity: .error, kind: .assertion, message: "assertion failed" + (message.map { ": " + $0 } ?? ""))
-                    out.error(d.rendered(color: errorColor), status: Exit.assertion)
+                    out.error(renderDiagnostic(d, color: errorColor), status: Exit.assertion)
                 }
             case .declared(let declared, let changes):
                 let redefined = declared.filter { names.contains($0) }

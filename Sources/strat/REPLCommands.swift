@@ -325,7 +325,7 @@ extension REPL {
             return
         }
         do {
-            out.line(try session.engine.explain(expr, depth: depth ?? 4))
+            out.line(renderExplanation(try session.engine.explain(expr, depth: depth ?? 4)))
         } catch {
             handle(error, into: &out)
         }

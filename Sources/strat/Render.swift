@@ -39,6 +39,42 @@ struct Style {
     }
 }
 
+/// A diagnostic as the CLI prints it; with `color`, a bold location and message, the
+/// severity in red, yellow or cyan and red carets. Real `ESC[…m` codes: the library escaped
+/// the diagnostic's own text, so ``terminalSafe(_:fd:keepSGR:)`` keeps these (`keepSGR`).
+func renderDiagnostic(_ d: Diagnostic, color: Bool) -> String {
+    guard color else { return d.rendered() }
+    return d.rendered { part, text in
+        let code: String
+        switch part {
+        case .location, .message: code = "1"
+        case .severity(.error), .caret: code = "1;31"
+        case .severity(.warning): code = "1;33"
+        case .severity(.note): code = "1;36"
+        }
+        return "\u{1B}[" + code + "m" + text + "\u{1B}[0m"
+    }
+}
+
+/// The REPL's `:explain` tree: one line per node, `name = value    ← note`, children
+/// under `├─ ` and `└─ ` (the value left out when it is the name itself, as for `3.8%`).
+func renderExplanation(_ root: Explanation) -> String {
+    var out: [String] = []
+    func draw(_ e: Explanation, _ prefix: String, _ childPrefix: String) {
+        var s = prefix + e.name
+        let value = e.valueText
+        if e.name != value { s += " = " + value }
+        if let n = e.note { s += "    ← " + n }
+        out.append(s)
+        for (i, kid) in e.children.enumerated() {
+            let last = i == e.children.count - 1
+            draw(kid, childPrefix + (last ? "└─ " : "├─ "), childPrefix + (last ? "   " : "│  "))
+        }
+    }
+    draw(root, "", "")
+    return out.joined(separator: "\n")
+}
+
 /// A table cell: the plain text (which decides the width) and how it is shown.
 struct Cell {
     var text: String

@@ -60,21 +60,31 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         return s + "\(severity.rawValue): \(message)"
     }
 
-    /// The full text form: header, source snippet with carets, and the hint.
-    public func rendered(color: Bool = false) -> String {
-        let red = color ? "\u{1B}[1;31m" : "", yellow = color ? "\u{1B}[1;33m" : ""
-        let cyan = color ? "\u{1B}[1;36m" : "", bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
+    /// The parts of the text form a host may style: the CLI colours them on a terminal.
+    public enum TextPart: Sendable, Hashable {
+        /// `path:line:col: ` (possibly empty).
+        case location
+        /// The word `error`, `warning` or `note`.
+        case severity(Severity)
+        /// The one-line message.
+        case message
+        /// The `^~~~` under the source snippet.
+        case caret
+    }
+
+    /// The full text form, plain: header, source snippet with carets, and the hint.
+    public func rendered() -> String { rendered { _, text in text } }
+
+    /// The full text form with each ``TextPart`` passed through `style`, which gets the
+    /// part's text with its control characters already escaped: a host adds its own
+    /// markup (colour, HTML) around text that cannot carry any of the model's.
+    public func rendered(style: (TextPart, String) -> String) -> String {
         var loc = ""
         if !path.isEmpty { loc += path + ":" }
         if line > 0 { loc += "\(line):\(column):" }
         if !loc.isEmpty { loc += " " }
-        let sev: String
-        switch severity {
-        case .error: sev = red + "error" + reset
-        case .warning: sev = yellow + "warning" + reset
-        case .note: sev = cyan + "note" + reset
-        }
-        var out = bold + loc.escapingControls() + reset + sev + ": " + bold + message.escapingControls() + reset
+        var out = style(.location, loc.escapingControls()) + style(.severity(severity), severity.rawValue) + ": "
+            + style(.message, message.escapingControls())
         let help = hint?.escapingControls()
         if let text = sourceLine, line > 0 {
             let num = String(line)
@@ -86,7 +96,7 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
             let indent = shownScalars.prefix(max(0, column - 1)).map { String(repeating: " ", count: $0.unicodeScalars.count) }.joined()
             let avail = max(1, text.unicodeScalars.count - (column - 1))
             let n = max(1, min(length, avail))
-            out += "\n \(pad) | \(indent)\(red)^\(String(repeating: "~", count: n - 1))\(reset)"
+            out += "\n \(pad) | \(indent)" + style(.caret, "^" + String(repeating: "~", count: n - 1))
             if let h = help { out += "\n \(pad) = help: \(h)" }
         } else if let h = help {
             out += "\n   = help: \(h)"
