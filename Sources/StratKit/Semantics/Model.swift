@@ -191,7 +191,7 @@ final class Model {
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
     @exclusivity(unchecked) var extraGlobals: [(name: String, value: Value)] = []
     /// Name uses and their targets, recorded while resolving when editors ask (nil: off).
-    var uses: [SymbolTarget]?
+    @exclusivity(unchecked) var uses: [SymbolTarget]?
     /// The plan period and the check-ins written in model files (not actuals rows), kept
     /// for the editor's outline once the syntax tree is freed.
     var trackingDecls: [Decl] = []

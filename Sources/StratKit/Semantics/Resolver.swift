@@ -569,7 +569,7 @@ extension Model {
             pool[node] = Node(kind: .builtin, a: Builtin.at.rawValue, b: n.b, c: n.c, span: n.span)
             return .dynamic
         }
-        if interner[n.a] == "delay", globals[n.a] == nil, !(scope.inNext || scope.inSeries) {
+        if !(scope.inNext || scope.inSeries), builtinIds[n.a] == .delay, globals[n.a] == nil {
             sink.error("delay() works only inside a projection's 'next:' or a series", at: n.span,
                        hint: "delay(x, k) is x's value k periods earlier, so it needs a period")
         }

@@ -61,7 +61,15 @@ struct Lexer {
         var k = 0
         let n = p.count
         var reported = 0
+        let base = UnsafeRawPointer(p.baseAddress)
         while k < n {
+            // ASCII eight bytes at a time: sources are mostly ASCII.
+            if let base {
+                while k + 8 <= n && base.loadUnaligned(fromByteOffset: k, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    k += 8
+                }
+                if k >= n { break }
+            }
             let b = p[k]
             if b < 0x80 { k += 1; continue }
             var need = 0
@@ -108,6 +116,8 @@ struct Lexer {
         }
     }
 
+    /// Inlined into `next()`: one call frame per token instead of two.
+    @inline(__always)
     private mutating func scan() -> LexToken {
         while true {
             // Skip blanks and comments.
@@ -131,6 +141,14 @@ struct Lexer {
             if i >= end { return LexToken(kind: .eof, start: Int32(end), end: Int32(end)) }
             let s = i
             let c = p[i]
+            // Names first: they are most of the tokens.
+            if isIdentStart(c) {
+                var k = i + 1
+                while k < end && isIdentChar(p[k]) { k += 1 }
+                let id = interner.intern(p, s, k)
+                i = k
+                return LexToken(kind: id < Keyword.count ? .keyword : .identifier, start: Int32(s), end: Int32(k), name: id)
+            }
             func tok(_ k: TokenKind, _ n: Int) -> LexToken {
                 i += n
                 return LexToken(kind: k, start: Int32(s), end: Int32(s + n))
@@ -168,14 +186,6 @@ struct Lexer {
                 continue
             default:
                 if isDigit(c) { return scanNumber(money: false) }
-                if isIdentStart(c) {
-                    var k = i + 1
-                    while k < end && isIdentChar(p[k]) { k += 1 }
-                    let id = interner.intern(p, i, k)
-                    i = k
-                    let kind: TokenKind = id < Keyword.count ? .keyword : .identifier
-                    return LexToken(kind: kind, start: Int32(s), end: Int32(k), name: id)
-                }
                 // Anything else: skip one scalar and report it.
                 var k = i + 1
                 while k < end && p[k] & 0xC0 == 0x80 { k += 1 }
@@ -337,7 +347,7 @@ struct Lexer {
     }
 
     private mutating func scanNumber(money: Bool) -> LexToken {
-        if !money, let d = scanDate() { return d }
+        if !money, at(i + 4) == UInt8(ascii: "-"), let d = scanDate() { return d }
         let s = i
         if money { i += 1 }
         // Mantissa digits (without '_' and '.') and the decimal exponent, for the exact
