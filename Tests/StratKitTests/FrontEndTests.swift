@@ -75,4 +75,26 @@ final class FrontEndTests: XCTestCase {
             XCTAssertEqual(d.column, 13)
         }
     }
+
+    /// The resolver's dependency set keeps insertion order without duplicates inline, past
+    /// eight and past sixteen items, and a copy is independent of the original.
+    func testSmallSetOrderDuplicatesAndCopies() {
+        for n in [0, 1, 7, 8, 9, 16, 17, 40] {
+            var s = SmallSet()
+            var input: [Int32] = []
+            for k in 0..<n {
+                let x = Int32(k * 3 % 41)
+                input += [x, x]
+            }
+            s.formUnion(input)
+            var expected: [Int32] = []
+            for x in input where !expected.contains(x) { expected.append(x) }
+            XCTAssertEqual(s.items, expected, "n = \(n)")
+            XCTAssertEqual(s.isEmpty, n == 0)
+            var copy = s
+            copy.insert(1_000)
+            XCTAssertEqual(s.items, expected, "the original is unchanged by the copy's insert (n = \(n))")
+            XCTAssertEqual(copy.items, expected + [1_000])
+        }
+    }
 }

@@ -93,7 +93,54 @@ struct Lexer {
         }
     }
 
+    /// The next significant token. The common tokens (a name, an operator or a comma
+    /// after spaces) take a short path; the rest, and every newline, the general one.
     mutating func next() -> LexToken {
+        var k = i
+        while k < end && p[k] == 32 { k += 1 }
+        guard k < end else { return nextToken() }
+        let c = p[k]
+        if isIdentStart(c) {
+            let t = scanName(k)
+            last = t.kind
+            lastName = t.name
+            return t
+        }
+        let kind: TokenKind
+        switch c {
+        case UInt8(ascii: "+"): kind = .plus
+        case UInt8(ascii: "*"): kind = .star
+        case UInt8(ascii: ","): kind = .comma
+        case UInt8(ascii: "("): kind = .lparen; stack.append(c)
+        case UInt8(ascii: ")"): kind = .rparen; if !stack.isEmpty { stack.removeLast() }
+        case UInt8(ascii: "="): if at(k + 1) == UInt8(ascii: "=") { i = k; return nextToken() }; kind = .assign
+        case UInt8(ascii: "-"): if at(k + 1) == UInt8(ascii: ">") { i = k; return nextToken() }; kind = .minus
+        case UInt8(ascii: "/"):
+            let n = at(k + 1)
+            if n == UInt8(ascii: "/") || n == UInt8(ascii: "*") { i = k; return nextToken() }
+            kind = .slash
+        default:
+            i = k
+            return nextToken()
+        }
+        i = k + 1
+        last = kind
+        lastName = -1
+        return LexToken(kind: kind, start: Int32(k), end: Int32(k + 1))
+    }
+
+    /// A name or keyword starting at `s` (an identifier-start byte), interned.
+    @inline(__always)
+    private mutating func scanName(_ s: Int) -> LexToken {
+        var e = s + 1
+        while e < end && isIdentChar(p[e]) { e += 1 }
+        let id = interner.intern(p, s, e)
+        i = e
+        return LexToken(kind: id < Keyword.count ? .keyword : .identifier, start: Int32(s), end: Int32(e), name: id)
+    }
+
+    @inline(never)
+    private mutating func nextToken() -> LexToken {
         while true {
             let t = scan()
             if t.kind == .comment { return t }
@@ -142,13 +189,7 @@ struct Lexer {
             let s = i
             let c = p[i]
             // Names first: they are most of the tokens.
-            if isIdentStart(c) {
-                var k = i + 1
-                while k < end && isIdentChar(p[k]) { k += 1 }
-                let id = interner.intern(p, s, k)
-                i = k
-                return LexToken(kind: id < Keyword.count ? .keyword : .identifier, start: Int32(s), end: Int32(k), name: id)
-            }
+            if isIdentStart(c) { return scanName(s) }
             func tok(_ k: TokenKind, _ n: Int) -> LexToken {
                 i += n
                 return LexToken(kind: k, start: Int32(s), end: Int32(s + n))

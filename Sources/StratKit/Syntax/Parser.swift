@@ -523,6 +523,7 @@ struct Parser {
         static let or = 1, and = 2, not = 3, compare = 4, range = 5, add = 6, mul = 7, unary = 8, pow = 9
     }
 
+    @inline(__always)
     private func infix(_ t: LexToken) -> (prec: Int, op: BinaryOp?)? {
         switch t.kind {
         case .plus: return (Prec.add, .add)
@@ -582,7 +583,7 @@ struct Parser {
     mutating func parseExpr(minPrec: Int = 0) -> Int32 {
         depth += 1
         defer { depth -= 1 }
-        if depth > maxNesting || (depth > 1 && stackIsLow()) {
+        if depth > maxNesting || (depth > 4 && stackIsLow()) {
             let s = span(tok)
             if !panic {
                 if depth > maxNesting {
@@ -599,7 +600,7 @@ struct Parser {
         }
         let start = tok.start
         var left: Int32
-        if atSolve() { return parseSolve(start) }
+        if tok.kind == .identifier && atSolve() { return parseSolve(start) }
         if isKeyword(.if_) {
             _ = take()
             let c = parseExpr()
