@@ -272,15 +272,17 @@ final class Model {
         var objectiveIds: [Int32] = [], metricIds: [Int32] = [], swotIds: [Int32] = []
         var projectionIds: [Int32] = [], retroIds: [Int32] = []
         var planPeriods: [Decl] = [], checkins: [Decl] = []
-        // Every declared name is already interned: size the name tables once.
-        declSpans.reserve(interner.count)
-        globalSpans.reserve(interner.count)
-        globals.reserve(interner.count)
-        // About a cell per declaration, with room for the plan's and objects' own cells (an
-        // exact reserve would double at the first cell past it).
-        let cellsWanted = cells.count + program.decls.count + program.decls.count / 4 + 64
-        cells.reserveCapacity(cellsWanted)
-        deps.reserveCapacity(cellsWanted)
+        if program.decls.count > 1_000 {
+            // Every declared name is already interned: size the name tables once.
+            declSpans.reserve(interner.count)
+            globalSpans.reserve(interner.count)
+            globals.reserve(interner.count)
+            // About a cell per declaration, with room for the plan's and objects' own cells
+            // (an exact reserve would double at the first cell past it).
+            let cellsWanted = cells.count + program.decls.count + program.decls.count / 4 + 64
+            cells.reserveCapacity(cellsWanted)
+            deps.reserveCapacity(cellsWanted)
+        }
         for d in program.decls where d.name >= Keyword.count {
             switch d.kind {
             case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario, .series:

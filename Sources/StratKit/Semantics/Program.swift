@@ -53,6 +53,8 @@ final class Program {
         // pages reserved but never touched cost no memory.
         pool.nodes.reserveCapacity(pool.nodes.count + bytes.count / 3)
         if bytes.count >= 1 << 20 {
+            // At most about a new name per 48 bytes (the benchmark's model has one a line).
+            interner.reserve(bytes.count / 48)
             // A large model's nodes fill tens of megabytes: huge pages take a few dozen page
             // faults for them instead of thousands (the kernel's time was a third of a run).
             let capacity = pool.nodes.capacity

@@ -125,6 +125,15 @@ final class Interner: @unchecked Sendable {
 
     var count: Int { names.count }
 
+    /// Makes room for about `more` new names (the loader guesses from the source size), so
+    /// the table is not rehashed and the arrays not regrown while a large file is lexed.
+    func reserve(_ more: Int) {
+        let wanted = names.count + more
+        names.reserveCapacity(wanted)
+        offsets.reserveCapacity(wanted + 1)
+        while (mask + 1) < 2 * wanted { grow() }
+    }
+
     /// Hash of `p[s..<e]`, eight bytes at a time (never reading outside `p`).
     @inline(__always)
     static func hash(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> UInt32 {
