@@ -93,15 +93,16 @@ struct Lexer {
         }
     }
 
-    /// The next significant token. The common tokens (a name, an operator or a comma
+    /// The next significant token. The common tokens (a name, a number, an operator or a comma
     /// after spaces) take a short path; the rest, and every newline, the general one.
     mutating func next() -> LexToken {
         var k = i
         while k < end && p[k] == 32 { k += 1 }
         guard k < end else { return nextToken() }
         let c = p[k]
-        if isIdentStart(c) {
-            let t = scanName(k)
+        if isIdentStart(c) || isDigit(c) {
+            i = k
+            let t = isDigit(c) ? scanNumber(money: false) : scanName(k)
             last = t.kind
             lastName = t.name
             return t
