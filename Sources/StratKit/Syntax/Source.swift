@@ -16,6 +16,11 @@ final class SourceFile: @unchecked Sendable {
         self.bytes = storage.withUnsafeBufferPointer { $0 }
     }
 
+    /// A file of any byte collection (copied once into an array).
+    convenience init<C: Collection>(path: String, bytes: C, id: Int32) where C.Element == UInt8 {
+        self.init(path: path, bytes: Array(bytes), id: id)
+    }
+
     var lineStarts: [Int32] {
         if let c = lineStartsCache { return c }
         var starts: [Int32] = [0]
