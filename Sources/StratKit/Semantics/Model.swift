@@ -147,8 +147,10 @@ struct Scenario {
 /// The semantic model: objects, cells with their formulas, and the dependency graph.
 final class Model {
     let program: Program
-    var pool: ExprPool { program.pool }
-    var interner: Interner { program.interner }
+    /// The program's pool and interner (constants of the program), kept here so that the
+    /// resolver's per-node accesses load a field instead of retaining through `program`.
+    let pool: ExprPool
+    let interner: Interner
     @exclusivity(unchecked) var objects: [Object] = []
     @exclusivity(unchecked) var cells: [Cell] = []
     @exclusivity(unchecked) var functions: [Function] = []
@@ -210,6 +212,8 @@ final class Model {
 
     init(program: Program) {
         self.program = program
+        pool = program.pool
+        interner = program.interner
         for b in Builtin.allCases { builtinIds[program.interner.intern(b.name)] = b }
     }
 
