@@ -286,6 +286,7 @@ final class Model {
             let cellsWanted = cells.count + program.decls.count + program.decls.count / 4 + 64
             cells.reserveCapacity(cellsWanted)
             deps.reserveCapacity(cellsWanted)
+            cells.adviseHugePagesForCapacity()
         }
         for d in program.decls where d.name >= Keyword.count {
             switch d.kind {
