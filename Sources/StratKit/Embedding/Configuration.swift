@@ -208,7 +208,10 @@ package func normalizePath(_ path: String) -> String {
 /// `expectedSize` (a regular file's size) sizes the buffer once instead of doubling it.
 public func readAll(fd: Int32, limit: Int = Int.max, expectedSize: Int = 0) -> [UInt8]? {
     var out: [UInt8] = []
-    if expectedSize > 0 { out.reserveCapacity(min(expectedSize, limit) + 1) }
+    if expectedSize > 0 {
+        out.reserveCapacity(min(expectedSize, limit) + 1)
+        out.adviseHugePagesForCapacity()
+    }
     let size = 1 << 16
     var chunk = [UInt8](repeating: 0, count: size)
     while out.count <= limit {
