@@ -820,7 +820,7 @@ struct Recurrence {
         while t <= to {
             let v = T.apply(H.apply(prev, k), c, T.readsTerm ? term[t &- from] : 0)
             // Only the result needs a check: no operation of these shapes turns a
-            // non-finite operand into a finite result, and P was checked.
+            // non-finite operand (P included) into a finite result.
             if !v.isFinite { break }
             if S.everyPeriod {
                 let b = ProjectionMember.clamp(v, lo, hi)
@@ -1055,9 +1055,9 @@ struct TermBlock {
             }
             if top < 0 { return false }
         }
-        guard top == 0 else { return false }
-        for j in 0..<n { bad |= !(Swift.abs(cols[j]) < .infinity) ? 1 : 0 }
-        return bad == 0
+        // A non-finite P needs no check here: the tails that read it add, subtract or
+        // multiply it, so the recurrence's value is then non-finite and fails the period.
+        return top == 0 && bad == 0
     }
 }
 
