@@ -790,6 +790,8 @@ final class REPLTests: XCTestCase {
         for i in 0..<6 { lines.append("projection g\(i) over ng months { start: \(i + 1), next: value * 0.5 + g\((i + 1) % 6) * 0.5 - rate }") }
         for i in 0..<12 { lines.append("projection s\(i) over ns months { start: \(i + 1), next: value * (1 - rate) + \(i + 1) }") }
         for i in 0..<4 { lines.append("projection q\(i) over nq months { start: \(i + 1), next: value * (1 - rate) + sqrt(value) * rate }") }
+        // Few samples, many periods: long enough, and 80 MB at 100,000 periods.
+        lines.append("simulate 100")
         lines.append("projection u over nu months { start: 1 to 2, next: value * 1.0001 }")
         lines.append("projection base over nt months { start: 1, next: value * (1 - rate) + rate * 50 }")
         lines.append("series twice = base * 2 + rate")
@@ -810,7 +812,7 @@ final class REPLTests: XCTestCase {
         let commands = [
             (":whatif ni = 1000000", "interpreted"),
             (":whatif ng = 1000000", "coupled compiled group"),
-            (":whatif nu = 19000", "uncertain"),
+            (":whatif nu = 100000", "uncertain"),
             (":whatif nt = 1000000", "series"),
             ("let ng = 1000000", "let"),
             (":load \(long)", ":load"),
@@ -819,7 +821,7 @@ final class REPLTests: XCTestCase {
             // Uncoupled compiled projections are not in the list: under the step limit
             // (10^8) they finish in about 0.1 s (ProjectionInterruptTests covers their polls).
             let took = try interruptLatency(p, command, after: 0.3)
-            figures.append("\(what) \(Int(took * 1000)) ms")
+            figures.append("\(what) " + String(format: "%.1f ms", took * 1000))
             XCTAssertLessThan(took, 0.5, "\(command): the prompt came back \(took) s after Ctrl-C")
         }
         print("Ctrl-C to prompt: " + figures.joined(separator: ", "))

@@ -106,7 +106,7 @@ final class ProjectionInterruptTests: XCTestCase {
         ("growth", (0..<8).map { "projection p\($0) over 1000000 days { start: \($0 + 1), growth: 0.0001%, max: 1e9 }" }.joined(separator: "\n")),
         ("coupled group", "projection a over 1000000 days { start: 1, next: value * 0.5 + b * 0.5 }\nprojection b over 1000000 days { start: 2, next: value * 0.25 + a * 0.75 + 1 }"),
         ("general evaluator", "projection p over 300000 days { start: 1, next: if value > 1e9 then 1 else value * 1.0001 + 1 }"),
-        ("uncertain", "simulate 2000\nprojection u over 20000 days { start: 1 to 2, next: value * 1.0001 }"),
+        ("uncertain", "simulate 100\nprojection u over 100000 days { start: 1 to 2, next: value * 1.0001 }"),
         ("series", "projection b over 300000 days { start: 1, next: value * 1.00001 }\nseries s = b * 2 + 1"),
     ]
 
