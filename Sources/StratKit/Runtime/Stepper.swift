@@ -915,7 +915,10 @@ extension NumericCode {
 /// P of a closed recurrence for a block of periods, one operation at a time over the
 /// whole block (the interpreter's operations and checks, element by element).
 struct TermBlock {
-    static let size = 512
+    /// Small on purpose: a block's term and the recurrence over the previous one fit in
+    /// the processor's reorder window together, so the term's divisions overlap the
+    /// recurrence's wait for each value (64 ran 10% faster than 512).
+    static let size = 64
     let code: NumericCode
     /// The constants, never empty (operations without one read index 0).
     private let consts: [Double]
