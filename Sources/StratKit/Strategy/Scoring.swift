@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Built-in strategy semantics (SPEC §5, §6): key-result progress and scores, objective
 /// and plan roll-ups, SWOT matrices, alignment gaps and projections.
 extension Evaluator {
