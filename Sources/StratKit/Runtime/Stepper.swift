@@ -789,9 +789,11 @@ struct Recurrence {
     private func withTail<H: RecurrenceHead>(_ h: H.Type, _ from: Int, _ to: Int, _ prev: Double, _ lo: Double, _ hi: Double,
                                             _ out: UnsafeMutablePointer<Double>, _ mask: Int,
                                             _ term: UnsafePointer<Double>?) -> (failedAt: Int, last: Double) {
-        // Unbounded and unstored (only the last value is wanted): the loop is the formula alone.
-        if lo == -.infinity && hi == .infinity && mask == 1 {
-            return withTail(h, LastOnly.self, from, to, prev, lo, hi, out, mask, term)
+        // Unbounded: no clamp on the path from one value to the next; unstored too (only the
+        // last value is wanted): the loop is the formula alone.
+        if lo == -.infinity && hi == .infinity {
+            if mask == 1 { return withTail(h, LastOnly.self, from, to, prev, lo, hi, out, mask, term) }
+            return withTail(h, Unbounded.self, from, to, prev, lo, hi, out, mask, term)
         }
         return withTail(h, EveryPeriod.self, from, to, prev, lo, hi, out, mask, term)
     }
@@ -823,7 +825,7 @@ struct Recurrence {
             // non-finite operand (P included) into a finite result.
             if !v.isFinite { break }
             if S.everyPeriod {
-                let b = ProjectionMember.clamp(v, lo, hi)
+                let b = S.clamps ? ProjectionMember.clamp(v, lo, hi) : v
                 out[t & mask] = b
                 prev = b
             } else {
@@ -836,10 +838,25 @@ struct Recurrence {
     }
 }
 
-/// Whether a closed loop clamps and stores every period, or keeps only the last value.
-protocol RecurrenceStore { static var everyPeriod: Bool { get } }
-enum EveryPeriod: RecurrenceStore { static var everyPeriod: Bool { true } }
-enum LastOnly: RecurrenceStore { static var everyPeriod: Bool { false } }
+/// Whether a closed loop stores every period (and clamps it), or keeps only the last value.
+protocol RecurrenceStore {
+    static var everyPeriod: Bool { get }
+    static var clamps: Bool { get }
+}
+enum EveryPeriod: RecurrenceStore {
+    static var everyPeriod: Bool { true }
+    static var clamps: Bool { true }
+}
+/// Every period stored, no `min:`/`max:`.
+enum Unbounded: RecurrenceStore {
+    static var everyPeriod: Bool { true }
+    static var clamps: Bool { false }
+}
+/// Neither stored nor bounded.
+enum LastOnly: RecurrenceStore {
+    static var everyPeriod: Bool { false }
+    static var clamps: Bool { false }
+}
 
 protocol RecurrenceHead { static func apply(_ v: Double, _ k: Double) -> Double }
 protocol RecurrenceTail {
