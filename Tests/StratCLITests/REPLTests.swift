@@ -878,6 +878,20 @@ final class REPLTests: XCTestCase {
 
         """
 
+    /// Runs `command`, presses Ctrl-C `after` seconds into it, and returns how long the
+    /// REPL took from the key to its next prompt (it must say "interrupted").
+    func interruptLatency(_ p: PTYProcess, _ command: String, after: TimeInterval) throws -> TimeInterval {
+        try p.type(command)
+        try p.send(PTYKey.enter)
+        try p.expect("\r\n")
+        p.drain(for: after)
+        let sent = Date()
+        try p.send(PTYKey.ctrlC)
+        try p.expect("interrupted", timeout: 30)
+        try p.expect(Self.prompt, timeout: 30)
+        return Date().timeIntervalSince(sent)
+    }
+
     func testCtrlCStopsALongWhatIfAndProjectionPromptly() throws {
         let file = tempDir.appendingPathComponent("long.strat").path
         try Self.longProjection.write(toFile: file, atomically: true, encoding: .utf8)
@@ -885,18 +899,63 @@ final class REPLTests: XCTestCase {
         // `strat repl FILE`, then `:load` (each makes a new session, which must keep the hook).
         _ = try enter(p, ":load \(file)")
         for command in [":whatif n = 1000000", "let n = 1000000"] {
-            try p.type(command)
-            try p.send(PTYKey.enter)
-            try p.expect("\r\n")
-            p.drain(for: 0.5)
-            let sent = Date()
-            try p.send(PTYKey.ctrlC)
-            try p.expect("interrupted", timeout: 30)
-            try p.expect(Self.prompt, timeout: 30)
-            let took = Date().timeIntervalSince(sent)
+            let took = try interruptLatency(p, command, after: 0.5)
             XCTAssertLessThan(took, 2, "\(command): the prompt came back \(took) s after Ctrl-C")
         }
         XCTAssertTrue(try enter(p, "n").hasPrefix("10\r\n"), "the interrupted redefinition left n as it was")
+        try p.send(PTYKey.ctrlD)
+        XCTAssertEqual(try p.waitForExit(), 0)
+    }
+
+    /// One projection (or group) per way of stepping (SPEC §6, §13, §14), each with its
+    /// own period count: interpreted (`if` is not compiled), a coupled compiled group, many
+    /// uncoupled compiled projections (closed recurrences, and the numeric code's
+    /// interpreter for `sqrt(value)`), an uncertain projection
+    /// (sample-wise) and a series (the general evaluator per period).
+    static let everyStepper: String = {
+        var lines = ["let rate = 1%", "let ni = 10", "let ng = 10", "let ns = 10", "let nq = 10", "let nu = 10", "let nt = 10",
+                     "projection big over ni months { start: 1, next: value * (1 + rate) + (if value > 1e12 then 0 - value / 2 else 1) }"]
+        // Six members, each reading the next one's previous value.
+        for i in 0..<6 { lines.append("projection g\(i) over ng months { start: \(i + 1), next: value * 0.5 + g\((i + 1) % 6) * 0.5 - rate }") }
+        for i in 0..<12 { lines.append("projection s\(i) over ns months { start: \(i + 1), next: value * (1 - rate) + \(i + 1) }") }
+        for i in 0..<4 { lines.append("projection q\(i) over nq months { start: \(i + 1), next: value * (1 - rate) + sqrt(value) * rate }") }
+        // Few samples, many periods: long enough, and 80 MB at 100,000 periods.
+        lines.append("simulate 100")
+        lines.append("projection u over nu months { start: 1 to 2, next: value * 1.0001 }")
+        lines.append("projection base over nt months { start: 1, next: value * (1 - rate) + rate * 50 }")
+        lines.append("series twice = base * 2 + rate")
+        return lines.joined(separator: "\n") + "\n"
+    }()
+
+    /// Issue 14: Ctrl-C returns to the prompt promptly in every command, whichever loop
+    /// steps the projection it interrupts (the latencies are printed).
+    func testCtrlCStopsEveryKindOfProjectionLoopPromptly() throws {
+        let file = tempDir.appendingPathComponent("steppers.strat").path
+        try Self.everyStepper.write(toFile: file, atomically: true, encoding: .utf8)
+        var longModel = Self.everyStepper
+        for n in ["ni", "ng", "ns", "nq", "nt"] { longModel = longModel.replacingOccurrences(of: "let \(n) = 10", with: "let \(n) = 1000000") }
+        let long = tempDir.appendingPathComponent("steppers-long.strat").path
+        try longModel.write(toFile: long, atomically: true, encoding: .utf8)
+        let p = try session(["repl", file])
+        var figures: [String] = []
+        let commands = [
+            (":whatif ni = 1000000", "interpreted"),
+            (":whatif ng = 1000000", "coupled compiled group"),
+            (":whatif nu = 100000", "uncertain"),
+            (":whatif nt = 1000000", "series"),
+            ("let ng = 1000000", "let"),
+            (":load \(long)", ":load"),
+        ]
+        for (command, what) in commands {
+            // Uncoupled compiled projections are not in the list: under the step limit
+            // (10^8) they finish in about 0.1 s (ProjectionInterruptTests covers their polls).
+            let took = try interruptLatency(p, command, after: 0.3)
+            figures.append("\(what) " + String(format: "%.1f ms", took * 1000))
+            XCTAssertLessThan(took, 0.5, "\(command): the prompt came back \(took) s after Ctrl-C")
+        }
+        print("Ctrl-C to prompt: " + figures.joined(separator: ", "))
+        XCTAssertTrue(try enter(p, "ng").hasPrefix("10\r\n"), "the interrupted let left ng as it was")
+        XCTAssertTrue(try enter(p, "s0.final").contains("\r\n"))
         try p.send(PTYKey.ctrlD)
         XCTAssertEqual(try p.waitForExit(), 0)
     }

@@ -237,6 +237,23 @@ final class Interner: @unchecked Sendable {
         old.deallocate()
     }
 
+    /// Forgets every name interned after the first `count` (the identifiers a scratch
+    /// query introduced). Ids are handed out in insertion order and `grow` rehashes in id
+    /// order, so the newest name is never on another name's probe path: clearing the
+    /// slots newest first keeps every lookup of the older names intact.
+    func truncate(to count: Int) {
+        guard count >= Keyword.count + 3, count < names.count else { return }
+        for id in stride(from: names.count - 1, through: count, by: -1) {
+            var slot = Int(hashes[id]) & mask
+            while table[slot] != Int32(id) { slot = (slot + 1) & mask }
+            table[slot] = -1
+        }
+        names.removeSubrange(count...)
+        hashes.removeSubrange(count...)
+        arena.removeSubrange(Int(offsets[count])...)
+        offsets.removeSubrange((count + 1)...)
+    }
+
     subscript(id: Int32) -> String { names[Int(id)] }
 }
 
