@@ -103,8 +103,9 @@ struct Lexer {
         if isIdentStart(c) || isDigit(c) {
             i = k
             let t = isDigit(c) ? scanNumber(money: false) : scanName(k)
+            // As in nextToken: a keyword after '.' is a member name and keeps no line open.
+            lastName = last == .dot ? -1 : t.name
             last = t.kind
-            lastName = t.name
             return t
         }
         let kind: TokenKind

@@ -223,35 +223,45 @@ final class Interner: @unchecked Sendable {
         return id
     }
 
-    private func grow() {
-        let old = table, oldSize = mask + 1
-        let size = oldSize * 2
+    private func grow() { rehash(size: (mask + 1) * 2) }
+
+    /// Rebuilds the table at `size` slots, inserting the names in id order: the table is
+    /// then exactly what interning them one by one gives, which `truncate` relies on.
+    private func rehash(size: Int) {
+        table.deallocate()
         table = .allocate(capacity: size)
         table.initialize(repeating: 0, count: size)
         mask = size - 1
-        for k in 0..<oldSize where old[k] != 0 {
-            var slot = Int(UInt32(truncatingIfNeeded: old[k] >> 32)) & mask
+        let bytes = UnsafeBufferPointer(start: arena, count: arenaCount)
+        for id in 0..<names.count {
+            let h = Self.hash(bytes, Int(offsets[id]), Int(offsets[id + 1]))
+            var slot = Int(h) & mask
             while table[slot] != 0 { slot = (slot + 1) & mask }
-            table[slot] = old[k]
+            table[slot] = UInt64(h) << 32 | UInt64(id + 1)
         }
-        old.deallocate()
     }
 
     /// Forgets every name interned after the first `count` (the identifiers a scratch
-    /// query introduced). Ids are handed out in insertion order and `grow` rehashes in id
-    /// order, so the newest name is never on another name's probe path: clearing the
-    /// slots newest first keeps every lookup of the older names intact.
+    /// query introduced). With linear probing, taking out the newest entry leaves the
+    /// table as it was before that entry went in, provided entries went in in id order
+    /// (`rehash` keeps that order); so the names are cleared newest first.
     func truncate(to count: Int) {
         guard count >= Keyword.count + 3, count < names.count else { return }
-        for id in stride(from: names.count - 1, through: count, by: -1) {
-            var slot = Int(hashes[id]) & mask
-            while table[slot] != Int32(id) { slot = (slot + 1) & mask }
-            table[slot] = -1
+        let bytes = UnsafeBufferPointer(start: arena, count: arenaCount)
+        var intact = true
+        for id in stride(from: names.count - 1, through: count, by: -1) where intact {
+            let h = Self.hash(bytes, Int(offsets[id]), Int(offsets[id + 1]))
+            let entry = UInt64(h) << 32 | UInt64(id + 1)
+            var slot = Int(h) & mask
+            var probes = 0
+            while table[slot] != entry && probes <= mask { slot = (slot + 1) & mask; probes += 1 }
+            if table[slot] == entry { table[slot] = 0 } else { intact = false }
         }
         names.removeSubrange(count...)
-        hashes.removeSubrange(count...)
-        arena.removeSubrange(Int(offsets[count])...)
+        arenaCount = Int(offsets[count])
         offsets.removeSubrange((count + 1)...)
+        // Not reached while the invariant holds; a rebuild is correct whatever the table held.
+        if !intact { rehash(size: mask + 1) }
     }
 
     subscript(id: Int32) -> String { names[Int(id)] }
