@@ -166,8 +166,19 @@ final class REPL {
     /// The `:command` line being handled, for locating errors in its argument.
     var commandLine: String?
 
+    /// The statement being handled, as typed (nil for a command).
+    var currentInput: String?
+
+    /// While one `;`-separated statement of an entry is handled: the statement, the
+    /// whole entry and where the statement starts in it (UTF-8), for placing its errors.
+    var currentPart: (text: String, entry: String, offset: Int)?
+
     func report(_ diagnostics: [Diagnostic], into out: inout Output) {
         for var d in diagnostics {
+            // An error in one statement of several on a line: its place in the line.
+            if let part = currentPart, d.path == "<expr>" || d.path == "<repl>", Self.isIn(part.text, d) {
+                d = d.placed(in: part.entry, at: part.offset)
+            }
             if let first = stdinFirstLine, let line = commandLine, d.line == 1,
                d.path == "<expr>" || d.path.hasPrefix("<override "), let text = d.sourceLine,
                let column = Self.column(of: text, in: line, override: d.path) {
@@ -176,7 +187,9 @@ final class REPL {
                 d.line = first
                 d.column += column
                 d.sourceLine = line
-            } else if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0 {
+            } else if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0,
+                      d.path == "<expr>" || Self.isIn(currentInput ?? "", d) {
+                // (A `<repl>` error in a declaration typed earlier keeps its own place.)
                 d.path = "<stdin>"
                 d.line += first - 1
             } else if let first = stdinFirstLine, d.path.isEmpty {
@@ -187,6 +200,14 @@ final class REPL {
             }
             out.error(renderDiagnostic(d, color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
         }
+    }
+
+    /// Whether a diagnostic's line is the line of `text` it names (the diagnostic is
+    /// about that text, not about another declaration of the session).
+    static func isIn(_ text: String, _ d: Diagnostic) -> Bool {
+        guard let shown = d.sourceLine else { return true }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return d.line >= 1 && d.line <= lines.count && lines[d.line - 1] == shown
     }
 
     /// Where (0-based, in characters) an argument's text starts on its command line: after
@@ -338,6 +359,8 @@ final class REPL {
             defer { commandLine = nil }
             command(trimmed, into: &out)
         } else {
+            currentInput = input
+            defer { currentInput = nil }
             statement(input, into: &out)
         }
         if interrupted() {
@@ -351,9 +374,14 @@ final class REPL {
 
     func statement(_ text: String, into out: inout Output) {
         let entered = SourceText(text)
-        let parts = entered.statementsSplitAtSemicolons()
-        if parts.count > 1 {
-            for part in parts where !interrupted() { statement(part, into: &out) }
+        let parts = entered.semicolonParts()
+        // Several statements, or one after a `;` (`; 1`, which the parser alone would not take).
+        if parts.count > 1 || parts.first.map({ text.utf8.prefix($0.offset).contains(UInt8(ascii: ";")) }) == true {
+            for part in parts where !interrupted() {
+                currentPart = (part.text, text, part.offset)
+                statement(part.text, into: &out)
+            }
+            currentPart = nil
             return
         }
         var source = entered

@@ -408,6 +408,55 @@ final class REPLTests: XCTestCase {
         XCTAssertTrue(out.contains { $0.contains("N 200") && $0.contains("seed 3") }, r.out)
     }
 
+    /// An error in one of several `;`-separated statements, in a `print`'s or an
+    /// `assert`'s expression, is placed where it was typed: its line and column in the
+    /// entry, with the typed line as its snippet (not the piece read on its own).
+    func testErrorsInPartsOfAnEntryPointWhereTheyWereTyped() throws {
+        let r = try pipe("let a = 1; a + zz\nprint zz\nassert a > zz \"m\"\nlet b = [1,\n  2]; zz2\n  print   zz\n")
+        XCTAssertEqual(r.code, 65)
+        XCTAssertEqual(lines(r.out), ["a = 1", "b = [1, 2]"], r.err)
+        for (at, snippet) in [("<stdin>:1:16:", " 1 | let a = 1; a + zz"), ("<stdin>:2:7:", " 2 | print zz"),
+                              ("<stdin>:3:12:", " 3 | assert a > zz \"m\""), ("<stdin>:5:7:", " 5 |   2]; zz2"),
+                              ("<stdin>:6:11:", " 6 |   print   zz")] {
+            XCTAssertTrue(r.err.contains(at + " error: unknown name"), at + "\n" + r.err)
+            XCTAssertTrue(lines(r.err).contains(snippet), snippet + "\n" + r.err)
+        }
+    }
+
+    /// A condition that is not true/false is a runtime error at the condition, as in a file.
+    func testAnAssertOnANumberIsARuntimeErrorAtTheCondition() throws {
+        let r = try pipe("let n = 1\nassert n \"m\"\n")
+        XCTAssertEqual(r.code, 70, r.err)
+        XCTAssertTrue(r.err.contains("<stdin>:2:8: error: an assert needs a true/false condition, got number"), r.err)
+        let path = tempDir.appendingPathComponent("a.strat").path
+        try "let n = 1\nassert n \"m\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try pipe("", ["run", path]).code, 70)
+    }
+
+    /// An error in a declaration typed earlier (found when a what-if re-evaluates it) is not
+    /// placed on the line being read: it keeps its own snippet and `<repl>` place.
+    func testAnErrorInAnEarlierDeclarationKeepsItsPlace() throws {
+        let r = try pipe("let a = 1\nlet b = a * 2\n:whatif a = \"x\"\n")
+        XCTAssertEqual(r.code, 65)
+        XCTAssertFalse(r.err.contains("<stdin>:3:9"), r.err)
+        XCTAssertTrue(r.err.contains("<repl>:1:9: error: cannot multiply"), r.err)
+        XCTAssertTrue(lines(r.err).contains(" 1 | let b = a * 2"), r.err)
+    }
+
+    /// Empty statements are nothing, also before the first one: `; 1` is `1`.
+    func testLeadingSemicolonsAreEmptyStatements() throws {
+        let r = try pipe("; 1\n;;let c = 2;; c\n;;;\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out), ["1", "c = 2", "2"], r.err)
+    }
+
+    /// A function's parameter named `_` is the parameter, not the last value.
+    func testAParameterNamedUnderscoreIsNotTheLastValue() throws {
+        let r = try pipe("5\nfn f(_) = _ + 1\nf(10)\nfn g(a) = a + _\ng(1)\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out), ["5", "fn f(_)", "11", "fn g(a)", "12"], r.err)
+    }
+
     func testQuitStopsReading() throws {
         let r = try pipe("1\n:quit\n2\n")
         XCTAssertEqual(r.code, 0)

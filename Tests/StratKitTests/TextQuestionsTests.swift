@@ -102,4 +102,30 @@ final class TextQuestionsTests: XCTestCase {
         XCTAssertFalse(SourceText("let y = \"_\" // _").mentions("_"))
         XCTAssertFalse(SourceText("let y = x._").mentions("_"))
     }
+
+    /// A function's own parameter `_` is not a read of the REPL's `_`.
+    func testAParameterNamedUnderscoreIsNotARead() {
+        XCTAssertFalse(SourceText("fn f(_) = _ + 1").mentions("_"))
+        XCTAssertEqual(SourceText("fn f(_) = _ + 1\nlet y = _").replacing("_", with: "(L)"), "fn f(_) = _ + 1\nlet y = (L)")
+        XCTAssertTrue(SourceText("fn f(a) = a + _").mentions("_"))
+    }
+
+    /// Where each piece starts in the input: its errors are placed there.
+    func testPiecesKnowWhereTheyStart() throws {
+        let parts = SourceText("let a = 1;  é + zz;\n b").semicolonParts()
+        XCTAssertEqual(parts.map(\.text), ["let a = 1", "é + zz", "b"])
+        XCTAssertEqual(parts.map(\.offset), [0, 12, 22])
+        let assert = try XCTUnwrap(SourceText("assert  x > 1 \"m\"").statements().first)
+        XCTAssertEqual(assert.expressionOffset, 6)
+        XCTAssertEqual(try XCTUnwrap(SourceText("let v =\n  2").statements().first).expressionOffset, 7)
+
+        let text = "let a = [1,\n  2]; é + zz"
+        let inPiece = Diagnostic(severity: .error, message: "unknown name 'zz'", path: "<expr>", line: 1, column: 5, length: 2, sourceLine: "é + zz")
+        let placed = inPiece.placed(in: text, at: 18)   // the offset of "é + zz"
+        XCTAssertEqual([placed.line, placed.column], [2, 11])
+        XCTAssertEqual(placed.sourceLine, "  2]; é + zz")
+        let second = Diagnostic(severity: .error, message: "m", path: "<expr>", line: 2, column: 3, sourceLine: "x")
+        XCTAssertEqual(second.placed(in: "print (1 +\n  x)", at: 6).line, 2)
+        XCTAssertEqual(second.placed(in: "print (1 +\n  x)", at: 6).column, 3)
+    }
 }

@@ -130,16 +130,22 @@ public final class Session {
             engine.setExtraGlobal("_", v)
             return .value(v)
         case .print? where !broken:
-            let v = try engine.evaluate(only?.expression ?? "")
+            let v = try evaluate(only, in: text)
             return .printed(v.description)
         case .assert? where !broken:
             // The message is evaluated as in a file: a string literal, with its escapes
             // and interpolations.
             var message: String?
             if let m = only?.message, case .string(let s)? = try? engine.evaluate(m) { message = s }
-            let v = try engine.evaluate(only?.expression ?? "")
+            let v = try evaluate(only, in: text)
             guard case .bool(let ok) = v else {
-                throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .compile, message: "an assert needs a true/false condition")])
+                // As in a file: a runtime error at the condition.
+                let condition = only?.expression ?? ""
+                let blanks = condition.prefix { $0 == " " || $0 == "\t" }
+                let shown = String(condition.dropFirst(blanks.count)).trimmingTrailing("\n", "\t")
+                let at = Diagnostic(severity: .error, kind: .runtime, message: "an assert needs a true/false condition, got \(v.kindName)",
+                                    path: "<expr>", line: 1, column: 1, length: max(1, shown.unicodeScalars.count), sourceLine: shown)
+                throw StratError(diagnostics: [at.placed(in: text, at: (only?.expressionOffset ?? 0) + blanks.utf8.count)])
             }
             return .asserted(ok, message: message)
         default:
@@ -180,6 +186,16 @@ public final class Session {
             }
         }
         return .declared(names: names, changes: changes)
+    }
+
+    /// A `print`'s or `assert`'s expression, evaluated alone; its errors point into `text`.
+    private func evaluate(_ statement: SourceText.Statement?, in text: String) throws -> Value {
+        do {
+            return try engine.evaluate(statement?.expression ?? "")
+        } catch let e as StratError {
+            let offset = statement?.expressionOffset ?? 0
+            throw StratError(diagnostics: e.diagnostics.map { $0.path == "<expr>" ? $0.placed(in: text, at: offset) : $0 })
+        }
     }
 
     private func replaceChunks(declaring names: [String], with text: String) {

@@ -195,19 +195,27 @@ package final class SourceText {
     /// The input split at top-level `;` (outside brackets, braces, strings and comments),
     /// each part without leading blanks, empty parts left out; `[text]` when none is left.
     package func statementsSplitAtSemicolons() -> [String] {
-        var parts: [String] = []
+        let parts = semicolonParts()
+        return parts.isEmpty ? [text] : parts.map(\.text)
+    }
+
+    /// The parts of ``statementsSplitAtSemicolons()``, each with the UTF-8 offset in
+    /// ``text`` where it starts (for placing its diagnostics); empty when none is left.
+    package func semicolonParts() -> [(text: String, offset: Int)] {
+        var parts: [(text: String, offset: Int)] = []
         var from: Int32 = 0
         let depth = depths()
         func add(_ end: Int32) {
-            let part = slice(from, end).drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
-            if !part.isEmpty { parts.append(String(part)) }
+            let whole = slice(from, end)
+            let part = whole.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            if !part.isEmpty { parts.append((String(part), Int(from) + whole.utf8.count - part.utf8.count)) }
         }
         for (i, t) in tokens.enumerated() where t.kind == .semicolon && depth[i] == 0 {
             add(t.start)
             from = t.end
         }
         add(byteCount)
-        return parts.isEmpty ? [text] : parts
+        return parts
     }
 
     /// `PATH = EXPR, PATH = EXPR`: the parts between top-level commas, each split at its
@@ -273,6 +281,8 @@ package final class SourceText {
         /// The source of its expression: a `let`'s value (after `=`), what a `print` prints
         /// or the condition of an `assert` (after the keyword), a whole expression.
         package var expression: String?
+        /// The UTF-8 offset in the input where ``expression`` starts.
+        package var expressionOffset = 0
         /// The source of an `assert`'s message or a declaration's title: a string literal.
         package var message: String?
         /// A function's parameter names.
@@ -283,12 +293,15 @@ package final class SourceText {
     /// The parser's expressions, once parsed.
     private let pool = ExprPool()
     private var syntaxErrors = false
+    /// Each function's parameters and its span: there a parameter's name is the parameter.
+    private var functions: [(params: [Int32], span: Span)] = []
 
     /// The statements of the input, in order: one for each statement the lexer starts
     /// (at the top level, after a newline or `;`), read by the parser.
     package func statements() -> [Statement] {
         if let p = parsed { return p }
         let decls = parse()
+        functions = decls.filter { $0.kind == .fn && !$0.params.isEmpty }.map { ($0.params, $0.span) }
         let byStart = Dictionary(decls.map { ($0.span.start, $0) }, uniquingKeysWith: { a, _ in a })
         let out = statementStarts().map { start in
             byStart[start].map(statement) ?? Statement(kind: .invalid)
@@ -345,11 +358,14 @@ package final class SourceText {
         case .expr:
             s.kind = .expression
             s.expression = slice(d.span.start, end)
+            s.expressionOffset = Int(d.span.start)
         case .print:
             s.kind = .print
             s.expression = slice(d.nameSpan.end, end)
+            s.expressionOffset = Int(d.nameSpan.end)
         case .assert:
             s.kind = .assert
+            s.expressionOffset = Int(d.nameSpan.end)
             if d.message >= 0 {
                 let m = pool[d.message].span
                 s.message = slice(m.start, m.end)
@@ -362,7 +378,10 @@ package final class SourceText {
         case .let_, .series:
             s.kind = d.kind == .let_ ? .let_ : .declaration
             s.name = interner[d.name]
-            if let eq = token(after: d.nameSpan.end), eq.kind == .assign { s.expression = slice(eq.end, end) }
+            if let eq = token(after: d.nameSpan.end), eq.kind == .assign {
+                s.expression = slice(eq.end, end)
+                s.expressionOffset = Int(eq.end)
+            }
         case .fn, .swot, .objective, .metric, .scenario, .projection, .retro, .org, .mission, .vision, .values:
             s.name = interner[d.name]
             s.parameters = d.params.map { interner[$0] }
@@ -379,11 +398,15 @@ package final class SourceText {
     // MARK: Names
 
     /// The spans of the name `name` where the parser reads it as a name (not a member
-    /// after `.`, a property key or text in a string; inside an interpolation it is one).
+    /// after `.`, a property key, text in a string or a function's parameter of that
+    /// name; inside an interpolation it is one).
     private func uses(of name: String) -> [Span] {
         _ = statements()
         guard let id = interner.lookup(name) else { return [] }
-        return pool.nodes.filter { $0.kind == .name && $0.a == id }.map(\.span)
+        let shadowing = functions.filter { $0.params.contains(id) }.map(\.span)
+        return pool.nodes.filter { n in
+            n.kind == .name && n.a == id && !shadowing.contains { n.span.start >= $0.start && n.span.end <= $0.end }
+        }.map(\.span)
     }
 
     /// Whether the input reads the name `name`.
@@ -418,5 +441,27 @@ private extension String {
     func trimmingBlanks() -> String {
         let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         return String(drop(while: blank).reversed().drop(while: blank).reversed())
+    }
+}
+
+extension Diagnostic {
+    /// This diagnostic of a piece of `text` read on its own (an assert's condition, one
+    /// of several `;`-separated statements), placed where the piece is in `text`: `offset`
+    /// is the piece's UTF-8 offset there. Line, column and source line then point into
+    /// `text`, so the error shows where it was typed.
+    package func placed(in text: String, at offset: Int) -> Diagnostic {
+        guard line > 0, offset > 0 else { return self }
+        let bytes = Array(text.utf8)
+        let end = min(offset, bytes.count)
+        var baseLine = 0, lineStart = 0
+        for i in 0..<end where bytes[i] == 10 { baseLine += 1; lineStart = i + 1 }
+        var baseColumn = 0
+        for i in lineStart..<end where bytes[i] & 0xC0 != 0x80 { baseColumn += 1 }
+        var d = self
+        d.line = baseLine + line
+        if line == 1 { d.column = baseColumn + column }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if d.line <= lines.count { d.sourceLine = String(lines[d.line - 1]) }
+        return d
     }
 }
