@@ -185,4 +185,38 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(r.stderr.hasPrefix("e.strat:3:14: error: division by zero"), r.stderr)
         XCTAssertFalse(r.stdout.contains("\u{1B}"))
     }
+
+    /// A formula written over several lines is drawn one line per node, and a very long
+    /// one neither floods the terminal nor takes long.
+    func testExplainKeepsOneLinePerNodeAndBoundsLongFormulas() throws {
+        let group = "(x" + String(repeating: "+x", count: 299) + ")"
+        try write("m.strat", "let x = 1\nlet y = (x +\n  x) * (x\n  + 2)\nlet big = " + group + String(repeating: "+" + group, count: 299) + "\n")
+        let r = try run(["repl", "m.strat"], stdin: ":explain y\n:explain big\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(Array(out.prefix(6)), [
+            "y = 6    ← (x + x) * (x + 2)",
+            "├─ x + x = 2",
+            "│  ├─ x = 1",
+            "│  └─ x = 1",
+            "└─ x + 2 = 3",
+            "   └─ x = 1",
+        ])
+        XCTAssertTrue(out.dropFirst(6).first?.hasPrefix("big = 90000    ← (x+x+") == true, r.stdout.prefix(300) + "")
+        XCTAssertLessThan(r.stdout.utf8.count, 20_000)
+        XCTAssertTrue(out.allSatisfy { $0.count < 400 }, "a line longer than 400 characters")
+    }
+
+    /// `strat check` draws carets under what they point at: after wide and combining
+    /// characters, and a bidirectional override in the source is shown escaped.
+    func testCaretsAlignOnWideAndCombiningCharacters() throws {
+        try write("w.strat", "let a = \"日本語\" + zz\nlet b = \"e\u{301}\" + zz\nlet c = \"\u{202E}x\" + zz\n")
+        let r = try run(["check", "w.strat"])
+        XCTAssertEqual(r.status, 65)
+        let err = r.stderr.split(separator: "\n").map(String.init)
+        XCTAssertTrue(err.contains(" 1 | let a = \"日本語\" + zz"), r.stderr)
+        func under(_ columns: Int) -> String { "   | " + String(repeating: " ", count: columns) + "^~" }
+        XCTAssertEqual(err.filter { $0.hasSuffix("^~") }, [under(9 + 6 + 4), under(9 + 1 + 4), under(9 + 9 + 4)], r.stderr)
+        XCTAssertTrue(err.contains(" 3 | let c = \"\\u{202E}x\" + zz"), r.stderr)
+    }
 }
