@@ -414,9 +414,11 @@ final class REPL {
             case .asserted(let ok, let message):
                 if ok {
                     out.line(style.green("assertion holds"))
-                } else {
-                    let d = Diagnostic(severity: .error, kind: .assertion, message: "assertion failed" + (message.map { ": " + $0 } ?? ""))
-                    out.error(renderDiagnostic(d, color: errorColor), status: Exit.assertion)
+                } else if let s = statements.first {
+                    // As a file reports it: at the condition, with the condition as the hint.
+                    let condition = s.trimmedExpression.onOneLine
+                    report([s.error(in: text, kind: .assertion, message: "assertion failed: " + (message ?? condition),
+                                    hint: message == nil ? nil : "condition: " + condition)], into: &out)
                 }
             case .declared(let declared, let changes):
                 let redefined = declared.filter { names.contains($0) }

@@ -81,25 +81,10 @@ func renderExplanation(_ root: Explanation) -> String {
 /// The longest name, value or note `:explain` shows whole, in characters.
 let explanationTextLimit = 160
 
-/// `text` on one line (a run of blanks with a newline in it is one space) and at most
-/// ``explanationTextLimit`` characters.
+/// `text` on one line and at most ``explanationTextLimit`` characters.
 func explanationLine(_ text: String) -> String {
-    guard text.contains("\n") || text.count > explanationTextLimit else { return text }
-    var s = ""
-    var blanks = "", newline = false
-    for c in text {
-        if c == " " || c == "\t" || c == "\n" || c == "\r" {
-            blanks.append(c)
-            newline = newline || c == "\n" || c == "\r"
-            continue
-        }
-        if !blanks.isEmpty { s += newline ? (s.isEmpty ? "" : " ") : blanks }
-        blanks = ""
-        newline = false
-        s.append(c)
-        if s.count >= explanationTextLimit { return s + "…" }
-    }
-    return s
+    let s = text.onOneLine
+    return s.count > explanationTextLimit ? String(s.prefix(explanationTextLimit)) + "…" : s
 }
 
 /// A table cell: the plain text (which decides the width) and how it is shown.

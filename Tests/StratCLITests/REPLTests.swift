@@ -310,7 +310,8 @@ final class REPLTests: XCTestCase {
         XCTAssertEqual(r.code, 1, r.err)
         XCTAssertEqual(lines(r.out), ["name = foo"] + Array(repeating: "assertion holds", count: 4), r.err)
         let failures = lines(r.err).filter { $0.contains("assertion failed") }
-        XCTAssertEqual(failures, ["error: assertion failed", "error: assertion failed: name is foo, \"quoted\""], r.err)
+        XCTAssertEqual(failures, ["<stdin>:6:8: error: assertion failed: name == \"bar\"",
+                                  "<stdin>:7:8: error: assertion failed: name is foo, \"quoted\""], r.err)
     }
 
     /// A keyword after `.` is a member name: a line ending in `M.to` is complete, at the
@@ -421,6 +422,27 @@ final class REPLTests: XCTestCase {
             XCTAssertTrue(r.err.contains(at + " error: unknown name"), at + "\n" + r.err)
             XCTAssertTrue(lines(r.err).contains(snippet), snippet + "\n" + r.err)
         }
+    }
+
+    /// A failed assert is reported as a file reports it: at its condition, with the
+    /// condition as a hint when there is a message, and a condition over several lines
+    /// shown on one.
+    func testAFailedAssertIsReportedAtItsCondition() throws {
+        let r = try pipe("let n = 1\nassert n > 5 \"n is \\(n)\"\nlet q = 1; assert  (n >\n 5) and true\n")
+        XCTAssertEqual(r.code, 1, r.err)
+        XCTAssertEqual(lines(r.err), [
+            "<stdin>:2:8: error: assertion failed: n is 1",
+            " 2 | assert n > 5 \"n is \\(n)\"",
+            "   |        ^~~~~",
+            "   = help: condition: n > 5",
+            "<stdin>:3:20: error: assertion failed: (n > 5) and true",
+            " 3 | let q = 1; assert  (n >",
+            "   |                    ^~~~",
+        ])
+        let path = tempDir.appendingPathComponent("a.strat").path
+        try "let n = 1\nassert (n >\n 5) and true\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try pipe("", ["check", path])
+        XCTAssertTrue(run.err.contains("a.strat:2:8: error: assertion failed: (n > 5) and true\n"), run.err)
     }
 
     /// A condition that is not true/false is a runtime error at the condition, as in a file.

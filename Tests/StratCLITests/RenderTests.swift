@@ -143,12 +143,12 @@ final class RenderTests: XCTestCase {
         env["STRAT_HISTORY"] = dir.appendingPathComponent("history").path
         let p = try PTYProcess(executable: binary, arguments: ["repl"], environment: env, currentDirectory: dir.path)
         _ = try p.expect("strat> ")
-        try p.type("assert 1 > 2")
+        try p.type(":show")
         try p.send(PTYKey.enter)
         let out = try p.expect("strat> ")
         try p.send(PTYKey.ctrlD)
         _ = try p.waitForExit(timeout: 30)
-        XCTAssertTrue(out.contains("\u{1B}[1m\u{1B}[0m\u{1B}[1;31merror\u{1B}[0m: \u{1B}[1massertion failed\u{1B}[0m"), out.debugDescription)
+        XCTAssertTrue(out.contains("\u{1B}[1m\u{1B}[0m\u{1B}[1;31merror\u{1B}[0m: \u{1B}[1mmissing argument\u{1B}[0m"), out.debugDescription)
     }
 
     func testExplainDrawsTheTree() throws {

@@ -140,12 +140,8 @@ public final class Session {
             let v = try evaluate(only, in: text)
             guard case .bool(let ok) = v else {
                 // As in a file: a runtime error at the condition.
-                let condition = only?.expression ?? ""
-                let blanks = condition.prefix { $0 == " " || $0 == "\t" }
-                let shown = String(condition.dropFirst(blanks.count)).trimmingTrailing("\n", "\t")
-                let at = Diagnostic(severity: .error, kind: .runtime, message: "an assert needs a true/false condition, got \(v.kindName)",
-                                    path: "<expr>", line: 1, column: 1, length: max(1, shown.unicodeScalars.count), sourceLine: shown)
-                throw StratError(diagnostics: [at.placed(in: text, at: (only?.expressionOffset ?? 0) + blanks.utf8.count)])
+                let message = "an assert needs a true/false condition, got \(v.kindName)"
+                throw StratError(diagnostics: [(only ?? SourceText.Statement(kind: .assert)).error(in: text, kind: .runtime, message: message)])
             }
             return .asserted(ok, message: message)
         default:

@@ -436,11 +436,49 @@ private func closer(of open: TokenKind) -> TokenKind? {
     }
 }
 
+extension String {
+    /// The text on one line: each run of blanks with a line break in it becomes one space
+    /// (none at the ends); other blanks are kept. For a formula written over several
+    /// lines shown in a one-line place: a diagnostic's message, a tree's node.
+    package var onOneLine: String {
+        guard contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return self }
+        var s = "", blanks = "", lineBreak = false
+        for c in self {
+            if c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\r\n" {
+                blanks.append(c)
+                lineBreak = lineBreak || c == "\n" || c == "\r" || c == "\r\n"
+                continue
+            }
+            if !blanks.isEmpty && !s.isEmpty { s += lineBreak ? " " : blanks }
+            blanks = ""
+            lineBreak = false
+            s.append(c)
+        }
+        return s
+    }
+}
+
 private extension String {
     /// Without leading and trailing spaces, tabs and newlines.
     func trimmingBlanks() -> String {
         let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         return String(drop(while: blank).reversed().drop(while: blank).reversed())
+    }
+}
+
+extension SourceText.Statement {
+    /// The statement's expression as written, without the blanks around it.
+    package var trimmedExpression: String { (expression ?? "").trimmingBlanks() }
+
+    /// An error at the statement's expression (an assert's condition), in `text`, the
+    /// input the statement was read from: its first line underlined, as in a file.
+    package func error(in text: String, kind: Diagnostic.Kind, message: String, hint: String? = nil) -> Diagnostic {
+        let e = expression ?? ""
+        let blanks = e.prefix { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        let first = trimmedExpression.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let d = Diagnostic(severity: .error, kind: kind, message: message, path: "<expr>", line: 1, column: 1,
+                           length: max(1, first.unicodeScalars.count), hint: hint, sourceLine: first)
+        return d.placed(in: text, at: expressionOffset + blanks.utf8.count)
     }
 }
 
