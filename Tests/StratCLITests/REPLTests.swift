@@ -445,6 +445,22 @@ final class REPLTests: XCTestCase {
         XCTAssertTrue(run.err.contains("a.strat:2:8: error: assertion failed: (n > 5) and true\n"), run.err)
     }
 
+    /// A `simulate` typed again replaces the session's (as a redefinition does), also one
+    /// in the loaded file, and so do `org` and `mission`; `:save` writes each in its place.
+    func testSimulateAndOrgTypedAgainReplaceTheirDeclaration() throws {
+        let r = try pipe("simulate 100\nsimulate 200 seed 3; simulate 250 seed 5\n:dist 1 to 2\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("N 250") && r.out.contains("seed 5"), r.out)
+        let path = tempDir.appendingPathComponent("s.strat").path
+        try "org \"A\"\nlet a = 1\nsimulate 100 // samples\nlet b = 2\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let saved = tempDir.appendingPathComponent("saved.strat").path
+        let s = try pipe("org \"B\"\nsimulate 300 seed 4\n:dist 1 to 2\n:save \(saved)\n", ["repl", path])
+        XCTAssertEqual(s.code, 0, s.err)
+        XCTAssertTrue(s.out.contains("N 300") && s.out.contains("seed 4"), s.out)
+        XCTAssertEqual(try String(contentsOfFile: saved, encoding: .utf8), "org \"B\"\nlet a = 1\nsimulate 300 seed 4 // samples\nlet b = 2\n")
+        XCTAssertEqual(try pipe("", ["check", saved]).code, 0)
+    }
+
     /// A condition that is not true/false is a runtime error at the condition, as in a file.
     func testAnAssertOnANumberIsARuntimeErrorAtTheCondition() throws {
         let r = try pipe("let n = 1\nassert n \"m\"\n")

@@ -148,6 +148,8 @@ public final class Session {
             break
         }
         let names = statements.compactMap(\.name)
+        // What the input replaces: the names it declares, and the model's `simulate`.
+        let keys = names + (statements.contains(where: \.setsSimulation) ? [Program.simulateKey] : [])
         // A redefined `let` of an existing value goes through the incremental engine
         // (under a scenario, a rebuild re-applies the scenario's overrides on top).
         if !broken, let s = only, s.kind == .let_, let name = s.name, let expr = s.expression, scenario == nil,
@@ -167,7 +169,7 @@ public final class Session {
         }
         let before = Dictionary(engine.valuesByPath().map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
         let savedChunks = chunks
-        replaceChunks(declaring: names, with: text)
+        replaceChunks(declaring: keys, with: text)
         do {
             try rebuild()
         } catch {
@@ -298,15 +300,12 @@ extension Engine {
     /// The Monte Carlo sample count and seed in effect (SPEC §13), for the REPL's `:dist`.
     package var simulationSettings: (samples: Int, seed: UInt64) { (evaluator.mc.samples, evaluator.mc.seed) }
 
-    /// Byte range of a top-level declaration in the first loaded file.
+    /// Byte range of a top-level declaration in the first loaded file (`org`, `mission`,
+    /// `vision`, `values` by their keyword; the `simulate` by ``Program/simulateKey``).
     func declarationRange(of name: String) -> (Int, Int)? {
         let (model, _) = state
-        let info: [String: DeclKind] = ["org": .org, "mission": .mission, "vision": .vision, "values": .values]
-        if let kind = info[name] {
-            guard let d = model.program.decls.first(where: { $0.kind == kind && $0.span.file == 0 }) else { return nil }
-            return (Int(d.span.start), Int(d.span.end))
-        }
-        guard let span = model.declSpan(name), span.file == 0 else { return nil }
+        let span = name == Program.simulateKey ? model.simulate?.span : model.declSpan(name)
+        guard let span, span.file == 0 else { return nil }
         return (Int(span.start), Int(span.end))
     }
 }

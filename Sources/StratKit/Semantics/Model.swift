@@ -272,9 +272,9 @@ final class Model {
         var objectiveIds: [Int32] = [], metricIds: [Int32] = [], swotIds: [Int32] = []
         var projectionIds: [Int32] = [], retroIds: [Int32] = []
         var planPeriods: [Decl] = [], checkins: [Decl] = []
-        for d in program.decls where d.name >= Keyword.count {
+        for d in program.decls where d.name >= 0 {
             switch d.kind {
-            case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario, .series:
+            case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario, .series, .org, .mission, .vision, .values:
                 if declSpans[d.name] == nil { declSpans[d.name] = d.span }
             default: break
             }

@@ -287,6 +287,8 @@ package final class SourceText {
         package var message: String?
         /// A function's parameter names.
         package var parameters: [String] = []
+        /// It is a `simulate` (which a later one replaces, as a name's declaration is).
+        package var setsSimulation = false
     }
 
     private var parsed: [Statement]?
@@ -385,7 +387,9 @@ package final class SourceText {
         case .fn, .swot, .objective, .metric, .scenario, .projection, .retro, .org, .mission, .vision, .values:
             s.name = interner[d.name]
             s.parameters = d.params.map { interner[$0] }
-        case .simulate, .planPeriod, .checkin:
+        case .simulate:
+            s.setsSimulation = true
+        case .planPeriod, .checkin:
             break
         }
         if d.title >= 0 {
