@@ -120,8 +120,11 @@ final class REPL {
     var quitRequested = false
     /// Ctrl-C was pressed while the current input was being handled.
     private var interruptSeen = false
-    /// The source behind `_` (the last expression's value), for `let x = _`.
+    /// The source behind `_` (the last expression's value), for `let x = _`; nil before
+    /// the first expression and when it is too long to copy.
     var lastExpression: String?
+    /// An expression was evaluated: `_` has a value.
+    var hasLastValue = false
 
     /// Whether Ctrl-C was pressed since the current input started (polled between steps
     /// of long commands; an evaluation in progress cannot be stopped midway).
@@ -173,8 +176,16 @@ final class REPL {
     /// whole entry and where the statement starts in it (UTF-8), for placing its errors.
     var currentPart: (text: String, entry: String, offset: Int)?
 
+    /// While a statement whose `_` was replaced by the formula behind it is handled: the
+    /// statement as typed, as entered, where its `_` were and what replaced them.
+    var currentRewrite: (typed: String, entered: String, spans: [Range<Int>], replacement: String)?
+
     func report(_ diagnostics: [Diagnostic], into out: inout Output) {
         for var d in diagnostics {
+            // An error in a statement with `_` replaced: its place in what was typed.
+            if let rw = currentRewrite, d.path == "<expr>" || d.path == "<repl>", Self.isIn(rw.entered, d) {
+                d = d.placedBack(from: rw.entered, to: rw.typed, spans: rw.spans, replacement: rw.replacement)
+            }
             // An error in one statement of several on a line: its place in the line.
             if let part = currentPart, d.path == "<expr>" || d.path == "<repl>", Self.isIn(part.text, d) {
                 d = d.placed(in: part.entry, at: part.offset)
@@ -389,11 +400,19 @@ final class REPL {
             // `let x = _`: the declaration gets the formula that gave the last value, so
             // the model (and a saved script) can define it.
             guard let last = lastExpression else {
-                fail("`_` has no value yet", hint: "type an expression first; `_` is its value", into: &out)
+                if hasLastValue {
+                    fail("`_` stands for a formula too long to copy into a declaration (over 2,000 bytes)",
+                         hint: "declare it with its formula: let NAME = …", into: &out)
+                } else {
+                    fail("`_` has no value yet", hint: "type an expression first; `_` is its value", into: &out)
+                }
                 return
             }
-            source = SourceText(source.replacing("_", with: "(" + last + ")"))
+            let replacement = "(" + last + ")"
+            source = SourceText(source.replacing("_", with: replacement))
+            currentRewrite = (text, source.text, entered.reads(of: "_"), replacement)
         }
+        defer { currentRewrite = nil }
         let text = source.text
         // Which of the names the input declares exist already (a redefinition). Listing
         // every name costs the model's size, so only `use`/`import` (which name nothing
@@ -409,6 +428,7 @@ final class REPL {
             case .value(let v):
                 out.line(display(v))
                 lastExpression = Self.expandedUnderscore(entered, last: lastExpression)
+                hasLastValue = true
             case .printed(let s):
                 out.line(s)
             case .asserted(let ok, let message):

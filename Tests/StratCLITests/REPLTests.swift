@@ -461,6 +461,30 @@ final class REPLTests: XCTestCase {
         XCTAssertEqual(try pipe("", ["check", saved]).code, 0)
     }
 
+    /// A declaration whose `_` became the formula behind it reports its errors where they
+    /// were typed, in the line as typed (not in the line with the formula put in).
+    func testErrorsInADeclarationWithUnderscorePointWhereTyped() throws {
+        let r = try pipe("5\nlet y = _ + zz\nlet q = 1; let w = [_, _ + zz]\n(1 +\n 2)\nlet v = _ +\n  _ * zz\n")
+        XCTAssertEqual(r.code, 65)
+        for (at, snippet) in [("<stdin>:2:13:", " 2 | let y = _ + zz"), ("<stdin>:3:28:", " 3 | let q = 1; let w = [_, _ + zz]"),
+                              ("<stdin>:7:7:", " 7 |   _ * zz")] {
+            XCTAssertTrue(r.err.contains(at + " error: unknown name 'zz'"), at + "\n" + r.err)
+            XCTAssertTrue(lines(r.err).contains(snippet), snippet + "\n" + r.err)
+        }
+        XCTAssertFalse(r.err.contains("(5)"), r.err)
+    }
+
+    /// `_` after an expression too long to copy has a value: the error says why it cannot
+    /// be declared with, not that it has none.
+    func testUnderscoreAfterAVeryLongExpressionSaysWhyItCannotBeUsed() throws {
+        let long = "[" + Array(repeating: "1", count: 1500).joined(separator: ",") + "][0]"
+        let r = try pipe(long + "\n_ + 1\nlet y = _\n")
+        XCTAssertEqual(r.code, 65)
+        XCTAssertEqual(lines(r.out), ["1", "2"], r.err)
+        XCTAssertTrue(r.err.contains("too long to copy into a declaration"), r.err)
+        XCTAssertFalse(r.err.contains("no value yet"), r.err)
+    }
+
     /// A condition that is not true/false is a runtime error at the condition, as in a file.
     func testAnAssertOnANumberIsARuntimeErrorAtTheCondition() throws {
         let r = try pipe("let n = 1\nassert n \"m\"\n")

@@ -128,4 +128,22 @@ final class TextQuestionsTests: XCTestCase {
         XCTAssertEqual(second.placed(in: "print (1 +\n  x)", at: 6).line, 2)
         XCTAssertEqual(second.placed(in: "print (1 +\n  x)", at: 6).column, 3)
     }
+
+    /// An error in text whose `_` was replaced goes back to where it was typed: after a
+    /// replacement by its length, inside one to the `_` it replaced.
+    func testPlacingBackThroughReplacements() throws {
+        let typed = "let y = [_, _ +\n  zz, _]"
+        let source = SourceText(typed)
+        let spans = source.reads(of: "_")
+        XCTAssertEqual(spans, [9..<10, 12..<13, 22..<23])
+        let edited = source.replacing("_", with: "(1 +\n 2)")
+        XCTAssertEqual(edited, "let y = [(1 +\n 2), (1 +\n 2) +\n  zz, (1 +\n 2)]")
+        let zz = Diagnostic(severity: .error, message: "m", path: "<repl>", line: 4, column: 3, length: 2, sourceLine: "  zz, (1 +")
+        let back = zz.placedBack(from: edited, to: typed, spans: spans, replacement: "(1 +\n 2)")
+        XCTAssertEqual([back.line, back.column, back.length], [2, 3, 2])
+        XCTAssertEqual(back.sourceLine, "  zz, _]")
+        let inReplacement = Diagnostic(severity: .error, message: "m", path: "<repl>", line: 2, column: 2, length: 1, sourceLine: " 2), (1 +")
+        let at = inReplacement.placedBack(from: edited, to: typed, spans: spans, replacement: "(1 +\n 2)")
+        XCTAssertEqual([at.line, at.column, at.length], [1, 10, 1])
+    }
 }

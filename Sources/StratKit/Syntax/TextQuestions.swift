@@ -416,6 +416,12 @@ package final class SourceText {
     /// Whether the input reads the name `name`.
     package func mentions(_ name: String) -> Bool { !uses(of: name).isEmpty }
 
+    /// The UTF-8 ranges where the input reads the name `name`, in order: what
+    /// ``replacing(_:with:)`` replaces.
+    package func reads(of name: String) -> [Range<Int>] {
+        uses(of: name).sorted { $0.start < $1.start }.map { Int($0.start)..<Int($0.end) }
+    }
+
     /// The input with every read of the name `name` replaced by `replacement`.
     package func replacing(_ name: String, with replacement: String) -> String {
         let spans = uses(of: name).sorted { $0.start < $1.start }
@@ -493,17 +499,61 @@ extension Diagnostic {
     /// `text`, so the error shows where it was typed.
     package func placed(in text: String, at offset: Int) -> Diagnostic {
         guard line > 0, offset > 0 else { return self }
-        let bytes = Array(text.utf8)
-        let end = min(offset, bytes.count)
-        var baseLine = 0, lineStart = 0
-        for i in 0..<end where bytes[i] == 10 { baseLine += 1; lineStart = i + 1 }
-        var baseColumn = 0
-        for i in lineStart..<end where bytes[i] & 0xC0 != 0x80 { baseColumn += 1 }
+        let base = lineColumn(of: offset, in: Array(text.utf8))
         var d = self
-        d.line = baseLine + line
-        if line == 1 { d.column = baseColumn + column }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if d.line <= lines.count { d.sourceLine = String(lines[d.line - 1]) }
+        d.line = base.line + line - 1
+        if line == 1 { d.column = base.column - 1 + column }
+        d.sourceLine = text.line(d.line) ?? sourceLine
         return d
+    }
+
+    /// This diagnostic of `edited` — `original` with the UTF-8 ranges `spans` replaced by
+    /// `replacement` (the REPL's `_` by the formula behind it) — placed back in `original`.
+    /// A place inside a replacement goes to what it replaced.
+    package func placedBack(from edited: String, to original: String, spans: [Range<Int>], replacement: String) -> Diagnostic {
+        guard line > 0 else { return self }
+        // The place's offset in `edited`.
+        let e = Array(edited.utf8)
+        var off = 0, l = 1, c = 1
+        while l < line && off < e.count { if e[off] == 10 { l += 1 }; off += 1 }
+        while c < column && off < e.count && e[off] != 10 {
+            off += 1
+            while off < e.count && e[off] & 0xC0 == 0x80 { off += 1 }
+            c += 1
+        }
+        // Back to `original`: before, inside or after each replacement in turn.
+        let r = replacement.utf8.count
+        var shift = 0, inside: Int?
+        for s in spans {
+            let start = s.lowerBound + shift
+            if off < start { break }
+            if off < start + r { inside = s.lowerBound; break }
+            shift += r - s.count
+        }
+        let at = lineColumn(of: inside ?? (off - shift), in: Array(original.utf8))
+        var d = self
+        d.line = at.line
+        d.column = at.column
+        if inside != nil { d.length = 1 }
+        d.sourceLine = original.line(at.line) ?? sourceLine
+        return d
+    }
+}
+
+/// The 1-based line and column (in scalars) of a UTF-8 offset.
+private func lineColumn(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+    let end = max(0, min(offset, bytes.count))
+    var line = 1, lineStart = 0
+    for i in 0..<end where bytes[i] == 10 { line += 1; lineStart = i + 1 }
+    var column = 1
+    for i in lineStart..<end where bytes[i] & 0xC0 != 0x80 { column += 1 }
+    return (line, column)
+}
+
+private extension String {
+    /// The 1-based line `n`, without its newline.
+    func line(_ n: Int) -> String? {
+        let lines = split(separator: "\n", omittingEmptySubsequences: false)
+        return n >= 1 && n <= lines.count ? String(lines[n - 1]) : nil
     }
 }
