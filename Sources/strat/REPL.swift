@@ -170,25 +170,25 @@ final class REPL {
     var commandLine: String?
 
     /// The statement being handled, as typed (nil for a command).
-    var currentInput: String?
+    var currentInput: LineIndex?
 
     /// While one `;`-separated statement of an entry is handled: the statement, the
-    /// whole entry and where the statement starts in it (UTF-8), for placing its errors.
-    var currentPart: (text: String, entry: String, offset: Int)?
+    /// whole entry and where the statement starts in it, for placing its errors.
+    var currentPart: (text: LineIndex, entry: LineIndex, start: (line: Int, column: Int))?
 
     /// While a statement whose `_` was replaced by the formula behind it is handled: the
     /// statement as typed, as entered, where its `_` were and what replaced them.
-    var currentRewrite: (typed: String, entered: String, spans: [Range<Int>], replacement: String)?
+    var currentRewrite: (typed: LineIndex, entered: LineIndex, spans: [Range<Int>], replacement: String)?
 
     func report(_ diagnostics: [Diagnostic], into out: inout Output) {
         for var d in diagnostics {
             // An error in a statement with `_` replaced: its place in what was typed.
-            if let rw = currentRewrite, d.path == "<expr>" || d.path == "<repl>", Self.isIn(rw.entered, d) {
+            if let rw = currentRewrite, d.path == "<expr>" || d.path == "<repl>", rw.entered.holds(d) {
                 d = d.placedBack(from: rw.entered, to: rw.typed, spans: rw.spans, replacement: rw.replacement)
             }
             // An error in one statement of several on a line: its place in the line.
-            if let part = currentPart, d.path == "<expr>" || d.path == "<repl>", Self.isIn(part.text, d) {
-                d = d.placed(in: part.entry, at: part.offset)
+            if let part = currentPart, d.path == "<expr>" || d.path == "<repl>", part.text.holds(d) {
+                d = d.placed(in: part.entry, at: part.start)
             }
             if let first = stdinFirstLine, let line = commandLine, d.line == 1,
                d.path == "<expr>" || d.path.hasPrefix("<override "), let text = d.sourceLine,
@@ -199,7 +199,7 @@ final class REPL {
                 d.column += column
                 d.sourceLine = line
             } else if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0,
-                      d.path == "<expr>" || Self.isIn(currentInput ?? "", d) {
+                      d.path == "<expr>" || currentInput?.holds(d) == true {
                 // (A `<repl>` error in a declaration typed earlier keeps its own place.)
                 d.path = "<stdin>"
                 d.line += first - 1
@@ -211,14 +211,6 @@ final class REPL {
             }
             out.error(renderDiagnostic(d, color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
         }
-    }
-
-    /// Whether a diagnostic's line is the line of `text` it names (the diagnostic is
-    /// about that text, not about another declaration of the session).
-    static func isIn(_ text: String, _ d: Diagnostic) -> Bool {
-        guard let shown = d.sourceLine else { return true }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        return d.line >= 1 && d.line <= lines.count && lines[d.line - 1] == shown
     }
 
     /// Where (0-based, in characters) an argument's text starts on its command line: after
@@ -370,7 +362,7 @@ final class REPL {
             defer { commandLine = nil }
             command(trimmed, into: &out)
         } else {
-            currentInput = input
+            currentInput = LineIndex(input)
             defer { currentInput = nil }
             statement(input, into: &out)
         }
@@ -388,8 +380,9 @@ final class REPL {
         let parts = entered.semicolonParts()
         // Several statements, or one after a `;` (`; 1`, which the parser alone would not take).
         if parts.count > 1 || parts.first.map({ text.utf8.prefix($0.offset).contains(UInt8(ascii: ";")) }) == true {
-            for part in parts where !interrupted() {
-                currentPart = (part.text, text, part.offset)
+            let entry = LineIndex(text)
+            for (part, start) in zip(parts, entry.positions(of: parts.map(\.offset))) where !interrupted() {
+                currentPart = (LineIndex(part.text), entry, start)
                 statement(part.text, into: &out)
             }
             currentPart = nil
@@ -410,7 +403,7 @@ final class REPL {
             }
             let replacement = "(" + last + ")"
             source = SourceText(source.replacing("_", with: replacement))
-            currentRewrite = (text, source.text, entered.reads(of: "_"), replacement)
+            currentRewrite = (LineIndex(text), LineIndex(source.text), entered.reads(of: "_"), replacement)
         }
         defer { currentRewrite = nil }
         let text = source.text

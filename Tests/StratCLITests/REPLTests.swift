@@ -485,6 +485,19 @@ final class REPLTests: XCTestCase {
         XCTAssertFalse(r.err.contains("no value yet"), r.err)
     }
 
+    /// Thousands of failing statements on one long line: each error is placed in the line
+    /// at the cost of its own statement (the line is read once), and a line longer than a
+    /// diagnostic quotes is not quoted, as in a file. Bounded in work: placing each error by
+    /// reading the whole line again took 71 s for 5,000 and printed 112 MB.
+    func testManyErrorsOnALongLineArePlacedInLinearTime() throws {
+        let r = try pipe(String(repeating: "zz;", count: 20_000) + "\n", timeout: 60)
+        XCTAssertEqual(r.code, 65)
+        let errors = lines(r.err)
+        XCTAssertEqual(errors.count, 20_000, String(r.err.prefix(300)))
+        XCTAssertEqual(errors.first, "<stdin>:1:1: error: unknown name 'zz'")
+        XCTAssertEqual(errors.last, "<stdin>:1:59998: error: unknown name 'zz'")
+    }
+
     /// A condition that is not true/false is a runtime error at the condition, as in a file.
     func testAnAssertOnANumberIsARuntimeErrorAtTheCondition() throws {
         let r = try pipe("let n = 1\nassert n \"m\"\n")

@@ -127,6 +127,12 @@ final class TextQuestionsTests: XCTestCase {
         let second = Diagnostic(severity: .error, message: "m", path: "<expr>", line: 2, column: 3, sourceLine: "x")
         XCTAssertEqual(second.placed(in: "print (1 +\n  x)", at: 6).line, 2)
         XCTAssertEqual(second.placed(in: "print (1 +\n  x)", at: 6).column, 3)
+        let index = LineIndex("ab;\n  é;x;" + String(repeating: "y", count: 2000))
+        XCTAssertEqual(index.positions(of: [0, 3, 6, 9, 10]).map { [$0.line, $0.column] }, [[1, 1], [1, 4], [2, 3], [2, 5], [2, 6]])
+        XCTAssertEqual(index.position(of: 9).column, 5)
+        XCTAssertEqual(index.offset(line: 2, column: 5), 9)
+        XCTAssertEqual(index.snippet(1), "ab;")
+        XCTAssertNil(index.snippet(2), "a line longer than a diagnostic quotes")
     }
 
     /// An error in text whose `_` was replaced goes back to where it was typed: after a
@@ -139,11 +145,11 @@ final class TextQuestionsTests: XCTestCase {
         let edited = source.replacing("_", with: "(1 +\n 2)")
         XCTAssertEqual(edited, "let y = [(1 +\n 2), (1 +\n 2) +\n  zz, (1 +\n 2)]")
         let zz = Diagnostic(severity: .error, message: "m", path: "<repl>", line: 4, column: 3, length: 2, sourceLine: "  zz, (1 +")
-        let back = zz.placedBack(from: edited, to: typed, spans: spans, replacement: "(1 +\n 2)")
+        let back = zz.placedBack(from: LineIndex(edited), to: LineIndex(typed), spans: spans, replacement: "(1 +\n 2)")
         XCTAssertEqual([back.line, back.column, back.length], [2, 3, 2])
         XCTAssertEqual(back.sourceLine, "  zz, _]")
         let inReplacement = Diagnostic(severity: .error, message: "m", path: "<repl>", line: 2, column: 2, length: 1, sourceLine: " 2), (1 +")
-        let at = inReplacement.placedBack(from: edited, to: typed, spans: spans, replacement: "(1 +\n 2)")
+        let at = inReplacement.placedBack(from: LineIndex(edited), to: LineIndex(typed), spans: spans, replacement: "(1 +\n 2)")
         XCTAssertEqual([at.line, at.column, at.length], [1, 10, 1])
     }
 }

@@ -492,35 +492,109 @@ extension SourceText.Statement {
     }
 }
 
+/// A text's lines, read once, for placing many diagnostics in it: the REPL places each
+/// error of each `;`-separated statement of a long line in the whole line.
+package struct LineIndex {
+    private let text: String
+    private let bytes: [UInt8]
+    /// UTF-8 offsets where lines start.
+    private let starts: [Int]
+
+    package init(_ text: String) {
+        self.text = text
+        bytes = Array(text.utf8)
+        var starts = [0]
+        for (i, b) in bytes.enumerated() where b == 10 { starts.append(i + 1) }
+        self.starts = starts
+    }
+
+    /// The 1-based line and column (in scalars) of each of `offsets` (ascending), in one pass.
+    package func positions(of offsets: [Int]) -> [(line: Int, column: Int)] {
+        var out: [(line: Int, column: Int)] = []
+        out.reserveCapacity(offsets.count)
+        var i = 0, line = 1, column = 1
+        for offset in offsets {
+            let end = max(i, min(offset, bytes.count))
+            while i < end {
+                if bytes[i] == 10 { line += 1; column = 1 } else if bytes[i] & 0xC0 != 0x80 { column += 1 }
+                i += 1
+            }
+            out.append((line, column))
+        }
+        return out
+    }
+
+    /// The position of one offset.
+    package func position(of offset: Int) -> (line: Int, column: Int) {
+        let off = max(0, min(offset, bytes.count))
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= off { lo = mid } else { hi = mid - 1 }
+        }
+        var column = 1
+        for k in starts[lo]..<off where bytes[k] & 0xC0 != 0x80 { column += 1 }
+        return (lo + 1, column)
+    }
+
+    /// The UTF-8 offset of a 1-based line and column (in scalars), clamped to the text.
+    package func offset(line: Int, column: Int) -> Int {
+        guard line >= 1 else { return 0 }
+        guard line <= starts.count else { return bytes.count }
+        var off = starts[line - 1], c = 1
+        while c < column && off < bytes.count && bytes[off] != 10 {
+            off += 1
+            while off < bytes.count && bytes[off] & 0xC0 == 0x80 { off += 1 }
+            c += 1
+        }
+        return off
+    }
+
+    /// The 1-based line `n` without its newline, or nil when there is none or it is
+    /// longer than a diagnostic quotes (as for a file's lines).
+    package func snippet(_ n: Int) -> String? {
+        guard n >= 1 && n <= starts.count else { return nil }
+        let end = n < starts.count ? starts[n] - 1 : bytes.count
+        guard end - starts[n - 1] <= maxSnippetBytes else { return nil }
+        return String(decoding: bytes[starts[n - 1]..<end], as: UTF8.self)
+    }
+
+    /// Whether a diagnostic is about this text: its source line is this text's line of
+    /// that number (or it quotes none).
+    package func holds(_ d: Diagnostic) -> Bool {
+        guard let shown = d.sourceLine else { return true }
+        guard d.line >= 1 && d.line <= starts.count else { return false }
+        let end = d.line < starts.count ? starts[d.line] - 1 : bytes.count
+        return bytes[starts[d.line - 1]..<end].elementsEqual(shown.utf8)
+    }
+}
+
 extension Diagnostic {
     /// This diagnostic of a piece of `text` read on its own (an assert's condition, one
     /// of several `;`-separated statements), placed where the piece is in `text`: `offset`
     /// is the piece's UTF-8 offset there. Line, column and source line then point into
     /// `text`, so the error shows where it was typed.
     package func placed(in text: String, at offset: Int) -> Diagnostic {
-        guard line > 0, offset > 0 else { return self }
-        let base = lineColumn(of: offset, in: Array(text.utf8))
+        let index = LineIndex(text)
+        return placed(in: index, at: index.position(of: offset))
+    }
+
+    /// ``placed(in:at:)`` with the text's lines and the piece's position read already.
+    package func placed(in text: LineIndex, at base: (line: Int, column: Int)) -> Diagnostic {
+        guard line > 0 else { return self }
         var d = self
         d.line = base.line + line - 1
         if line == 1 { d.column = base.column - 1 + column }
-        d.sourceLine = text.line(d.line) ?? sourceLine
+        d.sourceLine = text.snippet(d.line)
         return d
     }
 
     /// This diagnostic of `edited` — `original` with the UTF-8 ranges `spans` replaced by
     /// `replacement` (the REPL's `_` by the formula behind it) — placed back in `original`.
     /// A place inside a replacement goes to what it replaced.
-    package func placedBack(from edited: String, to original: String, spans: [Range<Int>], replacement: String) -> Diagnostic {
+    package func placedBack(from edited: LineIndex, to original: LineIndex, spans: [Range<Int>], replacement: String) -> Diagnostic {
         guard line > 0 else { return self }
-        // The place's offset in `edited`.
-        let e = Array(edited.utf8)
-        var off = 0, l = 1, c = 1
-        while l < line && off < e.count { if e[off] == 10 { l += 1 }; off += 1 }
-        while c < column && off < e.count && e[off] != 10 {
-            off += 1
-            while off < e.count && e[off] & 0xC0 == 0x80 { off += 1 }
-            c += 1
-        }
+        let off = edited.offset(line: line, column: column)
         // Back to `original`: before, inside or after each replacement in turn.
         let r = replacement.utf8.count
         var shift = 0, inside: Int?
@@ -530,30 +604,12 @@ extension Diagnostic {
             if off < start + r { inside = s.lowerBound; break }
             shift += r - s.count
         }
-        let at = lineColumn(of: inside ?? (off - shift), in: Array(original.utf8))
+        let at = original.position(of: inside ?? (off - shift))
         var d = self
         d.line = at.line
         d.column = at.column
         if inside != nil { d.length = 1 }
-        d.sourceLine = original.line(at.line) ?? sourceLine
+        d.sourceLine = original.snippet(at.line)
         return d
-    }
-}
-
-/// The 1-based line and column (in scalars) of a UTF-8 offset.
-private func lineColumn(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
-    let end = max(0, min(offset, bytes.count))
-    var line = 1, lineStart = 0
-    for i in 0..<end where bytes[i] == 10 { line += 1; lineStart = i + 1 }
-    var column = 1
-    for i in lineStart..<end where bytes[i] & 0xC0 != 0x80 { column += 1 }
-    return (line, column)
-}
-
-private extension String {
-    /// The 1-based line `n`, without its newline.
-    func line(_ n: Int) -> String? {
-        let lines = split(separator: "\n", omittingEmptySubsequences: false)
-        return n >= 1 && n <= lines.count ? String(lines[n - 1]) : nil
     }
 }
