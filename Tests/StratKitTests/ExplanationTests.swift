@@ -182,6 +182,12 @@ final class ExplanationTests: XCTestCase {
         }
     }
 
+    /// A newline in a file's path is shown escaped: the `path:line:col:` header stays one line.
+    func testAPathWithANewlineKeepsTheHeaderOnOneLine() {
+        let d = Diagnostic(severity: .error, message: "m", path: "a\nb.strat", line: 1, column: 1, sourceLine: "x")
+        XCTAssertEqual(d.rendered(), "a\\u{A}b.strat:1:1: error: m\n 1 | x\n   | ^")
+    }
+
     func testAHostStylesEachPartOfADiagnostic() {
         let d = Diagnostic(severity: .warning, message: "m\u{1B}", path: "p.strat", line: 2, column: 3, length: 2,
                            hint: "h", sourceLine: "a bc d")

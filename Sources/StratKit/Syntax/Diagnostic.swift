@@ -83,7 +83,9 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         if !path.isEmpty { loc += path + ":" }
         if line > 0 { loc += "\(line):\(column):" }
         if !loc.isEmpty { loc += " " }
-        var out = style(.location, loc.escapingControls()) + style(.severity(severity), severity.rawValue) + ": "
+        // A newline in a path would split the `path:line:col:` header that tools read.
+        let shownLoc = loc.escapingControls().split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\\u{A}")
+        var out = style(.location, shownLoc) + style(.severity(severity), severity.rawValue) + ": "
             + style(.message, message.escapingControls())
         let help = hint?.escapingControls()
         if let text = sourceLine, line > 0 {
