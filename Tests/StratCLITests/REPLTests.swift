@@ -875,6 +875,17 @@ final class REPLTests: XCTestCase {
         XCTAssertEqual(lines(r.out).last, "0.45", r.out.suffix(200) + r.err)
     }
 
+    func testALongBlockCommentIsReadInLinearTime() throws {
+        // Bounded in work: a comment of 20,000 lines. Reading the open comment again at
+        // every line took 67 s; each line is now scanned once (0.3 s).
+        var text = "/* start\n"
+        for i in 0..<20_000 { text += "  comment line \(i) /* nested */ with some text in it\n" }
+        text += "*/ 1 + 1\n"
+        let r = try pipe(text, timeout: 30)
+        XCTAssertEqual(r.code, 0, "a 20,000-line comment must be read within 30 s: " + r.err)
+        XCTAssertEqual(lines(r.out), ["2"], r.err)
+    }
+
     // MARK: Interactive (pseudo-terminal)
 
     private var processes: [PTYProcess] = []

@@ -69,7 +69,8 @@ public func needsContinuation(_ text: String) -> Bool {
 /// of thousands of lines costs linear time, not quadratic).
 ///
 /// Tokens never span lines — strings and interpolations end at a newline — except block
-/// comments: an unterminated one is lexed again with the lines after it.
+/// comments: while one is open, a line is only scanned for its `/*` and `*/` (a comment of
+/// thousands of lines is read once, not again at every line).
 package struct ContinuationReader {
     /// Closers of the open brackets, innermost last.
     private var open: [TokenKind] = []
@@ -80,17 +81,22 @@ package struct ContinuationReader {
     private var junk = false
     /// The last line ends inside a string.
     private var endsInString = false
-    /// An unterminated block comment, from its `/*` to the end of the lines so far.
-    private var comment: [UInt8]?
+    /// How deeply nested the block comment the lines so far end in is (0: none).
+    private var commentDepth = 0
 
     package init() {}
 
     package mutating func add<S: StringProtocol>(_ line: S) {
         endsInString = false
         guard !broken else { return }
-        var bytes = comment.map { $0 + [10] } ?? []
-        bytes.append(contentsOf: line.utf8)
-        comment = nil
+        var bytes = Array(line.utf8)
+        if commentDepth > 0 {
+            // Inside a block comment: only `/*` and `*/` count, until it closes; the rest
+            // of the line is then read as code.
+            let end = Self.scanComment(bytes, from: 0, depth: &commentDepth)
+            if commentDepth > 0 { return }
+            bytes.removeFirst(end)
+        }
         let file = SourceFile(path: "<repl>", bytes: bytes, id: 0)
         let interner = SpareInterners.shared.take()
         defer { SpareInterners.shared.give(interner) }
@@ -105,7 +111,8 @@ package struct ContinuationReader {
                 break scan
             case .comment:
                 if lexer.errors.contains(where: { $0.1.start == t.start }), bytes[Int(t.start) + 1] == UInt8(ascii: "*") {
-                    comment = Array(bytes[Int(t.start)...])   // runs to the end: read again with the next line
+                    // Unterminated: it runs to the end of the line; the next lines continue it.
+                    _ = Self.scanComment(bytes, from: Int(t.start), depth: &commentDepth)
                     commentStart = t.start
                     break scan
                 }
@@ -128,10 +135,28 @@ package struct ContinuationReader {
         if let lastEnd { junk = errors.contains { $0 >= lastEnd } } else if !errors.isEmpty { junk = true }
     }
 
+    /// Scans `bytes` from `start` as the lexer scans a block comment, `depth` levels deep
+    /// (nested comments count); returns where the comment closed, or the end.
+    private static func scanComment(_ bytes: [UInt8], from start: Int, depth: inout Int) -> Int {
+        let slash = UInt8(ascii: "/"), star = UInt8(ascii: "*")
+        var i = start
+        while i < bytes.count {
+            if bytes[i] == slash && i + 1 < bytes.count && bytes[i + 1] == star { depth += 1; i += 2; continue }
+            if bytes[i] == star && i + 1 < bytes.count && bytes[i + 1] == slash {
+                depth -= 1
+                i += 2
+                if depth == 0 { return i }
+                continue
+            }
+            i += 1
+        }
+        return i
+    }
+
     /// Whether the lines so far are an unfinished statement (see ``needsContinuation(_:)``).
     package var needsMore: Bool {
         if broken { return false }
-        if comment != nil { return true }
+        if commentDepth > 0 { return true }
         if endsInString || junk { return false }
         if !open.isEmpty { return true }
         guard let last else { return false }
