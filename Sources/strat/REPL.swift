@@ -462,7 +462,8 @@ final class REPL {
             report(unique(fresh), into: &out)
         } catch {
             handle(error, into: &out)
-            if let hint = Self.assignmentHint(text) { out.errors += style.dim(hint) + "\n" }
+            // The hint quotes typed text: escaped, since colour codes pass on a colour terminal.
+            if let hint = Self.assignmentHint(text) { out.errors += style.dim(hint.escapingControls()) + "\n" }
         }
     }
 

@@ -219,4 +219,23 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(err.filter { $0.hasSuffix("^~") }, [under(9 + 6 + 4), under(9 + 1 + 4), under(9 + 9 + 4)], r.stderr)
         XCTAssertTrue(err.contains(" 3 | let c = \"\\u{202E}x\" + zz"), r.stderr)
     }
+
+    /// Text typed into the REPL and quoted in a hint (`x = …` typed for `let x = …`) is
+    /// escaped on a colour terminal too, where the CLI's own colour codes pass: piped input
+    /// cannot colour or move the terminal through it.
+    func testTypedTextInAHintIsEscapedOnAColourTerminal() throws {
+        try write("in.txt", "x = 1 \u{1B}[31m\n")
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "NO_COLOR")
+        env["TERM"] = "xterm"
+        env["STRAT_HISTORY"] = dir.appendingPathComponent("history").path
+        // Standard input a file, standard error the terminal.
+        let p = try PTYProcess(executable: "/bin/sh", arguments: ["-c", "exec '\(binary!)' < in.txt"], environment: env,
+                               currentDirectory: dir.path)
+        _ = try p.waitForExit(timeout: 30)
+        let out = p.transcript
+        XCTAssertTrue(out.contains("\u{1B}[1;31merror\u{1B}[0m"), out.debugDescription)   // colour is on
+        XCTAssertTrue(out.contains("let x = 1 \\u{1B}[31m"), out.debugDescription)
+        XCTAssertFalse(out.contains("\u{1B}[31m"), out.debugDescription)
+    }
 }
