@@ -120,8 +120,11 @@ final class REPL {
     var quitRequested = false
     /// Ctrl-C was pressed while the current input was being handled.
     private var interruptSeen = false
-    /// The source behind `_` (the last expression's value), for `let x = _`.
+    /// The source behind `_` (the last expression's value), for `let x = _`; nil before
+    /// the first expression and when it is too long to copy.
     var lastExpression: String?
+    /// An expression was evaluated: `_` has a value.
+    var hasLastValue = false
 
     /// Whether Ctrl-C was pressed since the current input started (polled between steps
     /// of long commands; an evaluation in progress cannot be stopped midway).
@@ -166,8 +169,27 @@ final class REPL {
     /// The `:command` line being handled, for locating errors in its argument.
     var commandLine: String?
 
+    /// The statement being handled, as typed (nil for a command).
+    var currentInput: LineIndex?
+
+    /// While one `;`-separated statement of an entry is handled: the statement, the
+    /// whole entry and where the statement starts in it, for placing its errors.
+    var currentPart: (text: LineIndex, entry: LineIndex, start: (line: Int, column: Int))?
+
+    /// While a statement whose `_` was replaced by the formula behind it is handled: the
+    /// statement as typed, as entered, where its `_` were and what replaced them.
+    var currentRewrite: (typed: LineIndex, entered: LineIndex, spans: [Range<Int>], replacement: String)?
+
     func report(_ diagnostics: [Diagnostic], into out: inout Output) {
         for var d in diagnostics {
+            // An error in a statement with `_` replaced: its place in what was typed.
+            if let rw = currentRewrite, d.path == "<expr>" || d.path == "<repl>", rw.entered.holds(d) {
+                d = d.placedBack(from: rw.entered, to: rw.typed, spans: rw.spans, replacement: rw.replacement)
+            }
+            // An error in one statement of several on a line: its place in the line.
+            if let part = currentPart, d.path == "<expr>" || d.path == "<repl>", part.text.holds(d) {
+                d = d.placed(in: part.entry, at: part.start)
+            }
             if let first = stdinFirstLine, let line = commandLine, d.line == 1,
                d.path == "<expr>" || d.path.hasPrefix("<override "), let text = d.sourceLine,
                let column = Self.column(of: text, in: line, override: d.path) {
@@ -176,7 +198,9 @@ final class REPL {
                 d.line = first
                 d.column += column
                 d.sourceLine = line
-            } else if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0 {
+            } else if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0,
+                      d.path == "<expr>" || currentInput?.holds(d) == true {
+                // (A `<repl>` error in a declaration typed earlier keeps its own place.)
                 d.path = "<stdin>"
                 d.line += first - 1
             } else if let first = stdinFirstLine, d.path.isEmpty {
@@ -338,6 +362,8 @@ final class REPL {
             defer { commandLine = nil }
             command(trimmed, into: &out)
         } else {
+            currentInput = LineIndex(input)
+            defer { currentInput = nil }
             statement(input, into: &out)
         }
         if interrupted() {
@@ -351,9 +377,15 @@ final class REPL {
 
     func statement(_ text: String, into out: inout Output) {
         let entered = SourceText(text)
-        let parts = entered.statementsSplitAtSemicolons()
-        if parts.count > 1 {
-            for part in parts where !interrupted() { statement(part, into: &out) }
+        let parts = entered.semicolonParts()
+        // Several statements, or one after a `;` (`; 1`, which the parser alone would not take).
+        if parts.count > 1 || parts.first.map({ text.utf8.prefix($0.offset).contains(UInt8(ascii: ";")) }) == true {
+            let entry = LineIndex(text)
+            for (part, start) in zip(parts, entry.positions(of: parts.map(\.offset))) where !interrupted() {
+                currentPart = (LineIndex(part.text), entry, start)
+                statement(part.text, into: &out)
+            }
+            currentPart = nil
             return
         }
         var source = entered
@@ -361,11 +393,19 @@ final class REPL {
             // `let x = _`: the declaration gets the formula that gave the last value, so
             // the model (and a saved script) can define it.
             guard let last = lastExpression else {
-                fail("`_` has no value yet", hint: "type an expression first; `_` is its value", into: &out)
+                if hasLastValue {
+                    fail("`_` stands for a formula too long to copy into a declaration (over 2,000 bytes)",
+                         hint: "declare it with its formula: let NAME = …", into: &out)
+                } else {
+                    fail("`_` has no value yet", hint: "type an expression first; `_` is its value", into: &out)
+                }
                 return
             }
-            source = SourceText(source.replacing("_", with: "(" + last + ")"))
+            let replacement = "(" + last + ")"
+            source = SourceText(source.replacing("_", with: replacement))
+            currentRewrite = (LineIndex(text), LineIndex(source.text), entered.reads(of: "_"), replacement)
         }
+        defer { currentRewrite = nil }
         let text = source.text
         // Which of the names the input declares exist already (a redefinition). Listing
         // every name costs the model's size, so only `use`/`import` (which name nothing
@@ -381,14 +421,17 @@ final class REPL {
             case .value(let v):
                 out.line(display(v))
                 lastExpression = Self.expandedUnderscore(entered, last: lastExpression)
+                hasLastValue = true
             case .printed(let s):
                 out.line(s)
             case .asserted(let ok, let message):
                 if ok {
                     out.line(style.green("assertion holds"))
-                } else {
-                    let d = Diagnostic(severity: .error, kind: .assertion, message: "assertion failed" + (message.map { ": " + $0 } ?? ""))
-                    out.error(renderDiagnostic(d, color: errorColor), status: Exit.assertion)
+                } else if let s = statements.first {
+                    // As a file reports it: at the condition, with the condition as the hint.
+                    let condition = s.trimmedExpression.onOneLine
+                    report([s.error(in: text, kind: .assertion, message: "assertion failed: " + (message ?? condition),
+                                    hint: message == nil ? nil : "condition: " + condition)], into: &out)
                 }
             case .declared(let declared, let changes):
                 let redefined = declared.filter { names.contains($0) }
@@ -419,7 +462,8 @@ final class REPL {
             report(unique(fresh), into: &out)
         } catch {
             handle(error, into: &out)
-            if let hint = Self.assignmentHint(text) { out.errors += style.dim(hint) + "\n" }
+            // The hint quotes typed text: escaped, since colour codes pass on a colour terminal.
+            if let hint = Self.assignmentHint(text) { out.errors += style.dim(hint.escapingControls()) + "\n" }
         }
     }
 

@@ -58,13 +58,16 @@ func renderDiagnostic(_ d: Diagnostic, color: Bool) -> String {
 
 /// The REPL's `:explain` tree: one line per node, `name = value    ← note`, children
 /// under `├─ ` and `└─ ` (the value left out when it is the name itself, as for `3.8%`).
+/// A formula written over several lines is shown on one, and a name, value or note longer
+/// than ``explanationTextLimit`` characters is cut with `…`: a tree of a long formula's
+/// sub-expressions would otherwise repeat its whole text on every line.
 func renderExplanation(_ root: Explanation) -> String {
     var out: [String] = []
     func draw(_ e: Explanation, _ prefix: String, _ childPrefix: String) {
-        var s = prefix + e.name
-        let value = e.valueText
-        if e.name != value { s += " = " + value }
-        if let n = e.note { s += "    ← " + n }
+        let name = explanationLine(e.name), value = explanationLine(e.valueText)
+        var s = prefix + name
+        if name != value { s += " = " + value }
+        if let n = e.note { s += "    ← " + explanationLine(n) }
         out.append(s)
         for (i, kid) in e.children.enumerated() {
             let last = i == e.children.count - 1
@@ -73,6 +76,15 @@ func renderExplanation(_ root: Explanation) -> String {
     }
     draw(root, "", "")
     return out.joined(separator: "\n")
+}
+
+/// The longest name, value or note `:explain` shows whole, in characters.
+let explanationTextLimit = 160
+
+/// `text` on one line and at most ``explanationTextLimit`` characters.
+func explanationLine(_ text: String) -> String {
+    let s = text.onOneLine
+    return s.count > explanationTextLimit ? String(s.prefix(explanationTextLimit)) + "…" : s
 }
 
 /// A table cell: the plain text (which decides the width) and how it is shown.

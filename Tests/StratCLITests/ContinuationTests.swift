@@ -135,6 +135,17 @@ final class ContinuationTests: XCTestCase {
         }
     }
 
+    /// A comment's nesting is followed from line to line as the lexer follows it in a
+    /// file: a `*` ending one line and a `/` starting the next do not close it.
+    func testNestedBlockCommentsAcrossLines() {
+        for text in ["/* a /* b\n */ still\n */ 1 +", "/* a *\n/ b", "/*/ a\n b", "/* a\n */ /* b\n c", "/**/ ("] {
+            assertContinues(text)
+        }
+        for text in ["/* a\n/* b\n*/ */ x", "/*/ a\n */", "/* a\n */ /* b\n c */ 2"] {
+            assertComplete(text)
+        }
+    }
+
     func testJunkAfterTheLastTokenIsSubmitted() {
         assertComplete("a + @")        // the lexer rejects '@': let the parser report it now
         assertComplete("a + !")

@@ -143,12 +143,12 @@ final class RenderTests: XCTestCase {
         env["STRAT_HISTORY"] = dir.appendingPathComponent("history").path
         let p = try PTYProcess(executable: binary, arguments: ["repl"], environment: env, currentDirectory: dir.path)
         _ = try p.expect("strat> ")
-        try p.type("assert 1 > 2")
+        try p.type(":show")
         try p.send(PTYKey.enter)
         let out = try p.expect("strat> ")
         try p.send(PTYKey.ctrlD)
         _ = try p.waitForExit(timeout: 30)
-        XCTAssertTrue(out.contains("\u{1B}[1m\u{1B}[0m\u{1B}[1;31merror\u{1B}[0m: \u{1B}[1massertion failed\u{1B}[0m"), out.debugDescription)
+        XCTAssertTrue(out.contains("\u{1B}[1m\u{1B}[0m\u{1B}[1;31merror\u{1B}[0m: \u{1B}[1mmissing argument\u{1B}[0m"), out.debugDescription)
     }
 
     func testExplainDrawsTheTree() throws {
@@ -184,5 +184,58 @@ final class RenderTests: XCTestCase {
             """)
         XCTAssertTrue(r.stderr.hasPrefix("e.strat:3:14: error: division by zero"), r.stderr)
         XCTAssertFalse(r.stdout.contains("\u{1B}"))
+    }
+
+    /// A formula written over several lines is drawn one line per node, and a very long
+    /// one neither floods the terminal nor takes long.
+    func testExplainKeepsOneLinePerNodeAndBoundsLongFormulas() throws {
+        let group = "(x" + String(repeating: "+x", count: 299) + ")"
+        try write("m.strat", "let x = 1\nlet y = (x +\n  x) * (x\n  + 2)\nlet big = " + group + String(repeating: "+" + group, count: 299) + "\n")
+        let r = try run(["repl", "m.strat"], stdin: ":explain y\n:explain big\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(Array(out.prefix(6)), [
+            "y = 6    ← (x + x) * (x + 2)",
+            "├─ x + x = 2",
+            "│  ├─ x = 1",
+            "│  └─ x = 1",
+            "└─ x + 2 = 3",
+            "   └─ x = 1",
+        ])
+        XCTAssertTrue(out.dropFirst(6).first?.hasPrefix("big = 90000    ← (x+x+") == true, r.stdout.prefix(300) + "")
+        XCTAssertLessThan(r.stdout.utf8.count, 20_000)
+        XCTAssertTrue(out.allSatisfy { $0.count < 400 }, "a line longer than 400 characters")
+    }
+
+    /// `strat check` draws carets under what they point at: after wide and combining
+    /// characters, and a bidirectional override in the source is shown escaped.
+    func testCaretsAlignOnWideAndCombiningCharacters() throws {
+        try write("w.strat", "let a = \"日本語\" + zz\nlet b = \"e\u{301}\" + zz\nlet c = \"\u{202E}x\" + zz\n")
+        let r = try run(["check", "w.strat"])
+        XCTAssertEqual(r.status, 65)
+        let err = r.stderr.split(separator: "\n").map(String.init)
+        XCTAssertTrue(err.contains(" 1 | let a = \"日本語\" + zz"), r.stderr)
+        func under(_ columns: Int) -> String { "   | " + String(repeating: " ", count: columns) + "^~" }
+        XCTAssertEqual(err.filter { $0.hasSuffix("^~") }, [under(9 + 6 + 4), under(9 + 1 + 4), under(9 + 9 + 4)], r.stderr)
+        XCTAssertTrue(err.contains(" 3 | let c = \"\\u{202E}x\" + zz"), r.stderr)
+    }
+
+    /// Text typed into the REPL and quoted in a hint (`x = …` typed for `let x = …`) is
+    /// escaped on a colour terminal too, where the CLI's own colour codes pass: piped input
+    /// cannot colour or move the terminal through it.
+    func testTypedTextInAHintIsEscapedOnAColourTerminal() throws {
+        try write("in.txt", "x = 1 \u{1B}[31m\n")
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "NO_COLOR")
+        env["TERM"] = "xterm"
+        env["STRAT_HISTORY"] = dir.appendingPathComponent("history").path
+        // Standard input a file, standard error the terminal.
+        let p = try PTYProcess(executable: "/bin/sh", arguments: ["-c", "exec '\(binary!)' < in.txt"], environment: env,
+                               currentDirectory: dir.path)
+        _ = try p.waitForExit(timeout: 30)
+        let out = p.transcript
+        XCTAssertTrue(out.contains("\u{1B}[1;31merror\u{1B}[0m"), out.debugDescription)   // colour is on
+        XCTAssertTrue(out.contains("let x = 1 \\u{1B}[31m"), out.debugDescription)
+        XCTAssertFalse(out.contains("\u{1B}[31m"), out.debugDescription)
     }
 }

@@ -116,6 +116,54 @@ final class ExplanationTests: XCTestCase {
         }
     }
 
+    /// A formula of 900 terms explains at most ``Engine/maxExplanationNodes``
+    /// nodes, a long one counting once per 2 KB of its text, and says where it was cut.
+    func testAHugeFormulaIsExplainedWithinABudget() throws {
+        let e = Engine()
+        let chain = "x" + String(repeating: " + x", count: 99)
+        try e.load(source: "let x = 1\nlet y = sum([" + Array(repeating: chain, count: 9).joined(separator: ", ") + "])\n", path: "h.strat")
+        func count(_ n: Explanation) -> Int { 1 + n.children.map(count).reduce(0, +) }
+        func cut(_ n: Explanation) -> Bool { n.truncated || n.children.contains(where: cut) }
+        let chains = try e.explain("y")
+        XCTAssertLessThanOrEqual(count(chains), Engine.maxExplanationNodes)
+        XCTAssertGreaterThan(count(chains), 400)
+        XCTAssertTrue(cut(chains))
+        XCTAssertEqual(chains.valueText, "900")
+
+        // 200 groups of 30 terms: drawn naively, the outer sub-expressions' texts alone
+        // would add up to 2.4 MB.
+        let group = "(x" + String(repeating: " + x", count: 29) + ")"
+        try e.load(source: "let x = 1\nlet y = " + Array(repeating: group, count: 200).joined(separator: " + ") + "\n", path: "h.strat")
+        func text(_ n: Explanation) -> Int { n.name.utf8.count + n.children.map(text).reduce(0, +) }
+        let start = Date()
+        let big = try e.explain("y")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10, "explaining a 24 KB formula took too long")
+        XCTAssertEqual(big.valueText, "6000")
+        XCTAssertLessThanOrEqual(text(big), Engine.maxExplanationNodes * 2048)
+        XCTAssertTrue(cut(big))
+    }
+
+    /// Carets sit under what they point at on a terminal: after wide (2 columns) and
+    /// combining (0 columns) characters, and under escaped control characters; a
+    /// bidirectional override is shown escaped.
+    func testCaretsAlignUnderWideCombiningAndEscapedCharacters() {
+        func caret(_ line: String, _ column: Int, _ length: Int) -> String {
+            let d = Diagnostic(severity: .error, message: "m", path: "p", line: 1, column: column, length: length, sourceLine: line)
+            return String(d.rendered().split(separator: "\n")[2])
+        }
+        func under(_ columns: Int, _ mark: String) -> String { "   | " + String(repeating: " ", count: columns) + mark }
+        // `let a = "` is 9 columns, `" + ` 4.
+        XCTAssertEqual(caret("let a = \"日本\" + zz", 16, 2), under(9 + 4 + 4, "^~"))
+        XCTAssertEqual(caret("let a = \"日本\" + 1", 9, 8), under(8, "^~~~~~~~~~"))   // `"日本" + 1`: 10 columns
+        XCTAssertEqual(caret("let a = \"e\u{301}\" + zz", 16, 2), under(9 + 1 + 4, "^~"))
+        XCTAssertEqual(caret("let a = \"😀👍🏽\" + zz", 17, 2), under(9 + 4 + 4, "^~"))
+        XCTAssertEqual(caret("let a = \"\u{1B}\" + zz", 9, 3), under(8, "^~~~~~~~"))   // `"\u{1B}"`: 8 columns
+        let bidi = Diagnostic(severity: .error, message: "m", path: "p", line: 1, column: 15, length: 2,
+                              sourceLine: "let a = \"\u{202E}\" + zz").rendered()
+        XCTAssertFalse(bidi.unicodeScalars.contains("\u{202E}"), bidi)
+        XCTAssertTrue(bidi.hasSuffix(" 1 | let a = \"\\u{202E}\" + zz\n" + under(9 + 8 + 4, "^~")), bidi)
+    }
+
     // MARK: Diagnostics
 
     func testRenderedDiagnosticsCarryNoEscapeBytes() throws {
@@ -132,6 +180,12 @@ final class ExplanationTests: XCTestCase {
             XCTAssertFalse(err.description.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
             XCTAssertEqual(err.description, plain)
         }
+    }
+
+    /// A newline in a file's path is shown escaped: the `path:line:col:` header stays one line.
+    func testAPathWithANewlineKeepsTheHeaderOnOneLine() {
+        let d = Diagnostic(severity: .error, message: "m", path: "a\nb.strat", line: 1, column: 1, sourceLine: "x")
+        XCTAssertEqual(d.rendered(), "a\\u{A}b.strat:1:1: error: m\n 1 | x\n   | ^")
     }
 
     func testAHostStylesEachPartOfADiagnostic() {

@@ -102,4 +102,54 @@ final class TextQuestionsTests: XCTestCase {
         XCTAssertFalse(SourceText("let y = \"_\" // _").mentions("_"))
         XCTAssertFalse(SourceText("let y = x._").mentions("_"))
     }
+
+    /// A function's own parameter `_` is not a read of the REPL's `_`.
+    func testAParameterNamedUnderscoreIsNotARead() {
+        XCTAssertFalse(SourceText("fn f(_) = _ + 1").mentions("_"))
+        XCTAssertEqual(SourceText("fn f(_) = _ + 1\nlet y = _").replacing("_", with: "(L)"), "fn f(_) = _ + 1\nlet y = (L)")
+        XCTAssertTrue(SourceText("fn f(a) = a + _").mentions("_"))
+    }
+
+    /// Where each piece starts in the input: its errors are placed there.
+    func testPiecesKnowWhereTheyStart() throws {
+        let parts = SourceText("let a = 1;  é + zz;\n b").semicolonParts()
+        XCTAssertEqual(parts.map(\.text), ["let a = 1", "é + zz", "b"])
+        XCTAssertEqual(parts.map(\.offset), [0, 12, 22])
+        let assert = try XCTUnwrap(SourceText("assert  x > 1 \"m\"").statements().first)
+        XCTAssertEqual(assert.expressionOffset, 6)
+        XCTAssertEqual(try XCTUnwrap(SourceText("let v =\n  2").statements().first).expressionOffset, 7)
+
+        let text = "let a = [1,\n  2]; é + zz"
+        let inPiece = Diagnostic(severity: .error, message: "unknown name 'zz'", path: "<expr>", line: 1, column: 5, length: 2, sourceLine: "é + zz")
+        let placed = inPiece.placed(in: text, at: 18)   // the offset of "é + zz"
+        XCTAssertEqual([placed.line, placed.column], [2, 11])
+        XCTAssertEqual(placed.sourceLine, "  2]; é + zz")
+        let second = Diagnostic(severity: .error, message: "m", path: "<expr>", line: 2, column: 3, sourceLine: "x")
+        XCTAssertEqual(second.placed(in: "print (1 +\n  x)", at: 6).line, 2)
+        XCTAssertEqual(second.placed(in: "print (1 +\n  x)", at: 6).column, 3)
+        let index = LineIndex("ab;\n  é;x;" + String(repeating: "y", count: 2000))
+        XCTAssertEqual(index.positions(of: [0, 3, 6, 9, 10]).map { [$0.line, $0.column] }, [[1, 1], [1, 4], [2, 3], [2, 5], [2, 6]])
+        XCTAssertEqual(index.position(of: 9).column, 5)
+        XCTAssertEqual(index.offset(line: 2, column: 5), 9)
+        XCTAssertEqual(index.snippet(1), "ab;")
+        XCTAssertNil(index.snippet(2), "a line longer than a diagnostic quotes")
+    }
+
+    /// An error in text whose `_` was replaced goes back to where it was typed: after a
+    /// replacement by its length, inside one to the `_` it replaced.
+    func testPlacingBackThroughReplacements() throws {
+        let typed = "let y = [_, _ +\n  zz, _]"
+        let source = SourceText(typed)
+        let spans = source.reads(of: "_")
+        XCTAssertEqual(spans, [9..<10, 12..<13, 22..<23])
+        let edited = source.replacing("_", with: "(1 +\n 2)")
+        XCTAssertEqual(edited, "let y = [(1 +\n 2), (1 +\n 2) +\n  zz, (1 +\n 2)]")
+        let zz = Diagnostic(severity: .error, message: "m", path: "<repl>", line: 4, column: 3, length: 2, sourceLine: "  zz, (1 +")
+        let back = zz.placedBack(from: LineIndex(edited), to: LineIndex(typed), spans: spans, replacement: "(1 +\n 2)")
+        XCTAssertEqual([back.line, back.column, back.length], [2, 3, 2])
+        XCTAssertEqual(back.sourceLine, "  zz, _]")
+        let inReplacement = Diagnostic(severity: .error, message: "m", path: "<repl>", line: 2, column: 2, length: 1, sourceLine: " 2), (1 +")
+        let at = inReplacement.placedBack(from: LineIndex(edited), to: LineIndex(typed), spans: spans, replacement: "(1 +\n 2)")
+        XCTAssertEqual([at.line, at.column, at.length], [1, 10, 1])
+    }
 }

@@ -260,10 +260,10 @@ public final class Engine: @unchecked Sendable {
                     }
                     assertions.append(AssertionResult(expression: text, message: message, passed: ok, path: file.path, line: line))
                     if !ok {
-                        var diag = DiagnosticSink.make(.error, .assertion, "assertion failed: \(message ?? text)",
+                        var diag = DiagnosticSink.make(.error, .assertion, "assertion failed: \(message ?? text.onOneLine)",
                                                        at: model.pool[d.expr].span, hint: nil, files: program.files)
                         let values = assertValues(model.pool[d.expr].span)
-                        diag.hint = [message == nil ? nil : "condition: \(text)", values.isEmpty ? nil : "where " + values]
+                        diag.hint = [message == nil ? nil : "condition: \(text.onOneLine)", values.isEmpty ? nil : "where " + values]
                             .compactMap { $0 }.joined(separator: "; ")
                         if diag.hint == "" { diag.hint = nil }
                         evaluator.diagnostics.append(diag)

@@ -4,14 +4,32 @@ extension Engine {
     /// The formula tree behind an expression, with every input's value, e.g.
     /// `engine.explain("MODERNIZE_PLATFORM.score")`. `depth` is how many levels below the
     /// top are expanded (a formula's nested sub-expressions share one level); nodes cut
-    /// there have ``Explanation/truncated`` set. Hosts draw the tree themselves.
+    /// there have ``Explanation/truncated`` set, as are nodes past the first
+    /// ``Engine/maxExplanationNodes``, a node with a long formula counting once per
+    /// 2 KB of it (a formula of thousands of terms would otherwise explain, and evaluate,
+    /// each of its sub-expressions with the formula's whole text). Hosts draw the tree
+    /// themselves.
     public func explain(_ expression: String, depth: Int = 3) throws -> Explanation {
         try withScratch { try explainQuery(expression, depth: depth) }
     }
 
     private func explainQuery(_ expression: String, depth: Int) throws -> Explanation {
         let node = try compileForQuery(expression)
-        return explainNode(node, depth: depth)
+        var budget = Engine.maxExplanationNodes
+        return explainNode(node, depth: depth, budget: &budget)
+    }
+
+    /// The most nodes ``explain(_:depth:)`` puts in a tree.
+    public static let maxExplanationNodes = 500
+
+    /// Explanations of `items` while the budget lasts.
+    private func explained(_ items: [Int32], budget: inout Int, _ make: (Int32, inout Int) -> Explanation) -> [Explanation] {
+        var out: [Explanation] = []
+        for k in items {
+            guard budget > 0 else { break }
+            out.append(make(k, &budget))
+        }
+        return out
     }
 
     /// The cells a value or an object reads (inputs) and the cells that read it
@@ -86,7 +104,8 @@ extension Engine {
         return Explanation.Location(path: f.path, line: line, column: column)
     }
 
-    private func explainCell(_ c: Int32, depth: Int) -> Explanation {
+    private func explainCell(_ c: Int32, depth: Int, budget: inout Int) -> Explanation {
+        budget -= 1
         let (model, ev) = state
         let cell = model.cells[Int(c)]
         let outcome: Explanation.Outcome = ev.state[Int(c)] == .ok ? .value(ev.values[Int(c)])
@@ -97,17 +116,19 @@ extension Engine {
             e.kind = .notGiven
         case .formula:
             let n = model.pool[cell.node]
-            e.kind = .formula(model.program.files[Int(n.span.file)].text(n.span.start, n.span.end))
+            let formula = model.program.files[Int(n.span.file)].text(n.span.start, n.span.end)
+            e.kind = .formula(formula)
+            budget -= formula.utf8.count / 2048
             let (kids, more) = explainedChildren(cell.node)
-            if depth > 0 { e.children = kids.map { explainNode($0, depth: depth - 1) } }
-            e.truncated = more || (depth <= 0 && !kids.isEmpty)
+            if depth > 0 { e.children = explained(kids, budget: &budget) { explainNode($0, depth: depth - 1, budget: &$1) } }
+            e.truncated = more || e.children.count < kids.count
         case .derived:
             e.kind = .rule(rule(c))
             // Declaration order reads best (the graph keeps inputs in no particular order).
             let inputs = model.deps[Int(c)].filter { model.cells[Int($0)].derived != .projectionGroup || model.cells[Int($0)].kind != .derived }
                 .sorted()
-            if depth > 0 { e.children = inputs.map { explainCell($0, depth: depth - 1) } }
-            e.truncated = depth <= 0 && !inputs.isEmpty
+            if depth > 0 { e.children = explained(inputs, budget: &budget) { explainCell($0, depth: depth - 1, budget: &$1) } }
+            e.truncated = e.children.count < inputs.count
         }
         return e
     }
@@ -159,17 +180,18 @@ extension Engine {
         }
     }
 
-    private func explainNode(_ node: Int32, depth: Int) -> Explanation {
+    private func explainNode(_ node: Int32, depth: Int, budget: inout Int) -> Explanation {
         let (model, _) = state
         let n = model.pool[node]
-        if n.kind == .cell { return explainCell(n.a, depth: depth) }
+        if n.kind == .cell { return explainCell(n.a, depth: depth, budget: &budget) }
         let text = model.program.files[Int(n.span.file)].text(n.span.start, n.span.end)
+        budget -= 1 + text.utf8.count / 2048
         let outcome: Explanation.Outcome = (try? evaluateNode(node)).map { .value($0) } ?? .failed
         var e = Explanation(name: text, kind: .expression, outcome: outcome, location: location(n.span))
         let (kids, more) = explainedChildren(node)
         // A formula's sub-expressions are one level of the tree with their formula.
-        if depth > 0 { e.children = kids.map { explainNode($0, depth: depth) } }
-        e.truncated = more || (depth <= 0 && !kids.isEmpty)
+        if depth > 0 { e.children = explained(kids, budget: &budget) { explainNode($0, depth: depth, budget: &$1) } }
+        e.truncated = more || e.children.count < kids.count
         return e
     }
 
@@ -254,8 +276,9 @@ public struct Explanation: Sendable, Hashable {
     public var location: Location?
     /// The nodes its value is computed from, in declaration order.
     public var children: [Explanation] = []
-    /// True when it has inputs that are not among ``children``: the depth ran out, or a
-    /// list or call has more than twelve arguments.
+    /// True when it has inputs that are not among ``children``: the depth ran out, a
+    /// list or call has more than twelve arguments, or the tree reached
+    /// ``Engine/maxExplanationNodes``.
     public var truncated = false
 
     /// Makes a node; trees come from the engine, this is for hosts' own tests.

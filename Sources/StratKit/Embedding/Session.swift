@@ -130,22 +130,26 @@ public final class Session {
             engine.setExtraGlobal("_", v)
             return .value(v)
         case .print? where !broken:
-            let v = try engine.evaluate(only?.expression ?? "")
+            let v = try evaluate(only, in: text)
             return .printed(v.description)
         case .assert? where !broken:
             // The message is evaluated as in a file: a string literal, with its escapes
             // and interpolations.
             var message: String?
             if let m = only?.message, case .string(let s)? = try? engine.evaluate(m) { message = s }
-            let v = try engine.evaluate(only?.expression ?? "")
+            let v = try evaluate(only, in: text)
             guard case .bool(let ok) = v else {
-                throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .compile, message: "an assert needs a true/false condition")])
+                // As in a file: a runtime error at the condition.
+                let message = "an assert needs a true/false condition, got \(v.kindName)"
+                throw StratError(diagnostics: [(only ?? SourceText.Statement(kind: .assert)).error(in: text, kind: .runtime, message: message)])
             }
             return .asserted(ok, message: message)
         default:
             break
         }
         let names = statements.compactMap(\.name)
+        // What the input replaces: the names it declares, and the model's `simulate`.
+        let keys = names + (statements.contains(where: \.setsSimulation) ? [Program.simulateKey] : [])
         // A redefined `let` of an existing value goes through the incremental engine
         // (under a scenario, a rebuild re-applies the scenario's overrides on top).
         if !broken, let s = only, s.kind == .let_, let name = s.name, let expr = s.expression, scenario == nil,
@@ -165,7 +169,7 @@ public final class Session {
         }
         let before = Dictionary(engine.valuesByPath().map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
         let savedChunks = chunks
-        replaceChunks(declaring: names, with: text)
+        replaceChunks(declaring: keys, with: text)
         do {
             try rebuild()
         } catch {
@@ -180,6 +184,16 @@ public final class Session {
             }
         }
         return .declared(names: names, changes: changes)
+    }
+
+    /// A `print`'s or `assert`'s expression, evaluated alone; its errors point into `text`.
+    private func evaluate(_ statement: SourceText.Statement?, in text: String) throws -> Value {
+        do {
+            return try engine.evaluate(statement?.expression ?? "")
+        } catch let e as StratError {
+            let offset = statement?.expressionOffset ?? 0
+            throw StratError(diagnostics: e.diagnostics.map { $0.path == "<expr>" ? $0.placed(in: text, at: offset) : $0 })
+        }
     }
 
     private func replaceChunks(declaring names: [String], with text: String) {
@@ -286,15 +300,12 @@ extension Engine {
     /// The Monte Carlo sample count and seed in effect (SPEC §13), for the REPL's `:dist`.
     package var simulationSettings: (samples: Int, seed: UInt64) { (evaluator.mc.samples, evaluator.mc.seed) }
 
-    /// Byte range of a top-level declaration in the first loaded file.
+    /// Byte range of a top-level declaration in the first loaded file (`org`, `mission`,
+    /// `vision`, `values` by their keyword; the `simulate` by ``Program/simulateKey``).
     func declarationRange(of name: String) -> (Int, Int)? {
         let (model, _) = state
-        let info: [String: DeclKind] = ["org": .org, "mission": .mission, "vision": .vision, "values": .values]
-        if let kind = info[name] {
-            guard let d = model.program.decls.first(where: { $0.kind == kind && $0.span.file == 0 }) else { return nil }
-            return (Int(d.span.start), Int(d.span.end))
-        }
-        guard let span = model.declSpan(name), span.file == 0 else { return nil }
+        let span = name == Program.simulateKey ? model.simulate?.span : model.declSpan(name)
+        guard let span, span.file == 0 else { return nil }
         return (Int(span.start), Int(span.end))
     }
 }

@@ -288,9 +288,9 @@ final class Model {
             deps.reserveCapacity(cellsWanted)
             cells.adviseHugePagesForCapacity()
         }
-        for d in program.decls where d.name >= Keyword.count {
+        for d in program.decls where d.name >= 0 {
             switch d.kind {
-            case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario, .series:
+            case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario, .series, .org, .mission, .vision, .values:
                 if declSpans[d.name] == nil { declSpans[d.name] = d.span }
             default: break
             }

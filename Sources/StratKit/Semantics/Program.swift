@@ -11,6 +11,8 @@ final class Program {
     @exclusivity(unchecked) private var loaded: [String: Int32] = [:]
     /// Top-level names whose declarations are skipped (redefined later in a REPL session).
     @exclusivity(unchecked) var excluded: Set<String> = []
+    /// In ``excluded``: the file's `simulate` is replaced (no name can be spelt so).
+    static let simulateKey = "<simulate>"
     @exclusivity(unchecked) private var loading: [String] = []
 
     init(limits: Limits, importer: Importer?) {
@@ -63,7 +65,11 @@ final class Program {
         var ds = parser.parseProgram(allowExpressions: allowExpressions)
         sink = parser.sink
         if !excluded.isEmpty {
-            ds.removeAll { $0.name >= Keyword.count && excluded.contains(interner[$0.name]) && $0.kind != .use }
+            // (`org`, `mission`, `vision` and `values` are named by their keyword.)
+            ds.removeAll {
+                $0.kind == .simulate ? excluded.contains(Program.simulateKey)
+                    : $0.name >= 0 && $0.kind != .use && excluded.contains(interner[$0.name])
+            }
         }
         if let k = key { loading.append(k) }
         for d in ds {

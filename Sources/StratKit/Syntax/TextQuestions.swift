@@ -69,7 +69,8 @@ public func needsContinuation(_ text: String) -> Bool {
 /// of thousands of lines costs linear time, not quadratic).
 ///
 /// Tokens never span lines — strings and interpolations end at a newline — except block
-/// comments: an unterminated one is lexed again with the lines after it.
+/// comments: while one is open, a line is only scanned for its `/*` and `*/` (a comment of
+/// thousands of lines is read once, not again at every line).
 package struct ContinuationReader {
     /// Closers of the open brackets, innermost last.
     private var open: [TokenKind] = []
@@ -80,17 +81,22 @@ package struct ContinuationReader {
     private var junk = false
     /// The last line ends inside a string.
     private var endsInString = false
-    /// An unterminated block comment, from its `/*` to the end of the lines so far.
-    private var comment: [UInt8]?
+    /// How deeply nested the block comment the lines so far end in is (0: none).
+    private var commentDepth = 0
 
     package init() {}
 
     package mutating func add<S: StringProtocol>(_ line: S) {
         endsInString = false
         guard !broken else { return }
-        var bytes = comment.map { $0 + [10] } ?? []
-        bytes.append(contentsOf: line.utf8)
-        comment = nil
+        var bytes = Array(line.utf8)
+        if commentDepth > 0 {
+            // Inside a block comment: only `/*` and `*/` count, until it closes; the rest
+            // of the line is then read as code.
+            let end = Self.scanComment(bytes, from: 0, depth: &commentDepth)
+            if commentDepth > 0 { return }
+            bytes.removeFirst(end)
+        }
         let file = SourceFile(path: "<repl>", bytes: bytes, id: 0)
         let interner = SpareInterners.shared.take()
         defer { SpareInterners.shared.give(interner) }
@@ -105,7 +111,8 @@ package struct ContinuationReader {
                 break scan
             case .comment:
                 if lexer.errors.contains(where: { $0.1.start == t.start }), bytes[Int(t.start) + 1] == UInt8(ascii: "*") {
-                    comment = Array(bytes[Int(t.start)...])   // runs to the end: read again with the next line
+                    // Unterminated: it runs to the end of the line; the next lines continue it.
+                    _ = Self.scanComment(bytes, from: Int(t.start), depth: &commentDepth)
                     commentStart = t.start
                     break scan
                 }
@@ -128,10 +135,28 @@ package struct ContinuationReader {
         if let lastEnd { junk = errors.contains { $0 >= lastEnd } } else if !errors.isEmpty { junk = true }
     }
 
+    /// Scans `bytes` from `start` as the lexer scans a block comment, `depth` levels deep
+    /// (nested comments count); returns where the comment closed, or the end.
+    private static func scanComment(_ bytes: [UInt8], from start: Int, depth: inout Int) -> Int {
+        let slash = UInt8(ascii: "/"), star = UInt8(ascii: "*")
+        var i = start
+        while i < bytes.count {
+            if bytes[i] == slash && i + 1 < bytes.count && bytes[i + 1] == star { depth += 1; i += 2; continue }
+            if bytes[i] == star && i + 1 < bytes.count && bytes[i + 1] == slash {
+                depth -= 1
+                i += 2
+                if depth == 0 { return i }
+                continue
+            }
+            i += 1
+        }
+        return i
+    }
+
     /// Whether the lines so far are an unfinished statement (see ``needsContinuation(_:)``).
     package var needsMore: Bool {
         if broken { return false }
-        if comment != nil { return true }
+        if commentDepth > 0 { return true }
         if endsInString || junk { return false }
         if !open.isEmpty { return true }
         guard let last else { return false }
@@ -195,19 +220,27 @@ package final class SourceText {
     /// The input split at top-level `;` (outside brackets, braces, strings and comments),
     /// each part without leading blanks, empty parts left out; `[text]` when none is left.
     package func statementsSplitAtSemicolons() -> [String] {
-        var parts: [String] = []
+        let parts = semicolonParts()
+        return parts.isEmpty ? [text] : parts.map(\.text)
+    }
+
+    /// The parts of ``statementsSplitAtSemicolons()``, each with the UTF-8 offset in
+    /// ``text`` where it starts (for placing its diagnostics); empty when none is left.
+    package func semicolonParts() -> [(text: String, offset: Int)] {
+        var parts: [(text: String, offset: Int)] = []
         var from: Int32 = 0
         let depth = depths()
         func add(_ end: Int32) {
-            let part = slice(from, end).drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
-            if !part.isEmpty { parts.append(String(part)) }
+            let whole = slice(from, end)
+            let part = whole.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            if !part.isEmpty { parts.append((String(part), Int(from) + whole.utf8.count - part.utf8.count)) }
         }
         for (i, t) in tokens.enumerated() where t.kind == .semicolon && depth[i] == 0 {
             add(t.start)
             from = t.end
         }
         add(byteCount)
-        return parts.isEmpty ? [text] : parts
+        return parts
     }
 
     /// `PATH = EXPR, PATH = EXPR`: the parts between top-level commas, each split at its
@@ -273,22 +306,29 @@ package final class SourceText {
         /// The source of its expression: a `let`'s value (after `=`), what a `print` prints
         /// or the condition of an `assert` (after the keyword), a whole expression.
         package var expression: String?
+        /// The UTF-8 offset in the input where ``expression`` starts.
+        package var expressionOffset = 0
         /// The source of an `assert`'s message or a declaration's title: a string literal.
         package var message: String?
         /// A function's parameter names.
         package var parameters: [String] = []
+        /// It is a `simulate` (which a later one replaces, as a name's declaration is).
+        package var setsSimulation = false
     }
 
     private var parsed: [Statement]?
     /// The parser's expressions, once parsed.
     private let pool = ExprPool()
     private var syntaxErrors = false
+    /// Each function's parameters and its span: there a parameter's name is the parameter.
+    private var functions: [(params: [Int32], span: Span)] = []
 
     /// The statements of the input, in order: one for each statement the lexer starts
     /// (at the top level, after a newline or `;`), read by the parser.
     package func statements() -> [Statement] {
         if let p = parsed { return p }
         let decls = parse()
+        functions = decls.filter { $0.kind == .fn && !$0.params.isEmpty }.map { ($0.params, $0.span) }
         let byStart = Dictionary(decls.map { ($0.span.start, $0) }, uniquingKeysWith: { a, _ in a })
         let out = statementStarts().map { start in
             byStart[start].map(statement) ?? Statement(kind: .invalid)
@@ -345,11 +385,14 @@ package final class SourceText {
         case .expr:
             s.kind = .expression
             s.expression = slice(d.span.start, end)
+            s.expressionOffset = Int(d.span.start)
         case .print:
             s.kind = .print
             s.expression = slice(d.nameSpan.end, end)
+            s.expressionOffset = Int(d.nameSpan.end)
         case .assert:
             s.kind = .assert
+            s.expressionOffset = Int(d.nameSpan.end)
             if d.message >= 0 {
                 let m = pool[d.message].span
                 s.message = slice(m.start, m.end)
@@ -362,11 +405,16 @@ package final class SourceText {
         case .let_, .series:
             s.kind = d.kind == .let_ ? .let_ : .declaration
             s.name = interner[d.name]
-            if let eq = token(after: d.nameSpan.end), eq.kind == .assign { s.expression = slice(eq.end, end) }
+            if let eq = token(after: d.nameSpan.end), eq.kind == .assign {
+                s.expression = slice(eq.end, end)
+                s.expressionOffset = Int(eq.end)
+            }
         case .fn, .swot, .objective, .metric, .scenario, .projection, .retro, .org, .mission, .vision, .values:
             s.name = interner[d.name]
             s.parameters = d.params.map { interner[$0] }
-        case .simulate, .planPeriod, .checkin:
+        case .simulate:
+            s.setsSimulation = true
+        case .planPeriod, .checkin:
             break
         }
         if d.title >= 0 {
@@ -379,15 +427,25 @@ package final class SourceText {
     // MARK: Names
 
     /// The spans of the name `name` where the parser reads it as a name (not a member
-    /// after `.`, a property key or text in a string; inside an interpolation it is one).
+    /// after `.`, a property key, text in a string or a function's parameter of that
+    /// name; inside an interpolation it is one).
     private func uses(of name: String) -> [Span] {
         _ = statements()
         guard let id = interner.lookup(name) else { return [] }
-        return pool.nodes.filter { $0.kind == .name && $0.a == id }.map(\.span)
+        let shadowing = functions.filter { $0.params.contains(id) }.map(\.span)
+        return pool.nodes.filter { n in
+            n.kind == .name && n.a == id && !shadowing.contains { n.span.start >= $0.start && n.span.end <= $0.end }
+        }.map(\.span)
     }
 
     /// Whether the input reads the name `name`.
     package func mentions(_ name: String) -> Bool { !uses(of: name).isEmpty }
+
+    /// The UTF-8 ranges where the input reads the name `name`, in order: what
+    /// ``replacing(_:with:)`` replaces.
+    package func reads(of name: String) -> [Range<Int>] {
+        uses(of: name).sorted { $0.start < $1.start }.map { Int($0.start)..<Int($0.end) }
+    }
 
     /// The input with every read of the name `name` replaced by `replacement`.
     package func replacing(_ name: String, with replacement: String) -> String {
@@ -413,10 +471,170 @@ private func closer(of open: TokenKind) -> TokenKind? {
     }
 }
 
+extension String {
+    /// The text on one line: each run of blanks with a line break in it becomes one space
+    /// (none at the ends); other blanks are kept. For a formula written over several
+    /// lines shown in a one-line place: a diagnostic's message, a tree's node.
+    package var onOneLine: String {
+        guard contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return self }
+        var s = "", blanks = "", lineBreak = false
+        for c in self {
+            if c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\r\n" {
+                blanks.append(c)
+                lineBreak = lineBreak || c == "\n" || c == "\r" || c == "\r\n"
+                continue
+            }
+            if !blanks.isEmpty && !s.isEmpty { s += lineBreak ? " " : blanks }
+            blanks = ""
+            lineBreak = false
+            s.append(c)
+        }
+        return s
+    }
+}
+
 private extension String {
     /// Without leading and trailing spaces, tabs and newlines.
     func trimmingBlanks() -> String {
         let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         return String(drop(while: blank).reversed().drop(while: blank).reversed())
+    }
+}
+
+extension SourceText.Statement {
+    /// The statement's expression as written, without the blanks around it.
+    package var trimmedExpression: String { (expression ?? "").trimmingBlanks() }
+
+    /// An error at the statement's expression (an assert's condition), in `text`, the
+    /// input the statement was read from: its first line underlined, as in a file.
+    package func error(in text: String, kind: Diagnostic.Kind, message: String, hint: String? = nil) -> Diagnostic {
+        let e = expression ?? ""
+        let blanks = e.prefix { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        let first = trimmedExpression.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let d = Diagnostic(severity: .error, kind: kind, message: message, path: "<expr>", line: 1, column: 1,
+                           length: max(1, first.unicodeScalars.count), hint: hint, sourceLine: first)
+        return d.placed(in: text, at: expressionOffset + blanks.utf8.count)
+    }
+}
+
+/// A text's lines, read once, for placing many diagnostics in it: the REPL places each
+/// error of each `;`-separated statement of a long line in the whole line.
+package struct LineIndex {
+    private let text: String
+    private let bytes: [UInt8]
+    /// UTF-8 offsets where lines start.
+    private let starts: [Int]
+
+    package init(_ text: String) {
+        self.text = text
+        bytes = Array(text.utf8)
+        var starts = [0]
+        for (i, b) in bytes.enumerated() where b == 10 { starts.append(i + 1) }
+        self.starts = starts
+    }
+
+    /// The 1-based line and column (in scalars) of each of `offsets` (ascending), in one pass.
+    package func positions(of offsets: [Int]) -> [(line: Int, column: Int)] {
+        var out: [(line: Int, column: Int)] = []
+        out.reserveCapacity(offsets.count)
+        var i = 0, line = 1, column = 1
+        for offset in offsets {
+            let end = max(i, min(offset, bytes.count))
+            while i < end {
+                if bytes[i] == 10 { line += 1; column = 1 } else if bytes[i] & 0xC0 != 0x80 { column += 1 }
+                i += 1
+            }
+            out.append((line, column))
+        }
+        return out
+    }
+
+    /// The position of one offset.
+    package func position(of offset: Int) -> (line: Int, column: Int) {
+        let off = max(0, min(offset, bytes.count))
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= off { lo = mid } else { hi = mid - 1 }
+        }
+        var column = 1
+        for k in starts[lo]..<off where bytes[k] & 0xC0 != 0x80 { column += 1 }
+        return (lo + 1, column)
+    }
+
+    /// The UTF-8 offset of a 1-based line and column (in scalars), clamped to the text.
+    package func offset(line: Int, column: Int) -> Int {
+        guard line >= 1 else { return 0 }
+        guard line <= starts.count else { return bytes.count }
+        var off = starts[line - 1], c = 1
+        while c < column && off < bytes.count && bytes[off] != 10 {
+            off += 1
+            while off < bytes.count && bytes[off] & 0xC0 == 0x80 { off += 1 }
+            c += 1
+        }
+        return off
+    }
+
+    /// The 1-based line `n` without its newline, or nil when there is none or it is
+    /// longer than a diagnostic quotes (as for a file's lines).
+    package func snippet(_ n: Int) -> String? {
+        guard n >= 1 && n <= starts.count else { return nil }
+        let end = n < starts.count ? starts[n] - 1 : bytes.count
+        guard end - starts[n - 1] <= maxSnippetBytes else { return nil }
+        return String(decoding: bytes[starts[n - 1]..<end], as: UTF8.self)
+    }
+
+    /// Whether a diagnostic is about this text: its source line is this text's line of
+    /// that number (or it quotes none).
+    package func holds(_ d: Diagnostic) -> Bool {
+        guard let shown = d.sourceLine else { return true }
+        guard d.line >= 1 && d.line <= starts.count else { return false }
+        let end = d.line < starts.count ? starts[d.line] - 1 : bytes.count
+        return bytes[starts[d.line - 1]..<end].elementsEqual(shown.utf8)
+    }
+}
+
+extension Diagnostic {
+    /// This diagnostic of a piece of `text` read on its own (an assert's condition, one
+    /// of several `;`-separated statements), placed where the piece is in `text`: `offset`
+    /// is the piece's UTF-8 offset there. Line, column and source line then point into
+    /// `text`, so the error shows where it was typed.
+    package func placed(in text: String, at offset: Int) -> Diagnostic {
+        let index = LineIndex(text)
+        return placed(in: index, at: index.position(of: offset))
+    }
+
+    /// ``placed(in:at:)`` with the text's lines and the piece's position read already.
+    package func placed(in text: LineIndex, at base: (line: Int, column: Int)) -> Diagnostic {
+        guard line > 0 else { return self }
+        var d = self
+        d.line = base.line + line - 1
+        if line == 1 { d.column = base.column - 1 + column }
+        d.sourceLine = text.snippet(d.line)
+        return d
+    }
+
+    /// This diagnostic of `edited` — `original` with the UTF-8 ranges `spans` replaced by
+    /// `replacement` (the REPL's `_` by the formula behind it) — placed back in `original`.
+    /// A place inside a replacement goes to what it replaced.
+    package func placedBack(from edited: LineIndex, to original: LineIndex, spans: [Range<Int>], replacement: String) -> Diagnostic {
+        guard line > 0 else { return self }
+        let off = edited.offset(line: line, column: column)
+        // Back to `original`: before, inside or after each replacement in turn.
+        let r = replacement.utf8.count
+        var shift = 0, inside: Int?
+        for s in spans {
+            let start = s.lowerBound + shift
+            if off < start { break }
+            if off < start + r { inside = s.lowerBound; break }
+            shift += r - s.count
+        }
+        let at = original.position(of: inside ?? (off - shift))
+        var d = self
+        d.line = at.line
+        d.column = at.column
+        if inside != nil { d.length = 1 }
+        d.sourceLine = original.snippet(at.line)
+        return d
     }
 }
