@@ -1,7 +1,13 @@
 # Strat — build, demo and test entry points. Every target installs what is missing first.
 SWIFT ?= swift
 SHELL := /bin/bash
-RELEASE_FLAGS = -c release --static-swift-stdlib
+# The release binary is one static executable (Swift runtime, libstdc++, libedit and its
+# dependencies, glibc): nothing for the dynamic loader to map or relocate at start-up,
+# which was two thirds of `strat eval -e 1+1` (docs/performance.md). These are command-line
+# flags, not settings of Package.swift, so the package stays free of unsafe flags. The
+# libraries come from libedit-dev's static archives; `=` defers pkg-config until `deps` ran.
+STATIC_LINK = -Xswiftc -static-executable $(foreach l,$(shell pkg-config --static --libs libedit libbsd 2>/dev/null),-Xlinker $(l))
+RELEASE_FLAGS = -c release --static-swift-stdlib $(STATIC_LINK)
 BIN_DEBUG = .build/debug/strat
 BIN_RELEASE = .build/release/strat
 

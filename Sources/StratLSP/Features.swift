@@ -96,9 +96,9 @@ extension LanguageServer {
                 let member = String(decoding: doc.bytes[r], as: UTF8.self)
                 let path = sym.path + "." + member
                 md = "```strat\n\(path)\n```\n"
-                md += "value: `\(value(doc.engine, path) ?? "not evaluated")`"
-                if let why = try? doc.engine?.explain(path, depth: 0), let rule = why.split(separator: "←").last, why.contains("←") {
-                    md += "\n\ncomputed as `\(rule.drop(while: { $0 == " " }))`"
+                md += "value: " + inlineCode(value(doc.engine, path) ?? "not evaluated")
+                if let why = try? doc.engine?.explain(path, depth: 0), let rule = why.note {
+                    md += "\n\ncomputed as " + inlineCode(rule)
                 }
             } else {
                 md = describe(sym, engine: doc.engine)
@@ -107,7 +107,7 @@ extension LanguageServer {
         } else if word(at: off, in: doc) == "plan", let engine = doc.engine {
             // The plan rolls the objectives up; it has no declaration to point at.
             md = "```strat\nplan\n```\n"
-            md += ["score", "status"].compactMap { m in value(engine, "plan." + m).map { "\(m): `\($0)`" } }.joined(separator: "  \n")
+            md += ["score", "status"].compactMap { m in value(engine, "plan." + m).map { "\(m): " + inlineCode($0) } }.joined(separator: "  \n")
         } else if let w = word(at: off, in: doc), let f = Engine.functionSignatures.first(where: { $0.name == w }) {
             md = "```strat\n\(f.label)\n```\n" + (f.module.map { "(`use \($0)`)\n\n" } ?? "built-in function\n\n") + f.doc
         } else {
@@ -125,11 +125,11 @@ extension LanguageServer {
         var lines: [String] = []
         switch sym.kind {
         case "fn":
-            if let f = sym.formula { lines.append("= `\(f)`") }
+            if let f = sym.formula { lines.append("= " + inlineCode(f)) }
         case "let", "property":
             let v = value(engine, sym.path)
-            lines.append("value: `\(v ?? "not evaluated")`" + (v == nil && engine?.diagnostics.isEmpty == false ? " (the file has errors)" : ""))
-            if let f = sym.formula, f != v { lines.append("formula: `\(f)`") }
+            lines.append("value: " + inlineCode(v ?? "not evaluated") + (v == nil && engine?.diagnostics.isEmpty == false ? " (the file has errors)" : ""))
+            if let f = sym.formula, f != v { lines.append("formula: " + inlineCode(f)) }
         case "scenario":
             break
         default:
@@ -138,7 +138,7 @@ extension LanguageServer {
             let wanted = ["score", "status", "health", "pace", "forecast", "chance", "progress", "met", "baseline", "current", "target",
                           "ife", "efe", "ie_cell", "posture", "final", "periods", "weight", "rating", "exposure"]
             for m in wanted where members.contains(m) {
-                if let v = value(engine, sym.path + "." + m), v != "none" { lines.append("\(m): `\(v)`") }
+                if let v = value(engine, sym.path + "." + m), v != "none" { lines.append("\(m): " + inlineCode(v)) }
             }
         }
         md += lines.joined(separator: "  \n")
@@ -540,4 +540,20 @@ package func trailingExpression(_ text: String) -> String? {
     }
     let s = String(chars[i...])
     return s.isEmpty ? nil : s
+}
+
+/// `text` as Markdown inline code that shows it as it is: on one line (a formula written
+/// over several lines, whose blank line would end the paragraph), between backtick fences
+/// longer than any run of backticks in it, padded when it starts or ends with one
+/// (CommonMark): a string value holding a backtick cannot end the code early.
+func inlineCode(_ text: String) -> String {
+    let t = text.onOneLine
+    var longest = 0, run = 0
+    for c in t {
+        run = c == "`" ? run + 1 : 0
+        longest = max(longest, run)
+    }
+    let fence = String(repeating: "`", count: longest + 1)
+    let pad = t.hasPrefix("`") || t.hasSuffix("`") ? " " : ""
+    return fence + pad + t + pad + fence
 }

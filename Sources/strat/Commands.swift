@@ -135,7 +135,7 @@ func isTerminalControl(_ c: Unicode.Scalar) -> Bool {
 /// is shown escaped (`\u{1B}`), also into a pipe (cli.md). ``Style``'s colour codes
 /// (``sgrMarker``) become `ESC[…m` when colour is on for that descriptor and are dropped
 /// otherwise. With `keepSGR`, a real `ESC[…m` is kept too (on a colour descriptor): for
-/// text that escaped its own content first (``Diagnostic/rendered(color:)``); without it,
+/// text that escaped its own content first (``renderDiagnostic(_:color:)``); without it,
 /// as for reports that carry a model's strings, every ESC is shown escaped.
 func terminalSafe(_ s: String, fd: Int32, keepSGR: Bool = true) -> String {
     let mark = sgrMarker
@@ -196,7 +196,7 @@ func emit(_ diagnostics: [Diagnostic], json: Bool) {
     let color = Terminal.colorEnabled(fd: 2)
     for d in sortedDiagnostics(diagnostics) {
         // A rendered diagnostic escaped its own text: its colour codes are the only ESCs in it.
-        if json { writeFD(2, d.jsonLine + "\n") } else { writeFD(2, terminalSafe(d.rendered(color: color) + "\n", fd: 2, keepSGR: true)) }
+        if json { writeFD(2, d.jsonLine + "\n") } else { writeFD(2, terminalSafe(renderDiagnostic(d, color: color) + "\n", fd: 2, keepSGR: true)) }
     }
 }
 

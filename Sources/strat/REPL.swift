@@ -120,8 +120,11 @@ final class REPL {
     var quitRequested = false
     /// Ctrl-C was pressed while the current input was being handled.
     private var interruptSeen = false
-    /// The source behind `_` (the last expression's value), for `let x = _`.
+    /// The source behind `_` (the last expression's value), for `let x = _`; nil before
+    /// the first expression and when it is too long to copy.
     var lastExpression: String?
+    /// An expression was evaluated: `_` has a value.
+    var hasLastValue = false
 
     /// Whether Ctrl-C was pressed since the current input started (polled between steps
     /// of long commands; an evaluation in progress cannot be stopped midway).
@@ -166,8 +169,27 @@ final class REPL {
     /// The `:command` line being handled, for locating errors in its argument.
     var commandLine: String?
 
+    /// The statement being handled, as typed (nil for a command).
+    var currentInput: LineIndex?
+
+    /// While one `;`-separated statement of an entry is handled: the statement, the
+    /// whole entry and where the statement starts in it, for placing its errors.
+    var currentPart: (text: LineIndex, entry: LineIndex, start: (line: Int, column: Int))?
+
+    /// While a statement whose `_` was replaced by the formula behind it is handled: the
+    /// statement as typed, as entered, where its `_` were and what replaced them.
+    var currentRewrite: (typed: LineIndex, entered: LineIndex, spans: [Range<Int>], replacement: String)?
+
     func report(_ diagnostics: [Diagnostic], into out: inout Output) {
         for var d in diagnostics {
+            // An error in a statement with `_` replaced: its place in what was typed.
+            if let rw = currentRewrite, d.path == "<expr>" || d.path == "<repl>", rw.entered.holds(d) {
+                d = d.placedBack(from: rw.entered, to: rw.typed, spans: rw.spans, replacement: rw.replacement)
+            }
+            // An error in one statement of several on a line: its place in the line.
+            if let part = currentPart, d.path == "<expr>" || d.path == "<repl>", part.text.holds(d) {
+                d = d.placed(in: part.entry, at: part.start)
+            }
             if let first = stdinFirstLine, let line = commandLine, d.line == 1,
                d.path == "<expr>" || d.path.hasPrefix("<override "), let text = d.sourceLine,
                let column = Self.column(of: text, in: line, override: d.path) {
@@ -176,7 +198,9 @@ final class REPL {
                 d.line = first
                 d.column += column
                 d.sourceLine = line
-            } else if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0 {
+            } else if let first = stdinFirstLine, d.path == "<expr>" || d.path == "<repl>", d.line > 0,
+                      d.path == "<expr>" || currentInput?.holds(d) == true {
+                // (A `<repl>` error in a declaration typed earlier keeps its own place.)
                 d.path = "<stdin>"
                 d.line += first - 1
             } else if let first = stdinFirstLine, d.path.isEmpty {
@@ -185,7 +209,7 @@ final class REPL {
                 d.line = first
                 d.column = 1
             }
-            out.error(d.rendered(color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
+            out.error(renderDiagnostic(d, color: errorColor), status: d.severity == .error ? Self.exitCode(for: d) : Exit.ok)
         }
     }
 
@@ -265,13 +289,13 @@ final class REPL {
 
     private func interactiveLoop() {
         guard let editor else { return }
-        var pending: [String] = []
+        var pending = Pending()
         while !quitRequested {
-            switch editor.readLine(prompt: pending.isEmpty ? currentPrompt : Self.continuationPrompt) {
+            switch editor.readLine(prompt: pending.lines.isEmpty ? currentPrompt : Self.continuationPrompt) {
             case .eof:
                 return                  // Ctrl-D on an empty line (a continuation line too)
             case .interrupt:
-                pending.removeAll()
+                pending = Pending()
             case .line(let line):
                 // A multi-line entry goes into the history whole, once it is complete, so
                 // that ↑ brings all of it back.
@@ -284,7 +308,7 @@ final class REPL {
     }
 
     private func pipedLoop() {
-        var pending: [String] = []
+        var pending = Pending()
         var reader = InputLines(fd: 0)
         while !quitRequested, let bytes = reader.next() {
             var raw = bytes
@@ -302,22 +326,29 @@ final class REPL {
                 process(input)
             }
         }
-        if !pending.isEmpty, !quitRequested {
+        if !pending.lines.isEmpty, !quitRequested {
             // End of input inside an unfinished statement: let the parser say what is missing.
-            stdinFirstLine = reader.lineNumber - pending.count + 1
-            process(pending.joined(separator: "\n"))
+            stdinFirstLine = reader.lineNumber - pending.lines.count + 1
+            process(pending.text)
         }
     }
 
     /// Adds a line to the pending input; returns the complete input when there is one.
-    private func accept(_ line: String, pending: inout [String]) -> String? {
-        if pending.isEmpty, line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix(":") { return line }
-        if pending.isEmpty, line.allSatisfy({ $0 == " " || $0 == "\t" }) { return nil }
-        pending.append(line)
-        let text = pending.joined(separator: "\n")
-        if needsContinuation(text) { return nil }
-        pending.removeAll()
-        return text
+    private func accept(_ line: String, pending: inout Pending) -> String? {
+        if pending.lines.isEmpty, line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix(":") { return line }
+        if pending.lines.isEmpty, line.allSatisfy({ $0 == " " || $0 == "\t" }) { return nil }
+        pending.lines.append(line)
+        pending.reader.add(line)
+        if pending.reader.needsMore { return nil }
+        defer { pending = Pending() }
+        return pending.text
+    }
+
+    /// The lines of an unfinished input, and the lexer's reading of them so far.
+    struct Pending {
+        var lines: [String] = []
+        var reader = ContinuationReader()
+        var text: String { lines.joined(separator: "\n") }
     }
 
     /// Handles one complete input (a statement or a command) and prints what it produced,
@@ -331,6 +362,8 @@ final class REPL {
             defer { commandLine = nil }
             command(trimmed, into: &out)
         } else {
+            currentInput = LineIndex(input)
+            defer { currentInput = nil }
             statement(input, into: &out)
         }
         if interrupted() {
@@ -343,45 +376,62 @@ final class REPL {
     // MARK: Statements
 
     func statement(_ text: String, into out: inout Output) {
-        let entered = text
-        let parts = Self.splitStatements(text)
-        if parts.count > 1 {
-            for part in parts where !interrupted() { statement(part, into: &out) }
+        let entered = SourceText(text)
+        let parts = entered.semicolonParts()
+        // Several statements, or one after a `;` (`; 1`, which the parser alone would not take).
+        if parts.count > 1 || parts.first.map({ text.utf8.prefix($0.offset).contains(UInt8(ascii: ";")) }) == true {
+            let entry = LineIndex(text)
+            for (part, start) in zip(parts, entry.positions(of: parts.map(\.offset))) where !interrupted() {
+                currentPart = (LineIndex(part.text), entry, start)
+                statement(part.text, into: &out)
+            }
+            currentPart = nil
             return
         }
-        var text = text
-        if Self.underscoreInDeclaration(text) {
+        var source = entered
+        if Self.underscoreInDeclaration(source) {
             // `let x = _`: the declaration gets the formula that gave the last value, so
             // the model (and a saved script) can define it.
             guard let last = lastExpression else {
-                fail("`_` has no value yet", hint: "type an expression first; `_` is its value", into: &out)
+                if hasLastValue {
+                    fail("`_` stands for a formula too long to copy into a declaration (over 2,000 bytes)",
+                         hint: "declare it with its formula: let NAME = …", into: &out)
+                } else {
+                    fail("`_` has no value yet", hint: "type an expression first; `_` is its value", into: &out)
+                }
                 return
             }
-            text = Self.replacingUnderscore(in: text, with: "(" + last + ")")
+            let replacement = "(" + last + ")"
+            source = SourceText(source.replacing("_", with: replacement))
+            currentRewrite = (LineIndex(text), LineIndex(source.text), entered.reads(of: "_"), replacement)
         }
+        defer { currentRewrite = nil }
+        let text = source.text
         // Which of the names the input declares exist already (a redefinition). Listing
         // every name costs the model's size, so only `use`/`import` (which name nothing
         // themselves) take the full list.
-        let typed = Session.declaredNames(text)
-        let existing = Set(typed.filter { session.engine.declaredKind(of: $0) != nil })
-        let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }).prefix(while: { $0.isLetter })
-        let imports = first == "use" || first == "import"
+        let statements = source.statements()
+        let existing = Set(statements.compactMap(\.name).filter { session.engine.declaredKind(of: $0) != nil })
+        let imports = statements.contains { $0.kind == .library }
         let names = imports ? Set(session.engine.declaredNames.map(\.name)) : existing
         let diagnosticsBefore = Set(session.engine.diagnostics)
         do {
-            let outcome = try session.enter(text)
+            let outcome = try session.enter(source)
             switch outcome {
             case .value(let v):
                 out.line(display(v))
                 lastExpression = Self.expandedUnderscore(entered, last: lastExpression)
+                hasLastValue = true
             case .printed(let s):
                 out.line(s)
             case .asserted(let ok, let message):
                 if ok {
                     out.line(style.green("assertion holds"))
-                } else {
-                    let d = Diagnostic(severity: .error, kind: .assertion, message: "assertion failed" + (message.map { ": " + $0 } ?? ""))
-                    out.error(d.rendered(color: errorColor), status: Exit.assertion)
+                } else if let s = statements.first {
+                    // As a file reports it: at the condition, with the condition as the hint.
+                    let condition = s.trimmedExpression.onOneLine
+                    report([s.error(in: text, kind: .assertion, message: "assertion failed: " + (message ?? condition),
+                                    hint: message == nil ? nil : "condition: " + condition)], into: &out)
                 }
             case .declared(let declared, let changes):
                 let redefined = declared.filter { names.contains($0) }
@@ -412,7 +462,8 @@ final class REPL {
             report(unique(fresh), into: &out)
         } catch {
             handle(error, into: &out)
-            if let hint = Self.assignmentHint(text) { out.errors += style.dim(hint) + "\n" }
+            // The hint quotes typed text: escaped, since colour codes pass on a colour terminal.
+            if let hint = Self.assignmentHint(text) { out.errors += style.dim(hint.escapingControls()) + "\n" }
         }
     }
 
@@ -456,8 +507,8 @@ final class REPL {
     /// `cagr(start, end, n)` from a function's definition.
     func functionSignature(_ name: String) -> String {
         guard let def = session.engine.definition(of: name),
-              let open = def.firstIndex(of: "("), let close = def[open...].firstIndex(of: ")") else { return name + "(…)" }
-        return name + String(def[open...close])
+              let fn = SourceText(def).statements().first, fn.name == name else { return name + "(…)" }
+        return name + "(" + fn.parameters.joined(separator: ", ") + ")"
     }
 
     /// Key facts of a declared object: an objective's score and status, a SWOT's IFE and
@@ -520,154 +571,31 @@ final class REPL {
         }
     }
 
-    /// Splits input at top-level `;` (outside brackets, braces, strings and comments).
-    static func splitStatements(_ text: String) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var depth = 0
-        var inString = false, escaped = false, inComment = false
-        var previous: Character = " "
-        for c in text {
-            if inComment {
-                if c == "\n" { inComment = false }
-            } else if inString {
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
-            } else if c == "\"" {
-                inString = true
-            } else if c == "/", previous == "/" {
-                inComment = true
-            } else if "([{".contains(c) {
-                depth += 1
-            } else if ")]}".contains(c) {
-                depth -= 1
-            } else if c == ";", depth == 0 {
-                parts.append(current)
-                current = ""
-                previous = " "
-                continue
-            }
-            current.append(c)
-            previous = c
-        }
-        parts.append(current)
-        let nonEmpty = parts.map { $0.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }) }.filter { !$0.isEmpty }.map(String.init)
-        return nonEmpty.isEmpty ? [text] : nonEmpty
-    }
-
     /// Whether a declaration uses `_` (the last value): it then takes the formula behind
     /// that value instead, since `_` changes with every expression entered.
-    static func underscoreInDeclaration(_ text: String) -> Bool {
-        let first = text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
-            .prefix(while: { $0.isLetter || $0 == "_" })
-        return ["let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro", "series"].contains(String(first))
-            && identifiers(in: text).contains("_")
+    static func underscoreInDeclaration(_ source: SourceText) -> Bool {
+        source.statements().contains { $0.name != nil } && source.mentions("_")
     }
 
     /// The source of the last expression's value with its own `_` expanded, or nil when
     /// unknown or too long to be worth a formula (`_ + _` doubles at every step).
-    static func expandedUnderscore(_ text: String, last: String?) -> String? {
-        var t = text.trimmingSpaces()
-        if identifiers(in: t).contains("_") {
+    static func expandedUnderscore(_ source: SourceText, last: String?) -> String? {
+        var t = source.text
+        if source.mentions("_") {
             guard let last else { return nil }
-            t = replacingUnderscore(in: t, with: "(" + last + ")")
+            t = source.replacing("_", with: "(" + last + ")")
         }
+        t = t.trimmingSpaces()
         return t.utf8.count > 2000 ? nil : t
-    }
-
-    /// `text` with every `_` name (outside strings and comments) replaced by `replacement`.
-    static func replacingUnderscore(in text: String, with replacement: String) -> String {
-        var out = ""
-        let chars = Array(text.unicodeScalars)
-        var i = 0
-        func isPart(_ c: Unicode.Scalar) -> Bool { c == "_" || (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c))) }
-        while i < chars.count {
-            let c = chars[i]
-            if c == "\"" {
-                let start = i
-                i += 1
-                while i < chars.count, chars[i] != "\"" { i += chars[i] == "\\" ? 2 : 1 }
-                i = min(i + 1, chars.count)
-                out.unicodeScalars.append(contentsOf: chars[start..<i])
-            } else if c == "/", i + 1 < chars.count, chars[i + 1] == "/" {
-                while i < chars.count, chars[i] != "\n" { out.unicodeScalars.append(chars[i]); i += 1 }
-            } else if isPart(c) {
-                let start = i
-                while i < chars.count, isPart(chars[i]) || (("0"..."9").contains(c) && chars[i] == ".") { i += 1 }
-                let word = chars[start..<i]
-                if word.count == 1, word.first == "_" { out += replacement } else { out.unicodeScalars.append(contentsOf: word) }
-            } else {
-                out.unicodeScalars.append(c)
-                i += 1
-            }
-        }
-        return out
-    }
-
-    /// Identifiers in source text, outside strings and comments (a rough scan).
-    static func identifiers(in text: String) -> [String] {
-        var out: [String] = []
-        let chars = Array(text.unicodeScalars)
-        var i = 0
-        func isStart(_ c: Unicode.Scalar) -> Bool { c == "_" || (c.isASCII && c.properties.isAlphabetic) }
-        func isPart(_ c: Unicode.Scalar) -> Bool { isStart(c) || ("0"..."9").contains(c) }
-        while i < chars.count {
-            let c = chars[i]
-            if c == "\"" {
-                i += 1
-                while i < chars.count, chars[i] != "\"" { i += chars[i] == "\\" ? 2 : 1 }
-                i += 1
-            } else if c == "/", i + 1 < chars.count, chars[i + 1] == "/" {
-                while i < chars.count, chars[i] != "\n" { i += 1 }
-            } else if isStart(c) {
-                var s = ""
-                while i < chars.count, isPart(chars[i]) { s.unicodeScalars.append(chars[i]); i += 1 }
-                out.append(s)
-            } else if ("0"..."9").contains(c) {
-                while i < chars.count, isPart(chars[i]) || chars[i] == "." { i += 1 }
-            } else {
-                i += 1
-            }
-        }
-        return out
     }
 
     /// A hint for `name = value` typed as if it were an assignment.
     static func assignmentHint(_ text: String) -> String? {
-        let t = text.trimmingSpaces()
-        guard let eq = Self.assignmentEquals(in: t) else { return nil }
-        let path = String(t[..<eq]).trimmingSpaces()
-        guard !path.isEmpty, path.allSatisfy({ $0 == "_" || $0 == "." || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else { return nil }
-        let expr = String(t[t.index(after: eq)...]).trimmingSpaces()
+        guard let (path, expr) = SourceText(text).assignment() else { return nil }
         if path.contains(".") {
             return "   = note: to try a value without changing the model: :whatif \(path) = \(expr)"
         }
         return "   = note: to (re)define a value: let \(path) = \(expr)   to try one: :whatif \(path) = \(expr)"
-    }
-
-    /// The index of a lone `=` (not `==`, `<=`, `>=`, `!=`) outside brackets and strings.
-    static func assignmentEquals(in s: String) -> String.Index? {
-        var depth = 0
-        var inString = false
-        var prev: Character = " "
-        var i = s.startIndex
-        while i < s.endIndex {
-            let c = s[i]
-            let next = s.index(after: i) < s.endIndex ? s[s.index(after: i)] : " "
-            if inString {
-                if c == "\\" { i = s.index(after: i) } else if c == "\"" { inString = false }
-            } else if c == "\"" {
-                inString = true
-            } else if c == "(" || c == "[" || c == "{" {
-                depth += 1
-            } else if c == ")" || c == "]" || c == "}" {
-                depth -= 1
-            } else if c == "=", depth == 0, next != "=", !"=<>!".contains(prev) {
-                return i
-            }
-            prev = c
-            if i < s.endIndex { i = s.index(after: i) }
-        }
-        return nil
     }
 }
 

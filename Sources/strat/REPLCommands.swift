@@ -361,7 +361,7 @@ extension REPL {
             return
         }
         do {
-            out.line(try session.engine.explain(expr, depth: depth ?? 4))
+            out.line(renderExplanation(try session.engine.explain(expr, depth: depth ?? 4)))
         } catch {
             handle(error, into: &out)
         }
@@ -425,39 +425,9 @@ extension REPL {
         }
     }
 
-    /// `PATH = EXPR, PATH = EXPR` → overrides; commas inside brackets and strings do not split.
+    /// `PATH = EXPR, PATH = EXPR` → overrides; commas inside brackets, strings and comments do not split.
     static func parseOverrides(_ text: String) -> [(path: String, expr: String)]? {
-        var parts: [String] = []
-        var current = ""
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for c in text {
-            if inString {
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
-            } else if c == "\"" {
-                inString = true
-            } else if c == "(" || c == "[" || c == "{" {
-                depth += 1
-            } else if c == ")" || c == "]" || c == "}" {
-                depth -= 1
-            } else if c == ",", depth == 0 {
-                parts.append(current)
-                current = ""
-                continue
-            }
-            current.append(c)
-        }
-        parts.append(current)
-        var out: [(path: String, expr: String)] = []
-        for p in parts {
-            guard let eq = assignmentEquals(in: p) else { return nil }
-            let path = String(p[..<eq]).trimmingSpaces()
-            let expr = String(p[p.index(after: eq)...]).trimmingSpaces()
-            guard !path.isEmpty, !expr.isEmpty else { return nil }
-            out.append((path, expr))
-        }
-        return out
+        SourceText(text).assignments()
     }
 
     func whatIf(_ argument: String, into out: inout Output) {
@@ -509,9 +479,8 @@ extension REPL {
     /// (the overrides of a multi-line body keep a separator; comments are left out).
     func scenarioSummary(_ name: String) -> String {
         var title = ""
-        if let def = session.engine.definition(of: name) {
-            let rest = Self.oneLine(def, dropping: "scenario \(name)")
-            if rest.hasPrefix("\""), let end = rest.dropFirst().firstIndex(of: "\"") { title = String(rest[...end]) + " " }
+        if let def = session.engine.definition(of: name), let t = SourceText(def).statements().first?.message {
+            title = Self.oneLine(t, dropping: "") + " "
         }
         let overrides = ((try? session.engine.scenarioOverrides(name)) ?? [])
             .map { $0.path + " = " + Self.oneLine($0.expr, dropping: "") }

@@ -39,6 +39,54 @@ struct Style {
     }
 }
 
+/// A diagnostic as the CLI prints it; with `color`, a bold location and message, the
+/// severity in red, yellow or cyan and red carets. Real `ESC[…m` codes: the library escaped
+/// the diagnostic's own text, so ``terminalSafe(_:fd:keepSGR:)`` keeps these (`keepSGR`).
+func renderDiagnostic(_ d: Diagnostic, color: Bool) -> String {
+    guard color else { return d.rendered() }
+    return d.rendered { part, text in
+        let code: String
+        switch part {
+        case .location, .message: code = "1"
+        case .severity(.error), .caret: code = "1;31"
+        case .severity(.warning): code = "1;33"
+        case .severity(.note): code = "1;36"
+        }
+        return "\u{1B}[" + code + "m" + text + "\u{1B}[0m"
+    }
+}
+
+/// The REPL's `:explain` tree: one line per node, `name = value    ← note`, children
+/// under `├─ ` and `└─ ` (the value left out when it is the name itself, as for `3.8%`).
+/// A formula written over several lines is shown on one, and a name, value or note longer
+/// than ``explanationTextLimit`` characters is cut with `…`: a tree of a long formula's
+/// sub-expressions would otherwise repeat its whole text on every line.
+func renderExplanation(_ root: Explanation) -> String {
+    var out: [String] = []
+    func draw(_ e: Explanation, _ prefix: String, _ childPrefix: String) {
+        let name = explanationLine(e.name), value = explanationLine(e.valueText)
+        var s = prefix + name
+        if name != value { s += " = " + value }
+        if let n = e.note { s += "    ← " + explanationLine(n) }
+        out.append(s)
+        for (i, kid) in e.children.enumerated() {
+            let last = i == e.children.count - 1
+            draw(kid, childPrefix + (last ? "└─ " : "├─ "), childPrefix + (last ? "   " : "│  "))
+        }
+    }
+    draw(root, "", "")
+    return out.joined(separator: "\n")
+}
+
+/// The longest name, value or note `:explain` shows whole, in characters.
+let explanationTextLimit = 160
+
+/// `text` on one line and at most ``explanationTextLimit`` characters.
+func explanationLine(_ text: String) -> String {
+    let s = text.onOneLine
+    return s.count > explanationTextLimit ? String(s.prefix(explanationTextLimit)) + "…" : s
+}
+
 /// A table cell: the plain text (which decides the width) and how it is shown.
 struct Cell {
     var text: String

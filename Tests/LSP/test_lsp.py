@@ -219,6 +219,19 @@ async def test_hover_shows_value_formula_doc_and_scores(client: LanguageClient, 
     assert "score: `0.4523809524`" in hover_text(h) and "status: `yellow`" in hover_text(h)
 
 
+async def test_hover_code_shows_backticks_and_multi_line_formulas_as_written(client: LanguageClient, tmp_path):
+    # A value holding a backtick keeps its inline code whole; a formula written over
+    # several lines (a blank one among them) is one line of code.
+    text = 'let s = "a`b"\nlet m = (1 +\n\n  2)\n'
+    uri = open_doc(client, tmp_path / "b.strat", text)
+    await wait_diagnostics(client, uri, lambda d: d == [])
+    h = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(text, "s =", 0)))
+    assert "value: ``a`b``" in hover_text(h), hover_text(h)
+    h = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri), position=pos(text, "m =", 0)))
+    t = hover_text(h)
+    assert "value: `3`" in t and "formula: `1 + 2`" in t, t
+
+
 async def test_hover_on_stdlib_function_shows_its_doc_comment(client: LanguageClient, tmp_path):
     text = "use finance\nlet g = cagr($100M, $121M, 2)\n"
     uri = open_doc(client, tmp_path / "f.strat", text)

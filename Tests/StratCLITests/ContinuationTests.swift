@@ -101,4 +101,73 @@ final class ContinuationTests: XCTestCase {
         assertContinues(text)
         assertComplete(text + "\n}")
     }
+
+    func testNestedBrackets() {
+        for text in ["[(1, {", "f([1, (2)],", "g({ a: [1,\n2", "[\"]\", (", "\"\\(x)\" + (", "[1, f(2), {}"] {
+            assertContinues(text)
+        }
+        for text in ["f([1, (2)],\n g({}))", "[[[]]]", "{ [ ( ) ] }", "\"\\(f(g(1), [2]))\"", "[(1 +\n2) * 3,\n4]"] {
+            assertComplete(text)
+        }
+        for text in ["[(])", "{ (}", "[1, 2)"] {
+            assertComplete(text)      // a closer of the wrong kind: submitted, the parser reports it
+        }
+    }
+
+    func testUnterminatedStrings() {
+        assertComplete("print(\"abc")                   // the last line ends inside a string
+        assertComplete("let s = \"a; b")
+        assertComplete("[\"a\", \"b")
+        assertComplete("\"\\(f(")                       // inside an interpolation's call, inside a string
+        assertContinues("[\"abc\n")                     // the string ended (badly) at the newline; '[' still open
+        assertContinues("f(\"a\n  \"b\" +")
+        assertComplete("\"a\\\"")                        // `"a\"`: the quote is escaped, the string unterminated
+        assertContinues("\"a\\\\\" +")                   // `"a\\" +`: an escaped backslash, then a closed string
+    }
+
+    /// Lines are lexed one at a time; a block comment is the one token that spans lines.
+    func testBlockCommentsOverSeveralLines() {
+        for text in ["/* a\n b", "/* a\n /* b */\n c", "x +/* a\n */", "f(/* )\n */", "/* \"\n */ (", "1 /* a\n*/ and"] {
+            assertContinues(text)
+        }
+        for text in ["/* a\n b */", "/* a\n /* b */\n c */ 1", "x /* +\n */", "/* \"\n */ \"s\"", "/* (\n [ */ )"] {
+            assertComplete(text)
+        }
+    }
+
+    /// A comment's nesting is followed from line to line as the lexer follows it in a
+    /// file: a `*` ending one line and a `/` starting the next do not close it.
+    func testNestedBlockCommentsAcrossLines() {
+        for text in ["/* a /* b\n */ still\n */ 1 +", "/* a *\n/ b", "/*/ a\n b", "/* a\n */ /* b\n c", "/**/ ("] {
+            assertContinues(text)
+        }
+        for text in ["/* a\n/* b\n*/ */ x", "/*/ a\n */", "/* a\n */ /* b\n c */ 2"] {
+            assertComplete(text)
+        }
+    }
+
+    func testJunkAfterTheLastTokenIsSubmitted() {
+        assertComplete("a + @")        // the lexer rejects '@': let the parser report it now
+        assertComplete("a + !")
+        assertComplete("a + $")
+    }
+
+    /// A keyword after `.` is a member name (`M.to`, `x.and`): a line ending in one is
+    /// complete at the REPL and in a file alike.
+    func testMemberNamedLikeAKeywordEndsTheLineInAFileToo() throws {
+        let prelude = "metric M { current: 1; to: 2; and: 3; not: 4 }\n"
+        for line in ["let a = M.to", "let a = M.and", "let a = M.not", "let a = (M).to"] {
+            assertComplete(line)
+            let engine = Engine()
+            XCTAssertNoThrow(try engine.load(source: prelude + line + "\nlet b = 10\n"), line)
+            XCTAssertEqual(try? engine.evaluate("b").description, "10", line)
+        }
+        for (line, rest, value) in [("let a = 1 +", "2", "3"), ("let a = M.to *", "2", "4"), ("let a = M.to ==", "2", "true"),
+                                    ("let a = true and", "M.to == 2", "true"), ("let a = (M.and", ")", "3")] {
+            assertContinues(line)
+            let engine = Engine()
+            XCTAssertNoThrow(try engine.load(source: prelude + line + "\n" + rest + "\n"), line)
+            XCTAssertEqual(try? engine.evaluate("a").description, value, line)
+        }
+    }
 }

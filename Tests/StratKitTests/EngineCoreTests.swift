@@ -58,6 +58,31 @@ final class EngineCoreTests: XCTestCase {
         XCTAssertEqual(try e.evaluate("price").description, "$40")
     }
 
+    func testNewIdentifiersInQueriesAreForgotten() throws {
+        let e = Engine(configuration: .noImports)
+        try e.load(source: model, runStatements: false)
+        try block(e, evaluations: 100, whatIfs: 8)
+        let before = e.retainedCounts
+        // Every query names identifiers never seen before (unknown names, misspelled members,
+        // a what-if's formula); none may stay interned.
+        for i in 0..<100_000 {
+            switch i % 4 {
+            case 0: XCTAssertThrowsError(try e.evaluate("fresh_name_\(i)"))
+            case 1: XCTAssertThrowsError(try e.evaluate("GROW.member_\(i) + 1"))
+            case 2: XCTAssertThrowsError(try e.evaluate("if units > 0 then revenue else unknown_\(i)"))
+            default: XCTAssertThrowsError(try e.whatIf([(path: "units", expr: "units + other_\(i)")]))
+            }
+            if i % 10_000 == 0 { XCTAssertEqual(e.retainedCounts["interned"], before["interned"], "after \(i) queries") }
+        }
+        XCTAssertEqual(e.retainedCounts, before, "100,000 queries of new names keep none of them")
+        // The names that stayed still resolve (the hash table kept its probe paths).
+        XCTAssertEqual(try e.evaluate("revenue").doubleValue, 40_000)
+        XCTAssertEqual(try e.evaluate("GROW.SALES.score").doubleValue != nil, true)
+        XCTAssertThrowsError(try e.evaluate("fresh_name_0"), "a forgotten name is interned afresh and is still unknown")
+        try e.set("units", "2_000")
+        XCTAssertEqual(try e.evaluate("revenue").doubleValue, 80_000)
+    }
+
     func testScenarioReportsAreStable() throws {
         let e = Engine(configuration: .noImports)
         try e.load(source: model, runStatements: false)

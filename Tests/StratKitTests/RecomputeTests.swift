@@ -1,4 +1,9 @@
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import StratKit
 
 /// Recomputation compiles numeric formulas after their first evaluation; these check that
@@ -67,6 +72,90 @@ final class InterruptTests: XCTestCase {
         let p = Engine(configuration: config)
         XCTAssertThrowsError(try p.load(source: "projection p over 1000000 days { start: 1, next: value * 1.000001 }")) { error in
             XCTAssertTrue((error as? StratError)?.diagnostics.contains { $0.message == "interrupted" } ?? false)
+        }
+    }
+}
+
+/// Records when (in CPU time) the engine polls `Configuration.interrupt`, and answers true from the
+/// `stopAt`-th poll on.
+final class PollLog: @unchecked Sendable {
+    var times: [UInt64] = []
+    let stopAt: Int
+    init(stopAt: Int) { self.stopAt = stopAt }
+    /// The process's CPU time: a stretch without polls is measured in work done, not in
+    /// time the test was descheduled on a loaded machine (sample loops' threads count too).
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+    func poll() -> Bool {
+        times.append(Self.now())
+        return times.count >= stopAt
+    }
+}
+
+/// Issue 14: every way of stepping a projection polls the interrupt often, and once it
+/// answers true the operation ends at once, the projections still to step included.
+final class ProjectionInterruptTests: XCTestCase {
+    /// One model per way of stepping, each long (the step limit raised so that compiled
+    /// code runs for a while): name, source.
+    static let kinds: [(String, String)] = [
+        ("closed recurrence", (0..<8).map { "projection p\($0) over 1000000 days { start: \($0), next: value * 0.999 + 5 / (1 + t / 1000) }" }.joined(separator: "\n")),
+        ("compiled, interpreted", (0..<4).map { "projection p\($0) over 1000000 days { start: \($0 + 1), next: value * 0.999 + sqrt(value) * 0.001 }" }.joined(separator: "\n")),
+        ("growth", (0..<8).map { "projection p\($0) over 1000000 days { start: \($0 + 1), growth: 0.0001%, max: 1e9 }" }.joined(separator: "\n")),
+        ("coupled group", "projection a over 1000000 days { start: 1, next: value * 0.5 + b * 0.5 }\nprojection b over 1000000 days { start: 2, next: value * 0.25 + a * 0.75 + 1 }"),
+        ("general evaluator", "projection p over 300000 days { start: 1, next: if value > 1e9 then 1 else value * 1.0001 + 1 }"),
+        ("uncertain", "simulate 100\nprojection u over 100000 days { start: 1 to 2, next: value * 1.0001 }"),
+        ("series", "projection b over 300000 days { start: 1, next: value * 1.00001 }\nseries s = b * 2 + 1"),
+    ]
+
+    func engine(_ log: PollLog) -> Engine {
+        var config = Configuration()
+        config.limits.maxSteps = 10_000_000_000
+        config.interrupt = { log.poll() }
+        return Engine(configuration: config)
+    }
+
+    func testEveryLoopPollsOften() throws {
+        var figures: [String] = []
+        for (name, source) in Self.kinds {
+            let log = PollLog(stopAt: .max)
+            let e = engine(log)
+            let start = PollLog.now()
+            try e.load(source: source, runStatements: false)
+            let end = PollLog.now()
+            // The longest stretch without a poll (from the start and to the end included)
+            // bounds how late a Ctrl-C is seen.
+            let marks = [start] + log.times + [end]
+            let gaps = zip(marks.dropFirst(), marks).map { $0 - $1 }
+            let gap = gaps.max() ?? 0
+            if ProcessInfo.processInfo.environment["STRAT_POLL_GAPS"] != nil {
+                print(name, "gap at", gaps.firstIndex(of: gap) ?? -1, "of", gaps.count)
+            }
+            figures.append("\(name): \(log.times.count) polls in \((end - start) / 1_000_000) ms of CPU, longest gap \(Double(gap) / 1e6) ms")
+            XCTAssertGreaterThan(log.times.count, 3, "\(name) polls while it steps")
+            XCTAssertLessThan(Double(gap) / 1e6, 50, "\(name): \(Double(gap) / 1e6) ms without a poll")
+        }
+        print("Interrupt polls: " + figures.joined(separator: "; "))
+    }
+
+    func testEveryLoopStopsAtOnce() throws {
+        for (name, source) in Self.kinds {
+            let log = PollLog(stopAt: 3)
+            let e = engine(log)
+            XCTAssertThrowsError(try e.load(source: source, runStatements: false), name) { error in
+                XCTAssertTrue((error as? StratError)?.diagnostics.contains { $0.message == "interrupted" } ?? false, "\(name): \(error)")
+            }
+            guard log.times.count >= 3 else {
+                XCTFail("\(name) polled \(log.times.count) times")
+                continue
+            }
+            let stopped = log.times[2]
+            let after = log.times.count - 3
+            // Each projection still to step polls once before its first period, and stops there.
+            XCTAssertLessThanOrEqual(after, 8, "\(name): \(after) more polls after the interrupt")
+            XCTAssertLessThan(Double(PollLog.now() - stopped) / 1e6, 50, "\(name) ended promptly")
         }
     }
 }

@@ -208,7 +208,10 @@ package func normalizePath(_ path: String) -> String {
 /// `expectedSize` (a regular file's size) sizes the buffer once instead of doubling it.
 public func readAll(fd: Int32, limit: Int = Int.max, expectedSize: Int = 0) -> [UInt8]? {
     var out: [UInt8] = []
-    if expectedSize > 0 { out.reserveCapacity(min(expectedSize, limit) + 1) }
+    if expectedSize > 0 {
+        out.reserveCapacity(min(expectedSize, limit) + 1)
+        out.adviseHugePagesForCapacity()
+    }
     let size = 1 << 16
     var chunk = [UInt8](repeating: 0, count: size)
     while out.count <= limit {
@@ -246,9 +249,12 @@ public struct Configuration: Sendable {
     public var importer: Importer?
     /// Use a ``FileImporter`` under the loaded file's folder when `importer` is nil.
     public var useDefaultImporter = true
-    /// Polled during long evaluations (every 262,144 steps and every 65,536 projection
-    /// periods); returning true stops the evaluation with an "interrupted" error. The
-    /// REPL connects it to Ctrl-C.
+    /// Polled during long evaluations (every 65,536 evaluation steps, and before every
+    /// run of projection periods: each uncertain period, 1,024 interpreted periods, at most
+    /// 262,144 steps of compiled code); returning true stops the evaluation with an
+    /// "interrupted" error. While it keeps answering true (the REPL's does until the
+    /// command ends), every projection still to step in that operation stops at its first
+    /// poll. The REPL connects it to Ctrl-C.
     public var interrupt: (@Sendable () -> Bool)?
     /// Monte Carlo sample count; nil uses the model's `simulate N` (default 10,000).
     public var samples: Int?

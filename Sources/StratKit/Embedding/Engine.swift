@@ -260,10 +260,10 @@ public final class Engine: @unchecked Sendable {
                     }
                     assertions.append(AssertionResult(expression: text, message: message, passed: ok, path: file.path, line: line))
                     if !ok {
-                        var diag = DiagnosticSink.make(.error, .assertion, "assertion failed: \(message ?? text)",
+                        var diag = DiagnosticSink.make(.error, .assertion, "assertion failed: \(message ?? text.onOneLine)",
                                                        at: model.pool[d.expr].span, hint: nil, files: program.files)
                         let values = assertValues(model.pool[d.expr].span)
-                        diag.hint = [message == nil ? nil : "condition: \(text)", values.isEmpty ? nil : "where " + values]
+                        diag.hint = [message == nil ? nil : "condition: \(text.onOneLine)", values.isEmpty ? nil : "where " + values]
                             .compactMap { $0 }.joined(separator: "; ")
                         if diag.hint == "" { diag.hint = nil }
                         evaluator.diagnostics.append(diag)
@@ -615,11 +615,12 @@ public final class Engine: @unchecked Sendable {
     struct ScratchMark {
         var program: ObjectIdentifier
         var nodes: Int, extra: Int, constants: Int, files: Int, solveSites: Int, siteKeys: Int
+        var names: Int
         var writes: Int
         var compileBelow: Int32
     }
 
-    /// Runs `body`, then forgets the nodes, constants and source files it compiled, so that
+    /// Runs `body`, then forgets the nodes, constants, names and source files it compiled, so that
     /// `evaluate`, `whatIf` and reports cost the same on the millionth call as on the first.
     /// Nothing compiled in a scratch scope outlives it: values are plain data, compiled
     /// numeric code is not made for scratch formulas, and diagnostics are rendered text.
@@ -627,7 +628,7 @@ public final class Engine: @unchecked Sendable {
         let mark = ScratchMark(program: ObjectIdentifier(program), nodes: program.pool.nodes.count,
                                extra: program.pool.extra.count, constants: program.pool.constants.count,
                                files: program.files.count, solveSites: model.solveSites.count,
-                               siteKeys: model.siteKeys.count, writes: permanentWrites,
+                               siteKeys: model.siteKeys.count, names: program.interner.count, writes: permanentWrites,
                                compileBelow: evaluator.compileBelow)
         evaluator.compileBelow = min(evaluator.compileBelow, Int32(truncatingIfNeeded: mark.nodes))
         defer { endScratch(mark) }
@@ -641,12 +642,15 @@ public final class Engine: @unchecked Sendable {
         guard m.writes == permanentWrites else { return }
         let pool = program.pool
         guard pool.nodes.count > m.nodes || pool.extra.count > m.extra || pool.constants.count > m.constants
-            || program.files.count > m.files else { return }
+            || program.files.count > m.files || program.interner.count > m.names else { return }
         evaluator.releaseSnapshot()
         if pool.nodes.count > m.nodes { pool.nodes.removeSubrange(m.nodes...) }
         if pool.extra.count > m.extra { pool.extra.removeSubrange(m.extra...) }
         if pool.constants.count > m.constants { pool.constants.removeSubrange(m.constants...) }
         if model.solveSites.count > m.solveSites { model.solveSites.removeSubrange(m.solveSites...) }
+        // A query's new identifiers (unknown names, misspellings) resolve to nothing that
+        // outlives it; a later query interns them afresh.
+        program.interner.truncate(to: m.names)
         if model.siteKeys.count > m.siteKeys {
             let limit = Int32(truncatingIfNeeded: m.nodes)
             model.siteKeys = model.siteKeys.filter { $0.key < limit }

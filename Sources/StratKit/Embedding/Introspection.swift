@@ -2,21 +2,34 @@
 /// it depend on, where was it declared. The REPL's `:explain`, `:deps` and `:show` use these.
 extension Engine {
     /// The formula tree behind an expression, with every input's value, e.g.
-    /// `engine.explain("MODERNIZE_PLATFORM.score")`.
-    public func explain(_ expression: String, depth: Int = 3) throws -> String {
+    /// `engine.explain("MODERNIZE_PLATFORM.score")`. `depth` is how many levels below the
+    /// top are expanded (a formula's nested sub-expressions share one level); nodes cut
+    /// there have ``Explanation/truncated`` set, as are nodes past the first
+    /// ``Engine/maxExplanationNodes``, a node with a long formula counting once per
+    /// 2 KB of it (a formula of thousands of terms would otherwise explain, and evaluate,
+    /// each of its sub-expressions with the formula's whole text). Hosts draw the tree
+    /// themselves.
+    public func explain(_ expression: String, depth: Int = 3) throws -> Explanation {
         try withScratch { try explainQuery(expression, depth: depth) }
     }
 
-    private func explainQuery(_ expression: String, depth: Int) throws -> String {
+    private func explainQuery(_ expression: String, depth: Int) throws -> Explanation {
         let node = try compileForQuery(expression)
-        var out: [String] = []
-        let (model, _) = state
-        if model.pool[node].kind == .cell {
-            explainCell(model.pool[node].a, prefix: "", childPrefix: "", depth: depth, into: &out)
-        } else {
-            explainNode(node, prefix: "", childPrefix: "", depth: depth, into: &out)
+        var budget = Engine.maxExplanationNodes
+        return explainNode(node, depth: depth, budget: &budget)
+    }
+
+    /// The most nodes ``explain(_:depth:)`` puts in a tree.
+    public static let maxExplanationNodes = 500
+
+    /// Explanations of `items` while the budget lasts.
+    private func explained(_ items: [Int32], budget: inout Int, _ make: (Int32, inout Int) -> Explanation) -> [Explanation] {
+        var out: [Explanation] = []
+        for k in items {
+            guard budget > 0 else { break }
+            out.append(make(k, &budget))
         }
-        return out.joined(separator: "\n")
+        return out
     }
 
     /// The cells a value or an object reads (inputs) and the cells that read it
@@ -80,41 +93,44 @@ extension Engine {
         return (ev.projSeries[p].map { .number($0, u) }, model.projections[p].period.rawValue)
     }
 
-    // MARK: Tree rendering
+    // MARK: Explanation trees
 
-    private func line(_ prefix: String, _ text: String, _ value: String, _ note: String? = nil) -> String {
-        var s = prefix + text
-        if text != value { s += " = " + value }
-        if let n = note { s += "    ← " + n }
-        return s
+    /// Where a span starts, or nil for a synthetic one.
+    private func location(_ span: Span) -> Explanation.Location? {
+        let files = state.model.program.files
+        guard span.file >= 0, Int(span.file) < files.count else { return nil }
+        let f = files[Int(span.file)]
+        let (line, column) = f.lineColumn(span.start)
+        return Explanation.Location(path: f.path, line: line, column: column)
     }
 
-    private func explainCell(_ c: Int32, prefix: String, childPrefix: String, depth: Int, into out: inout [String]) {
+    private func explainCell(_ c: Int32, depth: Int, budget: inout Int) -> Explanation {
+        budget -= 1
         let (model, ev) = state
         let cell = model.cells[Int(c)]
-        let value = ev.state[Int(c)] == .ok ? ev.values[Int(c)].description : ev.state[Int(c)] == .failed ? "(failed)" : "none"
-        let path = model.cellPath(c)
+        let outcome: Explanation.Outcome = ev.state[Int(c)] == .ok ? .value(ev.values[Int(c)])
+            : ev.state[Int(c)] == .failed ? .failed : .notEvaluated
+        var e = Explanation(name: model.cellPath(c), kind: .expression, outcome: outcome, location: location(cell.span))
         switch cell.kind {
         case .constant:
-            out.append(line(prefix, path, value, "not given"))
+            e.kind = .notGiven
         case .formula:
             let n = model.pool[cell.node]
             let formula = model.program.files[Int(n.span.file)].text(n.span.start, n.span.end)
-            out.append(line(prefix, path, value, formula == value ? nil : formula))
-            if depth > 0 { explainChildren(cell.node, childPrefix: childPrefix, depth: depth - 1, into: &out) }
+            e.kind = .formula(formula)
+            budget -= formula.utf8.count / 2048
+            let (kids, more) = explainedChildren(cell.node)
+            if depth > 0 { e.children = explained(kids, budget: &budget) { explainNode($0, depth: depth - 1, budget: &$1) } }
+            e.truncated = more || e.children.count < kids.count
         case .derived:
-            out.append(line(prefix, path, value, rule(c)))
-            if depth > 0 {
-                // Declaration order reads best (the graph keeps inputs in no particular order).
-                let inputs = model.deps[Int(c)].filter { model.cells[Int($0)].derived != .projectionGroup || model.cells[Int($0)].kind != .derived }
-                    .sorted()
-                for (i, d) in inputs.enumerated() {
-                    let last = i == inputs.count - 1
-                    explainCell(d, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "),
-                                depth: depth - 1, into: &out)
-                }
-            }
+            e.kind = .rule(rule(c))
+            // Declaration order reads best (the graph keeps inputs in no particular order).
+            let inputs = model.deps[Int(c)].filter { model.cells[Int($0)].derived != .projectionGroup || model.cells[Int($0)].kind != .derived }
+                .sorted()
+            if depth > 0 { e.children = explained(inputs, budget: &budget) { explainCell($0, depth: depth - 1, budget: &$1) } }
+            e.truncated = e.children.count < inputs.count
         }
+        return e
     }
 
     private func rule(_ c: Int32) -> String {
@@ -164,38 +180,145 @@ extension Engine {
         }
     }
 
-    private func explainNode(_ node: Int32, prefix: String, childPrefix: String, depth: Int, into out: inout [String]) {
+    private func explainNode(_ node: Int32, depth: Int, budget: inout Int) -> Explanation {
         let (model, _) = state
         let n = model.pool[node]
-        if n.kind == .cell {
-            explainCell(n.a, prefix: prefix, childPrefix: childPrefix, depth: depth, into: &out)
-            return
-        }
+        if n.kind == .cell { return explainCell(n.a, depth: depth, budget: &budget) }
         let text = model.program.files[Int(n.span.file)].text(n.span.start, n.span.end)
-        let value = (try? evaluateNode(node))?.description ?? "(error)"
-        out.append(line(prefix, text, value))
-        if depth > 0 { explainChildren(node, childPrefix: childPrefix, depth: depth, into: &out) }
+        budget -= 1 + text.utf8.count / 2048
+        let outcome: Explanation.Outcome = (try? evaluateNode(node)).map { .value($0) } ?? .failed
+        var e = Explanation(name: text, kind: .expression, outcome: outcome, location: location(n.span))
+        let (kids, more) = explainedChildren(node)
+        // A formula's sub-expressions are one level of the tree with their formula.
+        if depth > 0 { e.children = explained(kids, budget: &budget) { explainNode($0, depth: depth, budget: &$1) } }
+        e.truncated = more || e.children.count < kids.count
+        return e
     }
 
-    private func explainChildren(_ node: Int32, childPrefix: String, depth: Int, into out: inout [String]) {
+    /// The sub-expressions of a node worth explaining, and whether some past the first
+    /// twelve arguments of a long list or call were left out.
+    private func explainedChildren(_ node: Int32) -> (kids: [Int32], more: Bool) {
         let (model, _) = state
         let n = model.pool[node]
-        var kids: [Int32] = []
+        var kids: [Int32] = [], rest: [Int32] = []
         switch n.kind {
         case .binary, .index: kids = [n.a, n.b]
         case .neg, .not, .dynMember: kids = [n.a]
         case .cond: kids = [n.a, n.b, n.c]
-        case .list, .builtin, .userCall, .hostCall, .interp: kids = Array(model.pool.children(n).prefix(12))
+        case .list, .builtin, .userCall, .hostCall, .interp:
+            let all = model.pool.children(n)
+            kids = Array(all.prefix(12))
+            rest = Array(all.dropFirst(12))
         default: break
         }
         // Literals explain themselves; synthetic nodes (an empty span, such as a tracked KR's
         // "unscored until its first check-in" guard) have no source to show.
-        kids = kids.filter { let k = model.pool[$0].kind; return k != .number && k != .string && k != .bool && k != .none }
-        kids = kids.filter { let sp = model.pool[$0].span; return sp.end > sp.start }
-        for (i, k) in kids.enumerated() {
-            let last = i == kids.count - 1
-            explainNode(k, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "),
-                        depth: depth, into: &out)
+        func worth(_ k: Int32) -> Bool {
+            let kid = model.pool[k]
+            return kid.kind != .number && kid.kind != .string && kid.kind != .bool && kid.kind != .none && kid.span.end > kid.span.start
+        }
+        return (kids.filter(worth), rest.contains(where: worth))
+    }
+}
+
+/// Why a value is what it is: one node of the tree ``Engine/explain(_:depth:)`` returns,
+/// with its value and the nodes it is computed from. The library draws no tree: the CLI
+/// prints `├─`/`└─` lines, the language server a hover, each from these fields.
+public struct Explanation: Sendable, Hashable {
+    /// How the node's value comes about.
+    public enum Kind: Sendable, Hashable {
+        /// A model value the model does not give (a default, or `none`).
+        case notGiven
+        /// A model value computed by a formula; its source text.
+        case formula(String)
+        /// A value the language computes (a score, a status, a roll-up), its rule in words:
+        /// `clamp(progress, 0, 1)`.
+        case rule(String)
+        /// A sub-expression of a formula or of the query; ``Explanation/name`` is its source text.
+        case expression
+    }
+
+    /// The node's value, or why there is none.
+    public enum Outcome: Sendable, Hashable {
+        /// It evaluated to this.
+        case value(Value)
+        /// Its evaluation failed (a diagnostic of the load or of the query says why).
+        case failed
+        /// It was not computed.
+        case notEvaluated
+    }
+
+    /// Where a node is declared: a model value's declaration, an expression's first
+    /// character (a query's own expressions are in `<expr>`).
+    public struct Location: Sendable, Hashable {
+        /// The file's path as it was loaded.
+        public var path: String
+        /// 1-based line.
+        public var line: Int
+        /// 1-based column, counting characters.
+        public var column: Int
+
+        /// Makes a location.
+        public init(path: String, line: Int, column: Int) {
+            self.path = path
+            self.line = line
+            self.column = column
+        }
+    }
+
+    /// A model value's path (`RETENTION.score`), or an expression's source text.
+    public var name: String
+    /// Formula, rule, not given, or a sub-expression.
+    public var kind: Kind
+    /// Its value, or why it has none.
+    public var outcome: Outcome
+    /// Where it is, or nil for a node with no source.
+    public var location: Location?
+    /// The nodes its value is computed from, in declaration order.
+    public var children: [Explanation] = []
+    /// True when it has inputs that are not among ``children``: the depth ran out, a
+    /// list or call has more than twelve arguments, or the tree reached
+    /// ``Engine/maxExplanationNodes``.
+    public var truncated = false
+
+    /// Makes a node; trees come from the engine, this is for hosts' own tests.
+    public init(name: String, kind: Kind, outcome: Outcome, location: Location? = nil,
+                children: [Explanation] = [], truncated: Bool = false) {
+        self.name = name
+        self.kind = kind
+        self.outcome = outcome
+        self.location = location
+        self.children = children
+        self.truncated = truncated
+    }
+
+    /// The value, or nil when it failed or was not computed.
+    public var value: Value? {
+        if case .value(let v) = outcome { return v }
+        return nil
+    }
+
+    /// The unit of a numeric value, or nil.
+    public var unit: NumberUnit? { value?.unit }
+
+    /// The value as Strat shows it; `(failed)` (`(error)` for an expression) or `none`
+    /// without one.
+    public var valueText: String {
+        switch outcome {
+        case .value(let v): return v.description
+        case .failed: return kind == .expression ? "(error)" : "(failed)"
+        case .notEvaluated: return "none"
+        }
+    }
+
+    /// How a model value comes about, in one line: its formula (nil when that is just its
+    /// value's text, such as `3.8%`), its rule, or `not given`; nil for an expression.
+    public var note: String? {
+        switch kind {
+        case .notGiven: return "not given"
+        case .formula(let f): return f == valueText ? nil : f
+        case .rule(let r): return r
+        case .expression: return nil
         }
     }
 }

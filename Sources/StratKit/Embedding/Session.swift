@@ -109,54 +109,67 @@ public final class Session {
 
     /// Enters one complete input (possibly several lines).
     public func enter(_ text: String) throws -> Outcome {
-        let kinds = Self.classify(text)
-        if kinds.isEmpty { return .nothing }
-        if kinds == [.expr] {
+        try enter(SourceText(text, maxNesting: engine.configuration.limits.maxNesting))
+    }
+
+    /// Enters an input the caller has already lexed (the REPL asks it questions first).
+    package func enter(_ source: SourceText) throws -> Outcome {
+        let limit = engine.configuration.limits.maxNesting
+        let source = source.maxNesting == limit ? source : SourceText(source.text, maxNesting: limit)
+        let text = source.text
+        let statements = source.statements()
+        // With a syntax error, the statements are the parser's guess: an expression is
+        // evaluated as typed (which reports the error), anything else takes the full
+        // rebuild, which reports it and keeps the session as it was.
+        let broken = source.hasSyntaxErrors
+        if statements.isEmpty && !broken { return .nothing }
+        let only = statements.count == 1 ? statements[0] : nil
+        switch statements.isEmpty ? .expression : only?.kind {
+        case .expression?:
             let v = try engine.evaluate(text)
             engine.setExtraGlobal("_", v)
             return .value(v)
-        }
-        if kinds == [.print] {
-            let body = String(text.drop(while: { $0 == " " || $0 == "\t" }).dropFirst("print".count))
-            let v = try engine.evaluate(body)
+        case .print? where !broken:
+            let v = try evaluate(only, in: text)
             return .printed(v.description)
-        }
-        if kinds == [.assert] {
-            var body = String(text.drop(while: { $0 == " " || $0 == "\t" }).dropFirst("assert".count))
+        case .assert? where !broken:
+            // The message is evaluated as in a file: a string literal, with its escapes
+            // and interpolations.
             var message: String?
-            if let q = body.lastIndex(of: "\""), let open = body[..<q].lastIndex(of: "\""), body[q...].count == 1 ||
-                body[body.index(after: q)...].allSatisfy({ $0 == " " }) {
-                message = String(body[body.index(after: open)..<q])
-                body = String(body[..<open]).trimmingTrailing(",")
-            }
-            let v = try engine.evaluate(body)
+            if let m = only?.message, case .string(let s)? = try? engine.evaluate(m) { message = s }
+            let v = try evaluate(only, in: text)
             guard case .bool(let ok) = v else {
-                throw StratError(diagnostics: [Diagnostic(severity: .error, kind: .compile, message: "an assert needs a true/false condition")])
+                // As in a file: a runtime error at the condition.
+                let message = "an assert needs a true/false condition, got \(v.kindName)"
+                throw StratError(diagnostics: [(only ?? SourceText.Statement(kind: .assert)).error(in: text, kind: .runtime, message: message)])
             }
             return .asserted(ok, message: message)
+        default:
+            break
         }
-        let names = Self.declaredNames(text)
+        let names = statements.compactMap(\.name)
+        // What the input replaces: the names it declares, and the model's `simulate`.
+        let keys = names + (statements.contains(where: \.setsSimulation) ? [Program.simulateKey] : [])
         // A redefined `let` of an existing value goes through the incremental engine
         // (under a scenario, a rebuild re-applies the scenario's overrides on top).
-        if kinds == [.let_], names.count == 1, scenario == nil, let eq = text.firstIndex(of: "="),
-           engine.declaredKind(of: names[0]) == "let" {
-            let expr = String(text[text.index(after: eq)...])
-            let changes = try engine.set(names[0], expr)
+        if !broken, let s = only, s.kind == .let_, let name = s.name, let expr = s.expression, scenario == nil,
+           engine.declaredKind(of: name) == "let" {
+            let changes = try engine.set(name, expr)
             replaceChunks(declaring: names, with: text)
             syncSources()   // a later rebuild must keep the new definition
             return .declared(names: names, changes: changes)
         }
         // A new `let` joins the model without a rebuild when it can (nothing else changes).
-        if kinds == [.let_], names.count == 1, engine.declaredKind(of: names[0]) == nil,
+        if !broken, let s = only, s.kind == .let_, let name = s.name, engine.declaredKind(of: name) == nil,
            engine.addLet(text, path: "<repl>") {
             chunks.append((names, text))
             engine.sessionSources.append(("<repl>", Array(text.utf8)))
-            engine.redefined.insert(names[0])
+            engine.redefined.insert(name)
             return .declared(names: names, changes: [])
         }
         let before = Dictionary(engine.valuesByPath().map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
         let savedChunks = chunks
-        replaceChunks(declaring: names, with: text)
+        replaceChunks(declaring: keys, with: text)
         do {
             try rebuild()
         } catch {
@@ -171,6 +184,16 @@ public final class Session {
             }
         }
         return .declared(names: names, changes: changes)
+    }
+
+    /// A `print`'s or `assert`'s expression, evaluated alone; its errors point into `text`.
+    private func evaluate(_ statement: SourceText.Statement?, in text: String) throws -> Value {
+        do {
+            return try engine.evaluate(statement?.expression ?? "")
+        } catch let e as StratError {
+            let offset = statement?.expressionOffset ?? 0
+            throw StratError(diagnostics: e.diagnostics.map { $0.path == "<expr>" ? $0.placed(in: text, at: offset) : $0 })
+        }
     }
 
     private func replaceChunks(declaring names: [String], with text: String) {
@@ -271,80 +294,18 @@ public final class Session {
         chunks = []
         syncSources()
     }
-
-    // MARK: Classification
-
-    enum Kind: Equatable { case expr, let_, print, assert, other }
-
-    static func classify(_ text: String) -> [Kind] {
-        var out: [Kind] = []
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = raw.drop(while: { $0 == " " || $0 == "\t" })
-            if line.isEmpty || line.hasPrefix("//") { continue }
-            if !out.isEmpty && (raw.first == " " || raw.first == "\t" || line.hasPrefix("}")) { continue }
-            let word = line.prefix(while: { $0.isLetter || $0 == "_" || $0.isNumber })
-            switch word {
-            case "let": out.append(.let_)
-            case "print": out.append(.print)
-            case "assert": out.append(.assert)
-            case "fn", "org", "mission", "vision", "values", "swot", "objective", "metric", "scenario", "projection",
-                 "retro", "use", "import":
-                out.append(.other)
-            case "series" where isSeriesDeclaration(line):
-                out.append(.other)
-            case "plan" where line.dropFirst(4).drop(while: { $0 == " " || $0 == "\t" }).first == "{",
-                 "checkin" where line.dropFirst(7).first.map { $0 == " " || $0 == "\t" } == true:
-                // Tracking declarations (SPEC §15); `plan.score` and a name `checkin` stay expressions.
-                out.append(.other)
-            default:
-                if out.isEmpty { out.append(.expr) }
-            }
-        }
-        return out
-    }
-
-    /// `series NAME = …` (`series` is contextual: `series.x` or `series + 1` are expressions).
-    static func isSeriesDeclaration<S: StringProtocol>(_ line: S) -> Bool {
-        let rest = line.dropFirst("series".count)
-        guard let f = rest.first, f == " " || f == "\t" else { return false }
-        let name = rest.drop(while: { $0 == " " || $0 == "\t" })
-        guard let c = name.first, c.isLetter || c == "_" else { return false }
-        return name.drop(while: { $0.isLetter || $0.isNumber || $0 == "_" }).drop(while: { $0 == " " || $0 == "\t" }).first == "="
-    }
-
-    /// Names declared at the top of the input (`let x`, `objective O`, …).
-    package static func declaredNames(_ text: String) -> [String] {
-        var names: [String] = []
-        for raw in text.split(separator: "\n") where raw.first != " " && raw.first != "\t" {
-            let parts = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == "=" || $0 == "{" })
-            guard parts.count >= 2 else { continue }
-            switch parts[0] {
-            case "let", "fn", "swot", "objective", "metric", "scenario", "projection", "retro":
-                names.append(String(parts[1]))
-            case "series" where isSeriesDeclaration(raw):
-                names.append(String(parts[1]))
-            case "org", "mission", "vision", "values":
-                names.append(String(parts[0]))
-            default: break
-            }
-        }
-        return names
-    }
 }
 
 extension Engine {
     /// The Monte Carlo sample count and seed in effect (SPEC §13), for the REPL's `:dist`.
     package var simulationSettings: (samples: Int, seed: UInt64) { (evaluator.mc.samples, evaluator.mc.seed) }
 
-    /// Byte range of a top-level declaration in the first loaded file.
+    /// Byte range of a top-level declaration in the first loaded file (`org`, `mission`,
+    /// `vision`, `values` by their keyword; the `simulate` by ``Program/simulateKey``).
     func declarationRange(of name: String) -> (Int, Int)? {
         let (model, _) = state
-        let info: [String: DeclKind] = ["org": .org, "mission": .mission, "vision": .vision, "values": .values]
-        if let kind = info[name] {
-            guard let d = model.program.decls.first(where: { $0.kind == kind && $0.span.file == 0 }) else { return nil }
-            return (Int(d.span.start), Int(d.span.end))
-        }
-        guard let span = model.declSpan(name), span.file == 0 else { return nil }
+        let span = name == Program.simulateKey ? model.simulate?.span : model.declSpan(name)
+        guard let span, span.file == 0 else { return nil }
         return (Int(span.start), Int(span.end))
     }
 }

@@ -41,8 +41,8 @@ struct Evaluator {
     var values: [Value]
     var state: [CellState]
     var limits: Limits
-    /// Polled every 65,536 steps (and every 1,024 periods of an interpreted projection);
-    /// true stops the evaluation with "interrupted". A poll is a flag read: the REPL needs
+    /// Polled every 65,536 steps and by `stepPeriods` before every run of periods; true
+    /// stops the evaluation with "interrupted". A poll is a flag read: the REPL needs
     /// Ctrl-C to stop within 100 ms.
     var interrupt: (@Sendable () -> Bool)?
     var steps = 0

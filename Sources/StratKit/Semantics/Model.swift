@@ -147,8 +147,10 @@ struct Scenario {
 /// The semantic model: objects, cells with their formulas, and the dependency graph.
 final class Model {
     let program: Program
-    var pool: ExprPool { program.pool }
-    var interner: Interner { program.interner }
+    /// The program's pool and interner (constants of the program), kept here so that the
+    /// resolver's per-node accesses load a field instead of retaining through `program`.
+    let pool: ExprPool
+    let interner: Interner
     @exclusivity(unchecked) var objects: [Object] = []
     @exclusivity(unchecked) var cells: [Cell] = []
     @exclusivity(unchecked) var functions: [Function] = []
@@ -191,7 +193,7 @@ final class Model {
     /// Host-kept constants (the REPL's `_`), unless the model declares the name.
     @exclusivity(unchecked) var extraGlobals: [(name: String, value: Value)] = []
     /// Name uses and their targets, recorded while resolving when editors ask (nil: off).
-    var uses: [SymbolTarget]?
+    @exclusivity(unchecked) var uses: [SymbolTarget]?
     /// The plan period and the check-ins written in model files (not actuals rows), kept
     /// for the editor's outline once the syntax tree is freed.
     var trackingDecls: [Decl] = []
@@ -210,6 +212,8 @@ final class Model {
 
     init(program: Program) {
         self.program = program
+        pool = program.pool
+        interner = program.interner
         for b in Builtin.allCases { builtinIds[program.interner.intern(b.name)] = b }
     }
 
@@ -272,9 +276,21 @@ final class Model {
         var objectiveIds: [Int32] = [], metricIds: [Int32] = [], swotIds: [Int32] = []
         var projectionIds: [Int32] = [], retroIds: [Int32] = []
         var planPeriods: [Decl] = [], checkins: [Decl] = []
-        for d in program.decls where d.name >= Keyword.count {
+        if program.decls.count > 1_000 {
+            // Every declared name is already interned: size the name tables once.
+            declSpans.reserve(interner.count)
+            globalSpans.reserve(interner.count)
+            globals.reserve(interner.count)
+            // About a cell per declaration, with room for the plan's and objects' own cells
+            // (an exact reserve would double at the first cell past it).
+            let cellsWanted = cells.count + program.decls.count + program.decls.count / 4 + 64
+            cells.reserveCapacity(cellsWanted)
+            deps.reserveCapacity(cellsWanted)
+            cells.adviseHugePagesForCapacity()
+        }
+        for d in program.decls where d.name >= 0 {
             switch d.kind {
-            case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario, .series:
+            case .let_, .fn, .swot, .objective, .retro, .metric, .projection, .scenario, .series, .org, .mission, .vision, .values:
                 if declSpans[d.name] == nil { declSpans[d.name] = d.span }
             default: break
             }
@@ -335,6 +351,9 @@ final class Model {
                 }
             }
         }
+        // The model holds what it needs of the declarations: free them before names are
+        // resolved, which is when memory peaks.
+        program.decls = []
         for (name, v) in extraGlobals where globals[id(name)] == nil {
             let c = constantCell(v, owner: -1, name: id(name), span: .none)
             globals[id(name)] = .cell(c)
@@ -568,31 +587,77 @@ final class Model {
     }
 }
 
-/// A set of small integers kept as an array: formulas read few cells, so a linear
-/// membership test beats hashing.
+/// A set of small integers in insertion order. Formulas read few cells: the first eight
+/// stay inline (no allocation, a linear membership test), more go to an out-of-line
+/// array, and past sixteen a hash set answers membership.
 struct SmallSet {
-    private(set) var items: [Int32] = []
-    private var set: Set<Int32>?
+    private var inline: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var count = 0
+    /// Every item once there are more than eight (one reference: cheap to destroy when nil).
+    private var large: Large?
+
+    private final class Large {
+        var items: [Int32]
+        var set: Set<Int32>?
+        init(_ items: [Int32]) { self.items = items }
+    }
+
+    /// The items in insertion order (one exact allocation; none when empty).
+    var items: [Int32] {
+        if let large { return large.items }
+        if count == 0 { return [] }
+        var t = inline
+        let n = count
+        // Copied from a buffer pointer: the cheapest way to make a small array here (the
+        // `repeating:` and uninitialized-capacity initializers look up the storage class's
+        // generic metadata on every call, twice the instructions).
+        return withUnsafeBytes(of: &t) { raw in
+            Array(UnsafeBufferPointer(rebasing: raw.bindMemory(to: Int32.self)[0..<n]))
+        }
+    }
 
     mutating func insert(_ x: Int32) {
-        if var s = set {
-            set = nil
-            if s.insert(x).inserted { items.append(x) }
-            set = s
+        if count < 8 {
+            let n = count
+            let found = withUnsafeMutableBytes(of: &inline) { raw -> Bool in
+                let p = raw.bindMemory(to: Int32.self)
+                for k in 0..<n where p[k] == x { return true }
+                p[n] = x
+                return false
+            }
+            if !found { count += 1 }
             return
         }
-        if items.contains(x) { return }
-        // Formulas read a few names: one allocation instead of growing 1 → 2 → 4.
-        if items.isEmpty { items.reserveCapacity(4) }
-        items.append(x)
-        if items.count > 16 { set = Set(items) }
+        if count == 8 {
+            var all = items
+            if all.contains(x) { return }
+            all.append(x)
+            large = Large(all)
+            count = 9
+            return
+        }
+        // Copy on write: a copied set shares `large` until one of the copies changes.
+        if !isKnownUniquelyReferenced(&large) {
+            let copy = Large(large!.items)
+            copy.set = large!.set
+            large = copy
+        }
+        let big = large!
+        if big.set != nil {
+            if big.set!.insert(x).inserted { big.items.append(x); count += 1 }
+            return
+        }
+        if big.items.contains(x) { return }
+        big.items.append(x)
+        count += 1
+        if count > 16 { big.set = Set(big.items) }
     }
 
     mutating func formUnion<S: Sequence>(_ other: S) where S.Element == Int32 {
         for x in other { insert(x) }
     }
 
-    var isEmpty: Bool { items.isEmpty }
+    var isEmpty: Bool { count == 0 }
 }
 
 /// A map from interned name ids to values: an array indexed by id, which beats hashing
@@ -600,6 +665,11 @@ struct SmallSet {
 struct NameTable<T>: Sequence {
     private var slots: [T?] = []
     private(set) var keys: [Int32] = []
+
+    /// Makes room for ids below `count` at once (no regrowth while a model is built).
+    mutating func reserve(_ count: Int) {
+        if count > slots.count { slots.append(contentsOf: repeatElement(nil, count: count - slots.count)) }
+    }
 
     subscript(_ id: Int32) -> T? {
         get { Int(id) < slots.count && id >= 0 ? slots[Int(id)] : nil }

@@ -569,7 +569,7 @@ extension Model {
             pool[node] = Node(kind: .builtin, a: Builtin.at.rawValue, b: n.b, c: n.c, span: n.span)
             return .dynamic
         }
-        if interner[n.a] == "delay", globals[n.a] == nil, !(scope.inNext || scope.inSeries) {
+        if !(scope.inNext || scope.inSeries), builtinIds[n.a] == .delay, globals[n.a] == nil {
             sink.error("delay() works only inside a projection's 'next:' or a series", at: n.span,
                        hint: "delay(x, k) is x's value k periods earlier, so it needs a period")
         }
@@ -833,15 +833,17 @@ extension Model {
         for root in 0..<n where color[root] == 0 {
             color[root] = 1
             stack.append((Int32(root), 0))
-            while let (c, k) = stack.last {
+            while let (c, k0) = stack.last {
+                // Scan the cell's dependencies from where it stopped up to the first one
+                // not yet visited (edges to finished cells cost no stack traffic).
                 let ds = deps[Int(c)]
-                if Int(k) < ds.count {
-                    stack[stack.count - 1].1 = k + 1
-                    let d = ds[Int(k)]
+                var k = Int(k0)
+                var child: Int32 = -1
+                while k < ds.count {
+                    let d = ds[k]
+                    k += 1
                     switch color[Int(d)] {
-                    case 0:
-                        color[Int(d)] = 1
-                        stack.append((d, 0))
+                    case 0: child = d
                     case 1:
                         if cycles < 10 {
                             let from = stack.lastIndex(where: { $0.0 == d }) ?? 0
@@ -850,6 +852,12 @@ extension Model {
                         cycles += 1
                     default: break
                     }
+                    if child >= 0 { break }
+                }
+                if child >= 0 {
+                    stack[stack.count - 1].1 = Int32(k)
+                    color[Int(child)] = 1
+                    stack.append((child, 0))
                 } else {
                     color[Int(c)] = 2
                     out.append(c)

@@ -60,13 +60,63 @@ enum BinaryOp: UInt8 {
     }
 }
 
+/// One expression node: 24 bytes (a 100,000-line model has over a million). The kind,
+/// the operator and the span's file share one word: 6, 4 and 22 bits.
 struct Node {
-    var kind: NodeKind
-    var op: UInt8 = 0
     var a: Int32 = 0
     var b: Int32 = 0
     var c: Int32 = 0
-    var span: Span
+    private var start: Int32
+    private var end: Int32
+    private var bits: UInt32
+
+    private static let kindMask: UInt32 = 0x3F, opShift: UInt32 = 6, opMask: UInt32 = 0xF, fileShift: UInt32 = 10
+    /// The file field's all-ones value: no file (`Span.none`), and any file id past 2^22 - 2.
+    private static let noFile: UInt32 = 0x3F_FFFF
+
+    init(kind: NodeKind, op: UInt8 = 0, a: Int32 = 0, b: Int32 = 0, c: Int32 = 0, span: Span) {
+        self.a = a
+        self.b = b
+        self.c = c
+        start = span.start
+        end = span.end
+        bits = 0
+        self.kind = kind
+        self.op = op
+        self.span = span
+    }
+
+    var kind: NodeKind {
+        @inline(__always) get { unsafeBitCast(UInt8(truncatingIfNeeded: bits & Self.kindMask), to: NodeKind.self) }
+        set {
+            // The enum's in-memory tag (its declaration index) is what the getter casts back.
+            let tag = unsafeBitCast(newValue, to: UInt8.self)
+            assert(UInt32(tag) <= Self.kindMask, "NodeKind outgrew its 6 bits")
+            bits = bits & ~Self.kindMask | UInt32(tag)
+        }
+    }
+
+    /// A `BinaryOp` raw value, or 1 for a method call (`p.at(…)`).
+    var op: UInt8 {
+        get { UInt8(truncatingIfNeeded: bits >> Self.opShift & Self.opMask) }
+        set {
+            assert(UInt32(newValue) <= Self.opMask, "BinaryOp outgrew its 4 bits")
+            bits = bits & ~(Self.opMask << Self.opShift) | (UInt32(newValue) & Self.opMask) << Self.opShift
+        }
+    }
+
+    var span: Span {
+        get {
+            let f = bits >> Self.fileShift
+            return Span(file: f == Self.noFile ? -1 : Int32(f), start: start, end: end)
+        }
+        set {
+            let f = newValue.file >= 0 && UInt32(newValue.file) < Self.noFile ? UInt32(newValue.file) : Self.noFile
+            bits = bits & (1 << Self.fileShift - 1) | f << Self.fileShift
+            start = newValue.start
+            end = newValue.end
+        }
+    }
 }
 
 /// Every expression of a program, in flat arrays (no per-node allocation). A class so
@@ -84,6 +134,22 @@ final class ExprPool {
     func constant(_ v: Value) -> Int32 {
         constants.append(v)
         return Int32(constants.count - 1)
+    }
+
+    /// Operands being collected (a call's arguments, a list's items): a stack shared by
+    /// nested collections, each popping back to where it started.
+    @exclusivity(unchecked) var scratch: [Int32] = []
+
+    /// Moves `scratch[base...]` into `extra`; returns where it starts there.
+    func addScratch(from base: Int) -> Int32 {
+        let s = Int32(extra.count)
+        extra.append(contentsOf: scratch[base...])
+        scratch.removeSubrange(base...)
+        return s
+    }
+
+    func dropScratch(_ base: Int) {
+        if scratch.count > base { scratch.removeSubrange(base...) }
     }
 
     func addExtra(_ items: [Int32]) -> Int32 {

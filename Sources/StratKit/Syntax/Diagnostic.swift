@@ -60,33 +60,49 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         return s + "\(severity.rawValue): \(message)"
     }
 
-    /// The full text form: header, source snippet with carets, and the hint.
-    public func rendered(color: Bool = false) -> String {
-        let red = color ? "\u{1B}[1;31m" : "", yellow = color ? "\u{1B}[1;33m" : ""
-        let cyan = color ? "\u{1B}[1;36m" : "", bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
+    /// The parts of the text form a host may style: the CLI colours them on a terminal.
+    public enum TextPart: Sendable, Hashable {
+        /// `path:line:col: ` (possibly empty).
+        case location
+        /// The word `error`, `warning` or `note`.
+        case severity(Severity)
+        /// The one-line message.
+        case message
+        /// The `^~~~` under the source snippet.
+        case caret
+    }
+
+    /// The full text form, plain: header, source snippet with carets, and the hint.
+    public func rendered() -> String { rendered { _, text in text } }
+
+    /// The full text form with each ``TextPart`` passed through `style`, which gets the
+    /// part's text with its control characters already escaped: a host adds its own
+    /// markup (colour, HTML) around text that cannot carry any of the model's.
+    public func rendered(style: (TextPart, String) -> String) -> String {
         var loc = ""
         if !path.isEmpty { loc += path + ":" }
         if line > 0 { loc += "\(line):\(column):" }
         if !loc.isEmpty { loc += " " }
-        let sev: String
-        switch severity {
-        case .error: sev = red + "error" + reset
-        case .warning: sev = yellow + "warning" + reset
-        case .note: sev = cyan + "note" + reset
-        }
-        var out = bold + loc.escapingControls() + reset + sev + ": " + bold + message.escapingControls() + reset
+        // A newline in a path would split the `path:line:col:` header that tools read.
+        let shownLoc = loc.escapingControls().split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\\u{A}")
+        var out = style(.location, shownLoc) + style(.severity(severity), severity.rawValue) + ": "
+            + style(.message, message.escapingControls())
         let help = hint?.escapingControls()
         if let text = sourceLine, line > 0 {
             let num = String(line)
             let pad = String(repeating: " ", count: num.count)
-            // Control characters are shown escaped (`\u{1B}`), and the caret moves by
-            // the width of what is shown.
-            let shownScalars = text.unicodeScalars.map { $0 == "\t" ? "    " : String(displayedScalar: $0) }
-            out += "\n \(num) | \(shownScalars.joined())"
-            let indent = shownScalars.prefix(max(0, column - 1)).map { String(repeating: " ", count: $0.unicodeScalars.count) }.joined()
-            let avail = max(1, text.unicodeScalars.count - (column - 1))
-            let n = max(1, min(length, avail))
-            out += "\n \(pad) | \(indent)\(red)^\(String(repeating: "~", count: n - 1))\(reset)"
+            // Control characters and bidirectional overrides (which would reorder the
+            // line on screen) are shown escaped (`\u{1B}`), and the caret moves by the
+            // terminal width of what is shown: 2 for a wide character, 0 for a combining one.
+            let scalars = Array(text.unicodeScalars)
+            let shown = scalars.map { $0 == "\t" ? "    " : $0.isBidiControl ? $0.escaped : String(displayedScalar: $0) }
+            let widths = zip(scalars, shown).map { u, s in s.unicodeScalars.count == 1 ? u.terminalWidth : s.unicodeScalars.count }
+            out += "\n \(num) | \(shown.joined())"
+            let before = min(max(0, column - 1), scalars.count)
+            let indent = String(repeating: " ", count: widths[..<before].reduce(0, +))
+            let n = max(1, min(length, scalars.count - before))
+            let under = max(1, widths[before..<min(scalars.count, before + n)].reduce(0, +))
+            out += "\n \(pad) | \(indent)" + style(.caret, "^" + String(repeating: "~", count: under - 1))
             if let h = help { out += "\n \(pad) = help: \(h)" }
         } else if let h = help {
             out += "\n   = help: \(h)"
@@ -117,7 +133,7 @@ extension String {
     /// A scalar as shown to a person: itself, or `\u{1B}` for a control character (C0
     /// other than tab and newline, DEL, C1), which a terminal would otherwise obey.
     init(displayedScalar u: Unicode.Scalar) {
-        if u.isTerminalControl { self = "\\u{" + String(u.value, radix: 16, uppercase: true) + "}" }
+        if u.isTerminalControl { self = u.escaped }
         else { self = String(Character(u)) }
     }
 
@@ -138,6 +154,29 @@ extension Unicode.Scalar {
     /// C0 controls other than tab and newline, DEL and C1 controls.
     var isTerminalControl: Bool {
         (value < 0x20 && value != 0x09 && value != 0x0A) || (value >= 0x7F && value <= 0x9F)
+    }
+
+    /// The embeddings, overrides and isolates that reorder text on screen (U+202A–202E,
+    /// U+2066–2069): in a source line they could make code look other than it reads.
+    var isBidiControl: Bool { (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value) }
+
+    /// `\u{202E}`.
+    var escaped: String { "\\u{" + String(value, radix: 16, uppercase: true) + "}" }
+
+    /// Columns a terminal gives the scalar: 0 for a combining mark, a format character or
+    /// an emoji modifier, 2 for an East Asian wide character or an emoji, else 1.
+    var terminalWidth: Int {
+        switch properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: return 0
+        default: break
+        }
+        let v = value
+        if (0x1F3FB...0x1F3FF).contains(v) { return 0 }
+        if properties.isEmojiPresentation { return 2 }
+        let wide: [ClosedRange<UInt32>] = [0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF,
+                                           0x4E00...0x9FFF, 0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+                                           0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD]
+        return v >= 0x1100 && wide.contains { $0.contains(v) } ? 2 : 1
     }
 }
 

@@ -108,6 +108,9 @@ struct Parser {
     /// Parses a whole file (or REPL input when `allowExpressions`).
     mutating func parseProgram(allowExpressions: Bool = false) -> [Decl] {
         var decls: [Decl] = []
+        // About one declaration per line: reserving skips the regrowth copies of a large
+        // file, and capacity never touched costs no memory.
+        decls.reserveCapacity((lexer.end - lexer.i) / 32)
         skipNewlines()
         while tok.kind != .eof {
             panic = false
@@ -520,6 +523,7 @@ struct Parser {
         static let or = 1, and = 2, not = 3, compare = 4, range = 5, add = 6, mul = 7, unary = 8, pow = 9
     }
 
+    @inline(__always)
     private func infix(_ t: LexToken) -> (prec: Int, op: BinaryOp?)? {
         switch t.kind {
         case .plus: return (Prec.add, .add)
@@ -579,7 +583,7 @@ struct Parser {
     mutating func parseExpr(minPrec: Int = 0) -> Int32 {
         depth += 1
         defer { depth -= 1 }
-        if depth > maxNesting || (depth > 1 && stackIsLow()) {
+        if depth > maxNesting || (depth > 4 && stackIsLow()) {
             let s = span(tok)
             if !panic {
                 if depth > maxNesting {
@@ -596,7 +600,7 @@ struct Parser {
         }
         let start = tok.start
         var left: Int32
-        if atSolve() { return parseSolve(start) }
+        if tok.kind == .identifier && atSolve() { return parseSolve(start) }
         if isKeyword(.if_) {
             _ = take()
             let c = parseExpr()
@@ -743,15 +747,20 @@ struct Parser {
     private mutating func parseCall(_ e: Int32, _ start: Int32) -> Int32? {
         let method = pool[e].kind == .member
         _ = take()
-        var args: [Int32] = method ? [pool[e].a] : []
+        // The arguments go on the pool's scratch stack (nested calls push above them and
+        // pop back): no array per call.
+        let base = pool.scratch.count
+        if method { pool.scratch.append(pool[e].a) }
         while tok.kind != .rparen && tok.kind != .eof {
-            args.append(parseExpr())
+            let a = parseExpr()
+            pool.scratch.append(a)
             if tok.kind == .comma { _ = take() } else { break }
         }
-        if !expect(.rparen, "')' to close the argument list") { return nil }
-        let ex = pool.addExtra(args)
+        if !expect(.rparen, "')' to close the argument list") { pool.dropScratch(base); return nil }
+        let count = Int32(pool.scratch.count - base)
+        let ex = pool.addScratch(from: base)
         let callee = method ? pool[e].b : pool[e].a
-        return pool.add(Node(kind: .call, op: method ? 1 : 0, a: callee, b: ex, c: Int32(args.count), span: span(from: start)))
+        return pool.add(Node(kind: .call, op: method ? 1 : 0, a: callee, b: ex, c: count, span: span(from: start)))
     }
 
     private mutating func parsePostfix() -> Int32 {
@@ -801,15 +810,7 @@ struct Parser {
             if !expect(.rparen, "')'") { return errorNode(span(t)) }
             return e
         case .lbracket:
-            _ = take()
-            var items: [Int32] = []
-            while tok.kind != .rbracket && tok.kind != .eof {
-                items.append(parseExpr())
-                if tok.kind == .comma { _ = take() } else { break }
-            }
-            if !expect(.rbracket, "']' to close the list") { return errorNode(span(from: t.start)) }
-            let ex = pool.addExtra(items)
-            return pool.add(Node(kind: .list, b: ex, c: Int32(items.count), span: span(from: t.start)))
+            return parseList()
         case .keyword:
             switch Keyword(rawValue: t.name) {
             case .true_?: _ = take(); return pool.add(Node(kind: .bool, a: 1, span: span(t)))
@@ -830,6 +831,22 @@ struct Parser {
             error("expected expression, found \(describe(t))", at: span(t))
             return errorNode(span(t))
         }
+    }
+
+    /// A list literal, at its `[`. Out of line: parsePrimary's frame is paid once per nesting level.
+    @inline(never)
+    private mutating func parseList() -> Int32 {
+        let start = take().start
+        let base = pool.scratch.count
+        while tok.kind != .rbracket && tok.kind != .eof {
+            let item = parseExpr()
+            pool.scratch.append(item)
+            if tok.kind == .comma { _ = take() } else { break }
+        }
+        if !expect(.rbracket, "']' to close the list") { pool.dropScratch(base); return errorNode(span(from: start)) }
+        let count = Int32(pool.scratch.count - base)
+        let ex = pool.addScratch(from: base)
+        return pool.add(Node(kind: .list, b: ex, c: count, span: span(from: start)))
     }
 
     /// Decodes a string token into a constant or an interpolation node.

@@ -1,22 +1,25 @@
 /// One loaded source file: its path and UTF-8 bytes, with line starts computed on demand.
 final class SourceFile: @unchecked Sendable {
     let path: String
-    /// The bytes, followed by one NUL sentinel that is not part of `bytes`.
+    /// The bytes: the storage of `storage`, which this file holds and never mutates, so the
+    /// buffer stays where it is for the file's lifetime. Sharing the loader's array instead
+    /// of copying it keeps one copy of a large source in memory, not two.
     let bytes: UnsafeBufferPointer<UInt8>
-    private let storage: UnsafeMutableBufferPointer<UInt8>
+    private let storage: [UInt8]
     let id: Int32
     @exclusivity(unchecked) private var lineStartsCache: [Int32]?
 
-    init<C: Collection>(path: String, bytes: C, id: Int32) where C.Element == UInt8 {
+    init(path: String, bytes: [UInt8], id: Int32) {
         self.path = path
         self.id = id
-        storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count + 1)
-        _ = storage.initialize(from: bytes)
-        storage[bytes.count] = 0
-        self.bytes = UnsafeBufferPointer(rebasing: storage[0..<bytes.count])
+        storage = bytes
+        self.bytes = storage.withUnsafeBufferPointer { $0 }
     }
 
-    deinit { storage.deallocate() }
+    /// A file of any byte collection (copied once into an array).
+    convenience init<C: Collection>(path: String, bytes: C, id: Int32) where C.Element == UInt8 {
+        self.init(path: path, bytes: Array(bytes), id: id)
+    }
 
     var lineStarts: [Int32] {
         if let c = lineStartsCache { return c }

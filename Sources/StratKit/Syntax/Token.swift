@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Token kinds. Keywords share `.keyword`; the token's `payload` is the name id.
 enum TokenKind: UInt8 {
     case eof, newline, semicolon, identifier, keyword, number, string, error
@@ -79,22 +85,31 @@ enum Keyword: Int32, CaseIterable {
 }
 
 /// Interns names: equal byte strings get equal small integer ids.
+///
+/// The lexer interns every name it meets (half a million in a 100,000-line model), so the
+/// hot path works on raw memory: a word-at-a-time hash of the byte slice, a probe of an
+/// open-addressing table whose slots carry the hash beside the id, and one `memcmp`. A
+/// `String` is made only for a name seen for the first time.
 final class Interner: @unchecked Sendable {
     @exclusivity(unchecked) private(set) var names: [String] = []
-    @exclusivity(unchecked) private var table: [Int32]
-    @exclusivity(unchecked) private var hashes: [UInt32] = []
+    /// Slots: `hash << 32 | (id + 1)`; 0 is empty.
+    private var table: UnsafeMutablePointer<UInt64>
+    private var mask: Int
     /// Name bytes, back to back; `offsets[id]..<offsets[id + 1]`.
-    @exclusivity(unchecked) private var arena: [UInt8] = []
+    private var arena: UnsafeMutablePointer<UInt8>
+    private var arenaCount = 0
+    private var arenaCapacity = 4096
     @exclusivity(unchecked) private var offsets: [Int32] = [0]
-    @exclusivity(unchecked) private var mask: Int
     /// Ids of the contextual keywords `solve`, `for` and `in` (names everywhere else). Kept
     /// here rather than in the parser: in debug builds every byte of the parser struct is
     /// copied into each recursive frame, and the nesting limit must fit the stack.
     private(set) var contextual: (solve: Int32, for_: Int32, in_: Int32) = (-1, -1, -1)
 
     init() {
-        table = [Int32](repeating: -1, count: 1024)
+        table = .allocate(capacity: 1024)
+        table.initialize(repeating: 0, count: 1024)
         mask = 1023
+        arena = .allocate(capacity: arenaCapacity)
         for k in Keyword.allCases {
             let id = intern(k.text)
             precondition(id == k.rawValue)
@@ -103,13 +118,48 @@ final class Interner: @unchecked Sendable {
         contextual = (intern("solve"), intern("for"), intern("in"))
     }
 
+    deinit {
+        table.deallocate()
+        arena.deallocate()
+    }
+
     var count: Int { names.count }
 
+    /// Makes room for about `more` new names (the loader guesses from the source size), so
+    /// the table is not rehashed and the arrays not regrown while a large file is lexed.
+    func reserve(_ more: Int) {
+        let wanted = names.count + more
+        names.reserveCapacity(wanted)
+        offsets.reserveCapacity(wanted + 1)
+        while (mask + 1) < 2 * wanted { grow() }
+    }
+
+    /// Hash of `p[s..<e]`, eight bytes at a time (never reading outside `p`).
+    @inline(__always)
     static func hash(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> UInt32 {
-        var h: UInt32 = 2166136261
+        guard s < e, let start = p.baseAddress else { return 0x9E37_79B9 }
+        let base = UnsafeRawPointer(start)
+        var h = UInt64(truncatingIfNeeded: e - s) &* 0x9E37_79B9_7F4A_7C15
         var i = s
-        while i < e { h = (h ^ UInt32(p[i])) &* 16777619; i += 1 }
-        return h
+        while i + 8 <= e {
+            h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 29
+            i += 8
+        }
+        if i < e {
+            var w: UInt64 = 0
+            if i + 8 <= p.count {
+                // Little-endian: the bytes before `e` are the low ones.
+                w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+                w &= ~0 >> UInt64(truncatingIfNeeded: 64 &- 8 &* (e &- i))
+            } else {
+                var k = e
+                while k > i { k -= 1; w = w << 8 | UInt64(p[k]) }
+            }
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+        }
+        h ^= h >> 32
+        return UInt32(truncatingIfNeeded: h)
     }
 
     func intern(_ s: String) -> Int32 {
@@ -120,56 +170,98 @@ final class Interner: @unchecked Sendable {
     func lookup(_ s: String) -> Int32? {
         var s = s
         return s.withUTF8 { buf -> Int32? in
-            let h = Self.hash(buf, 0, buf.count)
-            var slot = Int(h) & mask
-            while true {
-                let id = table[slot]
-                if id < 0 { return nil }
-                if hashes[Int(id)] == h, equals(Int(id), buf, 0, buf.count) { return id }
-                slot = (slot + 1) & mask
+            let id = find(buf, 0, buf.count, Self.hash(buf, 0, buf.count)).id
+            return id < 0 ? nil : id
+        }
+    }
+
+    /// The id of `p[s..<e]` (or -1) and the slot where it is or would go.
+    @inline(__always)
+    private func find(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ h: UInt32) -> (id: Int32, slot: Int) {
+        var slot = Int(h) & mask
+        let len = e - s
+        while true {
+            let v = table[slot]
+            if v == 0 { return (-1, slot) }
+            if UInt32(truncatingIfNeeded: v >> 32) == h {
+                let id = Int(UInt32(truncatingIfNeeded: v)) - 1
+                let a = Int(offsets[id])
+                if Int(offsets[id + 1]) - a == len, len == 0 || memcmp(arena + a, p.baseAddress! + s, len) == 0 {
+                    return (Int32(id), slot)
+                }
             }
+            slot = (slot + 1) & mask
         }
     }
 
     @inline(__always)
-    private func equals(_ id: Int, _ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
-        let a = Int(offsets[id]), b = Int(offsets[id + 1])
-        if b - a != e - s { return false }
-        return arena.withUnsafeBufferPointer { n in
-            var i = 0
-            while i < b - a { if n[a + i] != p[s + i] { return false }; i += 1 }
-            return true
-        }
-    }
-
     func intern(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int32 {
         let h = Self.hash(p, s, e)
-        var slot = Int(h) & mask
-        while true {
-            let id = table[slot]
-            if id < 0 { break }
-            if hashes[Int(id)] == h, equals(Int(id), p, s, e) { return id }
-            slot = (slot + 1) & mask
-        }
+        let (id, slot) = find(p, s, e, h)
+        if id >= 0 { return id }
+        return add(p, s, e, h, slot)
+    }
+
+    @inline(never)
+    private func add(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ h: UInt32, _ slot: Int) -> Int32 {
         let id = Int32(names.count)
-        names.append(String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self))
-        arena.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))
-        offsets.append(Int32(arena.count))
-        hashes.append(h)
-        table[slot] = id
-        if names.count * 2 > table.count { grow() }
+        let bytes = UnsafeBufferPointer(rebasing: p[s..<e])
+        names.append(String(decoding: bytes, as: UTF8.self))
+        if arenaCount + bytes.count > arenaCapacity {
+            let cap = max(arenaCapacity * 2, arenaCount + bytes.count)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+            grown.update(from: arena, count: arenaCount)
+            arena.deallocate()
+            arena = grown
+            arenaCapacity = cap
+        }
+        if !bytes.isEmpty { (arena + arenaCount).update(from: bytes.baseAddress!, count: bytes.count) }
+        arenaCount += bytes.count
+        offsets.append(Int32(arenaCount))
+        table[slot] = UInt64(h) << 32 | UInt64(id + 1)
+        if names.count * 2 > mask + 1 { grow() }
         return id
     }
 
-    private func grow() {
-        let size = table.count * 2
-        table = [Int32](repeating: -1, count: size)
+    private func grow() { rehash(size: (mask + 1) * 2) }
+
+    /// Rebuilds the table at `size` slots, inserting the names in id order: the table is
+    /// then exactly what interning them one by one gives, which `truncate` relies on.
+    private func rehash(size: Int) {
+        table.deallocate()
+        table = .allocate(capacity: size)
+        table.initialize(repeating: 0, count: size)
         mask = size - 1
-        for (i, h) in hashes.enumerated() {
+        let bytes = UnsafeBufferPointer(start: arena, count: arenaCount)
+        for id in 0..<names.count {
+            let h = Self.hash(bytes, Int(offsets[id]), Int(offsets[id + 1]))
             var slot = Int(h) & mask
-            while table[slot] >= 0 { slot = (slot + 1) & mask }
-            table[slot] = Int32(i)
+            while table[slot] != 0 { slot = (slot + 1) & mask }
+            table[slot] = UInt64(h) << 32 | UInt64(id + 1)
         }
+    }
+
+    /// Forgets every name interned after the first `count` (the identifiers a scratch
+    /// query introduced). With linear probing, taking out the newest entry leaves the
+    /// table as it was before that entry went in, provided entries went in in id order
+    /// (`rehash` keeps that order); so the names are cleared newest first.
+    func truncate(to count: Int) {
+        guard count >= Keyword.count + 3, count < names.count else { return }
+        let bytes = UnsafeBufferPointer(start: arena, count: arenaCount)
+        var intact = true
+        for id in stride(from: names.count - 1, through: count, by: -1) where intact {
+            let h = Self.hash(bytes, Int(offsets[id]), Int(offsets[id + 1]))
+            let entry = UInt64(h) << 32 | UInt64(id + 1)
+            var slot = Int(h) & mask
+            var probes = 0
+            while table[slot] != entry && probes <= mask { slot = (slot + 1) & mask; probes += 1 }
+            if table[slot] == entry { table[slot] = 0 } else { intact = false }
+        }
+        names.removeSubrange(count...)
+        arenaCount = Int(offsets[count])
+        offsets.removeSubrange((count + 1)...)
+        // Not reached while the invariant holds; a rebuild is correct whatever the table held.
+        if !intact { rehash(size: mask + 1) }
     }
 
     subscript(id: Int32) -> String { names[Int(id)] }
