@@ -191,7 +191,7 @@ extension REPL {
             report(unique(session.engine.diagnostics.filter { !diagnosticsBefore.contains($0) || $0.severity == .error }), into: &out)
         } catch {
             handle(error, into: &out)
-            out.errors += style.dim("   = note: the session keeps the previous version of \(file)") + "\n"
+            out.errors += style.dim("   = note: the session keeps the previous version of \(file.escapingControls())") + "\n"
         }
     }
 

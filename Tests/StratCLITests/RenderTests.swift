@@ -238,4 +238,23 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(out.contains("let x = 1 \\u{1B}[31m"), out.debugDescription)
         XCTAssertFalse(out.contains("\u{1B}[31m"), out.debugDescription)
     }
+
+    /// The file name that `:reload`'s note quotes is escaped too: a name holding `ESC[31m`
+    /// cannot colour the terminal through the note.
+    func testAFileNameInTheReloadNoteIsEscapedOnAColourTerminal() throws {
+        let name = "m\u{1B}[31m.strat"
+        try write(name, "let a = 1\n")
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "NO_COLOR")
+        env["TERM"] = "xterm"
+        env["STRAT_HISTORY"] = dir.appendingPathComponent("history").path
+        // The file breaks between the load and the reload, so the reload fails.
+        let p = try PTYProcess(executable: "/bin/sh",
+                               arguments: ["-c", "{ printf ':load %s\\n' \"$0\"; sleep 1; printf 'let a = (\\n' > \"$0\"; printf ':reload\\n'; } | exec '\(binary!)'", name],
+                               environment: env, currentDirectory: dir.path)
+        _ = try p.waitForExit(timeout: 30)
+        let out = p.transcript
+        XCTAssertTrue(out.contains("keeps the previous version of m\\u{1B}[31m.strat"), out.debugDescription)
+        XCTAssertFalse(out.contains("\u{1B}[31m"), out.debugDescription)
+    }
 }
