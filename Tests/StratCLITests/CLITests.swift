@@ -284,6 +284,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(e.code, 65, e.err)
     }
 
+    /// Tokens after a complete expression: said as every other syntax error is ("expected
+    /// …, found …"), located at the first one.
+    func testEvalReportsWhatFollowsTheExpression() throws {
+        let e = try strat(["eval", "-e", "1 2"])
+        XCTAssertEqual(e.code, 65, e.err)
+        XCTAssertTrue(e.err.contains("1:3: error: expected the end of the expression, found a number"), e.err)
+    }
+
     func testRunJSONCarriesOverrides() throws {
         let r = try strat(["run", netflix, "--format", "json", "--scenario", "optimistic", "--set", "ad_share=50%", "--set", "churn=3%"])
         XCTAssertEqual(r.code, 0, r.err)

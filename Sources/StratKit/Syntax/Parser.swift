@@ -99,7 +99,7 @@ struct Parser {
     mutating func skipTrailing() {
         skipNewlines()
         if tok.kind != .eof {
-            error("unexpected \(describe(tok)) after the expression", at: span(tok))
+            error("expected the end of the expression, found \(describe(tok))", at: span(tok))
         }
     }
 
