@@ -648,7 +648,10 @@ extension Engine {
         // values are left out (none) with one error at the first one left out.
         var diagnostics = diagnostics
         var budget = configuration.limits.maxOutputBytes - printed.reduce(0) { $0 + $1.utf8.count }
-        let variables = model.lets.filter { model.program.files[Int(model.cells[Int($0)].span.file)].path.hasPrefix("<stdlib>") == false }
+        // Which files are the standard library's, once per file rather than a string
+        // comparison per let (a large model has a let per line).
+        let stdlibFiles = model.program.files.map { $0.path.hasPrefix("<stdlib>") }
+        let variables = model.lets.filter { !stdlibFiles[Int(model.cells[Int($0)].span.file)] }
             .map { c -> ReportProperty in
                 var v = value(c)
                 if budget >= 0 {
