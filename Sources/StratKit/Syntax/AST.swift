@@ -143,8 +143,11 @@ final class ExprPool {
     /// Moves `scratch[base...]` into `extra`; returns where it starts there.
     func addScratch(from base: Int) -> Int32 {
         let s = Int32(extra.count)
-        extra.append(contentsOf: scratch[base...])
-        scratch.removeSubrange(base...)
+        // Element by element: a call has a few arguments, and the generic slice append
+        // and range removal cost more than the copying.
+        var k = base
+        while k < scratch.count { extra.append(scratch[k]); k += 1 }
+        scratch.removeLast(scratch.count - base)
         return s
     }
 
@@ -356,6 +359,8 @@ extension NumberUnit {
     }
 
     init(packed: Int32) {
+        // Nearly every literal is a plain number: skip the field-by-field decoding.
+        if packed == 0 { self.init(); return }
         self.init(time: Int8(truncatingIfNeeded: packed), money: Int8(truncatingIfNeeded: packed >> 8),
                   display: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 16)) ?? .plain,
                   per: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 24)) ?? .plain)
