@@ -487,10 +487,17 @@ struct Lexer {
 }
 
 @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+/// Bit `c & 63` of these masks says whether byte `c` (below 128) may be in a name:
+/// digits in the low one; `A`–`Z`, `_` and `a`–`z` in the high one. A shift and a mask
+/// per byte instead of a chain of range tests (the name loop runs once per name byte).
+private let identLow: UInt64 = 0x03FF_0000_0000_0000
+private let identHigh: UInt64 = 0x07FF_FFFE_87FF_FFFE
 @inline(__always) func isIdentStart(_ c: UInt8) -> Bool {
-    (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95
+    c & 0xC0 == 0x40 && (identHigh >> UInt64(c & 63)) & 1 != 0
 }
-@inline(__always) func isIdentChar(_ c: UInt8) -> Bool { isIdentStart(c) || isDigit(c) }
+@inline(__always) func isIdentChar(_ c: UInt8) -> Bool {
+    c < 128 && ((c < 64 ? identLow : identHigh) >> UInt64(c & 63)) & 1 != 0
+}
 func hexValue(_ c: UInt8) -> UInt32? {
     if isDigit(c) { return UInt32(c - 48) }
     if c >= 97 && c <= 102 { return UInt32(c - 87) }

@@ -131,7 +131,10 @@ final class Interner: @unchecked Sendable {
         let wanted = names.count + more
         names.reserveCapacity(wanted)
         offsets.reserveCapacity(wanted + 1)
-        while (mask + 1) < 2 * wanted { grow() }
+        // One rehash at the final size, not one per doubling.
+        var size = mask + 1
+        while size < 2 * wanted { size *= 2 }
+        if size != mask + 1 { rehash(size: size) }
     }
 
     /// Hash of `p[s..<e]`, eight bytes at a time (never reading outside `p`).
