@@ -147,7 +147,7 @@ final class ExprPool {
         // and range removal cost more than the copying.
         var k = base
         while k < scratch.count { extra.append(scratch[k]); k += 1 }
-        scratch.removeLast(scratch.count - base)
+        while scratch.count > base { scratch.removeLast() }
         return s
     }
 
