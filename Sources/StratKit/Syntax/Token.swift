@@ -95,7 +95,9 @@ final class Interner: @unchecked Sendable {
     /// Slots: `hash << 32 | (id + 1)`; 0 is empty.
     private var table: UnsafeMutablePointer<UInt64>
     private var mask: Int
-    /// Name bytes, back to back; `offsets[id]..<offsets[id + 1]`.
+    /// Name bytes, back to back; `offsets[id]..<offsets[id + 1]`. Allocated with
+    /// `arenaSlack` bytes past `arenaCapacity`, so a short name compares as one
+    /// eight-byte word.
     private var arena: UnsafeMutablePointer<UInt8>
     private var arenaCount = 0
     private var arenaCapacity = 4096
@@ -109,7 +111,7 @@ final class Interner: @unchecked Sendable {
         table = .allocate(capacity: 1024)
         table.initialize(repeating: 0, count: 1024)
         mask = 1023
-        arena = .allocate(capacity: arenaCapacity)
+        arena = .allocate(capacity: arenaCapacity + Self.arenaSlack)
         for k in Keyword.allCases {
             let id = intern(k.text)
             precondition(id == k.rawValue)
@@ -189,12 +191,30 @@ final class Interner: @unchecked Sendable {
             if UInt32(truncatingIfNeeded: v >> 32) == h {
                 let id = Int(UInt32(truncatingIfNeeded: v)) - 1
                 let a = Int(offsets[id])
-                if Int(offsets[id + 1]) - a == len, len == 0 || memcmp(arena + a, p.baseAddress! + s, len) == 0 {
+                if Int(offsets[id + 1]) - a == len, Self.sameBytes(arena + a, p, s, len) {
                     return (Int32(id), slot)
                 }
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    private static let arenaSlack = 8
+
+    /// Whether `stored` (in the arena) holds the `len` bytes `p[s...]`. A name of at most
+    /// eight bytes (nearly all) compares as one masked word: the arena has slack for the
+    /// load, and `p` is read only inside its bounds.
+    @inline(__always)
+    private static func sameBytes(_ stored: UnsafeMutablePointer<UInt8>, _ p: UnsafeBufferPointer<UInt8>,
+                                  _ s: Int, _ len: Int) -> Bool {
+        if len == 0 { return true }
+        if len <= 8 && s + 8 <= p.count {
+            let keep: UInt64 = ~0 >> UInt64(truncatingIfNeeded: 64 &- 8 &* len)
+            let a = UnsafeRawPointer(stored).loadUnaligned(as: UInt64.self)
+            let b = UnsafeRawPointer(p.baseAddress! + s).loadUnaligned(as: UInt64.self)
+            return (a ^ b) & keep.littleEndian == 0
+        }
+        return memcmp(stored, p.baseAddress! + s, len) == 0
     }
 
     @inline(__always)
@@ -212,7 +232,7 @@ final class Interner: @unchecked Sendable {
         names.append(String(decoding: bytes, as: UTF8.self))
         if arenaCount + bytes.count > arenaCapacity {
             let cap = max(arenaCapacity * 2, arenaCount + bytes.count)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap + Self.arenaSlack)
             grown.update(from: arena, count: arenaCount)
             arena.deallocate()
             arena = grown
