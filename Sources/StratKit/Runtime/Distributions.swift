@@ -943,7 +943,18 @@ extension Evaluator {
 
     /// A v0.1 built-in; one that meets a distribution is retried sample-wise.
     @inline(never) mutating func callBuiltinOrLift(_ b: Builtin, _ n: Node) throws(EvalError) -> Value {
-        do {
+        do throws(EvalError) {
+            // `min(x, y)` of two numbers, the common call, without the big switch's frame;
+            // other operands go on to `callBuiltin` (which evaluates them again, as before).
+            if n.c == 2 && (b == .min || b == .max) {
+                let a = try eval(extra[Int(n.b)]), c = try eval(extra[Int(n.b) + 1])
+                if case .number(let x, let ux) = a, case .number(let y, let uy) = c {
+                    guard ux.sameDimension(uy) else {
+                        throw EvalError(message: "unit mismatch in \(b.name)(): \(ux.nameForMessages) and \(uy.nameForMessages)", span: n.span, kind: .compile)
+                    }
+                    return .number(b == .min ? Swift.min(x, y) : Swift.max(x, y), ux)
+                }
+            }
             return try callBuiltin(b, n)
         } catch {
             if error.lift { return try liftedBuiltin(b, n) }

@@ -831,15 +831,7 @@ struct Evaluator {
     mutating func callBuiltin(_ b: Builtin, _ n: Node) throws(EvalError) -> Value {
         switch b {
         case .min, .max:
-            if n.c == 2 {
-                let a = try eval(extra[Int(n.b)]), c = try eval(extra[Int(n.b) + 1])
-                if case .number(let x, let ux) = a, case .number(let y, let uy) = c {
-                    guard ux.sameDimension(uy) else {
-                        throw EvalError(message: "unit mismatch in \(b.name)(): \(ux.nameForMessages) and \(uy.nameForMessages)", span: n.span, kind: .compile)
-                    }
-                    return .number(b == .min ? Swift.min(x, y) : Swift.max(x, y), ux)
-                }
-            }
+            // Two plain numbers were tried first, in `callBuiltinOrLift`.
             let xs = try numberArgs(n, b.name, flatten: true)
             guard var best = xs.first else { throw EvalError(message: "\(b.name)() of an empty list", span: n.span) }
             for x in xs.dropFirst() where b == .min ? x.0 < best.0 : x.0 > best.0 { best = x }
