@@ -229,7 +229,9 @@ final class Interner: @unchecked Sendable {
     private func add(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ h: UInt32, _ slot: Int) -> Int32 {
         let id = Int32(names.count)
         let bytes = UnsafeBufferPointer(rebasing: p[s..<e])
-        names.append(String(decoding: bytes, as: UTF8.self))
+        // Copied rather than decoded: `String(decoding:)` goes through its repairing path.
+        // The initializer still validates the bytes (names are ASCII).
+        names.append(String(unsafeUninitializedCapacity: bytes.count) { _ = $0.initialize(from: bytes); return bytes.count })
         if arenaCount + bytes.count > arenaCapacity {
             let cap = max(arenaCapacity * 2, arenaCount + bytes.count)
             let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap + Self.arenaSlack)
