@@ -734,6 +734,20 @@ struct Parser {
         return pool.add(Node(kind: .solve, a: input, b: ex, c: Int32(items.count), span: span(from: start)))
     }
 
+    /// An argument that is a lone name or number (`min(x1, 2)`): the node `parseExpr` would
+    /// build, without its frames; nil when the argument is anything else or `parseExpr`
+    /// would stop at the nesting limit (it then parses the argument, diagnostics and all).
+    @inline(never)
+    private mutating func simpleArgument() -> Int32? {
+        guard tok.kind == .identifier || tok.kind == .number,
+              depth + 1 <= maxNesting, !(depth + 1 > 4 && stackIsLow()) else { return nil }
+        let next = peek().kind
+        guard next == .comma || next == .rparen else { return nil }
+        let t = take()
+        if t.kind == .number { return pool.add(ExprPool.numberNode(t.number, t.unit, span: span(t))) }
+        return pool.add(Node(kind: .name, a: t.name, span: span(t)))
+    }
+
     /// Whether `e` followed by `(` is a call: a name, or `p.at(DATE)`. Out of line, like
     /// ``parseCall(_:_:)``: parsePostfix's frame is paid once per nesting level.
     @inline(never)
@@ -752,7 +766,7 @@ struct Parser {
         let base = pool.scratch.count
         if method { pool.scratch.append(pool[e].a) }
         while tok.kind != .rparen && tok.kind != .eof {
-            let a = parseExpr()
+            let a = simpleArgument() ?? parseExpr()
             pool.scratch.append(a)
             if tok.kind == .comma { _ = take() } else { break }
         }
