@@ -75,9 +75,8 @@ enum Derived: UInt8 {
 /// One value in the dependency graph.
 struct Cell {
     enum Kind: UInt8 { case formula, derived, constant }
-    var kind: Kind
+    // The 4-byte fields first and the 1-byte ones last: 32 bytes a cell, not 40.
     var node: Int32 = -1
-    var derived: Derived = .progress
     /// The object the cell belongs to (-1 for top-level lets).
     var owner: Int32
     /// Property or let name.
@@ -85,8 +84,22 @@ struct Cell {
     /// Resolution scope: siblings are the owner's members.
     var projection: Int32 = -1
     var span: Span
+    var kind: Kind
+    var derived: Derived = .progress
     /// A KR's or metric's own `score:` formula, checked and clamped when computed (SPEC §5).
     var customScore = false
+
+    init(kind: Kind, node: Int32 = -1, derived: Derived = .progress, owner: Int32, name: Int32,
+         projection: Int32 = -1, span: Span, customScore: Bool = false) {
+        self.node = node
+        self.owner = owner
+        self.name = name
+        self.projection = projection
+        self.span = span
+        self.kind = kind
+        self.derived = derived
+        self.customScore = customScore
+    }
 }
 
 /// A projection: its object, its property cells and its coupled group.
