@@ -97,4 +97,64 @@ final class FrontEndTests: XCTestCase {
             XCTAssertEqual(copy.items, expected + [1_000])
         }
     }
+
+    /// The flat edge lists behave like an array of arrays under every change the what-ifs
+    /// make (rows replaced, grown, shrunk, added and dropped), through the compactions
+    /// that reclaim moved rows, and their reversal lists each row's readers in order.
+    func testEdgeListsMatchArrayOfArrays() {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        var lists = EdgeLists()
+        var reference: [[Int32]] = []
+        for _ in 0..<50 {
+            let row = (0..<next(5)).map { _ in Int32(next(50)) }
+            lists.appendRow(row)
+            reference.append(row)
+        }
+        var set = SmallSet()
+        for x: Int32 in [4, 9, 4, 1] { set.insert(x) }
+        lists.appendRow(set)
+        reference.append([4, 9, 1])
+        for step in 0..<20_000 {
+            let r = next(reference.count)
+            switch next(6) {
+            case 0:
+                let row = (0..<next(12)).map { _ in Int32(next(50)) }
+                lists.replace(r, with: row)
+                reference[r] = row
+            case 1, 2:
+                let x = Int32(next(50))
+                lists.append(x, toRow: r)
+                reference[r].append(x)
+            case 3:
+                let x = reference[r].last ?? Int32(next(50))
+                lists.removeLast(x, fromRow: r)
+                if let k = reference[r].lastIndex(of: x) { reference[r].remove(at: k) }
+            case 4:
+                if reference.count > 40 {
+                    lists.removeLastRows(2)
+                    reference.removeLast(2)
+                }
+            default:
+                lists.appendRow(EmptyCollection())
+                reference.append([])
+            }
+            if step % 997 == 0 || step == 19_999 {
+                XCTAssertEqual(lists.count, reference.count)
+                XCTAssertEqual((0..<lists.count).map { Array(lists[$0]) }, reference, "step \(step)")
+                XCTAssertEqual(lists.edgeCount, reference.reduce(0) { $0 + $1.count })
+            }
+        }
+        for r in reference.indices { reference[r] = reference[r].filter { $0 < reference.count } }
+        for r in reference.indices { lists.replace(r, with: reference[r]) }
+        let reversed = lists.reversed()
+        var expected = [[Int32]](repeating: [], count: reference.count)
+        for (r, row) in reference.enumerated() { for d in row { expected[Int(d)].append(Int32(r)) } }
+        XCTAssertEqual((0..<reversed.count).map { Array(reversed[$0]) }, expected)
+        lists.compact()
+        XCTAssertEqual((0..<lists.count).map { Array(lists[$0]) }, reference)
+    }
 }

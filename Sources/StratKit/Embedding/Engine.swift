@@ -438,9 +438,9 @@ public final class Engine: @unchecked Sendable {
         for fn in ctx.calls.items { deps.formUnion(model.functions[Int(fn)].deps) }
         model.ensureDependents()
         let c = model.addCell(Cell(kind: .formula, node: d.expr, owner: -1, name: d.name, span: d.nameSpan))
-        model.deps[Int(c)] = Array(deps)
-        model.dependents.append([])
-        for x in deps { model.dependents[Int(x)].append(c) }
+        model.deps.replace(Int(c), with: Array(deps))
+        model.dependents.appendRow(EmptyCollection())
+        for x in deps { model.dependents.append(c, toRow: Int(x)) }
         if ctx.volatile { model.volatile.insert(c) }
         model.lets.append(c)
         model.globals[d.name] = .cell(c)
@@ -949,7 +949,7 @@ extension Engine {
          "constants": program.pool.constants.count, "files": program.files.count,
          "cells": model.cells.count, "codes": evaluator.codes.count, "solveSites": model.solveSites.count,
          "siteKeys": model.siteKeys.count, "volatile": model.volatile.count,
-         "dependents": model.dependents.reduce(0) { $0 + $1.count }, "order": model.order.count,
+         "dependents": model.dependents.edgeCount, "order": model.order.count,
          "interned": program.interner.count]
     }
 }

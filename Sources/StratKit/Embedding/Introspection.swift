@@ -46,7 +46,7 @@ extension Engine {
         }
         model.ensureDependents()
         let isGroup: (Int32) -> Bool = { model.cells[Int($0)].kind == .derived && model.cells[Int($0)].derived == .projectionGroup }
-        func closure(_ edges: [[Int32]]) -> [String] {
+        func closure(_ edges: EdgeLists) -> [String] {
             var seen = own
             var found = Set<Int32>()
             var stack = own.flatMap { edges[Int($0)] }

@@ -130,7 +130,7 @@ extension Evaluator {
 
     /// Every cell reachable from `roots` along `edges` (deps or dependents), in discovery
     /// order, marked in `marks`.
-    private func reach(_ roots: [Int32], along edges: [[Int32]], _ marks: inout [Bool]) -> [Int32] {
+    private func reach(_ roots: [Int32], along edges: EdgeLists, _ marks: inout [Bool]) -> [Int32] {
         var out: [Int32] = []
         for r in roots where !marks[Int(r)] {
             marks[Int(r)] = true

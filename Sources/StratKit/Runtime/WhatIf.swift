@@ -34,7 +34,7 @@ struct WhatIfUndo {
     /// Evaluation order before a reorder (nil: not reordered).
     var order: [Int32]?
     var position: [Int32]?
-    var dependents: [[Int32]]?
+    var dependents: EdgeLists?
     /// Every cell's value and state before, when the what-if reached most of the model
     /// (then `values` and `states` stay empty).
     struct Snapshot { var values: [Value]; var states: [CellState] }
@@ -67,7 +67,7 @@ struct WhatIfRuntime {
             // A copy of the cell as it was (or as an earlier override in this batch set it)
             // stands in for the override's references to itself, so there is no cycle.
             var before = model.cells[Int(c)]
-            var beforeDeps = model.deps[Int(c)]
+            var beforeDeps = Array(model.deps[Int(c)])
             if let prev = targets[..<i].last(where: { $0.cell == c }) {
                 before.kind = .formula
                 before.node = prev.node
@@ -75,10 +75,10 @@ struct WhatIfRuntime {
             }
             if undo.cellCount < 0 { undo.cellCount = model.cells.count }
             let shadow = model.addCell(before)
-            model.deps[Int(shadow)] = beforeDeps
-            model.dependents.append([])
+            model.deps.replace(Int(shadow), with: beforeDeps)
+            model.dependents.appendRow(EmptyCollection())
             for d in beforeDeps {
-                model.dependents[Int(d)].append(shadow)
+                model.dependents.append(shadow, toRow: Int(d))
                 undo.edges.append(.init(from: d, to: shadow))
             }
             evaluator.releaseSnapshot()
@@ -92,18 +92,18 @@ struct WhatIfRuntime {
         }
         for t in targets {
             let c = t.cell
-            undo.cells.append(.init(cell: c, info: model.cells[Int(c)], deps: model.deps[Int(c)],
+            undo.cells.append(.init(cell: c, info: model.cells[Int(c)], deps: Array(model.deps[Int(c)]),
                                     code: evaluator.codeIndex[Int(c)]))
             model.cells[Int(c)].kind = .formula
             model.cells[Int(c)].node = t.node
             evaluator.invalidateCode(c)
-            model.deps[Int(c)] = t.deps
+            model.deps.replace(Int(c), with: t.deps)
             if t.volatile, model.volatile.insert(c).inserted { undo.volatileAdded.append(c) }
             for d in t.deps {
                 if Int(d) >= model.position.count || Int(c) >= model.position.count
                     || model.position[Int(d)] >= model.position[Int(c)] { needsReorder = true }
                 if !model.dependents[Int(d)].contains(c) {
-                    model.dependents[Int(d)].append(c)
+                    model.dependents.append(c, toRow: Int(d))
                     undo.edges.append(.init(from: d, to: c))
                 }
             }
@@ -254,14 +254,12 @@ struct WhatIfRuntime {
         }
         for sc in u.cells.reversed() {
             model.cells[Int(sc.cell)] = sc.info
-            model.deps[Int(sc.cell)] = sc.deps
+            model.deps.replace(Int(sc.cell), with: sc.deps)
             evaluator.codeIndex[Int(sc.cell)] = sc.code
         }
         if let d = u.dependents { model.dependents = d }
         for e in u.edges.reversed() {
-            let f = Int(e.from)
-            if model.dependents[f].last == e.to { model.dependents[f].removeLast() }
-            else if let k = model.dependents[f].lastIndex(of: e.to) { model.dependents[f].remove(at: k) }
+            model.dependents.removeLast(e.to, fromRow: Int(e.from))
         }
         for v in u.volatileAdded { model.volatile.remove(v) }
         if let o = u.order { model.order = o }
@@ -292,8 +290,8 @@ struct WhatIfRuntime {
         if u.cellCount >= 0 {
             let extra = model.cells.count - u.cellCount
             model.cells.removeLast(extra)
-            model.deps.removeLast(extra)
-            if model.dependents.count > u.cellCount { model.dependents.removeLast(model.dependents.count - u.cellCount) }
+            model.deps.removeLastRows(extra)
+            if model.dependents.count > u.cellCount { model.dependents.removeLastRows(model.dependents.count - u.cellCount) }
             evaluator.truncateCells(to: u.cellCount)
         }
     }

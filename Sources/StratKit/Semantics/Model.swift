@@ -75,9 +75,8 @@ enum Derived: UInt8 {
 /// One value in the dependency graph.
 struct Cell {
     enum Kind: UInt8 { case formula, derived, constant }
-    var kind: Kind
+    // The 4-byte fields first and the 1-byte ones last: 32 bytes a cell, not 40.
     var node: Int32 = -1
-    var derived: Derived = .progress
     /// The object the cell belongs to (-1 for top-level lets).
     var owner: Int32
     /// Property or let name.
@@ -85,8 +84,22 @@ struct Cell {
     /// Resolution scope: siblings are the owner's members.
     var projection: Int32 = -1
     var span: Span
+    var kind: Kind
+    var derived: Derived = .progress
     /// A KR's or metric's own `score:` formula, checked and clamped when computed (SPEC §5).
     var customScore = false
+
+    init(kind: Kind, node: Int32 = -1, derived: Derived = .progress, owner: Int32, name: Int32,
+         projection: Int32 = -1, span: Span, customScore: Bool = false) {
+        self.node = node
+        self.owner = owner
+        self.name = name
+        self.projection = projection
+        self.span = span
+        self.kind = kind
+        self.derived = derived
+        self.customScore = customScore
+    }
 }
 
 /// A projection: its object, its property cells and its coupled group.
@@ -165,13 +178,13 @@ final class Model {
     var isBroken: Bool { sink.errorCount > isolatedErrors }
     @exclusivity(unchecked) var globalSpans = NameTable<Span>()
     /// Forward edges: cells each cell reads.
-    @exclusivity(unchecked) var deps: [[Int32]] = []
+    @exclusivity(unchecked) var deps = EdgeLists()
     /// Cells whose value depends on run-time member lookups; recomputed on every what-if.
     @exclusivity(unchecked) var volatile: Set<Int32> = []
     @exclusivity(unchecked) var order: [Int32] = []
     @exclusivity(unchecked) var position: [Int32] = []
-    /// Reverse edges: cells that read each cell.
-    @exclusivity(unchecked) var dependents: [[Int32]] = []
+    /// Reverse edges: cells that read each cell (built on first use: ``ensureDependents()``).
+    @exclusivity(unchecked) var dependents = EdgeLists()
     /// For each projection, the projection whose group cell computes it.
     @exclusivity(unchecked) var projectionRoots: [Int32] = []
     /// For each group root, its members in stepping order.
@@ -234,7 +247,7 @@ final class Model {
 
     func addCell(_ c: Cell) -> Int32 {
         cells.append(c)
-        deps.append([])
+        deps.appendRow(EmptyCollection())
         return Int32(cells.count - 1)
     }
 
@@ -285,7 +298,7 @@ final class Model {
             // (an exact reserve would double at the first cell past it).
             let cellsWanted = cells.count + program.decls.count + program.decls.count / 4 + 64
             cells.reserveCapacity(cellsWanted)
-            deps.reserveCapacity(cellsWanted)
+            deps.reserve(rows: cellsWanted, edges: 0)
             cells.adviseHugePagesForCapacity()
         }
         for d in program.decls where d.name >= 0 {
@@ -657,6 +670,16 @@ struct SmallSet {
         for x in other { insert(x) }
     }
 
+    /// Calls `body` with the items in insertion order, without making an array.
+    func withItems<R>(_ body: (UnsafeBufferPointer<Int32>) throws -> R) rethrows -> R {
+        if let large { return try large.items.withUnsafeBufferPointer(body) }
+        var t = inline
+        let n = count
+        return try withUnsafeBytes(of: &t) { raw in
+            try body(UnsafeBufferPointer(rebasing: raw.bindMemory(to: Int32.self)[0..<n]))
+        }
+    }
+
     var isEmpty: Bool { count == 0 }
 }
 
@@ -694,5 +717,130 @@ struct NameTable<T>: Sequence {
             }
             return nil
         }
+    }
+}
+
+/// The dependency graph's edge lists, one row per cell, back to back in one array
+/// (compressed sparse rows): a 100,000-formula model's edges take 1.2 MB here, against a
+/// heap block per cell (and its allocation) as `[[Int32]]`. Rows changed after building
+/// (what-ifs, cells added by the REPL) move to the end; the space they leave is reclaimed
+/// once it is most of the array.
+struct EdgeLists {
+    private struct Row { var start: Int32; var count: Int32 }
+    private var rows: [Row] = []
+    private var flat: [Int32] = []
+    /// Edges in `flat` no row refers to any more.
+    private var garbage = 0
+
+    /// The number of rows (cells).
+    var count: Int { rows.count }
+    /// The number of edges.
+    var edgeCount: Int { flat.count - garbage }
+
+    /// Row `r` (a slice: index it from its `startIndex`).
+    subscript(_ r: Int) -> ArraySlice<Int32> {
+        let row = rows[r]
+        return flat[Int(row.start)..<Int(row.start + row.count)]
+    }
+
+    mutating func reserve(rows n: Int, edges e: Int) {
+        rows.reserveCapacity(n)
+        flat.reserveCapacity(e)
+    }
+
+    /// Adds a row at the end.
+    mutating func appendRow<C: Collection>(_ items: C) where C.Element == Int32 {
+        rows.append(Row(start: Int32(flat.count), count: Int32(items.count)))
+        flat.append(contentsOf: items)
+    }
+
+    /// Adds a row holding a set's items (no intermediate array).
+    mutating func appendRow(_ set: SmallSet) {
+        set.withItems { appendRow($0) }
+    }
+
+    mutating func removeLastRows(_ n: Int) {
+        guard n > 0 else { return }
+        for r in rows.count - n..<rows.count { garbage += Int(rows[r].count) }
+        rows.removeLast(n)
+        compactIfSparse()
+    }
+
+    /// Replaces row `r` with `items`.
+    mutating func replace<C: Collection>(_ r: Int, with items: C) where C.Element == Int32 {
+        let new = Array(items)  // `items` may be a slice of `flat`
+        let row = rows[r]
+        if new.count <= Int(row.count) {
+            for (k, x) in new.enumerated() { flat[Int(row.start) + k] = x }
+            garbage += Int(row.count) - new.count
+            rows[r].count = Int32(new.count)
+        } else {
+            garbage += Int(row.count)
+            rows[r] = Row(start: Int32(flat.count), count: Int32(new.count))
+            flat.append(contentsOf: new)
+        }
+        compactIfSparse()
+    }
+
+    /// Appends `x` to row `r`.
+    mutating func append(_ x: Int32, toRow r: Int) {
+        let row = rows[r]
+        if Int(row.start + row.count) != flat.count {
+            // Move the row to the end, where it can grow.
+            garbage += Int(row.count)
+            let start = flat.count
+            for k in Int(row.start)..<Int(row.start + row.count) { flat.append(flat[k]) }
+            rows[r].start = Int32(start)
+        }
+        flat.append(x)
+        rows[r].count += 1
+    }
+
+    /// Removes the last occurrence of `x` from row `r`, if any.
+    mutating func removeLast(_ x: Int32, fromRow r: Int) {
+        let row = rows[r]
+        var k = Int(row.start + row.count) - 1
+        while k >= Int(row.start) && flat[k] != x { k -= 1 }
+        guard k >= Int(row.start) else { return }
+        let end = Int(row.start + row.count)
+        while k + 1 < end { flat[k] = flat[k + 1]; k += 1 }
+        rows[r].count -= 1
+        garbage += 1
+    }
+
+    /// The reverse edges: row `d` lists, in increasing order, the rows that hold `d`.
+    func reversed() -> EdgeLists {
+        var out = EdgeLists()
+        var counts = [Int32](repeating: 0, count: rows.count + 1)
+        for r in rows.indices {
+            let row = rows[r]
+            for k in Int(row.start)..<Int(row.start + row.count) { counts[Int(flat[k]) + 1] += 1 }
+        }
+        for i in 1..<counts.count { counts[i] += counts[i - 1] }
+        out.rows = rows.indices.map { Row(start: counts[$0], count: counts[$0 + 1] - counts[$0]) }
+        out.flat = [Int32](repeating: 0, count: Int(counts[rows.count]))
+        var next = counts
+        for r in rows.indices {
+            let row = rows[r]
+            for k in Int(row.start)..<Int(row.start + row.count) {
+                let d = Int(flat[k])
+                out.flat[Int(next[d])] = Int32(r)
+                next[d] += 1
+            }
+        }
+        return out
+    }
+
+    private mutating func compactIfSparse() {
+        if garbage > 4096, garbage * 2 > flat.count { compact() }
+    }
+
+    /// Rewrites the rows back to back, in row order, with no spare capacity.
+    mutating func compact() {
+        guard garbage > 0 || flat.capacity > flat.count + 1024 else { return }
+        var out = EdgeLists()
+        out.reserve(rows: rows.count, edges: edgeCount)
+        for r in rows.indices { out.appendRow(self[r]) }
+        self = out
     }
 }

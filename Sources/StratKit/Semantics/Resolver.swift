@@ -91,8 +91,11 @@ enum Static {
 extension Model {
     /// Resolves every formula, computes function dependencies and derived-cell edges.
     func resolveAll() {
-        var depSets = [[Int32]](repeating: [], count: cells.count)
-        var callSets = [[Int32]](repeating: [], count: cells.count)
+        // Each formula's dependencies go straight from its set into one flat array of
+        // edges (no array per cell); the few rows changed below move to its end.
+        var graph = EdgeLists()
+        graph.reserve(rows: cells.count, edges: cells.count * 3)
+        var callSets: [(cell: Int, calls: [Int32])] = []
         // Functions first: their dependencies feed their callers'.
         for f in functions.indices {
             var ctx = ResolveContext()
@@ -104,28 +107,30 @@ extension Model {
         closeFunctionDeps()
         for c in cells.indices {
             let cell = cells[c]
-            guard cell.kind == .formula else { continue }
+            guard cell.kind == .formula else { graph.appendRow(EmptyCollection()); continue }
             var ctx = ResolveContext()
             var scope = Scope(owner: cell.owner)
             if cell.projection >= 0 { scope.projection = cell.projection }
             if cell.owner == plan { scope.owner = -1 }
             if cell.owner >= 0, objects[Int(cell.owner)].kind == .projection, cell.name == id("periods") { scope.owner = -1 }
             _ = resolve(cell.node, scope, &ctx)
-            depSets[c] = ctx.deps.items
-            callSets[c] = ctx.calls.items
+            graph.appendRow(ctx.deps)
+            if !ctx.calls.isEmpty { callSets.append((c, ctx.calls.items)) }
             if ctx.volatile { volatile.insert(Int32(c)) }
         }
-        for c in cells.indices where !callSets[c].isEmpty {
-            var set = Set(depSets[c])
-            for f in callSets[c] { set.formUnion(functions[Int(f)].deps) }
-            depSets[c] = Array(set)
+        while graph.count < cells.count { graph.appendRow(EmptyCollection()) }
+        for (c, calls) in callSets {
+            var set = Set(graph[c])
+            for f in calls { set.formUnion(functions[Int(f)].deps) }
+            graph.replace(c, with: Array(set))
         }
-        resolveProjections(&depSets)
+        resolveProjections(&graph)
         // Derived cells.
         for c in cells.indices where cells[c].kind == .derived {
-            depSets[c] = Array(Set(depSets[c]).union(derivedDeps(Int32(c))))
+            graph.replace(c, with: Array(Set(graph[c]).union(derivedDeps(Int32(c)))))
         }
-        deps = depSets
+        graph.compact()
+        deps = graph
         for d in statements {
             var ctx = ResolveContext()
             if d.expr >= 0 { resolve(d.expr, Scope(), &ctx) }
@@ -653,7 +658,7 @@ extension Model {
     /// Resolves `next:` and series formulas, groups projections that read each other
     /// (SPEC §6: one period kind per group, stepped together, same-period reads first),
     /// and gives each group cell its dependencies.
-    private func resolveProjections(_ depSets: inout [[Int32]]) {
+    private func resolveProjections(_ depSets: inout EdgeLists) {
         var nextDeps = [Set<Int32>](repeating: [], count: projections.count)
         var called = [[Int32]](repeating: [], count: projections.count)
         for p in projections.indices {
@@ -742,10 +747,10 @@ extension Model {
                     members.append(Int32(q))
                 }
                 for q in members { all.remove(projections[Int(q)].group) }
-                depSets[Int(projections[p].group)] = Array(all)
+                depSets.replace(Int(projections[p].group), with: Array(all))
                 groupMembers[Int32(p)] = orderGroup(members)
             } else {
-                depSets[Int(projections[p].group)] = [projections[root].group]
+                depSets.replace(Int(projections[p].group), with: CollectionOfOne(projections[root].group))
             }
             projectionRoots.append(Int32(root))
         }
@@ -837,10 +842,11 @@ extension Model {
                 // Scan the cell's dependencies from where it stopped up to the first one
                 // not yet visited (edges to finished cells cost no stack traffic).
                 let ds = deps[Int(c)]
+                let base = ds.startIndex
                 var k = Int(k0)
                 var child: Int32 = -1
                 while k < ds.count {
-                    let d = ds[k]
+                    let d = ds[base + k]
                     k += 1
                     switch color[Int(d)] {
                     case 0: child = d
@@ -865,7 +871,7 @@ extension Model {
                 }
             }
         }
-        dependents = []
+        dependents = EdgeLists()
         if cycles > 0 { return false }
         order = out
         position = [Int32](repeating: 0, count: n)
@@ -876,9 +882,7 @@ extension Model {
     /// Reverse edges, built on first use (only what-ifs need them).
     func ensureDependents() {
         if dependents.count == cells.count { return }
-        var rev = [[Int32]](repeating: [], count: cells.count)
-        for c in cells.indices { for d in deps[c] { rev[Int(d)].append(Int32(c)) } }
-        dependents = rev
+        dependents = deps.reversed()
     }
 
     private func reportCycle(_ cycle: [Int32]) {
