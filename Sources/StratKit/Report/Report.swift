@@ -651,7 +651,11 @@ extension Engine {
         // Which files are the standard library's, once per file rather than a string
         // comparison per let (a large model has a let per line).
         let stdlibFiles = model.program.files.map { $0.path.hasPrefix("<stdlib>") }
-        let variables = model.lets.filter { !stdlibFiles[Int(model.cells[Int($0)].span.file)] }
+        let variables = model.lets.filter {
+            // A cell without a file (`Span.none`) is not the standard library's.
+            let f = Int(model.cells[Int($0)].span.file)
+            return !(f >= 0 && f < stdlibFiles.count && stdlibFiles[f])
+        }
             .map { c -> ReportProperty in
                 var v = value(c)
                 if budget >= 0 {
