@@ -6,6 +6,10 @@
 #include <langinfo.h>
 #include <histedit.h>
 #include <editline/readline.h>
+#ifdef __GLIBC__
+/* mallopt, for the CLI's heap settings (Sources/strat/Heap.swift). */
+#include <malloc.h>
+#endif
 
 /*
  * Non-variadic wrappers around libedit's el_set/el_get/history, which Swift cannot

@@ -278,6 +278,9 @@ func loadModel(_ file: String, json: Bool, runStatements: Bool = false, keepsSer
             }
             try engine.load(source: String(decoding: bytes, as: UTF8.self), path: "<stdin>", runStatements: runStatements)
         } else {
+            // The size only tunes the heap: a file that changes in between is read as it is.
+            var st = stat()
+            if stat(file, &st) == 0 { Heap.prepare(forSourceBytes: Int(st.st_size)) }
             try engine.load(file: file, runStatements: runStatements)
         }
         return .model(engine, engine.diagnostics)

@@ -53,7 +53,9 @@ struct Run {
         try checkScenario(model.scenario, in: engine, json: json)
         let report: Report
         do {
-            report = try engine.report(scenario: model.scenario, overrides: overrides, includeSeries: !noReport)
+            // Only the JSON report lists the variables.
+            report = try engine.report(scenario: model.scenario, overrides: overrides, includeSeries: !noReport,
+                                       includeVariables: json)
         } catch let e as StratError {
             emit(loadDiags.filter { $0.severity != .error }, json: json)
             throw overrideFailure(e, engine: engine, overrides: overrides, json: json)

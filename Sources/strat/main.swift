@@ -1,4 +1,5 @@
 import StratKit
 
+Heap.configure()
 REPL.install()
 runWithLargeStack { Strat.main() }

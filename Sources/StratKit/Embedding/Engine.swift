@@ -444,7 +444,6 @@ public final class Engine: @unchecked Sendable {
         if ctx.volatile { model.volatile.insert(c) }
         model.lets.append(c)
         model.globals[d.name] = .cell(c)
-        model.globalSpans[d.name] = d.nameSpan
         model.declSpans[d.name] = d.span
         model.position.append(Int32(model.order.count))
         model.order.append(c)
@@ -835,6 +834,14 @@ public final class Engine: @unchecked Sendable {
     /// stored: `strat run --no-report` on a million periods).
     @_disfavoredOverload
     public func report(scenario name: String?, overrides: [(path: String, expr: String)], includeSeries: Bool) throws -> Report {
+        try report(scenario: name, overrides: overrides, includeSeries: includeSeries, includeVariables: true)
+    }
+
+    /// A report without `variables` when `includeVariables` is false: the CLI's text,
+    /// Markdown and HTML reports do not show them, and on a 100,000-`let` model they are
+    /// 100,000 names and values built only to be thrown away (about 5 MB).
+    package func report(scenario name: String?, overrides: [(path: String, expr: String)], includeSeries: Bool,
+                        includeVariables: Bool) throws -> Report {
         try enter()
         defer { busy = false }
         return try withScenario(name, overrides: overrides) {
@@ -842,7 +849,7 @@ public final class Engine: @unchecked Sendable {
             runAllStatements(emit: false)
             if includeSeries { materializeAllSeries() }
             let errs = collectRuntimeErrors()
-            var r = buildReport(scenario: name ?? "baseline", diagnostics: errs)
+            var r = buildReport(scenario: name ?? "baseline", diagnostics: errs, includeVariables: includeVariables)
             r.overrides = overrides.map { ReportOverride(path: $0.path, expr: $0.expr) }
             printed = keptPrinted
             assertions = keptAssertions
@@ -888,7 +895,7 @@ public final class Engine: @unchecked Sendable {
     public var declaredNames: [(name: String, kind: String)] {
         var out: [(String, String, Int32, Int32)] = []
         for (k, g) in model.globals {
-            let span = model.globalSpans[k] ?? .none
+            let span = model.globalSpan(k) ?? .none
             let kind: String
             switch g {
             case .cell: kind = "let"

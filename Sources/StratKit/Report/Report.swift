@@ -436,7 +436,8 @@ public struct Report: Sendable, Encodable, JSONWritable {
     public var values: [String]
     /// Plan roll-up.
     public var plan: PlanReport
-    /// Top-level lets in declaration order.
+    /// Top-level lets in declaration order (empty when the report was built without them:
+    /// the CLI builds them for its JSON output only).
     public var variables: [ReportProperty]
     /// Objectives.
     public var objectives: [ObjectiveReport]
@@ -517,7 +518,7 @@ extension Diagnostic: JSONWritable {
 // MARK: - Building
 
 extension Engine {
-    func buildReport(scenario: String, diagnostics: [Diagnostic]) -> Report {
+    func buildReport(scenario: String, diagnostics: [Diagnostic], includeVariables: Bool = true) -> Report {
         let (model, ev) = state
         let interner = model.interner
         func value(_ c: Int32?) -> Value {
@@ -651,7 +652,7 @@ extension Engine {
         // Which files are the standard library's, once per file rather than a string
         // comparison per let (a large model has a let per line).
         let stdlibFiles = model.program.files.map { $0.path.hasPrefix("<stdlib>") }
-        let variables = model.lets.filter {
+        let variables = !includeVariables ? [] : model.lets.filter {
             // A cell without a file (`Span.none`) is not the standard library's.
             let f = Int(model.cells[Int($0)].span.file)
             return !(f >= 0 && f < stdlibFiles.count && stdlibFiles[f])

@@ -176,7 +176,6 @@ final class Model {
     var isolatedErrors = 0
     /// True when the model has errors other than isolated ones: it is not evaluated.
     var isBroken: Bool { sink.errorCount > isolatedErrors }
-    @exclusivity(unchecked) var globalSpans = NameTable<Span>()
     /// Forward edges: cells each cell reads.
     @exclusivity(unchecked) var deps = EdgeLists()
     /// Cells whose value depends on run-time member lookups; recomputed on every what-if.
@@ -264,14 +263,26 @@ final class Model {
 
     func id(_ s: String) -> Int32 { interner.intern(s) }
 
+    /// Where the top-level `name` is declared: its cell's, object's, function's or
+    /// scenario's own span (a table of its own would repeat them, 2 MB for 100,000 lets).
+    func globalSpan(_ name: Int32) -> Span? {
+        guard let g = globals[name] else { return nil }
+        switch g {
+        case .cell(let c): return cells[Int(c)].span
+        case .object(let o): return objects[Int(o)].span
+        case .function(let f): return functions[Int(f)].span
+        case .scenario(let s): return scenarios[Int(s)].span
+        case .objects: return nil
+        }
+    }
+
     private func declareGlobal(_ name: Int32, _ g: Global, span: Span) {
-        if let prev = globalSpans[name] {
+        if let prev = globalSpan(name) {
             sink.error("duplicate declaration of '\(interner[name])'", at: span)
             sink.add(.note, .compile, "'\(interner[name])' first declared here", at: prev)
             return
         }
         globals[name] = g
-        globalSpans[name] = span
     }
 
     private func stringOf(_ node: Int32) -> String? {
@@ -292,7 +303,6 @@ final class Model {
         if program.decls.count > 1_000 {
             // Every declared name is already interned: size the name tables once.
             declSpans.reserve(interner.count)
-            globalSpans.reserve(interner.count)
             globals.reserve(interner.count)
             // About a cell per declaration, with room for the plan's and objects' own cells
             // (an exact reserve would double at the first cell past it).
