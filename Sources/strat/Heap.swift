@@ -26,9 +26,10 @@ enum Heap {
     static func prepare(forSourceBytes bytes: Int) {
         #if canImport(Glibc)
         guard bytes >= 1 << 20 else { return }
-        // A model needs about 8 bytes of heap per source byte (the formula model: 5.5 MB
-        // of source, about 40 MB outside its node pool, which is mapped on its own).
-        let wanted = min(bytes, 64 << 20) * 8
+        // A model needs up to about 12 bytes of heap per source byte, its node pool
+        // included (the formula model: 5.5 MB of source, 57 MB in all); address space
+        // reserved but never touched costs nothing.
+        let wanted = min(bytes, 64 << 20) * 16
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, Int32(clamping: wanted * 2))
         _ = mallopt(M_TOP_PAD, Int32(clamping: wanted))

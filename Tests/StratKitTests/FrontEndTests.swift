@@ -37,13 +37,13 @@ final class FrontEndTests: XCTestCase {
     }
 
     func testNodePacksKindOperatorAndSpan() {
-        XCTAssertEqual(MemoryLayout<Node>.stride, 24)
-        var n = Node(kind: .binary, op: BinaryOp.convert.rawValue, a: -5, b: 7, c: Int32.max,
+        XCTAssertEqual(MemoryLayout<Node>.stride, 20)
+        var n = Node(kind: .binary, op: BinaryOp.convert.rawValue, a: -5, b: 7,
                      span: Span(file: 3, start: 10, end: Int32.max))
         XCTAssertEqual(n.kind, .binary)
         XCTAssertEqual(n.op, BinaryOp.convert.rawValue)
         XCTAssertEqual(n.span, Span(file: 3, start: 10, end: Int32.max))
-        XCTAssertEqual([n.a, n.b, n.c], [-5, 7, Int32.max])
+        XCTAssertEqual([n.a, n.b], [-5, 7])
         n.kind = .solved
         XCTAssertEqual(n.kind, .solved)
         XCTAssertEqual(n.op, BinaryOp.convert.rawValue, "setting the kind keeps the operator")
@@ -56,6 +56,37 @@ final class FrontEndTests: XCTestCase {
         // Past the 22 bits the file is unknown (never another file's).
         n.span = Span(file: Int32.max, start: 1, end: 2)
         XCTAssertEqual(n.span.file, -1)
+    }
+
+    /// Children live in `extra` after their count (no third field in every node); a number
+    /// keeps its bits inline when plain and its unit in the constant table otherwise.
+    func testChildrenCountsAndNumberUnitsOutsideTheNode() {
+        let pool = ExprPool()
+        pool.extra.append(99)  // something before: `b` is never 0 for a node with children
+        let none = pool.add(Node(kind: .none, span: .none))
+        for items in [[], [none], [none, none, none]] as [[Int32]] {
+            let ex = pool.addExtra(items)
+            let list = Node(kind: .list, b: ex, span: .none)
+            XCTAssertEqual(pool.count(list), Int32(items.count))
+            XCTAssertEqual(Array(pool.children(list)), items)
+        }
+        pool.scratch.append(contentsOf: [7, 8])
+        let ex = pool.addScratch(from: 0)
+        XCTAssertEqual(Array(pool.children(Node(kind: .call, b: ex, span: .none))), [7, 8])
+        XCTAssertTrue(pool.scratch.isEmpty)
+        let cond = Node(kind: .cond, a: 1, b: pool.addExtra([2, 3]), span: .none)
+        XCTAssertEqual(pool.branches(cond).then, 2)
+        XCTAssertEqual(pool.branches(cond).else, 3)
+        let plain = pool.numberNode(0.1, .plain, span: .none)
+        XCTAssertEqual(plain.op, 0)
+        XCTAssertEqual(pool.numberValue(plain), .number(0.1, .plain))
+        let constantsBefore = pool.constants.count
+        let percent = NumberUnit(display: .percent)
+        let withUnit = pool.numberNode(0.035, percent, span: .none)
+        XCTAssertEqual(pool.constants.count, constantsBefore + 1)
+        guard case .number(let d, let u) = pool.numberValue(withUnit) else { return XCTFail("not a number") }
+        XCTAssertEqual(d, 0.035)
+        XCTAssertEqual(u, percent)
     }
 
     /// A model whose names end the file (no newline after them) resolves, and an unknown

@@ -204,7 +204,7 @@ extension Engine {
         switch n.kind {
         case .binary, .index: kids = [n.a, n.b]
         case .neg, .not, .dynMember: kids = [n.a]
-        case .cond: kids = [n.a, n.b, n.c]
+        case .cond: let (t, e) = model.pool.branches(n); kids = [n.a, t, e]
         case .list, .builtin, .userCall, .hostCall, .interp:
             let all = model.pool.children(n)
             kids = Array(all.prefix(12))

@@ -94,7 +94,7 @@ extension Evaluator {
             func literal(_ node: Int32, _ what: String) -> Double? {
                 guard node >= 0 else { return nil }
                 let n = nodes[Int(node)]
-                guard n.kind == .number, case .number(let d, let u) = n.numberValue, u.isDimensionless, d == d.rounded(), d >= 0, d < 1e18 else {
+                guard n.kind == .number, case .number(let d, let u) = n.numberValue(constants), u.isDimensionless, d == d.rounded(), d >= 0, d < 1e18 else {
                     report(EvalError(message: "'simulate' needs a whole number for its \(what)", span: n.span,
                                      hint: "e.g. simulate 10000 seed 42", kind: .compile))
                     return nil
@@ -291,7 +291,8 @@ extension Evaluator {
 
     /// `if c then a else b` with an uncertain condition: both branches, chosen per sample.
     mutating func distCond(_ c: Samples, _ n: Node) throws(EvalError) -> Value {
-        let a = try eval(n.b), b = try eval(n.c)
+        let (tn, en) = (extra[Int(n.b)], extra[Int(n.b) + 1])
+        let a = try eval(tn), b = try eval(en)
         if let x = boolLane(a), let y = boolLane(b) {
             let cp = UnsafePointer(c.data)
             let out = newSamples(isBool: true)
@@ -299,7 +300,7 @@ extension Evaluator {
             return .dist(out, .plain)
         }
         guard let (x, ux) = lane(a), let (y, uy) = lane(b) else {
-            throw EvalError(message: "an uncertain condition must choose between numbers or bools, not \(describeOperand(a, n.b)) and \(describeOperand(b, n.c))",
+            throw EvalError(message: "an uncertain condition must choose between numbers or bools, not \(describeOperand(a, tn)) and \(describeOperand(b, en))",
                             span: n.span, hint: "summarize the condition first, e.g. 'if P(cond) >= 50% then … else …'")
         }
         guard ux.sameDimension(uy) else {
@@ -370,7 +371,7 @@ extension Evaluator {
         guard n.kind == .builtin, let b = Builtin(rawValue: n.a), b.isConstructor, b != .mixture else {
             throw EvalError(message: "internal: not a constructor", span: n.span)
         }
-        let args = Array(extra[Int(n.b)..<Int(n.b + n.c)])
+        let args = Array(extra[extra.childRange(n)])
         switch b {
         case .normal:
             let (m, um) = try param(args[0], "the mean of normal()", n.span)
@@ -452,7 +453,7 @@ extension Evaluator {
         }
         if nodes[Int(itemsNode)].kind == .list {
             let it = nodes[Int(itemsNode)]
-            for k in Int(it.b)..<Int(it.b + it.c) {
+            for k in extra.childRange(it) {
                 let ch = extra[k]
                 let cn = nodes[Int(ch)]
                 if cn.kind == .range || (cn.kind == .builtin && (Builtin(rawValue: cn.a)?.isConstructor ?? false) && cn.a != Builtin.mixture.rawValue) {
@@ -472,7 +473,7 @@ extension Evaluator {
         }
         guard !parts.isEmpty else { throw EvalError(message: "mixture() of an empty list", span: n.span) }
         var weights = [Double](repeating: 1, count: parts.count)
-        if n.c == 2 {
+        if extra.childCount(n) == 2 {
             let wn = extra[Int(n.b) + 1]
             let wv = try eval(wn)
             guard case .list(let wl) = wv, wl.count == parts.count else {
@@ -587,7 +588,7 @@ extension Evaluator {
     /// extreme sample).
     mutating func liftedBuiltin(_ b: Builtin, _ n: Node) throws(EvalError) -> Value {
         var vals: [Value] = []
-        for k in Int(n.b)..<Int(n.b + n.c) { vals.append(try eval(extra[k])) }
+        for k in extra.childRange(n) { vals.append(try eval(extra[k])) }
         switch b {
         case .min, .max, .sum, .avg:
             var xs = vals
@@ -946,7 +947,7 @@ extension Evaluator {
         do throws(EvalError) {
             // `min(x, y)` of two numbers, the common call, without the big switch's frame;
             // other operands go on to `callBuiltin` (which evaluates them again, as before).
-            if n.c == 2 && (b == .min || b == .max) {
+            if extra.childCount(n) == 2 && (b == .min || b == .max) {
                 let a = try eval(extra[Int(n.b)]), c = try eval(extra[Int(n.b) + 1])
                 if case .number(let x, let ux) = a, case .number(let y, let uy) = c {
                     guard ux.sameDimension(uy) else {

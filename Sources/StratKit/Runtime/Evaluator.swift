@@ -289,7 +289,7 @@ struct Evaluator {
         if stackExhausted() { throw stackError(n.span) }
         switch n.kind {
         case .number:
-            return n.numberValue
+            return n.numberValue(constants)
         case .string, .constant:
             return constants[Int(n.a)]
         case .bool:
@@ -346,7 +346,7 @@ struct Evaluator {
                 guard case .bool(let rb) = r else { return try uncertainLogicRight(op, lb, r, n) }
                 return .bool(rb)
             }
-            if op == .convert { return try convert(try eval(n.a), NumberUnit(packed: nodes[Int(n.b)].c).display, n) }
+            if op == .convert { return try convert(try eval(n.a), (nodes[Int(n.b)].numberValue(constants).unit ?? .plain).display, n) }
             let l = try eval(n.a)
             let r = try eval(n.b)
             if case .number(let x, let ux) = l, case .number(let y, let uy) = r {
@@ -358,14 +358,15 @@ struct Evaluator {
             defer { depth -= 1 }
             let c = try eval(n.a)
             guard case .bool(let b) = c else { return try distCond(c, n) }
-            return try eval(b ? n.b : n.c)
+            return try eval(extra[Int(n.b) + (b ? 0 : 1)])
         case .list:
             depth += 1
             defer { depth -= 1 }
             var out: [Value] = []
-            out.reserveCapacity(Int(n.c))
+            let items = extra.childRange(n)
+            out.reserveCapacity(items.count)
             var nested = false
-            for k in Int(n.b)..<Int(n.b + n.c) {
+            for k in items {
                 let v = try eval(extra[k])
                 if case .list = v { nested = true }
                 out.append(v)
@@ -376,7 +377,7 @@ struct Evaluator {
             depth += 1
             defer { depth -= 1 }
             var s = ""
-            for k in Int(n.b)..<Int(n.b + n.c) {
+            for k in extra.childRange(n) {
                 // Shown with a budget: a huge (or hugely shared) list stops at the limit
                 // instead of being written out in full first.
                 var budget = limits.maxStringLength - s.utf8.count + 1
@@ -742,12 +743,12 @@ struct Evaluator {
             throw EvalError(message: "call depth deeper than \(limits.maxCallDepth)", span: n.span,
                             hint: "is the recursion missing a base case? The limit can be raised by the embedder")
         }
-        let argc = Int(n.c)
+        let argc = Int(extra.childCount(n))
         guard argc == fnArity[Int(n.a)] else {
             throw EvalError(message: "function takes \(fnArity[Int(n.a)]) arguments, got \(argc)", span: n.span)
         }
         let base = stack.count
-        for k in Int(n.b)..<Int(n.b + n.c) {
+        for k in extra.childRange(n) {
             let v = try eval(extra[k])
             stack.append(v)
         }
@@ -774,7 +775,7 @@ struct Evaluator {
 
     private mutating func callHost(_ n: Node) throws(EvalError) -> Value {
         var args: [Value] = []
-        for k in Int(n.b)..<Int(n.b + n.c) { args.append(try eval(extra[k])) }
+        for k in extra.childRange(n) { args.append(try eval(extra[k])) }
         let h = hosts[Int(n.a)]
         do {
             let v = try h.body(args)
@@ -792,7 +793,7 @@ struct Evaluator {
     /// Numbers of a call's arguments: one list argument, or the arguments themselves.
     mutating func numberArgs(_ n: Node, _ name: String, flatten: Bool) throws(EvalError) -> [(Double, NumberUnit)] {
         var vals: [Value] = []
-        for k in Int(n.b)..<Int(n.b + n.c) { vals.append(try eval(extra[k])) }
+        for k in extra.childRange(n) { vals.append(try eval(extra[k])) }
         if flatten, vals.count == 1, case .list(let l) = vals[0] { vals = l; try charge(l.count, n.span) }
         var out: [(Double, NumberUnit)] = []
         out.reserveCapacity(vals.count)
@@ -863,7 +864,7 @@ struct Evaluator {
         case .round, .floor, .ceil:
             let (d, u) = try oneNumber(n, 0, b.name)
             var digits = 0.0
-            if n.c == 2 {
+            if extra.childCount(n) == 2 {
                 let (g, gu) = try oneNumber(n, 1, b.name)
                 guard gu.isDimensionless, g == g.rounded(), g >= -15, g <= 15 else {
                     throw EvalError(message: "round() digits must be a whole number from -15 to 15", span: n.span)

@@ -182,7 +182,7 @@ struct NumericCode {
         let n = ev.nodes[Int(i)]
         switch n.kind {
         case .number:
-            guard case .number(let d, let u) = n.numberValue, !u.isDate else { return nil }
+            guard case .number(let d, let u) = n.numberValue(ev.constants), !u.isDate else { return nil }
             consts.append(d)
             push(.const_, Int32(consts.count - 1), &depth, 1)
             return u
@@ -245,7 +245,7 @@ struct NumericCode {
             guard let b = Builtin(rawValue: n.a) else { return nil }
             switch b {
             case .min, .max:
-                guard n.c == 2 else { return nil }
+                guard ev.extra.childCount(n) == 2 else { return nil }
                 guard let l = emit(ev.extra[Int(n.b)], &ev, vu, &depth, nesting: nesting + 1),
                       let r = emit(ev.extra[Int(n.b) + 1], &ev, vu, &depth, nesting: nesting + 1), l.sameDimension(r) else { return nil }
                 push(b == .min ? .min : .max, 0, &depth, -1)

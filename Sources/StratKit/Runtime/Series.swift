@@ -60,7 +60,7 @@ extension Evaluator {
     /// `delay(x, k)`: x's value k periods earlier, its first value before that. Each
     /// evaluation records x for the current period.
     private mutating func delay(_ n: Node, _ node: Int32) throws(EvalError) -> Value {
-        guard n.c == 2 else { throw EvalError(message: "delay() takes a value and a number of periods: delay(x, 2)", span: n.span) }
+        guard extra.childCount(n) == 2 else { throw EvalError(message: "delay() takes a value and a number of periods: delay(x, 2)", span: n.span) }
         let (k, ku) = try oneNumber(n, 1, "delay")
         guard ku.isDimensionless, k == k.rounded(), k >= 0, k < 1e9 else {
             throw EvalError(message: "delay() needs a whole number of periods ≥ 0, got \(NumberFormat.display(k, ku))", span: n.span)
@@ -85,7 +85,7 @@ extension Evaluator {
     /// `lookup(x, [[x0, y0], [x1, y1], …])`: piecewise-linear through the points (x
     /// ascending), clamped to the first and last y outside them.
     private mutating func lookup(_ n: Node) throws(EvalError) -> Value {
-        guard n.c == 2 else { throw EvalError(message: "lookup() takes a value and a table: lookup(x, [[0, 1], [10, 2]])", span: n.span) }
+        guard extra.childCount(n) == 2 else { throw EvalError(message: "lookup() takes a value and a table: lookup(x, [[0, 1], [10, 2]])", span: n.span) }
         let (x, ux) = try oneNumber(n, 0, "lookup")
         let tv = try eval(extra[Int(n.b) + 1])
         let tableHint = "the table is a list of [x, y] pairs with x ascending, e.g. [[0, 1], [10, 2]]"
@@ -139,7 +139,7 @@ extension Evaluator {
 
     /// `p.at(DATE)`: the value of the period containing DATE.
     private mutating func periodAt(_ n: Node) throws(EvalError) -> Value {
-        guard n.c == 2 else { throw EvalError(message: "'at' takes one date: p.at(2026-06-30)", span: n.span) }
+        guard extra.childCount(n) == 2 else { throw EvalError(message: "'at' takes one date: p.at(2026-06-30)", span: n.span) }
         let recv = try eval(extra[Int(n.b)])
         guard case .ref(let r) = recv, model.objects[Int(r.id)].kind == .projection else {
             throw EvalError(message: "'at' needs a projection or series, not \(describeOperand(recv, extra[Int(n.b)]))", span: n.span)

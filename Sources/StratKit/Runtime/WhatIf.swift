@@ -333,8 +333,9 @@ extension ExprPool {
                 stack.append(n.b)
             case .cond:
                 stack.append(n.a)
-                stack.append(n.b)
-                stack.append(n.c)
+                let (then, els) = branches(n)
+                stack.append(then)
+                stack.append(els)
             case .projAt:
                 stack.append(n.b)
             case .interp, .call, .list, .builtin, .userCall, .hostCall:

@@ -246,7 +246,7 @@ extension Program {
         }
         let dateSpan = span(f, df.start, df.end)
         var d = Decl(kind: .checkin, nameSpan: dateSpan, span: span(f, row.start, row.end),
-                     expr: pool.add(ExprPool.numberNode(date.unixSeconds, .date, span: dateSpan)), path: f.path)
+                     expr: pool.add(pool.numberNode(date.unixSeconds, .date, span: dateSpan)), path: f.path)
         var entries: [OverrideDecl] = []
         if let vf = row.fields["value"], !vf.text.trimmingSpaces.isEmpty {
             guard let e = literal(vf, f, what: "value") else { return nil }

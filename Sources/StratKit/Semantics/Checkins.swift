@@ -52,7 +52,7 @@ extension Model {
         // Per KR, the entry index of each date (a big actuals file has many rows per KR).
         var byDate: [Int32: [Int: Int]] = [:]
         for d in checkins {
-            let date = CalendarDate(unixSeconds: pool[d.expr].numberValue.doubleValue ?? 0)
+            let date = CalendarDate(unixSeconds: pool.numberValue(pool[d.expr]).doubleValue ?? 0)
             let note: String? = d.message >= 0 ? stringNode(d.message) : nil
             let imported = !d.path.isEmpty
             for e in d.overrides {
@@ -123,8 +123,8 @@ extension Model {
                 let span = Span(file: at.file, start: at.start, end: at.start)  // synthetic: no source of its own
                 let test = pool.add(Node(kind: .binary, op: BinaryOp.eq.rawValue, a: pool.add(Node(kind: .cell, a: cur, span: span)),
                                          b: pool.add(Node(kind: .none, span: span)), span: span))
-                cells[Int(sc)].node = pool.add(Node(kind: .cond, a: test, b: pool.add(Node(kind: .none, span: span)),
-                                                    c: cells[Int(sc)].node, span: pool[cells[Int(sc)].node].span))
+                let branches = pool.addExtra([pool.add(Node(kind: .none, span: span)), cells[Int(sc)].node])
+                cells[Int(sc)].node = pool.add(Node(kind: .cond, a: test, b: branches, span: pool[cells[Int(sc)].node].span))
             }
             addDerived(k, [("elapsed", .elapsed), ("expected", .expected), ("pace", .pace), ("forecast", .forecast),
                            ("forecast_score", .forecastScore), ("health", .health)])

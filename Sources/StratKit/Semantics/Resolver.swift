@@ -344,8 +344,9 @@ extension Model {
             return .dynamic
         case .cond:
             resolve(n.a, scope, &ctx)
-            resolve(n.b, scope, &ctx)
-            resolve(n.c, scope, &ctx)
+            let (then, els) = pool.branches(n)
+            resolve(then, scope, &ctx)
+            resolve(els, scope, &ctx)
             return .dynamic
         case .dynMember:
             resolve(n.a, scope, &ctx)
@@ -369,7 +370,7 @@ extension Model {
                     return .dynamic
                 }
                 let idx = pool[n.b]
-                if idx.kind == .number, idx.numberValue.doubleValue == 0, projections[Int(q)].first >= 0 {
+                if idx.kind == .number, pool.numberValue(idx).doubleValue == 0, projections[Int(q)].first >= 0 {
                     // `other[0]` is its start: no dependency on the whole series (no false cycle).
                     let c = projections[Int(q)].first
                     pool[node] = Node(kind: .cell, a: c, span: n.span)
@@ -380,7 +381,7 @@ extension Model {
             let base = resolve(n.a, scope, &ctx)
             resolve(n.b, scope, &ctx)
             if case .objects(let list) = base, pool[n.b].kind == .number,
-               case .number(let d, _) = pool[n.b].numberValue, d >= 0, d == d.rounded(), d < Double(list.count) {
+               case .number(let d, _) = pool.numberValue(pool[n.b]), d >= 0, d == d.rounded(), d < Double(list.count) {
                 return bindObject(node, list[Int(d)], &ctx)
             }
             return .dynamic
@@ -491,7 +492,7 @@ extension Model {
                 // `p.sum`, `.avg`, `.min`, `.max`: the function over its series.
                 let q = objects[Int(o)].projection
                 let arg = pool.add(Node(kind: .projSeries, a: q, span: n.span))
-                pool[node] = Node(kind: .builtin, a: b.rawValue, b: pool.addExtra([arg]), c: 1, span: n.span)
+                pool[node] = Node(kind: .builtin, a: b.rawValue, b: pool.addExtra([arg]), span: n.span)
                 ctx.deps.insert(projections[Int(q)].group)
                 return .dynamic
             }
@@ -540,7 +541,7 @@ extension Model {
                     ctx.deps.insert(c)
                 }
                 let ex = pool.addExtra(items)
-                pool[node] = Node(kind: .list, b: ex, c: Int32(items.count), span: n.span)
+                pool[node] = Node(kind: .list, b: ex, span: n.span)
                 return .dynamic
             }
             pool[node] = Node(kind: .dynMember, a: n.a, b: n.b, span: n.span)
@@ -566,12 +567,12 @@ extension Model {
     }
 
     private func resolveCall(_ node: Int32, _ n: Node, _ scope: Scope, _ ctx: inout ResolveContext) -> Static {
-        for k in Int(n.b)..<Int(n.b + n.c) { resolve(pool.extra[k], scope, &ctx) }
-        let argCount = Int(n.c)
+        let argCount = Int(pool.count(n))
+        for k in Int(n.b)..<Int(n.b) + argCount { resolve(pool.extra[k], scope, &ctx) }
         if n.op == 1 {
             // `p.at(DATE)`.
             if argCount != 2 { sink.error("'at' takes one date: p.at(2026-06-30)", at: n.span) }
-            pool[node] = Node(kind: .builtin, a: Builtin.at.rawValue, b: n.b, c: n.c, span: n.span)
+            pool[node] = Node(kind: .builtin, a: Builtin.at.rawValue, b: n.b, span: n.span)
             return .dynamic
         }
         if !(scope.inNext || scope.inSeries), builtinIds[n.a] == .delay, globals[n.a] == nil {
@@ -580,12 +581,12 @@ extension Model {
         }
         if case .function(let f)? = globals[n.a] { recordFunctionUse(n, f) }
         if case .function(let f)? = globals[n.a], functions[Int(f)].params.count == argCount {
-            pool[node] = Node(kind: .userCall, a: f, b: n.b, c: n.c, span: n.span)
+            pool[node] = Node(kind: .userCall, a: f, b: n.b, span: n.span)
             ctx.calls.insert(f)
             return .dynamic
         }
         if hostFunctions[n.a] == nil, globals[n.a] == nil, let b = builtinIds[n.a], b.arity.contains(argCount) {
-            pool[node] = Node(kind: .builtin, a: b.rawValue, b: n.b, c: n.c, span: n.span)
+            pool[node] = Node(kind: .builtin, a: b.rawValue, b: n.b, span: n.span)
             if b.isConstructor { numberSite(node, scope, &ctx) }
             return .dynamic
         }
@@ -597,7 +598,7 @@ extension Model {
                 sink.error("function '\(name)' takes \(fn.params.count) argument\(fn.params.count == 1 ? "" : "s"), got \(args.count)",
                            at: n.span)
             }
-            pool[node] = Node(kind: .userCall, a: f, b: n.b, c: n.c, span: n.span)
+            pool[node] = Node(kind: .userCall, a: f, b: n.b, span: n.span)
             ctx.calls.insert(f)
             return .dynamic
         }
@@ -605,7 +606,7 @@ extension Model {
             if h.arity >= 0 && h.arity != args.count {
                 sink.error("function '\(name)' takes \(h.arity) argument\(h.arity == 1 ? "" : "s"), got \(args.count)", at: n.span)
             }
-            pool[node] = Node(kind: .hostCall, a: h.index, b: n.b, c: n.c, span: n.span)
+            pool[node] = Node(kind: .hostCall, a: h.index, b: n.b, span: n.span)
             return .dynamic
         }
         if let b = builtinIds[n.a] {
@@ -614,7 +615,7 @@ extension Model {
                     : b.arity.upperBound == Int.max ? "at least \(b.arity.lowerBound)" : "\(b.arity.lowerBound) or \(b.arity.upperBound)"
                 sink.error("function '\(name)' takes \(want) argument\(want == "1" ? "" : "s"), got \(args.count)", at: n.span)
             }
-            pool[node] = Node(kind: .builtin, a: b.rawValue, b: n.b, c: n.c, span: n.span)
+            pool[node] = Node(kind: .builtin, a: b.rawValue, b: n.b, span: n.span)
             return .dynamic
         }
         var candidates = sink.isFull ? [] : Builtin.allCases.filter { $0 != .at }.map(\.name)
@@ -651,7 +652,7 @@ extension Model {
         let n = pool[node]
         if n.kind == .projT { return 0 }
         if n.kind == .binary, n.op == BinaryOp.sub.rawValue, pool[n.a].kind == .projT, pool[n.b].kind == .number,
-           let k = pool[n.b].numberValue.doubleValue, k >= 0, k == k.rounded(), k < 1e9 { return Int(k) }
+           let k = pool.numberValue(pool[n.b]).doubleValue, k >= 0, k == k.rounded(), k < 1e9 { return Int(k) }
         return nil
     }
 

@@ -2,22 +2,22 @@
 /// `member`, `call` and friends into the resolved kinds below them.
 enum NodeKind: UInt8 {
     // Parsed
-    case number        // a, b: the Double's bit pattern; c: the packed unit
+    case number        // op 0: a, b: the Double's bit pattern (a plain number); op 1: a: constant index (a number with a unit)
     case string        // a: constant index
-    case interp        // b: extra start, c: count (parts are nodes)
+    case interp        // b: extra start (parts are nodes)
     case bool          // a: 0 or 1
     case none
     case name          // a: name id
     case member        // a: object node, b: name id
     case index         // a: list node, b: index node
-    case call          // a: callee name id, b: extra start, c: count
-    case list          // b: extra start, c: count
+    case call          // a: callee name id, b: extra start
+    case list          // b: extra start
     case neg, not      // a: operand
     case binary        // op: BinaryOp, a, b
-    case cond          // a: condition, b: then, c: else
+    case cond          // a: condition, b: extra start of [then, else]
     case range         // a, b: `a to b` (reserved)
     case threshold     // op: BinaryOp.ge/.le, a: bound (only as a `target:` value)
-    case solve         // a: input node, b: extra start of [expr, value(, lo, hi)], c: 2 or 4
+    case solve         // a: input node, b: extra start of [expr, value(, lo, hi)] (2 or 4)
     case error         // a parse error already reported
     // Resolved
     case cell          // a: cell index
@@ -27,9 +27,9 @@ enum NodeKind: UInt8 {
     case projPrev      // a: projection index, b: lag: its value at t - b (1 in `next:`, 0 in a series)
     case object        // a: object id (a static reference)
     case constant      // a: constant index (folded lists of references and the like)
-    case builtin       // a: Builtin raw value, b: extra start, c: count
-    case userCall      // a: function index, b: extra start, c: count
-    case hostCall      // a: host function index, b: extra start, c: count
+    case builtin       // a: Builtin raw value, b: extra start
+    case userCall      // a: function index, b: extra start
+    case hostCall      // a: host function index, b: extra start
     case dynMember     // a: object node, b: name id (looked up at run time)
     case projSeries    // a: projection index: its whole series as a list
     case projAt        // a: projection index, b: period node: `other[t - k]` inside `next:` or a series
@@ -60,12 +60,13 @@ enum BinaryOp: UInt8 {
     }
 }
 
-/// One expression node: 24 bytes (a 100,000-line model has over a million). The kind,
-/// the operator and the span's file share one word: 6, 4 and 22 bits.
+/// One expression node: 20 bytes (a 100,000-line model has over a million). The kind,
+/// the operator and the span's file share one word: 6, 4 and 22 bits. A node with
+/// children in `ExprPool.extra` (calls, lists, `if`) keeps where they start in `b`; their
+/// count is the word just before them, so that no node pays a third operand field.
 struct Node {
     var a: Int32 = 0
     var b: Int32 = 0
-    var c: Int32 = 0
     private var start: Int32
     private var end: Int32
     private var bits: UInt32
@@ -74,10 +75,9 @@ struct Node {
     /// The file field's all-ones value: no file (`Span.none`), and any file id past 2^22 - 2.
     private static let noFile: UInt32 = 0x3F_FFFF
 
-    init(kind: NodeKind, op: UInt8 = 0, a: Int32 = 0, b: Int32 = 0, c: Int32 = 0, span: Span) {
+    init(kind: NodeKind, op: UInt8 = 0, a: Int32 = 0, b: Int32 = 0, span: Span) {
         self.a = a
         self.b = b
-        self.c = c
         start = span.start
         end = span.end
         bits = 0
@@ -140,8 +140,9 @@ final class ExprPool {
     /// nested collections, each popping back to where it started.
     @exclusivity(unchecked) var scratch: [Int32] = []
 
-    /// Moves `scratch[base...]` into `extra`; returns where it starts there.
+    /// Moves `scratch[base...]` into `extra` after their count; returns where they start.
     func addScratch(from base: Int) -> Int32 {
+        extra.append(Int32(scratch.count - base))
         let s = Int32(extra.count)
         // Element by element: a call has a few arguments, and the generic slice append
         // and range removal cost more than the copying.
@@ -155,25 +156,39 @@ final class ExprPool {
         if scratch.count > base { scratch.removeSubrange(base...) }
     }
 
+    /// Appends `items` to `extra` after their count; returns where they start.
     func addExtra(_ items: [Int32]) -> Int32 {
+        extra.append(Int32(items.count))
         let s = Int32(extra.count)
         extra.append(contentsOf: items)
         return s
     }
 
-    /// A number literal node, stored inline (no constant-table entry per literal).
-    static func numberNode(_ d: Double, _ u: NumberUnit, span: Span) -> Node {
-        let bits = d.bitPattern
-        return Node(kind: .number, a: Int32(truncatingIfNeeded: bits >> 32), b: Int32(truncatingIfNeeded: bits),
-                    c: u.packed, span: span)
+    /// A number literal node: a plain number inline (no constant-table entry per
+    /// literal), a number with a unit as a constant.
+    func numberNode(_ d: Double, _ u: NumberUnit, span: Span) -> Node {
+        if u == NumberUnit() {
+            let bits = d.bitPattern
+            return Node(kind: .number, a: Int32(truncatingIfNeeded: bits >> 32), b: Int32(truncatingIfNeeded: bits), span: span)
+        }
+        return Node(kind: .number, op: 1, a: constant(.number(d, u)), span: span)
     }
+
+    /// The value of a `.number` node.
+    @inline(__always) func numberValue(_ n: Node) -> Value { n.numberValue(constants) }
 
     subscript(_ i: Int32) -> Node {
         get { nodes[Int(i)] }
         set { nodes[Int(i)] = newValue }
     }
 
-    func children(_ n: Node) -> ArraySlice<Int32> { extra[Int(n.b)..<Int(n.b + n.c)] }
+    /// How many children a call, list, `interp` or `solve` node has.
+    @inline(__always) func count(_ n: Node) -> Int32 { extra.childCount(n) }
+
+    func children(_ n: Node) -> ArraySlice<Int32> { extra[extra.childRange(n)] }
+
+    /// An `if` node's branches.
+    @inline(__always) func branches(_ n: Node) -> (then: Int32, else: Int32) { (extra[Int(n.b)], extra[Int(n.b) + 1]) }
 }
 
 /// Categories of items inside SWOTs, objectives and retros (public: ``ItemReport/kind``).
@@ -345,24 +360,18 @@ struct Decl {
 }
 
 extension Node {
-    /// The value of a `.number` node.
-    @inline(__always) var numberValue: Value {
+    /// The value of a `.number` node, given its pool's constants.
+    @inline(__always) func numberValue(_ constants: [Value]) -> Value {
+        if op != 0 { return constants[Int(a)] }
         let bits = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
-        return .number(Double(bitPattern: bits), NumberUnit(packed: c))
+        return .number(Double(bitPattern: bits), NumberUnit())
     }
 }
 
-extension NumberUnit {
-    var packed: Int32 {
-        Int32(UInt8(bitPattern: time)) | Int32(UInt8(bitPattern: money)) << 8 | Int32(display.rawValue) << 16
-            | Int32(bitPattern: UInt32(per.rawValue) << 24)
-    }
-
-    init(packed: Int32) {
-        // Nearly every literal is a plain number: skip the field-by-field decoding.
-        if packed == 0 { self.init(); return }
-        self.init(time: Int8(truncatingIfNeeded: packed), money: Int8(truncatingIfNeeded: packed >> 8),
-                  display: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 16)) ?? .plain,
-                  per: Display(rawValue: UInt8(truncatingIfNeeded: packed >> 24)) ?? .plain)
-    }
+extension Array where Element == Int32 {
+    /// The children of a node with children, when this is its pool's `extra`.
+    @inline(__always) func childRange(_ n: Node) -> Range<Int> { Int(n.b)..<Int(n.b) + Int(self[Int(n.b) - 1]) }
+    /// Their count.
+    @inline(__always) func childCount(_ n: Node) -> Int32 { self[Int(n.b) - 1] }
 }
+

@@ -100,7 +100,7 @@ private struct TreeDump {
         let n = pool[i]
         switch n.kind {
         case .number:
-            if case .number(let v, let u) = n.numberValue {
+            if case .number(let v, let u) = pool.numberValue(n) {
                 out += "num(\(v.bitPattern),\(u.time),\(u.money),\(u.display.rawValue))"
             }
         case .string:
@@ -113,7 +113,7 @@ private struct TreeDump {
         case .neg: out += "neg("; expr(n.a); out += ")"
         case .not: out += "not("; expr(n.a); out += ")"
         case .binary: out += "bin\(n.op)("; expr(n.a); out += ","; expr(n.b); out += ")"
-        case .cond: out += "if("; expr(n.a); out += ","; expr(n.b); out += ","; expr(n.c); out += ")"
+        case .cond: out += "if("; expr(n.a); out += ","; expr(pool.branches(n).then); out += ","; expr(pool.branches(n).else); out += ")"
         case .range: out += "range("; expr(n.a); out += ","; expr(n.b); out += ")"
         case .threshold: out += "thr\(n.op)("; expr(n.a); out += ")"
         case .solve:
@@ -125,7 +125,7 @@ private struct TreeDump {
             for c in pool.children(n) { out += ","; expr(c) }
             out += ")"
         default:
-            out += "kind\(n.kind.rawValue)(\(n.op),\(n.a),\(n.b),\(n.c))"
+            out += "kind\(n.kind.rawValue)(\(n.op),\(n.a),\(n.b))"
         }
     }
 }

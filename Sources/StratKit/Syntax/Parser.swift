@@ -342,7 +342,7 @@ struct Parser {
             }
             let t = take()
             d = Decl(kind: .checkin, nameSpan: span(t), span: s,
-                     expr: pool.add(ExprPool.numberNode(t.number, t.unit, span: span(t))))
+                     expr: pool.add(pool.numberNode(t.number, t.unit, span: span(t))))
             if tok.kind == .string { d.message = parseString(take()) }
             parseOverrides(into: &d)
         }
@@ -617,7 +617,7 @@ struct Parser {
             }
             _ = take()
             let b = parseExpr()
-            return pool.add(Node(kind: .cond, a: c, b: a, c: b, span: span(from: start)))
+            return pool.add(Node(kind: .cond, a: c, b: pool.addExtra([a, b]), span: span(from: start)))
         } else if isKeyword(.not) {
             _ = take()
             let e = parseExpr(minPrec: Prec.not)
@@ -677,7 +677,7 @@ struct Parser {
                 return errorNode(span(from: start))
             }
             _ = take()
-            let target = pool.add(ExprPool.numberNode(1, NumberUnit(time: 1, display: d), span: span(t)))
+            let target = pool.add(pool.numberNode(1, NumberUnit(time: 1, display: d), span: span(t)))
             left = pool.add(Node(kind: .binary, op: BinaryOp.convert.rawValue, a: left, b: target, span: span(from: start)))
         }
         return left
@@ -731,7 +731,7 @@ struct Parser {
             }
         }
         let ex = pool.addExtra(items)
-        return pool.add(Node(kind: .solve, a: input, b: ex, c: Int32(items.count), span: span(from: start)))
+        return pool.add(Node(kind: .solve, a: input, b: ex, span: span(from: start)))
     }
 
     /// An argument that is a lone name or number (`min(x1, 2)`): the node `parseExpr` would
@@ -744,7 +744,7 @@ struct Parser {
         let next = peek().kind
         guard next == .comma || next == .rparen else { return nil }
         let t = take()
-        if t.kind == .number { return pool.add(ExprPool.numberNode(t.number, t.unit, span: span(t))) }
+        if t.kind == .number { return pool.add(pool.numberNode(t.number, t.unit, span: span(t))) }
         return pool.add(Node(kind: .name, a: t.name, span: span(t)))
     }
 
@@ -771,10 +771,9 @@ struct Parser {
             if tok.kind == .comma { _ = take() } else { break }
         }
         if !expect(.rparen, "')' to close the argument list") { pool.dropScratch(base); return nil }
-        let count = Int32(pool.scratch.count - base)
         let ex = pool.addScratch(from: base)
         let callee = method ? pool[e].b : pool[e].a
-        return pool.add(Node(kind: .call, op: method ? 1 : 0, a: callee, b: ex, c: count, span: span(from: start)))
+        return pool.add(Node(kind: .call, op: method ? 1 : 0, a: callee, b: ex, span: span(from: start)))
     }
 
     private mutating func parsePostfix() -> Int32 {
@@ -811,7 +810,7 @@ struct Parser {
         switch t.kind {
         case .number:
             _ = take()
-            return pool.add(ExprPool.numberNode(t.number, t.unit, span: span(t)))
+            return pool.add(pool.numberNode(t.number, t.unit, span: span(t)))
         case .string:
             _ = take()
             return parseString(t)
@@ -858,9 +857,8 @@ struct Parser {
             if tok.kind == .comma { _ = take() } else { break }
         }
         if !expect(.rbracket, "']' to close the list") { pool.dropScratch(base); return errorNode(span(from: start)) }
-        let count = Int32(pool.scratch.count - base)
         let ex = pool.addScratch(from: base)
-        return pool.add(Node(kind: .list, b: ex, c: count, span: span(from: start)))
+        return pool.add(Node(kind: .list, b: ex, span: span(from: start)))
     }
 
     /// Decodes a string token into a constant or an interpolation node.
@@ -934,6 +932,6 @@ struct Parser {
         }
         flush(pool, &parts, &buf, span(t))
         let ex = pool.addExtra(parts)
-        return pool.add(Node(kind: .interp, b: ex, c: Int32(parts.count), span: span(t)))
+        return pool.add(Node(kind: .interp, b: ex, span: span(t)))
     }
 }
