@@ -20,14 +20,14 @@ enum Heap {
 
     /// Before a model of `bytes` source bytes is read, when it is large (1 MB or more):
     /// large arrays come from the heap rather than `mmap`, freed memory stays for reuse,
-    /// and the heap grows at once by about what such a model needs, in transparent huge
-    /// pages (a few dozen faults instead of thousands). Only the CLI does this: the heap
-    /// is the process's, and an embedding host owns its own.
+    /// and the heap grows at once by about what such a model needs, its densely filled
+    /// first part in transparent huge pages (a fault per 2 MB instead of per 4 KB). Only
+    /// the CLI does this: the heap is the process's, and an embedding host owns its own.
     static func prepare(forSourceBytes bytes: Int) {
         #if canImport(Glibc)
         guard bytes >= 1 << 20 else { return }
         // A model needs up to about 12 bytes of heap per source byte, its node pool
-        // included (the formula model: 5.5 MB of source, 57 MB in all); address space
+        // included (the formula model: 5.5 MB of source, 50 MB in all); address space
         // reserved but never touched costs nothing.
         let wanted = min(bytes, 64 << 20) * 16
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
@@ -40,8 +40,13 @@ enum Heap {
         guard let block = malloc(1 << 20) else { return }
         grower = block
         let after = programBreak()
+        // Huge pages for the part the parser fills densely, in order: the source, the node
+        // pool and the children's lists, about 8 bytes per source byte. Past it, where the
+        // model's tables are built and freed blocks leave holes, a huge page would often
+        // be half empty (measured: 8 bytes, 57 MiB and 3,700 faults; the whole heap, 59
+        // MiB and 700; none, 54 MiB and 4,400).
         let huge = 2 << 20
-        let start = (before + huge - 1) & ~(huge - 1), end = after & ~(huge - 1)
+        let start = (before + huge - 1) & ~(huge - 1), end = min(after, before + 8 * bytes) & ~(huge - 1)
         if end > start, let p = UnsafeMutableRawPointer(bitPattern: start) {
             _ = madvise(p, end - start, 14 /* MADV_HUGEPAGE */)
         }

@@ -111,6 +111,7 @@ struct Parser {
         // About one declaration per line: reserving skips the regrowth copies of a large
         // file, and capacity never touched costs no memory.
         decls.reserveCapacity((lexer.end - lexer.i) / 32)
+        decls.adviseHugePagesForCapacity()
         skipNewlines()
         while tok.kind != .eof {
             panic = false

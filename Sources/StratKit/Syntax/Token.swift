@@ -133,6 +133,8 @@ final class Interner: @unchecked Sendable {
         let wanted = names.count + more
         names.reserveCapacity(wanted)
         offsets.reserveCapacity(wanted + 1)
+        // Names are short: about 8 bytes each covers them without doubling the arena.
+        if arenaCount + 8 * more > arenaCapacity { growArena(to: arenaCount + 8 * more) }
         // One rehash at the final size, not one per doubling.
         var size = mask + 1
         while size < 2 * wanted { size *= 2 }
@@ -232,14 +234,7 @@ final class Interner: @unchecked Sendable {
         // Copied rather than decoded: `String(decoding:)` goes through its repairing path.
         // The initializer still validates the bytes (names are ASCII).
         names.append(String(unsafeUninitializedCapacity: bytes.count) { _ = $0.initialize(from: bytes); return bytes.count })
-        if arenaCount + bytes.count > arenaCapacity {
-            let cap = max(arenaCapacity * 2, arenaCount + bytes.count)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap + Self.arenaSlack)
-            grown.update(from: arena, count: arenaCount)
-            arena.deallocate()
-            arena = grown
-            arenaCapacity = cap
-        }
+        if arenaCount + bytes.count > arenaCapacity { growArena(to: max(arenaCapacity * 2, arenaCount + bytes.count)) }
         if !bytes.isEmpty { (arena + arenaCount).update(from: bytes.baseAddress!, count: bytes.count) }
         arenaCount += bytes.count
         offsets.append(Int32(arenaCount))
@@ -249,6 +244,14 @@ final class Interner: @unchecked Sendable {
     }
 
     private func grow() { rehash(size: (mask + 1) * 2) }
+
+    private func growArena(to cap: Int) {
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap + Self.arenaSlack)
+        grown.update(from: arena, count: arenaCount)
+        arena.deallocate()
+        arena = grown
+        arenaCapacity = cap
+    }
 
     /// Rebuilds the table at `size` slots, inserting the names in id order: the table is
     /// then exactly what interning them one by one gives, which `truncate` relies on.
