@@ -43,8 +43,7 @@ enum Heap {
         // Huge pages for the part the parser fills densely, in order: the source, the node
         // pool and the children's lists, about 8 bytes per source byte. Past it, where the
         // model's tables are built and freed blocks leave holes, a huge page would often
-        // be half empty (measured: 8 bytes, 57 MiB and 3,700 faults; the whole heap, 59
-        // MiB and 700; none, 54 MiB and 4,400).
+        // be half empty (docs/performance.md, "The CLI's heap", has the measurements).
         let huge = 2 << 20
         let start = (before + huge - 1) & ~(huge - 1), end = min(after, before + 8 * bytes) & ~(huge - 1)
         if end > start, let p = UnsafeMutableRawPointer(bitPattern: start) {
