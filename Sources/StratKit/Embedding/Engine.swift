@@ -605,7 +605,7 @@ public final class Engine: @unchecked Sendable {
         return try whatIfs.apply(overrides, model: model, evaluator: &evaluator)
     }
 
-    private func undo(_ u: WhatIfUndo) {
+    private func undo(_ u: consuming WhatIfUndo) {
         whatIfs.undo(u, model: model, evaluator: &evaluator)
     }
 
@@ -691,7 +691,7 @@ public final class Engine: @unchecked Sendable {
         return try withScratch {
             let (changes, saved) = try apply(compileOverrides(overrides))
             let errors = collectRuntimeErrors()
-            undo(saved)
+            undo(consume saved)
             if errors.contains(where: { $0.severity == .error }) { throw StratError(diagnostics: errors) }
             return changes
         }
@@ -711,6 +711,7 @@ public final class Engine: @unchecked Sendable {
         }
         committed.append((path, expression))
         diagnostics.append(contentsOf: errors)
+        whatIfs.recycle(consume saved)
         return changes
     }
 

@@ -18,8 +18,9 @@ struct WhatIfUndo {
     struct NodePatch { var node: Int32; var cell: Int32 }
     struct Edge { var from: Int32; var to: Int32 }
     var cells: [CellBefore] = []
-    /// Recomputed cells and their values and states before, in dependency order (two
-    /// parallel arrays: appending a 16-byte value beats appending a padded struct).
+    /// Recomputed cells and their values and states before, in dependency order (three
+    /// parallel arrays: appending a value beats appending a padded struct). A cell
+    /// recomputed twice (several propagations into one undo) appears twice.
     var valueCells: [Int32] = []
     var values: [Value] = []
     var states: [CellState] = []
@@ -35,11 +36,22 @@ struct WhatIfUndo {
     var order: [Int32]?
     var position: [Int32]?
     var dependents: EdgeLists?
-    /// Every cell's value and state before, when the what-if reached most of the model
-    /// (then `values` and `states` stay empty).
-    struct Snapshot { var values: [Value]; var states: [CellState] }
-    var snapshot: Snapshot?
 
+    /// Empties every list, keeping its capacity (a recycled undo appends without growing).
+    mutating func clear() {
+        cells.removeAll(keepingCapacity: true)
+        valueCells.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        states.removeAll(keepingCapacity: true)
+        series.removeAll(keepingCapacity: true)
+        patches.removeAll(keepingCapacity: true)
+        edges.removeAll(keepingCapacity: true)
+        volatileAdded.removeAll(keepingCapacity: true)
+        cellCount = -1
+        order = nil
+        position = nil
+        dependents = nil
+    }
 }
 
 /// The what-if machinery: applies overrides to the dependency graph, recomputes only what
@@ -51,13 +63,16 @@ struct WhatIfRuntime {
     private var stamp: UInt32 = 0
     /// The breadth-first queue, kept between calls with its capacity.
     private var queue: [Int32] = []
+    /// The lists of the last undo, emptied, for the next what-if (nil while in use).
+    private var spare: WhatIfUndo?
 
     /// Applies overrides and recomputes their dependents; returns the changes and what is
     /// needed to undo them. A cycle the overrides create throws its diagnostics, with the
     /// model left as it was.
     mutating func apply(_ overrides: [ResolvedOverride], model: Model,
                         evaluator: inout Evaluator) throws(StratError) -> ([Change], WhatIfUndo) {
-        var undo = WhatIfUndo()
+        var undo = spare ?? WhatIfUndo()
+        spare = nil
         if overrides.isEmpty { return ([], undo) }
         model.ensureDependents()
         var targets = overrides
@@ -131,112 +146,60 @@ struct WhatIfRuntime {
     ///
     /// Per affected cell this is the recomputation plus a few array operations: arrays
     /// of the model are read through one local copy each (an access through the class
-    /// per cell costs a retain and a release), and the queue keeps its capacity.
+    /// per cell costs a retain and a release), the old values move into `undo` (no
+    /// copy of the whole value array, no reference counting) and each cell is compared
+    /// right after it is computed, while its value is still in cache.
     mutating func propagate(from roots: [Int32], model: Model, evaluator: inout Evaluator,
                             into undo: inout WhatIfUndo) -> [Change] {
         model.ensureDependents()
-        let n = model.cells.count
-        if stamps.count < n { stamps.append(contentsOf: repeatElement(0, count: n - stamps.count)) }
-        stamp &+= 1
-        if stamp == 0 { for i in stamps.indices { stamps[i] = 0 }; stamp = 1 }
-        let s = stamp
-        // Everything downstream of the roots (and the volatile cells), breadth first, in a
-        // buffer kept between calls: each cell enters once, so n + roots is enough.
-        let cap = n + roots.count + model.volatile.count
-        if queue.count < cap { queue = [Int32](repeating: 0, count: cap) }
-        let dependents = model.dependents
-        let volatile = model.volatile
-        let count = queue.withUnsafeMutableBufferPointer { q in
-            stamps.withUnsafeMutableBufferPointer { stamps in
-                var tail = 0
-                for c in roots { stamps[Int(c)] = s; q[tail] = c; tail += 1 }
-                for v in volatile where stamps[Int(v)] != s { stamps[Int(v)] = s; q[tail] = v; tail += 1 }
-                var head = 0
-                while head < tail {
-                    let c = q[head]
-                    head += 1
-                    dependents[Int(c)].withUnsafeBufferPointer { ds in
-                        for d in ds where stamps[Int(d)] != s {
-                            stamps[Int(d)] = s
-                            q[tail] = d
-                            tail += 1
-                        }
-                    }
-                }
-                return tail
-            }
-        }
-        // In dependency order: large sets by one scan of the topological order, small
-        // ones by sorting their positions.
-        let order = model.order
-        var affected: [Int32] = []
-        affected.reserveCapacity(count)
-        if count > n / 8 {
-            stamps.withUnsafeBufferPointer { stamps in
-                order.withUnsafeBufferPointer { order in
-                    for c in order where stamps[Int(c)] == s { affected.append(c) }
-                }
-            }
-        } else {
-            let position = model.position
-            var positions = queue[0..<count].map { position[Int($0)] }
-            positions.sort()
-            for p in positions { affected.append(order[Int(p)]) }
-        }
+        let first = undo.valueCells.count
+        collectAffected(from: roots, model: model, into: &undo.valueCells)
+        let affected = undo.valueCells
+        let count = affected.count - first
         let cells = model.cells
         let hasGroups = !model.projections.isEmpty
-        let first = undo.valueCells.count
-        // A what-if that reaches most of the model keeps the whole value and state arrays
-        // as they were (copy on write: one bulk copy on the first write, and the undo is
-        // an assignment), rather than saving and restoring cell by cell.
-        let whole = affected.count > n / 4 && first == 0 && undo.snapshot == nil
-        if !whole { undo.valueCells.append(contentsOf: affected) }
-        if whole {
-            undo.snapshot = .init(values: evaluator.values, states: evaluator.state)
-            evaluator.state.withUnsafeMutableBufferPointer { state in
-                for c in affected { state[Int(c)] = .pending }
-            }
-        } else {
-            undo.values.reserveCapacity(first + affected.count)
-            undo.states.reserveCapacity(first + affected.count)
-            evaluator.values.withUnsafeBufferPointer { values in
-                evaluator.state.withUnsafeMutableBufferPointer { state in
-                    for c in affected {
-                        undo.values.append(values[Int(c)])
-                        undo.states.append(state[Int(c)])
-                        state[Int(c)] = .pending
-                    }
-                }
-            }
-        }
         if hasGroups {
-            for c in affected where cells[Int(c)].isProjectionGroup {
-                let p = Int(cells[Int(c)].projection)
+            for k in first..<affected.count where cells[Int(affected[k])].isProjectionGroup {
+                let p = Int(cells[Int(affected[k])].projection)
                 undo.series.append(.init(projection: p, series: evaluator.projSeries[p], unit: evaluator.projUnits[p],
                                          stored: evaluator.seriesStored[p], last: evaluator.projLast[p]))
             }
         }
+        // Each old value moves out (a pending cell's value is never read: a read computes it).
+        undo.values.reserveCapacity(affected.count)
+        undo.states.reserveCapacity(affected.count)
+        evaluator.values.withUnsafeMutableBufferPointer { values in
+            evaluator.state.withUnsafeMutableBufferPointer { state in
+                let v = values.baseAddress!
+                for k in first..<affected.count {
+                    let c = Int(affected[k])
+                    undo.values.append((v + c).move())
+                    (v + c).initialize(to: .none)
+                    undo.states.append(state[c])
+                    state[c] = .pending
+                }
+            }
+        }
         evaluator.armStackGuard()
-        for c in affected where evaluator.state[Int(c)] == .pending { evaluator.compute(c) }
         var changes: [Change] = []
-        changes.reserveCapacity(affected.count)
-        let after = evaluator.values
-        let before = whole ? undo.snapshot!.values : undo.values
+        changes.reserveCapacity(count)
         let names = model.interner.names
         // A top-level let's path is its name (no concatenation, no call).
         func path(_ c: Int) -> String { cells[c].owner < 0 ? names[Int(cells[c].name)] : model.cellPath(Int32(c)) }
-        for k in affected.indices {
+        // A cell's value is final once its turn has come: what it reads comes earlier in
+        // the order, and a read of a pending cell computes that cell first.
+        for k in first..<affected.count {
             let c = Int(affected[k])
+            if evaluator.state[c] == .pending { evaluator.compute(Int32(c)) }
             if hasGroups && cells[c].isProjectionGroup { continue }
-            let i = whole ? c : first + k
             // Numbers (nearly every cell) compare without copying the enum out.
-            if case .number(let y, let uy) = after[c], case .number(let x, let ux) = before[i] {
+            if case .number(let y, let uy) = evaluator.values[c], case .number(let x, let ux) = undo.values[k] {
                 if !Value.numbersEqual(x, y) || ux != uy {
                     changes.append(Change(path: path(c), before: .number(x, ux), after: .number(y, uy)))
                 }
                 continue
             }
-            let a = after[c], b = before[i]
+            let a = evaluator.values[c], b = undo.values[k]
             if !Value.equal(b, a) || b.unit != a.unit {
                 changes.append(Change(path: path(c), before: b, after: a))
             }
@@ -244,9 +207,102 @@ struct WhatIfRuntime {
         return changes
     }
 
+    /// Appends to `out`, in dependency order, `roots`, the volatile cells and everything
+    /// downstream of them.
+    ///
+    /// Breadth first over the reverse edges while the set stays small against the part of
+    /// the order it can reach (from the earliest root on); past an eighth of that part, one
+    /// scan of the order from there, where a cell is affected when one of its
+    /// dependencies is: sequential reads and no queue, which for a what-if that reaches
+    /// most of the model costs a fraction of the breadth-first walk.
+    private mutating func collectAffected(from roots: [Int32], model: Model, into out: inout [Int32]) {
+        let n = model.cells.count
+        if stamps.count < n { stamps.append(contentsOf: repeatElement(0, count: n - stamps.count)) }
+        stamp &+= 1
+        if stamp == 0 { for i in stamps.indices { stamps[i] = 0 }; stamp = 1 }
+        let s = stamp
+        let order = model.order, position = model.position
+        let volatile = model.volatile
+        let ordered = order.count == n && position.count == n
+        var start = n
+        if ordered {
+            for c in roots { start = min(start, Int(position[Int(c)])) }
+            for v in volatile { start = min(start, Int(position[Int(v)])) }
+        }
+        let budget = ordered ? (n - start) / 8 : Int.max
+        // Each cell enters the queue once; one more slot takes the write of a cell that
+        // was already there (the walk stores unconditionally and counts only new cells).
+        let cap = n + 1 + roots.count + volatile.count
+        if queue.count < cap { queue = [Int32](repeating: 0, count: cap) }
+        let dependents = model.dependents
+        let (count, complete) = queue.withUnsafeMutableBufferPointer { q in
+            stamps.withUnsafeMutableBufferPointer { stamps in
+                var tail = 0
+                for c in roots where stamps[Int(c)] != s { stamps[Int(c)] = s; q[tail] = c; tail += 1 }
+                for v in volatile where stamps[Int(v)] != s { stamps[Int(v)] = s; q[tail] = v; tail += 1 }
+                var head = 0
+                while head < tail {
+                    if tail > budget { return (tail, false) }
+                    let c = q[head]
+                    head += 1
+                    dependents[Int(c)].withUnsafeBufferPointer { ds in
+                        for d in ds {
+                            // Without a branch on whether `d` was seen: that branch is a coin toss.
+                            let fresh = stamps[Int(d)] != s
+                            stamps[Int(d)] = s
+                            q[tail] = d
+                            tail += fresh ? 1 : 0
+                        }
+                    }
+                }
+                return (tail, true)
+            }
+        }
+        if !complete {
+            // The cells stamped so far are affected; the scan finds the rest.
+            let deps = model.deps
+            out.reserveCapacity(out.count + n - start)
+            stamps.withUnsafeMutableBufferPointer { stamps in
+                order.withUnsafeBufferPointer { order in
+                    for p in start..<n {
+                        let c = Int(order[p])
+                        var hit = stamps[c] == s
+                        if !hit {
+                            deps[c].withUnsafeBufferPointer { ds in
+                                var any: UInt32 = 0
+                                for d in ds { any |= stamps[Int(d)] == s ? 1 : 0 }
+                                hit = any != 0
+                            }
+                        }
+                        if hit {
+                            stamps[c] = s
+                            out.append(Int32(c))
+                        }
+                    }
+                }
+            }
+            return
+        }
+        out.reserveCapacity(out.count + count)
+        if ordered && count > (n - start) / 8 {
+            stamps.withUnsafeBufferPointer { stamps in
+                order.withUnsafeBufferPointer { order in
+                    for c in order[start...] where stamps[Int(c)] == s { out.append(c) }
+                }
+            }
+        } else if ordered {
+            var positions = queue[0..<count].map { position[Int($0)] }
+            positions.sort()
+            for p in positions { out.append(order[Int(p)]) }
+        } else {
+            out.append(contentsOf: queue[0..<count])
+        }
+    }
+
     /// Restores what ``apply(_:model:evaluator:)`` or ``propagate(from:model:evaluator:into:)``
     /// changed: formulas, graph edges, order, values, series and shadow cells.
-    func undo(_ u: WhatIfUndo, model: Model, evaluator: inout Evaluator) {
+    mutating func undo(_ u: consuming WhatIfUndo, model: Model, evaluator: inout Evaluator) {
+        var u = u
         if !u.patches.isEmpty {
             evaluator.releaseSnapshot()
             for p in u.patches.reversed() { model.pool.nodes[Int(p.node)].a = p.cell }
@@ -264,21 +320,22 @@ struct WhatIfRuntime {
         for v in u.volatileAdded { model.volatile.remove(v) }
         if let o = u.order { model.order = o }
         if let p = u.position { model.position = p }
-        // Values in reverse, so that a cell recomputed twice ends with its oldest value.
+        // Values in reverse, so that a cell recomputed twice ends with its oldest value;
+        // swapped rather than copied (the values the what-if computed are dropped with
+        // the undo's list, no reference counting on the way).
+        let valueCells = u.valueCells, states = u.states
         evaluator.values.withUnsafeMutableBufferPointer { values in
             evaluator.state.withUnsafeMutableBufferPointer { state in
-                var k = u.valueCells.count
-                while k > 0 {
-                    k -= 1
-                    let c = Int(u.valueCells[k])
-                    values[c] = u.values[k]
-                    state[c] = u.states[k]
+                u.values.withUnsafeMutableBufferPointer { saved in
+                    var k = valueCells.count
+                    while k > 0 {
+                        k -= 1
+                        let c = Int(valueCells[k])
+                        swap(&values[c], &saved[k])
+                        state[c] = states[k]
+                    }
                 }
             }
-        }
-        if let snap = u.snapshot {   // older than the values saved one by one
-            evaluator.values = snap.values
-            evaluator.state = snap.states
         }
         for ss in u.series.reversed() {
             let p = ss.projection
@@ -294,6 +351,15 @@ struct WhatIfRuntime {
             if model.dependents.count > u.cellCount { model.dependents.removeLastRows(model.dependents.count - u.cellCount) }
             evaluator.truncateCells(to: u.cellCount)
         }
+        recycle(u)
+    }
+
+    /// Keeps an undo's lists, emptied, for the next ``apply(_:model:evaluator:)``: a
+    /// what-if that reaches most of the model then writes into memory it has used before.
+    mutating func recycle(_ u: consuming WhatIfUndo) {
+        var u = u
+        u.clear()
+        spare = u
     }
 }
 
