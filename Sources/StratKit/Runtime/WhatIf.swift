@@ -18,12 +18,21 @@ struct WhatIfUndo {
     struct NodePatch { var node: Int32; var cell: Int32 }
     struct Edge { var from: Int32; var to: Int32 }
     var cells: [CellBefore] = []
-    /// Recomputed cells and their values and states before, in dependency order (three
-    /// parallel arrays: appending a value beats appending a padded struct). A cell
-    /// recomputed twice (several propagations into one undo) appears twice.
+    /// A recomputed cell's value and state before. A number is kept here (plain data:
+    /// saving, comparing and restoring it costs no value-witness call and no reference
+    /// counting); any other value moved to `others`.
+    struct Saved {
+        var number: Double
+        var unit: NumberUnit
+        var state: CellState
+        var boxed: Bool
+    }
+    /// Recomputed cells and what they held before, in dependency order (parallel arrays).
+    /// A cell recomputed twice (several propagations into one undo) appears twice.
     var valueCells: [Int32] = []
-    var values: [Value] = []
-    var states: [CellState] = []
+    var saved: [Saved] = []
+    /// The values of the `boxed` entries of `saved`, in the same order.
+    var others: [Value] = []
     var series: [SeriesBefore] = []
     /// Self-references redirected to a shadow cell, with the cell they read before.
     var patches: [NodePatch] = []
@@ -41,8 +50,8 @@ struct WhatIfUndo {
     mutating func clear() {
         cells.removeAll(keepingCapacity: true)
         valueCells.removeAll(keepingCapacity: true)
-        values.removeAll(keepingCapacity: true)
-        states.removeAll(keepingCapacity: true)
+        saved.removeAll(keepingCapacity: true)
+        others.removeAll(keepingCapacity: true)
         series.removeAll(keepingCapacity: true)
         patches.removeAll(keepingCapacity: true)
         edges.removeAll(keepingCapacity: true)
@@ -153,7 +162,8 @@ struct WhatIfRuntime {
                             into undo: inout WhatIfUndo) -> [Change] {
         model.ensureDependents()
         let first = undo.valueCells.count
-        collectAffected(from: roots, model: model, into: &undo.valueCells)
+        let firstOther = undo.others.count
+        collectAffected(from: roots, model: model, evaluator: &evaluator, into: &undo)
         let affected = undo.valueCells
         let count = affected.count - first
         let cells = model.cells
@@ -165,21 +175,6 @@ struct WhatIfRuntime {
                                          stored: evaluator.seriesStored[p], last: evaluator.projLast[p]))
             }
         }
-        // Each old value moves out (a pending cell's value is never read: a read computes it).
-        undo.values.reserveCapacity(affected.count)
-        undo.states.reserveCapacity(affected.count)
-        evaluator.values.withUnsafeMutableBufferPointer { values in
-            evaluator.state.withUnsafeMutableBufferPointer { state in
-                let v = values.baseAddress!
-                for k in first..<affected.count {
-                    let c = Int(affected[k])
-                    undo.values.append((v + c).move())
-                    (v + c).initialize(to: .none)
-                    undo.states.append(state[c])
-                    state[c] = .pending
-                }
-            }
-        }
         evaluator.armStackGuard()
         var changes: [Change] = []
         changes.reserveCapacity(count)
@@ -188,34 +183,45 @@ struct WhatIfRuntime {
         func path(_ c: Int) -> String { cells[c].owner < 0 ? names[Int(cells[c].name)] : model.cellPath(Int32(c)) }
         // A cell's value is final once its turn has come: what it reads comes earlier in
         // the order, and a read of a pending cell computes that cell first.
+        var other = firstOther
         for k in first..<affected.count {
             let c = Int(affected[k])
             if evaluator.state[c] == .pending { evaluator.compute(Int32(c)) }
-            if hasGroups && cells[c].isProjectionGroup { continue }
+            let b = undo.saved[k]
+            if hasGroups && cells[c].isProjectionGroup {
+                if b.boxed { other += 1 }
+                continue
+            }
             // Numbers (nearly every cell) compare without copying the enum out.
-            if case .number(let y, let uy) = evaluator.values[c], case .number(let x, let ux) = undo.values[k] {
-                if !Value.numbersEqual(x, y) || ux != uy {
-                    changes.append(Change(path: path(c), before: .number(x, ux), after: .number(y, uy)))
+            if !b.boxed {
+                if case .number(let y, let uy) = evaluator.values[c] {
+                    if !Value.numbersEqual(b.number, y) || b.unit != uy {
+                        changes.append(Change(path: path(c), number: b.number, b.unit, to: y, uy))
+                    }
+                } else {
+                    changes.append(Change(path: path(c), before: .number(b.number, b.unit), after: evaluator.values[c]))
                 }
                 continue
             }
-            let a = evaluator.values[c], b = undo.values[k]
-            if !Value.equal(b, a) || b.unit != a.unit {
-                changes.append(Change(path: path(c), before: b, after: a))
+            let a = evaluator.values[c], before = undo.others[other]
+            other += 1
+            if !Value.equal(before, a) || before.unit != a.unit {
+                changes.append(Change(path: path(c), before: before, after: a))
             }
         }
         return changes
     }
 
-    /// Appends to `out`, in dependency order, `roots`, the volatile cells and everything
-    /// downstream of them.
+    /// Appends to `undo`, in dependency order, `roots`, the volatile cells and everything
+    /// downstream of them, with what each held, and marks them pending.
     ///
     /// Breadth first over the reverse edges while the set stays small against the part of
     /// the order it can reach (from the earliest root on); past an eighth of that part, one
     /// scan of the order from there, where a cell is affected when one of its
     /// dependencies is: sequential reads and no queue, which for a what-if that reaches
     /// most of the model costs a fraction of the breadth-first walk.
-    private mutating func collectAffected(from roots: [Int32], model: Model, into out: inout [Int32]) {
+    private mutating func collectAffected(from roots: [Int32], model: Model, evaluator: inout Evaluator,
+                                          into undo: inout WhatIfUndo) {
         let n = model.cells.count
         if stamps.count < n { stamps.append(contentsOf: repeatElement(0, count: n - stamps.count)) }
         stamp &+= 1
@@ -259,44 +265,75 @@ struct WhatIfRuntime {
             }
         }
         if !complete {
-            // The cells stamped so far are affected; the scan finds the rest.
+            // The cells stamped so far are affected; the scan finds the rest and saves each
+            // cell as it finds it.
             let deps = model.deps
-            out.reserveCapacity(out.count + n - start)
+            undo.valueCells.reserveCapacity(undo.valueCells.count + n - start)
+            undo.saved.reserveCapacity(undo.saved.count + n - start)
             stamps.withUnsafeMutableBufferPointer { stamps in
                 order.withUnsafeBufferPointer { order in
-                    for p in start..<n {
-                        let c = Int(order[p])
-                        var hit = stamps[c] == s
-                        if !hit {
-                            deps[c].withUnsafeBufferPointer { ds in
-                                var any: UInt32 = 0
-                                for d in ds { any |= stamps[Int(d)] == s ? 1 : 0 }
-                                hit = any != 0
+                    evaluator.values.withUnsafeMutableBufferPointer { values in
+                        evaluator.state.withUnsafeMutableBufferPointer { state in
+                            for p in start..<n {
+                                let c = Int(order[p])
+                                var hit = stamps[c] == s
+                                if !hit {
+                                    deps[c].withUnsafeBufferPointer { ds in
+                                        var any: UInt32 = 0
+                                        for d in ds { any |= stamps[Int(d)] == s ? 1 : 0 }
+                                        hit = any != 0
+                                    }
+                                }
+                                if hit {
+                                    stamps[c] = s
+                                    undo.valueCells.append(Int32(c))
+                                    Self.save(c, values, state, into: &undo)
+                                }
                             }
-                        }
-                        if hit {
-                            stamps[c] = s
-                            out.append(Int32(c))
                         }
                     }
                 }
             }
             return
         }
-        out.reserveCapacity(out.count + count)
+        let first = undo.valueCells.count
+        undo.valueCells.reserveCapacity(first + count)
         if ordered && count > (n - start) / 8 {
             stamps.withUnsafeBufferPointer { stamps in
                 order.withUnsafeBufferPointer { order in
-                    for c in order[start...] where stamps[Int(c)] == s { out.append(c) }
+                    for c in order[start...] where stamps[Int(c)] == s { undo.valueCells.append(c) }
                 }
             }
         } else if ordered {
             var positions = queue[0..<count].map { position[Int($0)] }
             positions.sort()
-            for p in positions { out.append(order[Int(p)]) }
+            for p in positions { undo.valueCells.append(order[Int(p)]) }
         } else {
-            out.append(contentsOf: queue[0..<count])
+            undo.valueCells.append(contentsOf: queue[0..<count])
         }
+        let list = undo.valueCells
+        undo.saved.reserveCapacity(undo.saved.count + count)
+        evaluator.values.withUnsafeMutableBufferPointer { values in
+            evaluator.state.withUnsafeMutableBufferPointer { state in
+                for k in first..<list.count { Self.save(Int(list[k]), values, state, into: &undo) }
+            }
+        }
+    }
+
+    /// Saves what cell `c` holds and marks it pending. A pending cell's value is never
+    /// read (a read computes it): a number stays where it is, any other value moves out.
+    @inline(__always)
+    private static func save(_ c: Int, _ values: UnsafeMutableBufferPointer<Value>,
+                             _ state: UnsafeMutableBufferPointer<CellState>, into undo: inout WhatIfUndo) {
+        if case .number(let d, let u) = values[c] {
+            undo.saved.append(.init(number: d, unit: u, state: state[c], boxed: false))
+        } else {
+            undo.saved.append(.init(number: 0, unit: .plain, state: state[c], boxed: true))
+            let v = values.baseAddress! + c
+            undo.others.append(v.move())
+            v.initialize(to: .none)
+        }
+        state[c] = .pending
     }
 
     /// Restores what ``apply(_:model:evaluator:)`` or ``propagate(from:model:evaluator:into:)``
@@ -320,19 +357,29 @@ struct WhatIfRuntime {
         for v in u.volatileAdded { model.volatile.remove(v) }
         if let o = u.order { model.order = o }
         if let p = u.position { model.position = p }
-        // Values in reverse, so that a cell recomputed twice ends with its oldest value;
-        // swapped rather than copied (the values the what-if computed are dropped with
-        // the undo's list, no reference counting on the way).
-        let valueCells = u.valueCells, states = u.states
+        // Values in reverse, so that a cell recomputed twice ends with its oldest value.
+        // A number goes back by a plain store over a value that holds no reference (the
+        // common case: a number over a number), other values by a swap (the values the
+        // what-if computed are dropped with the undo's list).
+        let valueCells = u.valueCells, saved = u.saved
         evaluator.values.withUnsafeMutableBufferPointer { values in
             evaluator.state.withUnsafeMutableBufferPointer { state in
-                u.values.withUnsafeMutableBufferPointer { saved in
-                    var k = valueCells.count
+                u.others.withUnsafeMutableBufferPointer { others in
+                    let v = values.baseAddress!
+                    var k = valueCells.count, o = others.count
                     while k > 0 {
                         k -= 1
                         let c = Int(valueCells[k])
-                        swap(&values[c], &saved[k])
-                        state[c] = states[k]
+                        let b = saved[k]
+                        state[c] = b.state
+                        if b.boxed {
+                            o -= 1
+                            swap(&values[c], &others[o])
+                        } else if v[c].holdsNoReference {
+                            (v + c).initialize(to: .number(b.number, b.unit))
+                        } else {
+                            v[c] = .number(b.number, b.unit)
+                        }
                     }
                 }
             }
@@ -360,6 +407,17 @@ struct WhatIfRuntime {
         var u = u
         u.clear()
         spare = u
+    }
+}
+
+extension Value {
+    /// True for the cases with no reference inside: overwriting such a value without
+    /// destroying it first leaks nothing.
+    @inline(__always) var holdsNoReference: Bool {
+        switch self {
+        case .number, .bool, .none: return true
+        case .string, .list, .ref, .dist: return false
+        }
     }
 }
 
