@@ -278,10 +278,10 @@ struct WhatIfRuntime {
                                 let c = Int(order[p])
                                 var hit = stamps[c] == s
                                 if !hit {
+                                    // When most cells are affected, the first dependency
+                                    // usually is: the early exit is well predicted.
                                     deps[c].withUnsafeBufferPointer { ds in
-                                        var any: UInt32 = 0
-                                        for d in ds { any |= stamps[Int(d)] == s ? 1 : 0 }
-                                        hit = any != 0
+                                        for d in ds where stamps[Int(d)] == s { hit = true; break }
                                     }
                                 }
                                 if hit {
