@@ -130,6 +130,83 @@ final class EngineCoreTests: XCTestCase {
         XCTAssertEqual(e.cellsComputed - before, 1, "only b is recomputed: the override's edge is gone")
     }
 
+    /// A what-if that reaches most of the model (found by one scan of the order) and one
+    /// that reaches a few cells (breadth first) both restore every kind of value exactly:
+    /// numbers, strings, bools, lists, a cell that fails only without the what-if and one
+    /// that fails only with it; their changes carry the right values before and after.
+    func testWhatIfRestoresEveryKindOfValue() throws {
+        var lines = ["let lonely = 7", "let x0 = 2"]
+        for i in 1...60 { lines.append("let x\(i) = x\(i - 1) * 1.5 + \(i)") }
+        lines += [
+            "let text = \"x0 is \\(x0)\"",
+            "let big = x60 > 100",
+            "let pair = [x0, x59]",
+            "let inverse = 1 / x0",
+            "let broken = 1 / (x0 - 2)",
+            "let tail = x60 + 1",
+            "let late = lonely * 2",
+        ]
+        let names = ["lonely"] + (0...60).map { "x\($0)" } + ["text", "big", "pair", "inverse", "broken", "tail", "late"]
+        let e = Engine(configuration: .noImports)
+        XCTAssertThrowsError(try e.load(source: lines.joined(separator: "\n"), runStatements: false), "broken divides by zero")
+        XCTAssertTrue(e.isEvaluated)
+        func snapshot() -> [String] { names.map { (try? e.evaluate($0))?.description ?? "error" } }
+        let before = snapshot()
+        XCTAssertEqual(before[names.firstIndex(of: "broken")!], "error")
+
+        let all = try e.whatIf([(path: "x0", expr: "3")])
+        XCTAssertEqual(snapshot(), before, "the what-if on x0 is undone")
+        let byPath = Dictionary(all.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(byPath["text"]?.before, .string("x0 is 2"))
+        XCTAssertEqual(byPath["text"]?.after, .string("x0 is 3"))
+        XCTAssertEqual(byPath["x1"]?.before, .number(4))
+        XCTAssertEqual(byPath["x1"]?.after, .number(5.5))
+        XCTAssertEqual(byPath["pair"]?.before.description, before[names.firstIndex(of: "pair")!])
+        XCTAssertEqual(byPath["broken"]?.before, Value.none, "failed without the what-if")
+        XCTAssertEqual(byPath["broken"]?.after, .number(1))
+        XCTAssertNil(byPath["big"], "true before and after")
+        XCTAssertEqual(all.map(\.path), names.filter { byPath[$0] != nil }, "in dependency order")
+
+        XCTAssertThrowsError(try e.whatIf([(path: "x0", expr: "0")]), "inverse divides by zero")
+        XCTAssertEqual(snapshot(), before, "a what-if that fails is undone too")
+
+        let few = try e.whatIf([(path: "x59", expr: "1")])
+        XCTAssertEqual(few.map(\.path), ["x59", "x60", "big", "pair", "tail"])
+        XCTAssertEqual(snapshot(), before, "the what-if on x59 is undone")
+        // First in the order, read by one cell: found breadth first.
+        XCTAssertEqual(try e.whatIf([(path: "lonely", expr: "8")]).map(\.after), [.number(8), .number(16)])
+        XCTAssertEqual(snapshot(), before, "the what-if on lonely is undone")
+
+        // A what-if inside another's scope: each restores what it changed.
+        let nested = try e.withOverrides(scenario: nil, overrides: [(path: "x0", expr: "5")]) { () throws -> [String] in
+            let inner = try e.whatIf([(path: "x1", expr: "x1 + 1")]).map(\.path)
+            XCTAssertEqual(try e.evaluate("x1").doubleValue, 8.5, "the outer override still holds")
+            return inner
+        }
+        XCTAssertEqual(nested.first, "x1")
+        XCTAssertEqual(snapshot(), before, "both scopes are undone")
+    }
+
+    /// `Change` keeps two numbers compactly; its public shape and semantics are those of a
+    /// struct of a path and two values.
+    func testChangeBehavesAsPathAndTwoValues() {
+        var c = Change(path: "a", before: .number(1, .dollars), after: .number(2, .dollars))
+        XCTAssertEqual(c.before, .number(1, .dollars))
+        XCTAssertEqual(c.after, .number(2, .dollars))
+        XCTAssertEqual(c, Change(path: "a", before: .number(1, .dollars), after: .number(2, .dollars)))
+        XCTAssertNotEqual(c, Change(path: "a", before: .number(1), after: .number(2, .dollars)), "units count")
+        c.after = .string("two")
+        XCTAssertEqual(c.after, .string("two"))
+        XCTAssertEqual(c.before, .number(1, .dollars), "setting one value keeps the other")
+        c.before = .bool(true)
+        c.after = .number(3)
+        XCTAssertEqual(c, Change(path: "a", before: .bool(true), after: .number(3)))
+        c.path = "b"
+        XCTAssertEqual(c.description, "b: true → 3")
+        let set: Set<Change> = [c, Change(path: "b", before: .bool(true), after: .number(3)), Change(path: "b", before: .number(1), after: .number(3))]
+        XCTAssertEqual(set.count, 2, "equal changes hash alike")
+    }
+
     func testTypedBoundary() throws {
         var config = Configuration.noImports
         config.functions = [HostFunctionDefinition("twice", arity: 1) { args in .number((args[0].doubleValue ?? 0) * 2) }]

@@ -18,11 +18,21 @@ struct WhatIfUndo {
     struct NodePatch { var node: Int32; var cell: Int32 }
     struct Edge { var from: Int32; var to: Int32 }
     var cells: [CellBefore] = []
-    /// Recomputed cells and their values and states before, in dependency order (two
-    /// parallel arrays: appending a 16-byte value beats appending a padded struct).
+    /// A recomputed cell's value and state before. A number is kept here (plain data:
+    /// saving, comparing and restoring it costs no value-witness call and no reference
+    /// counting); any other value moved to `others`.
+    struct Saved {
+        var number: Double
+        var unit: NumberUnit
+        var state: CellState
+        var boxed: Bool
+    }
+    /// Recomputed cells and what they held before, in dependency order (parallel arrays).
+    /// A cell recomputed twice (several propagations into one undo) appears twice.
     var valueCells: [Int32] = []
-    var values: [Value] = []
-    var states: [CellState] = []
+    var saved: [Saved] = []
+    /// The values of the `boxed` entries of `saved`, in the same order.
+    var others: [Value] = []
     var series: [SeriesBefore] = []
     /// Self-references redirected to a shadow cell, with the cell they read before.
     var patches: [NodePatch] = []
@@ -35,11 +45,22 @@ struct WhatIfUndo {
     var order: [Int32]?
     var position: [Int32]?
     var dependents: EdgeLists?
-    /// Every cell's value and state before, when the what-if reached most of the model
-    /// (then `values` and `states` stay empty).
-    struct Snapshot { var values: [Value]; var states: [CellState] }
-    var snapshot: Snapshot?
 
+    /// Empties every list, keeping its capacity (a recycled undo appends without growing).
+    mutating func clear() {
+        cells.removeAll(keepingCapacity: true)
+        valueCells.removeAll(keepingCapacity: true)
+        saved.removeAll(keepingCapacity: true)
+        others.removeAll(keepingCapacity: true)
+        series.removeAll(keepingCapacity: true)
+        patches.removeAll(keepingCapacity: true)
+        edges.removeAll(keepingCapacity: true)
+        volatileAdded.removeAll(keepingCapacity: true)
+        cellCount = -1
+        order = nil
+        position = nil
+        dependents = nil
+    }
 }
 
 /// The what-if machinery: applies overrides to the dependency graph, recomputes only what
@@ -51,13 +72,16 @@ struct WhatIfRuntime {
     private var stamp: UInt32 = 0
     /// The breadth-first queue, kept between calls with its capacity.
     private var queue: [Int32] = []
+    /// The lists of the last undo, emptied, for the next what-if (nil while in use).
+    private var spare: WhatIfUndo?
 
     /// Applies overrides and recomputes their dependents; returns the changes and what is
     /// needed to undo them. A cycle the overrides create throws its diagnostics, with the
     /// model left as it was.
     mutating func apply(_ overrides: [ResolvedOverride], model: Model,
                         evaluator: inout Evaluator) throws(StratError) -> ([Change], WhatIfUndo) {
-        var undo = WhatIfUndo()
+        var undo = spare ?? WhatIfUndo()
+        spare = nil
         if overrides.isEmpty { return ([], undo) }
         model.ensureDependents()
         var targets = overrides
@@ -131,122 +155,191 @@ struct WhatIfRuntime {
     ///
     /// Per affected cell this is the recomputation plus a few array operations: arrays
     /// of the model are read through one local copy each (an access through the class
-    /// per cell costs a retain and a release), and the queue keeps its capacity.
+    /// per cell costs a retain and a release), the old values move into `undo` (no
+    /// copy of the whole value array, no reference counting) and each cell is compared
+    /// right after it is computed, while its value is still in cache.
     mutating func propagate(from roots: [Int32], model: Model, evaluator: inout Evaluator,
                             into undo: inout WhatIfUndo) -> [Change] {
         model.ensureDependents()
-        let n = model.cells.count
-        if stamps.count < n { stamps.append(contentsOf: repeatElement(0, count: n - stamps.count)) }
-        stamp &+= 1
-        if stamp == 0 { for i in stamps.indices { stamps[i] = 0 }; stamp = 1 }
-        let s = stamp
-        // Everything downstream of the roots (and the volatile cells), breadth first, in a
-        // buffer kept between calls: each cell enters once, so n + roots is enough.
-        let cap = n + roots.count + model.volatile.count
-        if queue.count < cap { queue = [Int32](repeating: 0, count: cap) }
-        let dependents = model.dependents
-        let volatile = model.volatile
-        let count = queue.withUnsafeMutableBufferPointer { q in
-            stamps.withUnsafeMutableBufferPointer { stamps in
-                var tail = 0
-                for c in roots { stamps[Int(c)] = s; q[tail] = c; tail += 1 }
-                for v in volatile where stamps[Int(v)] != s { stamps[Int(v)] = s; q[tail] = v; tail += 1 }
-                var head = 0
-                while head < tail {
-                    let c = q[head]
-                    head += 1
-                    dependents[Int(c)].withUnsafeBufferPointer { ds in
-                        for d in ds where stamps[Int(d)] != s {
-                            stamps[Int(d)] = s
-                            q[tail] = d
-                            tail += 1
-                        }
-                    }
-                }
-                return tail
-            }
-        }
-        // In dependency order: large sets by one scan of the topological order, small
-        // ones by sorting their positions.
-        let order = model.order
-        var affected: [Int32] = []
-        affected.reserveCapacity(count)
-        if count > n / 8 {
-            stamps.withUnsafeBufferPointer { stamps in
-                order.withUnsafeBufferPointer { order in
-                    for c in order where stamps[Int(c)] == s { affected.append(c) }
-                }
-            }
-        } else {
-            let position = model.position
-            var positions = queue[0..<count].map { position[Int($0)] }
-            positions.sort()
-            for p in positions { affected.append(order[Int(p)]) }
-        }
+        let first = undo.valueCells.count
+        let firstOther = undo.others.count
+        collectAffected(from: roots, model: model, evaluator: &evaluator, into: &undo)
+        let affected = undo.valueCells
+        let count = affected.count - first
         let cells = model.cells
         let hasGroups = !model.projections.isEmpty
-        let first = undo.valueCells.count
-        // A what-if that reaches most of the model keeps the whole value and state arrays
-        // as they were (copy on write: one bulk copy on the first write, and the undo is
-        // an assignment), rather than saving and restoring cell by cell.
-        let whole = affected.count > n / 4 && first == 0 && undo.snapshot == nil
-        if !whole { undo.valueCells.append(contentsOf: affected) }
-        if whole {
-            undo.snapshot = .init(values: evaluator.values, states: evaluator.state)
-            evaluator.state.withUnsafeMutableBufferPointer { state in
-                for c in affected { state[Int(c)] = .pending }
-            }
-        } else {
-            undo.values.reserveCapacity(first + affected.count)
-            undo.states.reserveCapacity(first + affected.count)
-            evaluator.values.withUnsafeBufferPointer { values in
-                evaluator.state.withUnsafeMutableBufferPointer { state in
-                    for c in affected {
-                        undo.values.append(values[Int(c)])
-                        undo.states.append(state[Int(c)])
-                        state[Int(c)] = .pending
-                    }
-                }
-            }
-        }
         if hasGroups {
-            for c in affected where cells[Int(c)].isProjectionGroup {
-                let p = Int(cells[Int(c)].projection)
+            for k in first..<affected.count where cells[Int(affected[k])].isProjectionGroup {
+                let p = Int(cells[Int(affected[k])].projection)
                 undo.series.append(.init(projection: p, series: evaluator.projSeries[p], unit: evaluator.projUnits[p],
                                          stored: evaluator.seriesStored[p], last: evaluator.projLast[p]))
             }
         }
         evaluator.armStackGuard()
-        for c in affected where evaluator.state[Int(c)] == .pending { evaluator.compute(c) }
         var changes: [Change] = []
-        changes.reserveCapacity(affected.count)
-        let after = evaluator.values
-        let before = whole ? undo.snapshot!.values : undo.values
+        changes.reserveCapacity(count)
         let names = model.interner.names
         // A top-level let's path is its name (no concatenation, no call).
         func path(_ c: Int) -> String { cells[c].owner < 0 ? names[Int(cells[c].name)] : model.cellPath(Int32(c)) }
-        for k in affected.indices {
+        // A cell's value is final once its turn has come: what it reads comes earlier in
+        // the order, and a read of a pending cell computes that cell first.
+        var other = firstOther
+        for k in first..<affected.count {
             let c = Int(affected[k])
-            if hasGroups && cells[c].isProjectionGroup { continue }
-            let i = whole ? c : first + k
+            if evaluator.state[c] == .pending { evaluator.compute(Int32(c)) }
+            let b = undo.saved[k]
+            if hasGroups && cells[c].isProjectionGroup {
+                if b.boxed { other += 1 }
+                continue
+            }
             // Numbers (nearly every cell) compare without copying the enum out.
-            if case .number(let y, let uy) = after[c], case .number(let x, let ux) = before[i] {
-                if !Value.numbersEqual(x, y) || ux != uy {
-                    changes.append(Change(path: path(c), before: .number(x, ux), after: .number(y, uy)))
+            if !b.boxed {
+                if case .number(let y, let uy) = evaluator.values[c] {
+                    if !Value.numbersEqual(b.number, y) || b.unit != uy {
+                        changes.append(Change(path: path(c), number: b.number, b.unit, to: y, uy))
+                    }
+                } else {
+                    changes.append(Change(path: path(c), before: .number(b.number, b.unit), after: evaluator.values[c]))
                 }
                 continue
             }
-            let a = after[c], b = before[i]
-            if !Value.equal(b, a) || b.unit != a.unit {
-                changes.append(Change(path: path(c), before: b, after: a))
+            let a = evaluator.values[c], before = undo.others[other]
+            other += 1
+            if !Value.equal(before, a) || before.unit != a.unit {
+                changes.append(Change(path: path(c), before: before, after: a))
             }
         }
         return changes
     }
 
+    /// Appends to `undo`, in dependency order, `roots`, the volatile cells and everything
+    /// downstream of them, with what each held, and marks them pending.
+    ///
+    /// Breadth first over the reverse edges while the set stays small against the part of
+    /// the order it can reach (from the earliest root on); past an eighth of that part, one
+    /// scan of the order from there, where a cell is affected when one of its
+    /// dependencies is: sequential reads and no queue, which for a what-if that reaches
+    /// most of the model costs a fraction of the breadth-first walk.
+    private mutating func collectAffected(from roots: [Int32], model: Model, evaluator: inout Evaluator,
+                                          into undo: inout WhatIfUndo) {
+        let n = model.cells.count
+        if stamps.count < n { stamps.append(contentsOf: repeatElement(0, count: n - stamps.count)) }
+        stamp &+= 1
+        if stamp == 0 { for i in stamps.indices { stamps[i] = 0 }; stamp = 1 }
+        let s = stamp
+        let order = model.order, position = model.position
+        let volatile = model.volatile
+        let ordered = order.count == n && position.count == n
+        var start = n
+        if ordered {
+            for c in roots { start = min(start, Int(position[Int(c)])) }
+            for v in volatile { start = min(start, Int(position[Int(v)])) }
+        }
+        let budget = ordered ? (n - start) / 8 : Int.max
+        // Each cell enters the queue once; one more slot takes the write of a cell that
+        // was already there (the walk stores unconditionally and counts only new cells).
+        let cap = n + 1 + roots.count + volatile.count
+        if queue.count < cap { queue = [Int32](repeating: 0, count: cap) }
+        let dependents = model.dependents
+        let (count, complete) = queue.withUnsafeMutableBufferPointer { q in
+            stamps.withUnsafeMutableBufferPointer { stamps in
+                var tail = 0
+                for c in roots where stamps[Int(c)] != s { stamps[Int(c)] = s; q[tail] = c; tail += 1 }
+                for v in volatile where stamps[Int(v)] != s { stamps[Int(v)] = s; q[tail] = v; tail += 1 }
+                var head = 0
+                while head < tail {
+                    if tail > budget { return (tail, false) }
+                    let c = q[head]
+                    head += 1
+                    dependents[Int(c)].withUnsafeBufferPointer { ds in
+                        for d in ds {
+                            // Without a branch on whether `d` was seen: that branch is a coin toss.
+                            let fresh = stamps[Int(d)] != s
+                            stamps[Int(d)] = s
+                            q[tail] = d
+                            tail += fresh ? 1 : 0
+                        }
+                    }
+                }
+                return (tail, true)
+            }
+        }
+        if !complete {
+            // The cells stamped so far are affected; the scan finds the rest and saves each
+            // cell as it finds it.
+            let deps = model.deps
+            undo.valueCells.reserveCapacity(undo.valueCells.count + n - start)
+            undo.saved.reserveCapacity(undo.saved.count + n - start)
+            stamps.withUnsafeMutableBufferPointer { stamps in
+                order.withUnsafeBufferPointer { order in
+                    evaluator.values.withUnsafeMutableBufferPointer { values in
+                        evaluator.state.withUnsafeMutableBufferPointer { state in
+                            for p in start..<n {
+                                let c = Int(order[p])
+                                var hit = stamps[c] == s
+                                if !hit {
+                                    // When most cells are affected, the first dependency
+                                    // usually is: the early exit is well predicted.
+                                    deps[c].withUnsafeBufferPointer { ds in
+                                        for d in ds where stamps[Int(d)] == s { hit = true; break }
+                                    }
+                                }
+                                if hit {
+                                    stamps[c] = s
+                                    undo.valueCells.append(Int32(c))
+                                    Self.save(c, values, state, into: &undo)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
+        let first = undo.valueCells.count
+        undo.valueCells.reserveCapacity(first + count)
+        if ordered && count > (n - start) / 8 {
+            stamps.withUnsafeBufferPointer { stamps in
+                order.withUnsafeBufferPointer { order in
+                    for c in order[start...] where stamps[Int(c)] == s { undo.valueCells.append(c) }
+                }
+            }
+        } else if ordered {
+            var positions = queue[0..<count].map { position[Int($0)] }
+            positions.sort()
+            for p in positions { undo.valueCells.append(order[Int(p)]) }
+        } else {
+            undo.valueCells.append(contentsOf: queue[0..<count])
+        }
+        let list = undo.valueCells
+        undo.saved.reserveCapacity(undo.saved.count + count)
+        evaluator.values.withUnsafeMutableBufferPointer { values in
+            evaluator.state.withUnsafeMutableBufferPointer { state in
+                for k in first..<list.count { Self.save(Int(list[k]), values, state, into: &undo) }
+            }
+        }
+    }
+
+    /// Saves what cell `c` holds and marks it pending. A pending cell's value is never
+    /// read (a read computes it): a number stays where it is, any other value moves out.
+    @inline(__always)
+    private static func save(_ c: Int, _ values: UnsafeMutableBufferPointer<Value>,
+                             _ state: UnsafeMutableBufferPointer<CellState>, into undo: inout WhatIfUndo) {
+        if case .number(let d, let u) = values[c] {
+            undo.saved.append(.init(number: d, unit: u, state: state[c], boxed: false))
+        } else {
+            undo.saved.append(.init(number: 0, unit: .plain, state: state[c], boxed: true))
+            let v = values.baseAddress! + c
+            undo.others.append(v.move())
+            v.initialize(to: .none)
+        }
+        state[c] = .pending
+    }
+
     /// Restores what ``apply(_:model:evaluator:)`` or ``propagate(from:model:evaluator:into:)``
     /// changed: formulas, graph edges, order, values, series and shadow cells.
-    func undo(_ u: WhatIfUndo, model: Model, evaluator: inout Evaluator) {
+    mutating func undo(_ u: consuming WhatIfUndo, model: Model, evaluator: inout Evaluator) {
+        var u = u
         if !u.patches.isEmpty {
             evaluator.releaseSnapshot()
             for p in u.patches.reversed() { model.pool.nodes[Int(p.node)].a = p.cell }
@@ -265,20 +358,31 @@ struct WhatIfRuntime {
         if let o = u.order { model.order = o }
         if let p = u.position { model.position = p }
         // Values in reverse, so that a cell recomputed twice ends with its oldest value.
+        // A number goes back by a plain store over a value that holds no reference (the
+        // common case: a number over a number), other values by a swap (the values the
+        // what-if computed are dropped with the undo's list).
+        let valueCells = u.valueCells, saved = u.saved
         evaluator.values.withUnsafeMutableBufferPointer { values in
             evaluator.state.withUnsafeMutableBufferPointer { state in
-                var k = u.valueCells.count
-                while k > 0 {
-                    k -= 1
-                    let c = Int(u.valueCells[k])
-                    values[c] = u.values[k]
-                    state[c] = u.states[k]
+                u.others.withUnsafeMutableBufferPointer { others in
+                    let v = values.baseAddress!
+                    var k = valueCells.count, o = others.count
+                    while k > 0 {
+                        k -= 1
+                        let c = Int(valueCells[k])
+                        let b = saved[k]
+                        state[c] = b.state
+                        if b.boxed {
+                            o -= 1
+                            swap(&values[c], &others[o])
+                        } else if v[c].holdsNoReference {
+                            (v + c).initialize(to: .number(b.number, b.unit))
+                        } else {
+                            v[c] = .number(b.number, b.unit)
+                        }
+                    }
                 }
             }
-        }
-        if let snap = u.snapshot {   // older than the values saved one by one
-            evaluator.values = snap.values
-            evaluator.state = snap.states
         }
         for ss in u.series.reversed() {
             let p = ss.projection
@@ -293,6 +397,26 @@ struct WhatIfRuntime {
             model.deps.removeLastRows(extra)
             if model.dependents.count > u.cellCount { model.dependents.removeLastRows(model.dependents.count - u.cellCount) }
             evaluator.truncateCells(to: u.cellCount)
+        }
+        recycle(u)
+    }
+
+    /// Keeps an undo's lists, emptied, for the next ``apply(_:model:evaluator:)``: a
+    /// what-if that reaches most of the model then writes into memory it has used before.
+    mutating func recycle(_ u: consuming WhatIfUndo) {
+        var u = u
+        u.clear()
+        spare = u
+    }
+}
+
+extension Value {
+    /// True for the cases with no reference inside: overwriting such a value without
+    /// destroying it first leaks nothing.
+    @inline(__always) var holdsNoReference: Bool {
+        switch self {
+        case .number, .bool, .none: return true
+        case .string, .list, .ref, .dist: return false
         }
     }
 }
