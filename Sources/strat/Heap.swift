@@ -26,10 +26,13 @@ enum Heap {
     static func prepare(forSourceBytes bytes: Int) {
         #if canImport(Glibc)
         guard bytes >= 1 << 20 else { return }
+        // Past the largest source the loader reads, the size tunes nothing more (and a
+        // sparse file's size times 16 could overflow).
+        let size = min(bytes, 64 << 20)
         // A model needs up to about 12 bytes of heap per source byte, its node pool
         // included (the formula model: 5.5 MB of source, 50 MB in all); address space
         // reserved but never touched costs nothing.
-        let wanted = min(bytes, 64 << 20) * 16
+        let wanted = size * 16
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, Int32(clamping: wanted * 2))
         _ = mallopt(M_TOP_PAD, Int32(clamping: wanted))
@@ -45,7 +48,7 @@ enum Heap {
         // model's tables are built and freed blocks leave holes, a huge page would often
         // be half empty (docs/performance.md, "The CLI's heap", has the measurements).
         let huge = 2 << 20
-        let start = (before + huge - 1) & ~(huge - 1), end = min(after, before + 8 * bytes) & ~(huge - 1)
+        let start = (before + huge - 1) & ~(huge - 1), end = min(after, before + 8 * size) & ~(huge - 1)
         if end > start, let p = UnsafeMutableRawPointer(bitPattern: start) {
             _ = madvise(p, end - start, 14 /* MADV_HUGEPAGE */)
         }
@@ -57,8 +60,8 @@ enum Heap {
     nonisolated(unsafe) private static var grower: UnsafeMutableRawPointer?
 
     #if canImport(Glibc)
-    /// The end of the heap. Not inlined: the optimizer merged two reads around a `malloc`.
-    @inline(never) private static func programBreak() -> Int {
+    /// The end of the heap.
+    private static func programBreak() -> Int {
         Int(bitPattern: sbrk(0))
     }
     #endif

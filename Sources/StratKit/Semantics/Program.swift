@@ -54,10 +54,10 @@ final class Program {
         // At most about one node per 3 source bytes: reserving avoids regrowth copies, and
         // pages reserved but never touched cost no memory.
         pool.nodes.reserveCapacity(pool.nodes.count + bytes.count / 3)
-        // Calls' and lists' children (a count and an index each): about a word per 12
-        // bytes; reserved for the same reason (each doubling copies, and leaves a hole).
-        if bytes.count >= 1 << 20 { pool.extra.reserveCapacity(pool.extra.count + bytes.count / 12) }
         if bytes.count >= 1 << 20 {
+            // Calls' and lists' children (a count and an index each): about a word per 12
+            // bytes; reserved for the same reason (each doubling copies, and leaves a hole).
+            pool.extra.reserveCapacity(pool.extra.count + bytes.count / 12)
             // At most about a new name per 48 bytes (the benchmark's model has one a line).
             interner.reserve(bytes.count / 48)
             // A large model's nodes fill tens of megabytes: huge pages take a few dozen page
