@@ -176,40 +176,47 @@ struct WhatIfRuntime {
             }
         }
         evaluator.armStackGuard()
-        var changes: [Change] = []
-        changes.reserveCapacity(count)
         let names = model.interner.names
         // A top-level let's path is its name (no concatenation, no call).
         func path(_ c: Int) -> String { cells[c].owner < 0 ? names[Int(cells[c].name)] : model.cellPath(Int32(c)) }
-        // A cell's value is final once its turn has come: what it reads comes earlier in
-        // the order, and a read of a pending cell computes that cell first.
-        var other = firstOther
-        for k in first..<affected.count {
-            let c = Int(affected[k])
-            if evaluator.state[c] == .pending { evaluator.compute(Int32(c)) }
-            let b = undo.saved[k]
-            if hasGroups && cells[c].isProjectionGroup {
-                if b.boxed { other += 1 }
-                continue
+        if count == 0 { return [] }
+        // At most one change a cell: written in place, without a capacity check each.
+        return [Change](unsafeUninitializedCapacity: count) { out, written in
+            let base = out.baseAddress!
+            written = 0
+            func emit(_ change: Change) {
+                (base + written).initialize(to: change)
+                written += 1
             }
-            // Numbers (nearly every cell) compare without copying the enum out.
-            if !b.boxed {
-                if case .number(let y, let uy) = evaluator.values[c] {
-                    if !Value.numbersEqual(b.number, y) || b.unit != uy {
-                        changes.append(Change(path: path(c), number: b.number, b.unit, to: y, uy))
-                    }
-                } else {
-                    changes.append(Change(path: path(c), before: .number(b.number, b.unit), after: evaluator.values[c]))
+            // A cell's value is final once its turn has come: what it reads comes earlier
+            // in the order, and a read of a pending cell computes that cell first.
+            var other = firstOther
+            for k in first..<affected.count {
+                let c = Int(affected[k])
+                if evaluator.state[c] == .pending { evaluator.compute(Int32(c)) }
+                let b = undo.saved[k]
+                if hasGroups && cells[c].isProjectionGroup {
+                    if b.boxed { other += 1 }
+                    continue
                 }
-                continue
-            }
-            let a = evaluator.values[c], before = undo.others[other]
-            other += 1
-            if !Value.equal(before, a) || before.unit != a.unit {
-                changes.append(Change(path: path(c), before: before, after: a))
+                // Numbers (nearly every cell) compare without copying the enum out.
+                if !b.boxed {
+                    if case .number(let y, let uy) = evaluator.values[c] {
+                        if !Value.numbersEqual(b.number, y) || b.unit != uy {
+                            emit(Change(path: path(c), number: b.number, b.unit, to: y, uy))
+                        }
+                    } else {
+                        emit(Change(path: path(c), before: .number(b.number, b.unit), after: evaluator.values[c]))
+                    }
+                    continue
+                }
+                let a = evaluator.values[c], before = undo.others[other]
+                other += 1
+                if !Value.equal(before, a) || before.unit != a.unit {
+                    emit(Change(path: path(c), before: before, after: a))
+                }
             }
         }
-        return changes
     }
 
     /// Appends to `undo`, in dependency order, `roots`, the volatile cells and everything
