@@ -12,6 +12,8 @@ struct LexToken {
     var name: Int32 = -1
     var number: Double = 0
     var unit: NumberUnit = .plain
+    /// A name's hash, when the lexer leaves its interning to the parser (`name` is then -1).
+    var hash: UInt32 = 0
 }
 
 /// Turns UTF-8 bytes into tokens. Works on bytes; never traps on any input.
@@ -30,6 +32,9 @@ struct Lexer {
     /// When set, comments come back as `.comment` tokens (for the formatter); they do not
     /// affect which newlines are significant.
     var keepComments = false
+    /// When set, names other than keywords come back with their hash and no id, and the
+    /// interner is not touched: the parser interns them (the lexer runs on another thread).
+    var defersNames = false
 
     init(file: SourceFile, interner: Interner, start: Int = 0, end: Int? = nil) {
         self.file = file
@@ -136,9 +141,17 @@ struct Lexer {
     private mutating func scanName(_ s: Int) -> LexToken {
         var e = s + 1
         while e < end && isIdentChar(p[e]) { e += 1 }
-        let id = interner.intern(p, s, e)
         i = e
+        if defersNames { return deferredName(s, e) }
+        let id = interner.intern(p, s, e)
         return LexToken(kind: id < Keyword.count ? .keyword : .identifier, start: Int32(s), end: Int32(e), name: id)
+    }
+
+    private func deferredName(_ s: Int, _ e: Int) -> LexToken {
+        let h = Interner.hash(p, s, e)
+        let k = KeywordTable.shared.keyword(p, s, e, h)
+        if k >= 0 { return LexToken(kind: .keyword, start: Int32(s), end: Int32(e), name: k) }
+        return LexToken(kind: .identifier, start: Int32(s), end: Int32(e), hash: h)
     }
 
     @inline(never)

@@ -8,6 +8,10 @@ struct Parser {
     let maxNesting: Int
     private var tok: LexToken
     private var ahead: LexToken?
+    /// Set while a large file is lexed on another thread (see ``TokenFeed``); `lexer` is
+    /// then behind, until the feed hands it back. Unmanaged: `parseProgram` keeps the feed
+    /// alive while it is set, and a retain per token costs more than the token.
+    private var feed: Unmanaged<TokenFeed>?
     private var depth = 0
     private var panic = false
     private var file: Int32 { lexer.file.id }
@@ -25,14 +29,43 @@ struct Parser {
     // MARK: Tokens
 
     private mutating func advance() {
-        if let a = ahead { tok = a; ahead = nil } else { tok = lexer.next() }
+        if let a = ahead { tok = a; ahead = nil } else { tok = pull() }
         flushLexErrors()
     }
 
     private mutating func peek() -> LexToken {
-        if ahead == nil { ahead = lexer.next(); flushLexErrors() }
+        if ahead == nil { ahead = pull(); flushLexErrors() }
         return ahead!
     }
+
+    /// The next token from the lexer, or from the thread lexing ahead (which leaves the
+    /// interning of names to this one).
+    @inline(__always)
+    private mutating func pull() -> LexToken {
+        if let u = feed {
+            if let t = u._withUnsafeGuaranteedRef({ $0.head < $0.avail ? $0.take() : nil }) { return t }
+            return pullWaiting(u.takeUnretainedValue())
+        }
+        return lexer.next()
+    }
+
+    @inline(never)
+    private mutating func pullWaiting(_ f: TokenFeed) -> LexToken {
+        if let (t, last) = f.refill() {
+            // With the last token comes the lexer, and any errors lexing that token reported.
+            if last { lexer = f.stoppedLexer; feed = nil }
+            return t
+        }
+        lexer = f.stoppedLexer
+        feed = nil
+        return lexer.next()
+    }
+
+    /// Files at least this large are lexed on a second thread while they are parsed (tests
+    /// lower it to run every parse that way).
+    nonisolated(unsafe) package static var lexAheadMinBytes = 1 << 19
+    /// How many parses have lexed on a second thread (for tests: that the path ran).
+    nonisolated(unsafe) package static var lexAheadRuns = 0
 
     /// Runs after every token: the common case (no error) stays inline in release builds.
     @inline(__always)
@@ -45,6 +78,9 @@ struct Parser {
         for (m, s, h) in lexer.errors { sink.error(m, at: s, hint: h) }
         lexer.clearErrors()
     }
+
+    /// A token's spelling (a name's text, without the interner).
+    private func spelling(_ t: LexToken) -> String { lexer.file.text(t.start, t.end) }
 
     private func span(_ t: LexToken) -> Span { Span(file: file, start: t.start, end: t.end) }
     private func span(from s: Int32) -> Span { Span(file: file, start: s, end: max(s, lastEnd)) }
@@ -67,8 +103,8 @@ struct Parser {
 
     private func describe(_ t: LexToken) -> String {
         switch t.kind {
-        case .identifier: return "'\(lexer.interner[t.name])'"
-        case .keyword: return "keyword '\(lexer.interner[t.name])'"
+        case .identifier: return "'\(spelling(t))'"
+        case .keyword: return "keyword '\(spelling(t))'"
         case .number: return "a number"
         default: return t.kind.describe
         }
@@ -83,8 +119,8 @@ struct Parser {
     private mutating func expectName(_ what: String) -> (Int32, Span)? {
         if tok.kind == .identifier { let t = take(); return (t.name, span(t)) }
         if tok.kind == .keyword {
-            error("'\(lexer.interner[tok.name])' is a keyword and cannot be used as \(what)", at: span(tok),
-                  hint: "pick another name, e.g. '\(lexer.interner[tok.name])_'")
+            error("'\(spelling(tok))' is a keyword and cannot be used as \(what)", at: span(tok),
+                  hint: "pick another name, e.g. '\(spelling(tok))_'")
         } else {
             error("expected \(what), found \(describe(tok))", at: span(tok))
         }
@@ -112,6 +148,18 @@ struct Parser {
         // file, and capacity never touched costs no memory.
         decls.reserveCapacity((lexer.end - lexer.i) / 32)
         decls.adviseHugePagesForCapacity()
+        var started: TokenFeed?
+        if feed == nil && ahead == nil && tok.kind != .eof && lexer.end - lexer.i >= Self.lexAheadMinBytes {
+            started = TokenFeed.start(lexer)
+            feed = started.map { Unmanaged.passUnretained($0) }
+            if started != nil { Self.lexAheadRuns &+= 1 }
+        }
+        defer {
+            if let f = started {
+                if feed != nil { f.stop(); lexer = f.stoppedLexer; feed = nil }
+                withExtendedLifetime(f) {}
+            }
+        }
         skipNewlines()
         while tok.kind != .eof {
             panic = false
@@ -149,17 +197,17 @@ struct Parser {
         let start = tok
         let s = span(start)
         // `simulate N [seed S]` (SPEC §13): `simulate` is contextual, so a name `simulate` still works.
-        if tok.kind == .identifier, lexer.interner[tok.name] == "simulate", peek().kind == .number {
+        if tok.kind == .identifier, spelling(tok) == "simulate", peek().kind == .number {
             _ = take()
             var d = Decl(kind: .simulate, nameSpan: s, span: s, expr: parseExpr())
-            if tok.kind == .identifier, lexer.interner[tok.name] == "seed" {
+            if tok.kind == .identifier, spelling(tok) == "seed" {
                 _ = take()
                 d.message = parseExpr()
             }
             d.span = Span(file: file, start: start.start, end: max(start.start, lastEnd))
             return d
         }
-        if tok.kind == .identifier, lexer.interner[tok.name] == "series", peek().kind == .identifier {
+        if tok.kind == .identifier, spelling(tok) == "series", peek().kind == .identifier {
             // `series NAME = EXPR`: `series` is contextual, so `x.series` and names stay free.
             _ = take()
             guard let (name, ns) = expectName("a series name") else { synchronize(); return nil }
@@ -174,7 +222,7 @@ struct Parser {
             if allowExpressions { return exprDecl() }
             if tok.kind == .identifier, peek().kind == .assign {
                 error("expected a declaration, found \(describe(tok))", at: s,
-                      hint: "declare a value with 'let \(lexer.interner[tok.name]) = …'")
+                      hint: "declare a value with 'let \(spelling(tok)) = …'")
             } else if tok.kind == .identifier, peek().kind == .identifier || peek().kind == .string, misspeltKeyword(tok) {
                 // reported
             } else {
@@ -254,7 +302,7 @@ struct Parser {
                 synchronize()
                 return nil
             }
-            let word = lexer.interner[tok.name]
+            let word = spelling(tok)
             if let u = PeriodUnit.allCases.first(where: { $0.rawValue == word || $0.singular == word }) {
                 d.period = u
             } else {
@@ -262,7 +310,7 @@ struct Parser {
                 error("unknown period unit '\(word)'", at: span(tok), hint: hint ?? "use days, weeks, months, quarters or years")
             }
             _ = take()
-            if tok.kind == .identifier, lexer.interner[tok.name] == "from" {
+            if tok.kind == .identifier, spelling(tok) == "from" {
                 _ = take()
                 d.anchor = parseExpr()
             }
@@ -316,7 +364,7 @@ struct Parser {
     /// `checkin` keep working.
     @inline(never)
     private mutating func startsTrackingDecl() -> Bool {
-        let word = lexer.interner[tok.name]
+        let word = spelling(tok)
         if word == "plan" { return peek().kind == .lbrace }
         if word == "checkin" {
             let n = peek()
@@ -331,7 +379,7 @@ struct Parser {
         let start = take()
         let s = span(start)
         var d: Decl
-        if lexer.interner[start.name] == "plan" {
+        if spelling(start) == "plan" {
             d = Decl(kind: .planPeriod, name: start.name, nameSpan: s, span: s)
             parseBlock(into: &d, items: [])
         } else {
@@ -440,7 +488,7 @@ struct Parser {
     /// when one is close to it; false when none is.
     @inline(never)
     private mutating func misspeltKeyword(_ word: LexToken) -> Bool {
-        let w = lexer.interner[word.name]
+        let w = spelling(word)
         guard let k = closest(w, among: Self.entryKeywords) else { return false }
         error("unknown keyword '\(w)'", at: span(word), hint: "did you mean '\(k)'?")
         return true
@@ -454,7 +502,7 @@ struct Parser {
         let nt = take()
         guard tok.kind == .colon else {
             if tok.kind == .identifier || tok.kind == .string, misspeltKeyword(nt) { return nil }
-            error("expected ':' after property name '\(lexer.interner[nt.name])', found \(describe(tok))", at: span(tok))
+            error("expected ':' after property name '\(spelling(nt))', found \(describe(tok))", at: span(tok))
             return nil
         }
         _ = take()
@@ -670,7 +718,7 @@ struct Parser {
         while tok.kind == .arrow {
             _ = take()
             let t = tok
-            let word = t.kind == .identifier || t.kind == .keyword ? lexer.interner[t.name] : ""
+            let word = t.kind == .identifier || t.kind == .keyword ? spelling(t) : ""
             guard let d = Self.conversionUnits[word] else {
                 let hint = closest(word, among: Self.conversionUnits.keys).map { "did you mean '\($0)'?" }
                     ?? "convert to a time unit: \(Self.conversionUnits.keys.sorted().joined(separator: " "))"
@@ -753,7 +801,7 @@ struct Parser {
     /// ``parseCall(_:_:)``: parsePostfix's frame is paid once per nesting level.
     @inline(never)
     private func isCallee(_ e: Int32) -> Bool {
-        pool[e].kind == .name || pool[e].kind == .member && lexer.interner[pool[e].b] == "at"
+        pool[e].kind == .name || pool[e].kind == .member && pool[e].b == lexer.interner.contextual.at
     }
 
     /// The argument list of a call of `e` (at its `(`); nil after a syntax error. `p.at(DATE)`

@@ -84,6 +84,50 @@ enum Keyword: Int32, CaseIterable {
     ]
 }
 
+/// The keywords by hash, for a lexer that leaves the interning of other names to its
+/// parser (``TokenFeed``): a read-only table any thread may use.
+struct KeywordTable {
+    /// Slots: `hash << 32 | (keyword + 1)`; 0 is empty. 32 slots per keyword or so: a
+    /// name that is not a keyword nearly always stops at the first.
+    private let slots: [UInt64]
+    private let texts: [[UInt8]]
+
+    static let shared = KeywordTable()
+
+    private init() {
+        var slots = [UInt64](repeating: 0, count: 1024)
+        var texts: [[UInt8]] = []
+        for k in Keyword.allCases {
+            let bytes = Array(k.text.utf8)
+            let h = bytes.withUnsafeBufferPointer { Interner.hash($0, 0, $0.count) }
+            var slot = Int(h) & (slots.count - 1)
+            while slots[slot] != 0 { slot = (slot + 1) & (slots.count - 1) }
+            slots[slot] = UInt64(h) << 32 | UInt64(k.rawValue + 1)
+            texts.append(bytes)
+        }
+        self.slots = slots
+        self.texts = texts
+    }
+
+    /// The keyword spelled `p[s..<e]` (whose hash is `h`), or -1.
+    @inline(__always)
+    func keyword(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ h: UInt32) -> Int32 {
+        var slot = Int(h) & (slots.count - 1)
+        while true {
+            let v = slots[slot]
+            if v == 0 { return -1 }
+            if UInt32(truncatingIfNeeded: v >> 32) == h {
+                let id = Int(UInt32(truncatingIfNeeded: v)) - 1
+                let t = texts[id]
+                if t.count == e - s && t.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p.baseAddress! + s, e - s) == 0 }) {
+                    return Int32(id)
+                }
+            }
+            slot = (slot + 1) & (slots.count - 1)
+        }
+    }
+}
+
 /// Interns names: equal byte strings get equal small integer ids.
 ///
 /// The lexer interns every name it meets (half a million in a 100,000-line model), so the
@@ -102,10 +146,10 @@ final class Interner: @unchecked Sendable {
     private var arenaCount = 0
     private var arenaCapacity = 4096
     @exclusivity(unchecked) private var offsets: [Int32] = [0]
-    /// Ids of the contextual keywords `solve`, `for` and `in` (names everywhere else). Kept
+    /// Ids of the contextual keywords `solve`, `for` and `in`, and of `at` (names everywhere else). Kept
     /// here rather than in the parser: in debug builds every byte of the parser struct is
     /// copied into each recursive frame, and the nesting limit must fit the stack.
-    private(set) var contextual: (solve: Int32, for_: Int32, in_: Int32) = (-1, -1, -1)
+    private(set) var contextual: (solve: Int32, for_: Int32, in_: Int32, at: Int32) = (-1, -1, -1, -1)
 
     init() {
         table = .allocate(capacity: 1024)
@@ -117,7 +161,7 @@ final class Interner: @unchecked Sendable {
             precondition(id == k.rawValue)
         }
         precondition(Keyword.count == Keyword.allCases.count)
-        contextual = (intern("solve"), intern("for"), intern("in"))
+        contextual = (intern("solve"), intern("for"), intern("in"), intern("at"))
     }
 
     deinit {
@@ -221,7 +265,12 @@ final class Interner: @unchecked Sendable {
 
     @inline(__always)
     func intern(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int32 {
-        let h = Self.hash(p, s, e)
+        intern(p, s, e, hash: Self.hash(p, s, e))
+    }
+
+    /// As ``intern(_:_:_:)``, with the hash already worked out (`Interner.hash`).
+    @inline(__always)
+    func intern(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, hash h: UInt32) -> Int32 {
         let (id, slot) = find(p, s, e, h)
         if id >= 0 { return id }
         return add(p, s, e, h, slot)
@@ -274,7 +323,7 @@ final class Interner: @unchecked Sendable {
     /// table as it was before that entry went in, provided entries went in in id order
     /// (`rehash` keeps that order); so the names are cleared newest first.
     func truncate(to count: Int) {
-        guard count >= Keyword.count + 3, count < names.count else { return }
+        guard count >= Keyword.count + 4, count < names.count else { return }
         let bytes = UnsafeBufferPointer(start: arena, count: arenaCount)
         var intact = true
         for id in stride(from: names.count - 1, through: count, by: -1) where intact {
