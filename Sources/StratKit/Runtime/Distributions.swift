@@ -948,7 +948,10 @@ extension Evaluator {
             // `min(x, y)` of two numbers, the common call, without the big switch's frame;
             // other operands go on to `callBuiltin` (which evaluates them again, as before).
             if extra.childCount(n) == 2 && (b == .min || b == .max) {
-                let a = try eval(extra[Int(n.b)]), c = try eval(extra[Int(n.b) + 1])
+                let ea = extra[Int(n.b)], ec = extra[Int(n.b) + 1]
+                var a: Value, c: Value
+                if let (x, u) = leafNumber(ea) { a = .number(x, u) } else { a = try eval(ea) }
+                if let (y, u) = leafNumber(ec) { c = .number(y, u) } else { c = try eval(ec) }
                 if case .number(let x, let ux) = a, case .number(let y, let uy) = c {
                     guard ux.sameDimension(uy) else {
                         throw EvalError(message: "unit mismatch in \(b.name)(): \(ux.nameForMessages) and \(uy.nameForMessages)", span: n.span, kind: .compile)

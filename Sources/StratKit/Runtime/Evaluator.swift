@@ -273,6 +273,47 @@ struct Evaluator {
 
     // MARK: Expressions
 
+    /// A binary operation other than `and`, `or` and `->`. Out of line: `eval`'s frame is
+    /// paid at every level of nesting (debug builds give it room for every local of every
+    /// case), and the nesting limit must fit the stack.
+    @inline(never)
+    private mutating func binaryOperation(_ op: BinaryOp, _ n: Node) throws(EvalError) -> Value {
+        // Most operands of arithmetic are literals and computed cells: read in place.
+        if let (x, ux) = leafNumber(n.a) {
+            if let (y, uy) = leafNumber(n.b) { return try arithmetic(op, x, ux, y, uy, n) }
+            let r = try eval(n.b)
+            if case .number(let y, let uy) = r { return try arithmetic(op, x, ux, y, uy, n) }
+            return try binaryOther(op, .number(x, ux), r, n)
+        }
+        let l = try eval(n.a)
+        if case .number(let x, let ux) = l, let (y, uy) = leafNumber(n.b) { return try arithmetic(op, x, ux, y, uy, n) }
+        let r = try eval(n.b)
+        if case .number(let x, let ux) = l, case .number(let y, let uy) = r {
+            return try arithmetic(op, x, ux, y, uy, n)
+        }
+        return try binaryOther(op, l, r, n)
+    }
+
+    /// What `eval(i)` gives for a number literal or a cell already computed to a number,
+    /// without the call: the step is counted as `eval` counts it. Nil for anything else,
+    /// and where `eval` would stop (the step limit, an interrupt check, the nesting limit),
+    /// so that `eval` reports it. A leaf takes no stack: the stack check is not needed.
+    @inline(__always)
+    mutating func leafNumber(_ i: Int32) -> (Double, NumberUnit)? {
+        let m = nodes[Int(i)]
+        let next = steps &+ 1
+        guard next <= limits.maxSteps, next & 0xFFFF != 0, depth <= limits.maxNesting * 4 else { return nil }
+        if m.kind == .number && m.op == 0 {
+            steps = next
+            return (Double(bitPattern: UInt64(UInt32(bitPattern: m.a)) << 32 | UInt64(UInt32(bitPattern: m.b))), NumberUnit())
+        }
+        if m.kind == .cell, state[Int(m.a)] == .ok, case .number(let d, let u) = values[Int(m.a)] {
+            steps = next
+            return (d, u)
+        }
+        return nil
+    }
+
     mutating func eval(_ i: Int32) throws(EvalError) -> Value {
         steps &+= 1
         if steps > limits.maxSteps {
@@ -347,12 +388,7 @@ struct Evaluator {
                 return .bool(rb)
             }
             if op == .convert { return try convert(try eval(n.a), (nodes[Int(n.b)].numberValue(constants).unit ?? .plain).display, n) }
-            let l = try eval(n.a)
-            let r = try eval(n.b)
-            if case .number(let x, let ux) = l, case .number(let y, let uy) = r {
-                return try arithmetic(op, x, ux, y, uy, n)
-            }
-            return try binaryOther(op, l, r, n)
+            return try binaryOperation(op, n)
         case .cond:
             depth += 1
             defer { depth -= 1 }
@@ -539,8 +575,25 @@ struct Evaluator {
         return EvalError(message: "cannot \(verb) \(describeOperand(v, node))", span: span, kind: v.isNone ? .runtime : .compile)
     }
 
+    /// `x op y` for two plain numbers, the common case, inline: the same result as
+    /// ``arithmeticWithUnits(_:_:_:_:_:_:)``, which takes every other case and every error.
     @inline(__always)
     func arithmetic(_ op: BinaryOp, _ x: Double, _ ux: NumberUnit, _ y: Double, _ uy: NumberUnit, _ n: Node) throws(EvalError) -> Value {
+        if ux == .plain && uy == .plain {
+            let r: Double
+            switch op {
+            case .add: r = x + y
+            case .sub: r = x - y
+            case .mul: r = x * y
+            case .div where y != 0: r = x / y
+            default: return try arithmeticWithUnits(op, x, ux, y, uy, n)
+            }
+            if r.isFinite { return .number(r, .plain) }
+        }
+        return try arithmeticWithUnits(op, x, ux, y, uy, n)
+    }
+
+    func arithmeticWithUnits(_ op: BinaryOp, _ x: Double, _ ux: NumberUnit, _ y: Double, _ uy: NumberUnit, _ n: Node) throws(EvalError) -> Value {
         if ux.display == .date || uy.display == .date, let v = try dateArithmetic(op, x, ux, y, uy, n) { return v }
         let r: Double
         var u = ux

@@ -79,11 +79,16 @@ final class TokenFeed: @unchecked Sendable {
     @inline(__always) func take() -> LexToken {
         var t = ring[head & Self.mask]
         head += 1
-        if t.kind == .identifier {
-            let (b, s, e, h) = (bytes, Int(t.start), Int(t.end), t.hash)
-            t.name = interner._withUnsafeGuaranteedRef { $0.intern(b, s, e, hash: h) }
-        }
+        if t.kind == .identifier { t.name = intern(t.start, t.end, t.hash) }
         return t
+    }
+
+    /// Out of line: inlined, the interner's probe loop made every token's path save and
+    /// restore more registers than the probe costs to call.
+    @inline(never)
+    private func intern(_ s: Int32, _ e: Int32, _ h: UInt32) -> Int32 {
+        let b = bytes
+        return interner._withUnsafeGuaranteedRef { $0.intern(b, Int(s), Int(e), hash: h) }
     }
 
     /// Waits for the next token: nil once the producer has stopped and every token it
