@@ -330,6 +330,25 @@ final class EmbeddingTests: XCTestCase {
         XCTAssertTrue(errors(e).contains { $0.message.contains("more than 1,000 evaluation steps") }, "\(errors(e))")
     }
 
+    /// A number literal or a computed cell read as an operand in place (without a call to
+    /// `eval`) still counts one step, as every other node: the smallest step limit that
+    /// loads a model is the same with plain literals (read in place) as with percentages
+    /// (constants, evaluated through `eval`).
+    func testOperandsReadInPlaceCountOneStepEach() {
+        func smallestLimit(_ source: String) -> Int? {
+            (1...80).first { n in
+                var config = Configuration()
+                config.limits.maxSteps = n
+                return (try? Engine(configuration: config).load(source: source, path: "steps.strat")) != nil
+            }
+        }
+        let plain = smallestLimit("let y = 5\nlet x = ((1 + 2) * 3) - 4 + y + min(y, 6)")
+        let constants = smallestLimit("let y = 5%\nlet x = ((1% + 2%) * 3%) - 4% + y + min(y, 6%)")
+        XCTAssertNotNil(plain)
+        XCTAssertGreaterThan(plain ?? 0, 10, "every node counts")
+        XCTAssertEqual(plain, constants)
+    }
+
     func testCallDepthLimit() {
         let e = limitError({ $0.maxCallDepth = 16 }, """
             fn down(n) = if n <= 0 then 0 else down(n - 1)

@@ -64,8 +64,6 @@ struct Parser {
     /// Files at least this large are lexed on a second thread while they are parsed (tests
     /// lower it to run every parse that way).
     nonisolated(unsafe) package static var lexAheadMinBytes = 1 << 19
-    /// How many parses have lexed on a second thread (for tests: that the path ran).
-    nonisolated(unsafe) package static var lexAheadRuns = 0
 
     /// Runs after every token: the common case (no error) stays inline in release builds.
     @inline(__always)
@@ -152,7 +150,6 @@ struct Parser {
         if feed == nil && ahead == nil && tok.kind != .eof && lexer.end - lexer.i >= Self.lexAheadMinBytes {
             started = TokenFeed.start(lexer)
             feed = started.map { Unmanaged.passUnretained($0) }
-            if started != nil { Self.lexAheadRuns &+= 1 }
         }
         defer {
             if let f = started {

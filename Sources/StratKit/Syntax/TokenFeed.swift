@@ -53,6 +53,11 @@ final class TokenFeed: @unchecked Sendable {
 
     deinit { ring.deallocate() }
 
+    private static let starts = Atomic<Int>(0)
+    /// How many feeds have started (for tests: that a parse took this path). Atomic: engines
+    /// on several threads may each lex a large file ahead.
+    static var startCount: Int { starts.load(ordering: .relaxed) }
+
     /// Starts lexing on another thread from where `lexer` is; nil on a single processor
     /// or when no thread can be had. A thread of its own, not a shared pool's: the parser
     /// waits for it, and a pool whose threads are all busy might never run it.
@@ -71,6 +76,7 @@ final class TokenFeed: @unchecked Sendable {
             return nil
         }
         pthread_detach(thread)
+        starts.add(1, ordering: .relaxed)
         return feed
     }
 
@@ -167,6 +173,7 @@ final class TokenFeed: @unchecked Sendable {
 /// lexes as it goes.
 final class TokenFeed {
     static func start(_ lexer: Lexer) -> TokenFeed? { nil }
+    static var startCount: Int { 0 }
     var head: Int { 0 }
     var avail: Int { 0 }
     func take() -> LexToken { LexToken(kind: .eof, start: 0, end: 0) }
